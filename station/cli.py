@@ -1,0 +1,146 @@
+"""The `returns-station` command: the GUI by default, headless commands for the same core.
+
+The GUI is injected by the composition root (ui.launcher), so this module, like all of
+station/, imports no Qt and every headless command runs on a machine without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from station import __version__, rma_store, schema
+from station.bootstrap import OpenStation, open_station
+from station.config import ConfigError, Locations, load_config, resolve_locations
+from station.demo import DemoFolderError, seed_demo
+from station.logging_setup import configure_logging
+from station.pull import pull_rmas
+from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+
+GuiLauncher = Callable[[OpenStation, bool], int]
+log = logging.getLogger(__name__)
+
+
+def _csv_help() -> str:
+    rows = [f"  {name:<16} {'required' if required else 'optional':<9} {text}"
+            for name, required, text in CSV_COLUMNS]
+    return "CSV columns (header row required, one row per RMA line):\n" + "\n".join(rows)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="returns-station",
+        description="Returns Station: receive, inspect, grade, route and label customer returns. "
+                    "With no command, starts the app.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"returns-station {__version__}")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (TOML)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="data folder (default: $RETURNS_STATION_HOME or the platform's)")
+    parser.add_argument("--demo", action="store_true",
+                        help="start the app on a fresh demo station with sample returns and users")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser(
+        "upgrade", help="apply schema migrations to the local and the central database")
+    db_commands.add_parser("status", help="show each database's schema revision")
+
+    imp = commands.add_parser(
+        "import-rmas", help="import RMAs from a CSV file (all or nothing)",
+        description="Import RMAs into the central database and pull them into this station. "
+                    "A file with any bad row imports nothing; every problem is listed with "
+                    "its line number.",
+        epilog=_csv_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    return parser
+
+
+def _open(args: argparse.Namespace) -> tuple[Locations, OpenStation]:
+    locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
+    config = load_config(locations.config_file, required=args.config is not None)
+    return locations, open_station(config, locations)
+
+
+def _cmd_db(args: argparse.Namespace, opened: OpenStation) -> int:
+    engines = [("local", opened.local_engine), ("central", opened.central_engine())]
+    for label, engine in engines:
+        if args.db_command == "upgrade":
+            before, after = schema.upgrade(engine, label=label)
+            state = "already current" if before == after else f"upgraded {before} -> {after}"
+            print(f"{label}: {schema.describe(engine)}: {state}")
+        else:
+            print(f"{label}: {schema.describe(engine)}: revision {schema.current_revision(engine)}"
+                  f" (this version: {schema.head_revision()})")
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace, opened: OpenStation) -> int:
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        print(f"{args.file}: cannot read the file: {error.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        records = parse_rma_csv(data, rma_pattern=opened.ctx.config.rma_regex, today=date.today())
+    except RmaCsvError as error:
+        print(f"{args.file}: nothing was imported; fix these rows and import the file again:",
+              file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_FAILED
+    central = opened.central_sessions()
+    with central.begin() as session:
+        summary = rma_store.import_records(session, records, now=opened.ctx.clock())
+    pulled = pull_rmas(central, opened.ctx.sessions)
+    log.info("imported RMAs from %s: %s", args.file.name, summary)
+    print(f"{args.file}: {len(records)} RMAs read: {summary.created} new, {summary.updated} "
+          f"updated, {summary.unchanged} unchanged; {pulled} pulled into this station.")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.demo:
+            locations = resolve_locations(
+                data_dir=args.data_dir or str(resolve_locations().data_dir / "demo"),
+            )
+            opened = seed_demo(locations, today=date.today())
+            configure_logging(locations.logs_dir)
+        else:
+            locations, opened = _open(args)
+            configure_logging(locations.logs_dir)
+        if args.command == "db":
+            return _cmd_db(args, opened)
+        if args.command == "import-rmas":
+            return _cmd_import(args, opened)
+        if gui is None:
+            print("This installation has no GUI; use one of the commands (--help).",
+                  file=sys.stderr)
+            return EXIT_CONFIG
+        return gui(opened, args.demo)
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (schema.SchemaError, DemoFolderError) as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_CONFIG
+    except SQLAlchemyError as error:
+        log.exception("database error")
+        print(f"Database error: {error.__class__.__name__}: {str(error).splitlines()[0]}",
+              file=sys.stderr)
+        return EXIT_FAILED

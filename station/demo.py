@@ -1,0 +1,76 @@
+"""A fresh demo station: its own data folder, one user per role, 240 realistic RMAs.
+
+The demo folder carries a marker file, and only a folder with that marker is ever wiped,
+so `--demo` can never delete a real station's data.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from station import rma_store
+from station.bootstrap import OpenStation, open_station
+from station.config import CONFIG_FILE_NAME, SAMPLE_CONFIG, Locations, load_config
+from station.demo_data import demo_rmas
+from station.pull import pull_rmas
+from station.users import add_user
+from station.vocabulary import Role
+
+MARKER = ".returns-station-demo"
+DEMO_STATION = "DEMO-01"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: Role
+    pin: str
+
+
+# Demo-only PINs, printed on the demo sheet; a real station has no default user or PIN.
+DEMO_USERS = (
+    DemoUser("clara", "Clara Clerk", Role.CLERK, "2468"),
+    DemoUser("gus", "Gus Grader", Role.GRADER, "1357"),
+    DemoUser("sam", "Sam Supervisor", Role.SUPERVISOR, "8642"),
+    DemoUser("ada", "Ada Admin", Role.ADMIN, "9753"),
+)
+
+
+class DemoFolderError(RuntimeError):
+    pass
+
+
+def prepare_demo_folder(folder: Path) -> None:
+    """Empty a previous demo folder, refusing any folder that is not one."""
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / MARKER).exists():
+            raise DemoFolderError(
+                f"{folder} holds data that is not a demo station; choose another --data-dir "
+                "for the demo. Nothing was deleted."
+            )
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("Demo data of Returns Station; safe to delete.\n")
+
+
+def seed_demo(locations: Locations, *, today: date, rma_count: int = 240) -> OpenStation:
+    """Create the demo station in an empty (or previous demo) folder and fill it."""
+    prepare_demo_folder(locations.data_dir)
+    config_file = locations.data_dir / CONFIG_FILE_NAME
+    config_file.write_text(SAMPLE_CONFIG.format(code=DEMO_STATION, prefix="DM"), encoding="utf-8")
+    config = load_config(config_file, required=True)
+    opened = open_station(config, locations)
+    with opened.ctx.sessions.begin() as session:
+        for user in DEMO_USERS:
+            add_user(session, opened.ctx, by=None, username=user.username,
+                     display_name=user.display_name, role=user.role, pin=user.pin)
+    central = opened.central_sessions()
+    with central.begin() as session:
+        rma_store.import_records(session, demo_rmas(rma_count, today=today),
+                                 now=opened.ctx.clock())
+    pull_rmas(central, opened.ctx.sessions)
+    return opened

@@ -1,0 +1,315 @@
+"""The one SQLAlchemy 2 schema shared by the station's local database and the central one.
+
+Facts (receipts, units, inspections, photos, dispositions, refund triggers, print jobs,
+exceptions, audit events) are append-only: a correction is a new row that supersedes an
+older one, never an UPDATE, which is what makes sync idempotent and the audit honest.
+Reference data (stations, users, RMAs) and operational state (outbox, counters) are
+mutable. Money is integer minor units beside its ISO 4217 currency.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from station.ids import uuid7
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both engines (SQLite would otherwise drop the zone silently)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Station(Base):
+    """A bench PC running the app; `code` is the short name printed on labels."""
+
+    __tablename__ = "stations"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    site: Mapped[str] = mapped_column(String(100))
+    lpn_prefix: Mapped[str] = mapped_column(String(4), unique=True)
+    created_at: Mapped[datetime]
+
+
+class User(Base):
+    """A person who signs in; the PIN is stored only as an argon2id hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    badge_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_pin_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Rma(Base):
+    """An authorised return from the shop/ERP. Versioned: an import that changes it bumps it."""
+
+    __tablename__ = "rmas"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    rma_number: Mapped[str] = mapped_column(String(64), unique=True)
+    order_number: Mapped[str] = mapped_column(String(64))
+    order_date: Mapped[date] = mapped_column(Date)
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    requested: Mapped[str] = mapped_column(String(16))
+    carrier_tracking: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    updated_at: Mapped[datetime]
+
+    lines: Mapped[list[RmaLine]] = relationship(
+        back_populates="rma", order_by="RmaLine.line_no", cascade="all, delete-orphan"
+    )
+
+
+class RmaLine(Base):
+    __tablename__ = "rma_lines"
+    __table_args__ = (UniqueConstraint("rma_id", "line_no"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    rma_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rmas.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(64))
+    gtin: Mapped[str | None] = mapped_column(String(14))
+    description: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32))
+    expected_serial: Mapped[str | None] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(32))
+
+    rma: Mapped[Rma] = relationship(back_populates="lines")
+
+
+class Receipt(Base):
+    """Fact: a parcel arrived at a station. `rma_id` is None for an unexpected parcel."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    station_code: Mapped[str] = mapped_column(String(32), index=True)
+    scanned_code: Mapped[str] = mapped_column(String(512))
+    rma_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    carrier_tracking: Mapped[str | None] = mapped_column(String(64))
+    received_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    received_at: Mapped[datetime]
+    expected: Mapped[bool] = mapped_column(Boolean)
+
+
+class Unit(Base):
+    """Fact: one physical item with the licence-plate number the station assigned."""
+
+    __tablename__ = "units"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    lpn: Mapped[str] = mapped_column(String(20), unique=True)
+    receipt_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    rma_line_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    station_code: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime]
+
+
+class Inspection(Base):
+    """Fact: the grader's answers, flags and grade for a unit."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    grader_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    grade: Mapped[str] = mapped_column(String(1))
+    flags: Mapped[list[Any]]
+    answers: Mapped[dict[str, Any]]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime] = mapped_column(index=True)
+    station_code: Mapped[str] = mapped_column(String(32))
+
+
+class Photo(Base):
+    """Fact: a photo of a unit, stored content-addressed by its SHA-256."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    inspection_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    taken_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    taken_at: Mapped[datetime]
+
+
+class DispositionDecision(Base):
+    """Fact: where a unit goes and why (rule id, rule-set version, estimates compared)."""
+
+    __tablename__ = "dispositions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    disposition: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(32))
+    rule_id: Mapped[str] = mapped_column(String(64))
+    rules_version: Mapped[str] = mapped_column(String(64))
+    explanation: Mapped[dict[str, Any]]
+    decided_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    decided_at: Mapped[datetime] = mapped_column(index=True)
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    station_code: Mapped[str] = mapped_column(String(32))
+
+
+class RefundTrigger(Base):
+    """Fact: the refund decision the shop/ERP acts on; the idempotency key makes it once-only."""
+
+    __tablename__ = "refund_triggers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    rma_line_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    settling: Mapped[bool] = mapped_column(Boolean)
+    decided_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime]
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    station_code: Mapped[str] = mapped_column(String(32))
+
+
+class PrintJob(Base):
+    """Fact: a label was asked for; attempts and outcomes are recorded as print events."""
+
+    __tablename__ = "print_jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    label_kind: Mapped[str] = mapped_column(String(32))
+    printer_uri: Mapped[str] = mapped_column(String(200))
+    reprint_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    requested_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    requested_at: Mapped[datetime]
+    station_code: Mapped[str] = mapped_column(String(32))
+
+
+class ExceptionCase(Base):
+    """Fact: something a person must resolve (unexpected parcel, wrong item, conflict ...)."""
+
+    __tablename__ = "exceptions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    receipt_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    details: Mapped[dict[str, Any]]
+    opened_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    opened_at: Mapped[datetime]
+    station_code: Mapped[str] = mapped_column(String(32))
+
+
+class AuditEvent(Base):
+    """Fact: who did what, when, where; hash-chained per station so edits are detectable."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("station_code", "seq"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    station_code: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]]
+    occurred_at: Mapped[datetime]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxEntry(Base):
+    """A fact waiting to be pushed to the central database; `seq` is the push order."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class Counter(Base):
+    """Station-local sequences (LPN numbers, sync watermarks); never synced."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+Index("ix_receipts_scanned_code", Receipt.scanned_code)

@@ -1,0 +1,572 @@
+"""Import of RMAs from the documented CSV format, all or nothing.
+
+A file from outside is either imported whole or rejected with every problem listed by
+physical line and column, so a clerk can fix the file in one pass and nothing half-imports.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import TypeVar
+
+from station.check_digits import gs1_check_digit, is_valid_gtin
+from station.money import CURRENCY_EXPONENTS, MoneyError, check_currency, parse_major
+from station.rma_records import RmaLineRecord, RmaRecord
+from station.vocabulary import Category, Reason, RequestedOutcome
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+MAX_ROWS = 100_000
+MAX_REPORTED_PROBLEMS = 200
+MAX_QUANTITY = 999
+MAX_LINE_NO = 9999
+
+#: The import format: (column name, required, description), in the order we document it.
+CSV_COLUMNS: tuple[tuple[str, bool, str], ...] = (
+    ("rma_number", True,
+     "The RMA number, e.g. RMA-100001; must match the station's configured RMA pattern."),
+    ("order_number", True, "The shop's order number, e.g. SO-2026-004512 (at most 64 characters)."),
+    ("order_date", True, "Date of the order as YYYY-MM-DD, e.g. 2026-03-14; not in the future."),
+    ("customer_name", True, "The customer's name as on the order (at most 200 characters)."),
+    ("requested", False,
+     "What the customer asked for: refund, store_credit or exchange; empty means refund."),
+    ("carrier_tracking", False,
+     "Tracking number of the return parcel, if known (at most 64 characters)."),
+    ("line_no", True, "Line number within the RMA: a whole number from 1, unique per RMA."),
+    ("sku", True, "The shop's SKU of the item (at most 64 characters)."),
+    ("description", True, "Item description, e.g. 'Merino crew-neck jumper, navy, M' (max 200)."),
+    ("category", True, "Product category: " + ", ".join(c.value for c in Category) + "."),
+    ("quantity", True, f"Units authorised for return: a whole number from 1 to {MAX_QUANTITY}."),
+    ("unit_price", True,
+     "Price paid per unit in major units with a decimal point, e.g. 19.99 (1999 for JPY 1999)."),
+    ("currency", True, "ISO 4217 currency code of unit_price, e.g. EUR, GBP, USD, SEK, JPY."),
+    ("reason", True, "The customer's reason: " + ", ".join(r.value for r in Reason) + "."),
+    ("gtin", False, "GTIN/EAN/UPC of the item (8, 12, 13 or 14 digits with a valid check digit)."),
+    ("expected_serial", False, "Serial number the returned unit should carry (at most 64)."),
+)
+
+_REQUIRED = frozenset(name for name, required, _ in CSV_COLUMNS if required)
+_KNOWN = tuple(name for name, _, _ in CSV_COLUMNS)
+_RMA_FIELDS = ("order_number", "order_date", "customer_name", "requested", "carrier_tracking")
+
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+_AMOUNT_SHAPE = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
+# Line and paragraph separators (Zl, Zp) break a cell across lines just like CR/LF do.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+@dataclass(frozen=True)
+class CsvProblem:
+    """One thing wrong with an import file, located by physical line (header = 1) and column."""
+
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.column is None:
+            return f"line {self.line}: {self.message}"
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+class RmaCsvError(Exception):
+    """The file was rejected and nothing imported; `problems` lists what to fix (at most 200).
+
+    `omitted` counts further problems found but not listed, so the message can say so.
+    """
+
+    def __init__(self, problems: list[CsvProblem], omitted: int = 0) -> None:
+        super().__init__(problems, omitted)
+        self.problems = problems
+        self.omitted = omitted
+
+    def __str__(self) -> str:
+        total = len(self.problems) + self.omitted
+        noun = "problem" if total == 1 else "problems"
+        lines = [f"the RMA file was not imported: {total} {noun} found"]
+        lines.extend(str(problem) for problem in self.problems)
+        if self.omitted:
+            lines.append(f"... and {self.omitted} more not shown; fix these and import again")
+        return "\n".join(lines)
+
+
+def parse_rma_csv(data: bytes, *, rma_pattern: re.Pattern[str], today: date) -> list[RmaRecord]:
+    """Parse an RMA import file (see CSV_COLUMNS) into records, lines sorted by line_no.
+
+    Raises RmaCsvError listing every problem found (capped at 200) if anything is wrong.
+    """
+    problems = _Problems()
+    records = _parse(data, rma_pattern=rma_pattern, today=today, problems=problems)
+    if problems.found:
+        raise RmaCsvError(problems.reported, problems.omitted)
+    return records
+
+
+class _Problems:
+    """Collects problems up to the reporting cap, counting the rest."""
+
+    def __init__(self) -> None:
+        self.reported: list[CsvProblem] = []
+        self.omitted = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.reported) + self.omitted
+
+    @property
+    def found(self) -> bool:
+        return self.count > 0
+
+    def add(self, line: int, column: str | None, message: str) -> None:
+        if len(self.reported) < MAX_REPORTED_PROBLEMS:
+            self.reported.append(CsvProblem(line, column, message))
+        else:
+            self.omitted += 1
+
+
+class _CellError(Exception):
+    """A cell's value is wrong; the message says what and what to do."""
+
+
+@dataclass
+class _RmaGroup:
+    """What the rows of one RMA number have said so far."""
+
+    # Field name -> (parsed value, line it was first read from): what later rows must match.
+    fields: dict[str, tuple[object, int]] = field(default_factory=dict)
+    line_numbers: dict[int, int] = field(default_factory=dict)  # line_no -> physical line
+    header: _RmaFields | None = None
+    lines: list[RmaLineRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _RmaFields:
+    order_number: str
+    order_date: date
+    customer_name: str
+    requested: RequestedOutcome
+    carrier_tracking: str | None
+
+
+def _parse(
+    data: bytes, *, rma_pattern: re.Pattern[str], today: date, problems: _Problems
+) -> list[RmaRecord]:
+    text = _decode(data, problems)
+    if text is None:
+        return []
+    rows = _physical_rows(text, problems)
+    header = _read_header(rows, problems)
+    if header is None:
+        return []
+    groups: dict[str, _RmaGroup] = {}
+    data_rows = 0
+    for line, cells in rows:
+        if all(not cell.strip() for cell in cells):
+            continue  # blank lines and rows of empty cells (spreadsheet leftovers) mean nothing
+        data_rows += 1
+        if data_rows > MAX_ROWS:
+            problems.add(
+                line, None,
+                f"the file has more than {MAX_ROWS:,} RMA lines; split it into files of at most "
+                f"{MAX_ROWS:,} rows and import them one at a time",
+            )
+            break
+        if len(cells) != len(header):
+            problems.add(
+                line, None,
+                f"has {len(cells)} cells but the header has {len(header)} columns; check for a "
+                "missing or extra comma (cells that contain commas must be in double quotes)",
+            )
+            continue
+        row = _Row(line, dict(zip(header, cells, strict=True)), problems)
+        _read_row(row, groups, rma_pattern=rma_pattern, today=today)
+    if data_rows == 0 and not problems.found:
+        problems.add(
+            2, None,
+            "the file has a header row but no RMA lines under it; add one row per RMA line",
+        )
+    if problems.found:
+        return []
+    return [_build_record(number, group) for number, group in groups.items()]
+
+
+def _decode(data: bytes, problems: _Problems) -> str | None:
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            detail = "it looks like UTF-16 (\"Unicode text\")"
+        else:
+            detail = f"byte 0x{body[exc.start]:02X} is not valid UTF-8"
+        problems.add(
+            _line_of_offset(body, exc.start), None,
+            f"the file is not UTF-8 text ({detail}); save it as UTF-8 (in Excel: "
+            "\"CSV UTF-8 (comma delimited)\") and import it again",
+        )
+        return None
+
+
+def _line_of_offset(body: bytes, offset: int) -> int:
+    prefix = body[:offset].decode("utf-8")
+    ended = sum(1 for line in io.StringIO(prefix, newline="") if line.endswith(("\n", "\r")))
+    return ended + 1
+
+
+def _physical_rows(text: str, problems: _Problems) -> Iterator[tuple[int, list[str]]]:
+    """Yield (first physical line, cells) per CSV record; broken quoting ends the file."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.add(
+                start, None,
+                f"the CSV is malformed here ({exc}); every cell that starts with a double quote "
+                "must end with one, and quotes inside such a cell must be doubled (\"\")",
+            )
+            return
+        yield start, cells
+
+
+def _read_header(
+    rows: Iterator[tuple[int, list[str]]], problems: _Problems
+) -> list[str] | None:
+    """Return the column names in file order, or None (with problems) if the header is unusable."""
+    for line, cells in rows:
+        if all(not cell.strip() for cell in cells):
+            continue
+        names = [cell.strip().lower() for cell in cells]
+        if _header_problems(line, names, problems):
+            return None
+        return names
+    if not problems.found:
+        problems.add(
+            1, None,
+            "the file is empty; it needs a header row naming the columns ("
+            + ", ".join(_KNOWN) + ") and then one row per RMA line",
+        )
+    return None
+
+
+def _header_problems(line: int, names: list[str], problems: _Problems) -> bool:
+    before = problems.count
+    seen: dict[str, int] = {}
+    unknown: list[str] = []
+    for position, name in enumerate(names, start=1):
+        if not name:
+            problems.add(
+                line, None,
+                f"header column {position} has no name; name it or delete that column",
+            )
+        elif name in seen:
+            problems.add(
+                line, name,
+                f"appears twice in the header (columns {seen[name]} and {position}); keep one",
+            )
+        else:
+            seen[name] = position
+            if name not in _KNOWN:
+                unknown.append(name)
+    if unknown:
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, _KNOWN, n=1)
+            hints.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+        problems.add(
+            line, None,
+            f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(hints)}; remove or "
+            "rename them; the accepted columns are " + ", ".join(_KNOWN),
+        )
+    missing = [name for name in _KNOWN if name in _REQUIRED and name not in seen]
+    if missing:
+        problems.add(
+            line, None,
+            f"missing required column{'s' if len(missing) > 1 else ''} "
+            + ", ".join(repr(name) for name in missing) + "; add them to the header row",
+        )
+    return problems.count > before
+
+
+class _Row:
+    """One data row: cleans each cell and records problems against its line and column."""
+
+    def __init__(self, line: int, cells: Mapping[str, str], problems: _Problems) -> None:
+        self.line = line
+        self._cells = cells
+        self._problems = problems
+        self.bad_columns: set[str] = set()
+
+    def problem(self, column: str | None, message: str) -> None:
+        if column is not None:
+            self.bad_columns.add(column)
+        self._problems.add(self.line, column, message)
+
+    def take(self, column: str, parse: Callable[[str], T]) -> T | None:
+        """Parsed cell value; None when an optional cell is empty or the cell is wrong."""
+        raw = self._cells.get(column, "")
+        control = _control_character(raw)
+        if control is not None:
+            self.problem(column, control)
+            return None
+        value = raw.strip()
+        if not value:
+            if column in _REQUIRED:
+                self.problem(column, "must not be empty; this column is required on every row")
+            return None
+        try:
+            return parse(value)
+        except _CellError as exc:
+            self.problem(column, str(exc))
+            return None
+
+
+def _read_row(
+    row: _Row, groups: dict[str, _RmaGroup], *, rma_pattern: re.Pattern[str], today: date
+) -> None:
+    rma_number = row.take("rma_number", _rma_number_parser(rma_pattern))
+    order_number = row.take("order_number", _text_parser(64))
+    order_date = row.take("order_date", _order_date_parser(today))
+    customer_name = row.take("customer_name", _text_parser(200))
+    requested = row.take("requested", _enum_parser(RequestedOutcome))
+    carrier_tracking = row.take("carrier_tracking", _text_parser(64))
+    line_no = row.take("line_no", _whole_number_parser(1, MAX_LINE_NO))
+    sku = row.take("sku", _text_parser(64))
+    description = row.take("description", _text_parser(200))
+    category = row.take("category", _enum_parser(Category))
+    quantity = row.take("quantity", _whole_number_parser(1, MAX_QUANTITY))
+    currency = row.take("currency", _currency)
+    unit_price = row.take("unit_price", _price_parser(currency))
+    reason = row.take("reason", _enum_parser(Reason))
+    gtin = row.take("gtin", _gtin)
+    expected_serial = row.take("expected_serial", _text_parser(64))
+
+    if rma_number is None:
+        return  # without a valid RMA number the row cannot be compared with its siblings
+    rma_fields: dict[str, object] = {
+        "order_number": order_number,
+        "order_date": order_date,
+        "customer_name": customer_name,
+        "requested": requested if requested is not None else RequestedOutcome.REFUND,
+        "carrier_tracking": carrier_tracking,
+    }
+    group = groups.setdefault(rma_number, _RmaGroup())
+    _check_agreement(row, rma_number, group, rma_fields)
+    if line_no is not None:
+        earlier = group.line_numbers.get(line_no)
+        if earlier is not None:
+            row.problem(
+                "line_no",
+                f"line_no {line_no} of {rma_number} already appears on line {earlier}; number "
+                "the lines of one RMA 1, 2, 3, ... without repeats",
+            )
+        else:
+            group.line_numbers[line_no] = row.line
+
+    if row.bad_columns or (
+        order_number is None or order_date is None or customer_name is None
+        or line_no is None or sku is None or description is None or category is None
+        or quantity is None or currency is None or unit_price is None or reason is None
+    ):
+        return
+    if group.header is None:
+        group.header = _RmaFields(
+            order_number=order_number,
+            order_date=order_date,
+            customer_name=customer_name,
+            requested=requested if requested is not None else RequestedOutcome.REFUND,
+            carrier_tracking=carrier_tracking,
+        )
+    group.lines.append(
+        RmaLineRecord(
+            line_no=line_no,
+            sku=sku,
+            description=description,
+            category=category,
+            quantity=quantity,
+            unit_price_minor=unit_price,
+            currency=currency,
+            reason=reason,
+            gtin=gtin,
+            expected_serial=expected_serial,
+        )
+    )
+
+
+def _check_agreement(
+    row: _Row, rma_number: str, group: _RmaGroup, rma_fields: Mapping[str, object]
+) -> None:
+    for name in _RMA_FIELDS:
+        if name in row.bad_columns:
+            continue
+        value = rma_fields[name]
+        first = group.fields.get(name)
+        if first is None:
+            group.fields[name] = (value, row.line)
+        elif first[0] != value:
+            row.problem(
+                name,
+                f"differs from line {first[1]} for the same RMA {rma_number} (line {first[1]} "
+                f"has {_shown(first[0])}, this row has {_shown(value)}); every row of one RMA "
+                f"must repeat the same {name}",
+            )
+
+
+def _build_record(rma_number: str, group: _RmaGroup) -> RmaRecord:
+    header = group.header
+    if header is None:  # pragma: no cover - only reachable if a row problem went unreported
+        raise AssertionError(f"RMA {rma_number} has no valid row although no problem was found")
+    return RmaRecord(
+        rma_number=rma_number,
+        order_number=header.order_number,
+        order_date=header.order_date,
+        customer_name=header.customer_name,
+        requested=header.requested,
+        lines=tuple(sorted(group.lines, key=lambda line: line.line_no)),
+        carrier_tracking=header.carrier_tracking,
+    )
+
+
+def _control_character(raw: str) -> str | None:
+    """A message for the first control or invisible formatting character, or None if clean."""
+    for position, char in enumerate(raw, start=1):
+        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            name = unicodedata.name(char, "control character")
+            return (
+                f"contains an invisible control character U+{ord(char):04X} ({name}) at "
+                f"position {position}; retype the cell without it (tabs, line breaks and "
+                "text-direction marks are not allowed)"
+            )
+    return None
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, date):
+        return repr(value.isoformat())
+    return repr(str(value))
+
+
+def _got(value: str) -> str:
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return f"(got {shown!r})"
+
+
+def _text_parser(max_length: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if len(value) > max_length:
+            raise _CellError(
+                f"must be at most {max_length} characters (got {len(value)}); shorten it"
+            )
+        return value
+
+    return parse
+
+
+def _rma_number_parser(pattern: re.Pattern[str]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if pattern.fullmatch(value) is None:
+            raise _CellError(
+                f"is not an RMA number this station accepts {_got(value)}; check it for typos "
+                f"(RMA numbers here must match the pattern {pattern.pattern})"
+            )
+        return value
+
+    return parse
+
+
+def _order_date_parser(today: date) -> Callable[[str], date]:
+    def parse(value: str) -> date:
+        if _DATE_SHAPE.fullmatch(value) is None:
+            raise _CellError(f"must be a date written YYYY-MM-DD, e.g. 2026-03-14 {_got(value)}")
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            raise _CellError(f"is not a real calendar date {_got(value)}; check it") from None
+        if parsed > today:
+            raise _CellError(
+                f"is in the future {_got(value)}, today is {today.isoformat()}; check the order "
+                "date"
+            )
+        return parsed
+
+    return parse
+
+
+def _whole_number_parser(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        if _WHOLE_NUMBER.fullmatch(value) is None or not low <= int(value) <= high:
+            raise _CellError(f"must be a whole number from {low} to {high} {_got(value)}")
+        return int(value)
+
+    return parse
+
+
+def _enum_parser(kind: type[E]) -> Callable[[str], E]:
+    def parse(value: str) -> E:
+        try:
+            return kind(value.lower())
+        except ValueError:
+            allowed = ", ".join(member.value for member in kind)
+            raise _CellError(f"must be one of {allowed} {_got(value)}") from None
+
+    return parse
+
+
+def _currency(value: str) -> str:
+    try:
+        return check_currency(value)
+    except MoneyError as exc:
+        raise _CellError(str(exc)) from None
+
+
+def _price_parser(currency: str | None) -> Callable[[str], int | None]:
+    """Parse unit_price in the row's currency; with a bad currency only the shape is checked."""
+
+    def parse(value: str) -> int | None:
+        if _AMOUNT_SHAPE.fullmatch(value) is None:
+            raise _CellError(
+                f"must be an amount like 19.99: digits with an optional decimal point, no "
+                f"currency sign, thousands separator or decimal comma {_got(value)}"
+            )
+        if currency is None:
+            return None
+        try:
+            return parse_major(value, currency)
+        except MoneyError as exc:
+            example = "1999" if CURRENCY_EXPONENTS[currency] == 0 else "19.99"
+            raise _CellError(
+                f"{exc}; write the price paid per unit in {currency}, e.g. {example}"
+            ) from None
+
+    return parse
+
+
+def _gtin(value: str) -> str:
+    if is_valid_gtin(value):
+        return value
+    if value.isascii() and value.isdigit() and len(value) in (8, 12, 13, 14):
+        expected = gs1_check_digit(value[:-1])
+        raise _CellError(
+            f"has a wrong check digit {_got(value)}, the last digit should be {expected}; "
+            "re-scan or retype it, or leave the cell empty"
+        )
+    raise _CellError(
+        f"must be a GTIN/EAN/UPC of 8, 12, 13 or 14 digits {_got(value)}; copy it from the "
+        "item's barcode or leave the cell empty"
+    )

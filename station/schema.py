@@ -1,0 +1,74 @@
+"""Schema migrations (Alembic) and the start-up check of a database's schema version.
+
+A database written by a newer version of the app is refused rather than guessed at: its
+facts may carry columns this version would silently drop when it writes or syncs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class SchemaError(RuntimeError):
+    """The database's schema cannot be used by this version of the app."""
+
+
+def _config(engine: Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def describe(engine: Engine) -> str:
+    url = engine.url
+    return url.render_as_string(hide_password=True)
+
+
+def check_schema(engine: Engine, *, label: str) -> str | None:
+    """Return the revision if this app understands it; raise SchemaError if it is newer."""
+    revision = current_revision(engine)
+    if revision is None:
+        return None
+    scripts = ScriptDirectory.from_config(_config())
+    known = {script.revision for script in scripts.walk_revisions()}
+    if revision not in known:
+        raise SchemaError(
+            f"The {label} database ({describe(engine)}) has schema revision {revision}, which is "
+            f"newer than this version of Returns Station understands (latest {head_revision()}). "
+            "Install the newer version of Returns Station that wrote it; nothing was changed."
+        )
+    return revision
+
+
+def upgrade(engine: Engine, *, label: str) -> tuple[str | None, str]:
+    """Bring the database to the head revision; returns (before, after)."""
+    before = check_schema(engine, label=label)
+    with engine.begin() as connection:
+        config = _config(engine)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return before, head_revision()
+
+
+def is_current(engine: Engine) -> bool:
+    return current_revision(engine) == head_revision()

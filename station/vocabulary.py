@@ -1,0 +1,117 @@
+"""The shared vocabulary of DESIGN.md as enums.
+
+The enum *values* are the identifiers used in data files, JSON and the database, so they
+must never be renamed; add new members instead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    APPAREL = "apparel"
+    FOOTWEAR = "footwear"
+    ELECTRONICS = "electronics"
+    HOME_KITCHEN = "home_kitchen"
+    BEAUTY_PERSONAL_CARE = "beauty_personal_care"
+    TOYS = "toys"
+    BOOKS_MEDIA = "books_media"
+    JEWELLERY_WATCHES = "jewellery_watches"
+    OTHER = "other"
+
+
+class Reason(StrEnum):
+    CHANGED_MIND = "changed_mind"
+    WRONG_SIZE = "wrong_size"
+    DEFECTIVE = "defective"
+    NOT_AS_DESCRIBED = "not_as_described"
+    DAMAGED_IN_TRANSIT = "damaged_in_transit"
+    WRONG_ITEM_SENT = "wrong_item_sent"
+    LATE_DELIVERY = "late_delivery"
+    OTHER = "other"
+
+
+class Flag(StrEnum):
+    WRONG_ITEM = "wrong_item"
+    SERIAL_MISMATCH = "serial_mismatch"
+    MISSING_PARTS = "missing_parts"
+    EMPTY_BOX = "empty_box"
+    DAMAGED_IN_TRANSIT = "damaged_in_transit"
+    USED_WORN = "used_worn"
+    HYGIENE_SEAL_BROKEN = "hygiene_seal_broken"
+    HAZARDOUS = "hazardous"
+    COUNTERFEIT_SUSPECTED = "counterfeit_suspected"
+    OVER_RETURN = "over_return"
+
+
+class Grade(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    X = "X"
+
+    @property
+    def meaning(self) -> str:
+        return _GRADE_MEANINGS[self]
+
+
+_GRADE_MEANINGS = {
+    Grade.A: "new / sealed",
+    Grade.B: "like new / opened",
+    Grade.C: "used, good",
+    Grade.D: "damaged or defective",
+    Grade.X: "unsellable",
+}
+
+
+class Disposition(StrEnum):
+    RESTOCK = "RESTOCK"
+    REFURBISH = "REFURBISH"
+    OPEN_BOX = "OPEN_BOX"
+    LIQUIDATE = "LIQUIDATE"
+    RTV = "RTV"
+    DONATE = "DONATE"
+    RECYCLE = "RECYCLE"
+    DESTROY = "DESTROY"
+    HOLD = "HOLD"
+
+
+class RefundAction(StrEnum):
+    FULL = "FULL"
+    PARTIAL = "PARTIAL"
+    STORE_CREDIT = "STORE_CREDIT"
+    EXCHANGE = "EXCHANGE"
+    DENY = "DENY"
+    HELD = "HELD"
+
+
+class RequestedOutcome(StrEnum):
+    REFUND = "refund"
+    STORE_CREDIT = "store_credit"
+    EXCHANGE = "exchange"
+
+
+class Role(StrEnum):
+    """Roles in increasing order of authority; each role may do what the ones below it may."""
+
+    CLERK = "clerk"
+    GRADER = "grader"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+    @property
+    def level(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.level >= other.level
+
+
+class ExceptionKind(StrEnum):
+    UNEXPECTED_PARCEL = "unexpected_parcel"
+    WRONG_ITEM = "wrong_item"
+    OVER_RETURN = "over_return"
+    DUPLICATE_RECEIPT = "duplicate_receipt"
+    REFUND_CONFLICT = "refund_conflict"

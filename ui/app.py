@@ -1,0 +1,36 @@
+"""The composition root: builds the Qt application around an opened station and runs it.
+
+The only place that knows which concrete drivers a station uses.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+import resources
+from station.bootstrap import OpenStation
+from ui.main_window import MainWindow
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Returns Station")
+    app.setOrganizationName("returns-station")
+    app.setFont(QFont("DejaVu Sans", 11))
+    app.setStyleSheet(resources.path("theme", "station.qss").read_text(encoding="utf-8"))
+    return app
+
+
+def build_window(opened: OpenStation, demo: bool) -> MainWindow:
+    return MainWindow(opened.ctx, demo=demo)
+
+
+def run(opened: OpenStation, demo: bool) -> int:
+    app = create_application()
+    window = build_window(opened, demo)
+    window.show()
+    return app.exec()

@@ -1,0 +1,72 @@
+"""The demo sheet: the demo users with their PINs and every demo RMA with a scannable barcode."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station import rma_store
+from station.context import StationContext
+from station.demo import DEMO_USERS
+from ui.barcode_view import BarcodeView
+
+
+class DemoSheetDialog(QDialog):
+    def __init__(self, ctx: StationContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Demo sheet")
+        self.resize(1100, 720)
+        users = QLabel("<b>Demo users</b> (name · PIN): " + " &nbsp; ".join(
+            f"{u.display_name} ({u.role.value}) · <b>{u.pin}</b>" for u in DEMO_USERS))
+        users.setWordWrap(True)
+        with ctx.sessions() as session:
+            self.summaries = rma_store.list_summaries(session)
+        self.table = QTableWidget(len(self.summaries), 5)
+        self.table.setHorizontalHeaderLabels(["RMA", "Tracking", "Wants", "Units", "Categories"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            4, QHeaderView.ResizeMode.Stretch)
+        for row, summary in enumerate(self.summaries):
+            for column, value in enumerate((
+                summary.rma_number, summary.carrier_tracking or "", summary.requested,
+                str(summary.units), ", ".join(c.replace("_", " ") for c in summary.categories),
+            )):
+                self.table.setItem(row, column, QTableWidgetItem(value))
+        self.barcode = BarcodeView()
+        hint = QLabel("Type an RMA number on the scan screen, or scan this barcode off the "
+                      "screen with a handheld scanner.")
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        right = QVBoxLayout()
+        right.addWidget(self.barcode)
+        right.addWidget(hint)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addWidget(self.table, 3)
+        body.addLayout(right, 2)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(users)
+        layout.addLayout(body, 1)
+        layout.addWidget(buttons)
+        self.table.currentCellChanged.connect(lambda row, *_: self._select(row))
+        if self.summaries:
+            self.table.selectRow(0)
+            self._select(0)
+
+    def _select(self, row: int) -> None:
+        if 0 <= row < len(self.summaries):
+            self.barcode.set_text(self.summaries[row].rma_number)

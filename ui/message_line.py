@@ -1,0 +1,37 @@
+"""The one-line message every screen uses to say what happened and what to do next."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+
+class MessageLine(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("message")
+        self.setWordWrap(True)
+        self.clear_message()
+
+    def _show(self, text: str, tone: str) -> None:
+        self.setText(text)
+        self.setProperty("tone", tone)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.setVisible(True)
+
+    def error(self, text: str) -> None:
+        self._show(text, "error")
+
+    def warning(self, text: str) -> None:
+        self._show(text, "warning")
+
+    def ok(self, text: str) -> None:
+        self._show(text, "ok")
+
+    def clear_message(self) -> None:
+        self.setText("")
+        self.setVisible(False)
+
+    @property
+    def tone(self) -> str:
+        return str(self.property("tone") or "")

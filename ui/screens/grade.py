@@ -1,0 +1,66 @@
+"""Grading a unit: one key per grade (A B C D X, or 1-5), with what each grade means."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from station.inspection import UnitDraft
+from station.money import format_minor
+from station.vocabulary import Grade
+
+
+class GradeScreen(QWidget):
+    graded = Signal(object)
+    cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._draft: UnitDraft | None = None
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        self.item = QLabel()
+        self.item.setWordWrap(True)
+        hint = QLabel("Press the grade's letter or number. Esc puts the unit back.")
+        hint.setObjectName("hint")
+        grid = QGridLayout()
+        self.buttons: dict[Grade, QPushButton] = {}
+        for index, grade in enumerate(Grade):
+            button = QPushButton(f"{grade.value}\n{grade.meaning}")
+            button.setObjectName("grade")
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.clicked.connect(lambda _checked=False, g=grade: self._choose(g))
+            grid.addWidget(button, 0, index)
+            self.buttons[grade] = button
+            for key in (grade.value, str(index + 1)):
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(lambda g=grade: self._choose(g))
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.activated.connect(self.cancelled.emit)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 30, 40, 30)
+        layout.addWidget(self.title)
+        layout.addWidget(self.item)
+        layout.addSpacing(16)
+        layout.addLayout(grid)
+        layout.addWidget(hint)
+        layout.addStretch(1)
+
+    def show_unit(self, draft: UnitDraft) -> None:
+        self._draft = draft
+        self.title.setText(f"Unit {draft.lpn}  ·  grade it")
+        self.item.setText(
+            f"<b>{draft.sku}</b> — {draft.description}<br>"
+            f"{draft.category.replace('_', ' ')} · customer says: "
+            f"{draft.reason.replace('_', ' ')} · paid "
+            f"{format_minor(draft.unit_price_minor, draft.currency)} · RMA {draft.rma_number}"
+        )
+        self.buttons[Grade.A].setFocus()
+
+    def _choose(self, grade: Grade) -> None:
+        if self._draft is not None and self.isVisible():
+            self.graded.emit(grade)

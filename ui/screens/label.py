@@ -1,0 +1,56 @@
+"""The label preview: the very bitmap the printer receives, so what is seen is what prints."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from station.inspection import FinalizedUnit
+from ui.message_line import MessageLine
+
+
+class LabelScreen(QWidget):
+    next_unit = Signal()
+    new_parcel = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        self.preview = QLabel()
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setStyleSheet("background: white; border: 1px solid #c3ccd5;")
+        self.message = MessageLine()
+        self.next_button = QPushButton("Next unit of this RMA  (Enter)")
+        self.next_button.setObjectName("primary")
+        self.parcel_button = QPushButton("New parcel  (Esc)")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.next_button)
+        buttons.addWidget(self.parcel_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 20, 40, 20)
+        layout.addWidget(self.title)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+
+        self.next_button.clicked.connect(self.next_unit.emit)
+        self.parcel_button.clicked.connect(self.new_parcel.emit)
+        for key, signal in ((Qt.Key.Key_Return, self.next_unit), (Qt.Key.Key_Enter, self.next_unit),
+                            (Qt.Key.Key_Escape, self.new_parcel)):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(signal.emit)
+
+    def show_label(self, unit: FinalizedUnit, png: bytes) -> None:
+        self.title.setText(f"Label for {unit.lpn}")
+        image = QImage.fromData(png, "PNG")
+        pixmap = QPixmap.fromImage(image)
+        height = max(200, self.preview.height() - 10)
+        self.preview.setPixmap(pixmap.scaledToHeight(
+            min(height, pixmap.height()), Qt.TransformationMode.SmoothTransformation))
+        self.message.ok(f"Saved: {unit.decision.disposition.value} → {unit.decision.destination}, "
+                        f"refund {unit.decision.refund_text}. Stick the label on the unit.")
+        self.next_button.setFocus()

@@ -1,0 +1,150 @@
+"""One RMA: its lines, receiving the parcel, and choosing the line to inspect next."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station import inspection, receiving
+from station.context import StationContext
+from station.errors import UserFacingError
+from station.inspection import UnitDraft
+from station.money import format_minor
+from station.permissions import Actor
+from station.receiving import RmaView
+from ui.background import Background
+from ui.message_line import MessageLine
+
+COLUMNS = ("Line", "SKU", "Item", "Category", "Reason", "Price", "Done")
+
+
+class RmaScreen(QWidget):
+    inspect = Signal(object)
+    back = Signal()
+
+    def __init__(self, ctx: StationContext, background: Background) -> None:
+        super().__init__()
+        self._ctx = ctx
+        self._background = background
+        self._actor: Actor | None = None
+        self._view: RmaView | None = None
+
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        self.details = QLabel()
+        self.details.setObjectName("hint")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.message = MessageLine()
+        self.primary = QPushButton()
+        self.primary.setObjectName("primary")
+        self.back_button = QPushButton("New parcel  (Esc)")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.primary)
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 30, 40, 30)
+        layout.addWidget(self.title)
+        layout.addWidget(self.details)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+
+        self.primary.clicked.connect(self._primary)
+        self.table.itemActivated.connect(lambda _item: self._primary())
+        self.back_button.clicked.connect(self.back.emit)
+        for key, slot in ((Qt.Key.Key_Escape, self.back.emit),
+                          (Qt.Key.Key_Return, self._primary), (Qt.Key.Key_Enter, self._primary)):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+    @property
+    def view(self) -> RmaView | None:
+        return self._view
+
+    def show_rma(self, actor: Actor, view: RmaView, message: str | None = None) -> None:
+        self._actor = actor
+        self._view = view
+        self.title.setText(f"{view.rma_number}")
+        customer = view.customer_name or "—"
+        self.details.setText(
+            f"Order {view.order_number} of {view.order_date:%d %b %Y} · {customer} · "
+            f"wants: {view.requested.replace('_', ' ')}"
+        )
+        self.table.setRowCount(len(view.lines))
+        for row, line in enumerate(view.lines):
+            values = (str(line.line_no), line.sku, line.description,
+                      line.category.replace("_", " "), line.reason.replace("_", " "),
+                      format_minor(line.unit_price_minor, line.currency),
+                      f"{line.units_done} of {line.quantity}")
+            for column, value in enumerate(values):
+                self.table.setItem(row, column, QTableWidgetItem(value))
+        first_open = next((i for i, line in enumerate(view.lines) if line.units_left), 0)
+        self.table.selectRow(first_open)
+        if view.receipt_id is None:
+            self.primary.setText("Receive parcel  (Enter)")
+            self.message.warning("Not received yet. Press Enter to receive this parcel.")
+        else:
+            self.primary.setText("Inspect selected line  (Enter)")
+            if message:
+                self.message.ok(message)
+            elif all(line.units_left == 0 for line in view.lines):
+                self.message.ok("Every unit of this RMA is inspected. Press Esc for the next "
+                                "parcel.")
+            else:
+                self.message.clear_message()
+        self.table.setFocus()
+
+    def _primary(self) -> None:
+        view, actor = self._view, self._actor
+        if view is None or actor is None or self._background.busy:
+            return
+        if view.receipt_id is None:
+            self._background.run(lambda: receiving.receive(self._ctx, actor, view.rma_number),
+                                 self._received, self._failed)
+            return
+        row = self.table.currentRow()
+        if not 0 <= row < len(view.lines):
+            self.message.error("Choose a line with the arrow keys first.")
+            return
+        line = view.lines[row]
+        receipt_id = view.receipt_id
+        self._background.run(
+            lambda: inspection.start_unit(self._ctx, actor, receipt_id, line.id),
+            self._started, self._failed,
+        )
+
+    def _received(self, view: RmaView) -> None:
+        assert self._actor is not None
+        when = f"{view.received_at.astimezone():%H:%M}" if view.received_at else ""
+        self.show_rma(self._actor, view, f"Parcel received at {when}. Choose a line and press "
+                                         "Enter to inspect a unit.")
+
+    def _started(self, draft: UnitDraft) -> None:
+        self.inspect.emit(draft)
+
+    def _failed(self, error: Exception) -> None:
+        text = str(error) if isinstance(error, UserFacingError) else (
+            f"That did not work ({error.__class__.__name__}); try again or call a supervisor.")
+        self.message.error(text)

@@ -1,0 +1,118 @@
+"""The scan screen: scan or type an RMA or tracking number; unknown codes can be received
+as unexpected parcels for a supervisor to sort out."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from station import receiving
+from station.context import StationContext
+from station.errors import UserFacingError
+from station.payloads import MAX_SCAN_LENGTH
+from station.permissions import Actor
+from station.receiving import NotFound, RmaView, UnexpectedReceipt
+from ui.background import Background
+from ui.message_line import MessageLine
+
+
+class ScanScreen(QWidget):
+    rma_found = Signal(object)
+
+    def __init__(self, ctx: StationContext, background: Background) -> None:
+        super().__init__()
+        self._ctx = ctx
+        self._background = background
+        self._actor: Actor | None = None
+        self._unknown_code: str | None = None
+
+        title = QLabel("Scan a parcel")
+        title.setObjectName("title")
+        hint = QLabel("Scan the RMA label or the carrier's tracking barcode, or type it and "
+                      "press Enter.")
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        self.field = QLineEdit()
+        self.field.setObjectName("scan")
+        self.field.setPlaceholderText("RMA-123456")
+        self.field.setMaxLength(MAX_SCAN_LENGTH + 1)
+        self.message = MessageLine()
+        self.unexpected_button = QPushButton("Receive as unexpected parcel  (F2)")
+        self.unexpected_button.setVisible(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.unexpected_button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 30, 40, 30)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        layout.addSpacing(12)
+        layout.addWidget(self.field)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+        self.field.returnPressed.connect(self._submit)
+        self.unexpected_button.clicked.connect(self._receive_unexpected)
+        shortcut = QShortcut(QKeySequence(Qt.Key.Key_F2), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self._receive_unexpected)
+
+    def start(self, actor: Actor, message: str | None = None) -> None:
+        self._actor = actor
+        self._set_unknown(None)
+        self.field.clear()
+        self.field.setEnabled(True)
+        if message:
+            self.message.ok(message)
+        else:
+            self.message.clear_message()
+        self.field.setFocus()
+
+    def _set_unknown(self, code: str | None) -> None:
+        self._unknown_code = code
+        self.unexpected_button.setVisible(code is not None)
+
+    def _submit(self) -> None:
+        code = self.field.text()
+        actor = self._actor
+        if actor is None:
+            return
+        self.field.setEnabled(False)
+        self._set_unknown(None)
+        self._background.run(lambda: receiving.look_up(self._ctx, actor, code),
+                             self._found, self._failed)
+
+    def _found(self, view: RmaView) -> None:
+        self.field.setEnabled(True)
+        self.message.clear_message()
+        self.rma_found.emit(view)
+
+    def _failed(self, error: Exception) -> None:
+        self.field.setEnabled(True)
+        self.field.selectAll()
+        self.field.setFocus()
+        if isinstance(error, NotFound):
+            self._set_unknown(error.code)
+            self.message.warning(f"{error}  Press F2 to receive it as an unexpected parcel.")
+        elif isinstance(error, UserFacingError):
+            self.message.error(str(error))
+        else:
+            self.message.error(f"Could not look the code up ({error.__class__.__name__}). "
+                               "Try again; if it repeats, call a supervisor.")
+
+    def _receive_unexpected(self) -> None:
+        code, actor = self._unknown_code, self._actor
+        if code is None or actor is None:
+            return
+        self._set_unknown(None)
+        self._background.run(lambda: receiving.receive_unexpected(self._ctx, actor, code),
+                             self._unexpected_done, self._failed)
+
+    def _unexpected_done(self, result: UnexpectedReceipt) -> None:
+        self.field.clear()
+        self.field.setFocus()
+        self.message.ok(f"Parcel {result.code} received as unexpected and sent to the exception "
+                        "queue. Put it on the exceptions shelf.")
