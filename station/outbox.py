@@ -34,7 +34,7 @@ def row_payload(row: Base) -> dict[str, Any]:
 
 def enqueue(session: Session, row: Base, *, now: datetime) -> OutboxEntry:
     """Queue a freshly added fact for the central database; call inside the use case's tx."""
-    session.flush([row])
+    session.flush()
     entity_id = getattr(row, "id")  # noqa: B009 - every fact table keys on `id`
     entry = OutboxEntry(
         entity=row.__tablename__, entity_id=entity_id, payload=row_payload(row), created_at=now,

@@ -166,13 +166,16 @@ def _parse(
     if text is None:
         return []
     rows = _physical_rows(text, problems)
-    header = _read_header(rows, problems)
-    if header is None:
+    found = _read_header(rows, problems)
+    if found is None:
         return []
+    header_line, header = found
     groups: dict[str, _RmaGroup] = {}
+    rma_number_parser = _rma_number_parser(rma_pattern)
+    order_date_parser = _order_date_parser(today)
     data_rows = 0
     for line, cells in rows:
-        if all(not cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue  # blank lines and rows of empty cells (spreadsheet leftovers) mean nothing
         data_rows += 1
         if data_rows > MAX_ROWS:
@@ -190,10 +193,12 @@ def _parse(
             )
             continue
         row = _Row(line, dict(zip(header, cells, strict=True)), problems)
-        _read_row(row, groups, rma_pattern=rma_pattern, today=today)
+        _read_row(
+            row, groups, rma_number_parser=rma_number_parser, order_date_parser=order_date_parser
+        )
     if data_rows == 0 and not problems.found:
         problems.add(
-            2, None,
+            header_line + 1, None,
             "the file has a header row but no RMA lines under it; add one row per RMA line",
         )
     if problems.found:
@@ -245,15 +250,15 @@ def _physical_rows(text: str, problems: _Problems) -> Iterator[tuple[int, list[s
 
 def _read_header(
     rows: Iterator[tuple[int, list[str]]], problems: _Problems
-) -> list[str] | None:
-    """Return the column names in file order, or None (with problems) if the header is unusable."""
+) -> tuple[int, list[str]] | None:
+    """The header's line and column names in file order; None (with problems) if unusable."""
     for line, cells in rows:
         if all(not cell.strip() for cell in cells):
             continue
         names = [cell.strip().lower() for cell in cells]
         if _header_problems(line, names, problems):
             return None
-        return names
+        return line, names
     if not problems.found:
         problems.add(
             1, None,
@@ -319,10 +324,11 @@ class _Row:
     def take(self, column: str, parse: Callable[[str], T]) -> T | None:
         """Parsed cell value; None when an optional cell is empty or the cell is wrong."""
         raw = self._cells.get(column, "")
-        control = _control_character(raw)
-        if control is not None:
-            self.problem(column, control)
-            return None
+        if not raw.isprintable():  # rare: printable text has no Cc, Cf, Zl or Zp characters
+            control = _control_character(raw)
+            if control is not None:
+                self.problem(column, control)
+                return None
         value = raw.strip()
         if not value:
             if column in _REQUIRED:
@@ -336,24 +342,28 @@ class _Row:
 
 
 def _read_row(
-    row: _Row, groups: dict[str, _RmaGroup], *, rma_pattern: re.Pattern[str], today: date
+    row: _Row,
+    groups: dict[str, _RmaGroup],
+    *,
+    rma_number_parser: Callable[[str], str],
+    order_date_parser: Callable[[str], date],
 ) -> None:
-    rma_number = row.take("rma_number", _rma_number_parser(rma_pattern))
-    order_number = row.take("order_number", _text_parser(64))
-    order_date = row.take("order_date", _order_date_parser(today))
-    customer_name = row.take("customer_name", _text_parser(200))
-    requested = row.take("requested", _enum_parser(RequestedOutcome))
-    carrier_tracking = row.take("carrier_tracking", _text_parser(64))
-    line_no = row.take("line_no", _whole_number_parser(1, MAX_LINE_NO))
-    sku = row.take("sku", _text_parser(64))
-    description = row.take("description", _text_parser(200))
-    category = row.take("category", _enum_parser(Category))
-    quantity = row.take("quantity", _whole_number_parser(1, MAX_QUANTITY))
+    rma_number = row.take("rma_number", rma_number_parser)
+    order_number = row.take("order_number", _SHORT_TEXT)
+    order_date = row.take("order_date", order_date_parser)
+    customer_name = row.take("customer_name", _LONG_TEXT)
+    requested = row.take("requested", _REQUESTED)
+    carrier_tracking = row.take("carrier_tracking", _SHORT_TEXT)
+    line_no = row.take("line_no", _LINE_NO)
+    sku = row.take("sku", _SHORT_TEXT)
+    description = row.take("description", _LONG_TEXT)
+    category = row.take("category", _CATEGORY)
+    quantity = row.take("quantity", _QUANTITY)
     currency = row.take("currency", _currency)
     unit_price = row.take("unit_price", _price_parser(currency))
-    reason = row.take("reason", _enum_parser(Reason))
+    reason = row.take("reason", _REASON)
     gtin = row.take("gtin", _gtin)
-    expected_serial = row.take("expected_serial", _text_parser(64))
+    expected_serial = row.take("expected_serial", _SHORT_TEXT)
 
     if rma_number is None:
         return  # without a valid RMA number the row cannot be compared with its siblings
@@ -491,7 +501,12 @@ def _rma_number_parser(pattern: re.Pattern[str]) -> Callable[[str], str]:
 
 
 def _order_date_parser(today: date) -> Callable[[str], date]:
+    seen: dict[str, date] = {}  # a file holds few distinct dates; parse each once
+
     def parse(value: str) -> date:
+        known = seen.get(value)
+        if known is not None:
+            return known
         if _DATE_SHAPE.fullmatch(value) is None:
             raise _CellError(f"must be a date written YYYY-MM-DD, e.g. 2026-03-14 {_got(value)}")
         try:
@@ -503,6 +518,7 @@ def _order_date_parser(today: date) -> Callable[[str], date]:
                 f"is in the future {_got(value)}, today is {today.isoformat()}; check the order "
                 "date"
             )
+        seen[value] = parsed
         return parsed
 
     return parse
@@ -518,12 +534,14 @@ def _whole_number_parser(low: int, high: int) -> Callable[[str], int]:
 
 
 def _enum_parser(kind: type[E]) -> Callable[[str], E]:
+    members = {member.value: member for member in kind}
+    allowed = ", ".join(members)
+
     def parse(value: str) -> E:
-        try:
-            return kind(value.lower())
-        except ValueError:
-            allowed = ", ".join(member.value for member in kind)
-            raise _CellError(f"must be one of {allowed} {_got(value)}") from None
+        member = members.get(value.lower())
+        if member is None:
+            raise _CellError(f"must be one of {allowed} {_got(value)}")
+        return member
 
     return parse
 
@@ -570,3 +588,12 @@ def _gtin(value: str) -> str:
         f"must be a GTIN/EAN/UPC of 8, 12, 13 or 14 digits {_got(value)}; copy it from the "
         "item's barcode or leave the cell empty"
     )
+
+
+_SHORT_TEXT = _text_parser(64)
+_LONG_TEXT = _text_parser(200)
+_LINE_NO = _whole_number_parser(1, MAX_LINE_NO)
+_QUANTITY = _whole_number_parser(1, MAX_QUANTITY)
+_REQUESTED = _enum_parser(RequestedOutcome)
+_CATEGORY = _enum_parser(Category)
+_REASON = _enum_parser(Reason)

@@ -1,18 +1,22 @@
 """Shared fixtures for the whole test suite."""
 
 import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
-
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 # tests/ has no __init__.py, so pytest (default "prepend" import mode) puts this
 # directory on sys.path before importing this conftest.
 from integration.pg_cluster import PostgresCluster, PostgresStartError, PostgresUnavailable
+from station_bench import StationUnderTest, make_station
 
 REQUIRE_PG_ENV = "RETURNS_STATION_REQUIRE_PG"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Qt tests run without a display; set before pytest-qt creates the QApplication."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _start_cluster() -> PostgresCluster:
@@ -55,3 +59,9 @@ def fresh_postgres_url(postgres_cluster: PostgresCluster) -> Iterator[str]:
         yield postgres_cluster.url(name)
     finally:
         postgres_cluster.drop_database(name)
+
+
+@pytest.fixture
+def bench(tmp_path: Path) -> StationUnderTest:
+    """A freshly opened station with one user per role and a dozen demo RMAs."""
+    return make_station(tmp_path / "station")
