@@ -21,17 +21,29 @@ from station.database import make_engine, session_factory, sqlite_url
 from station.models import Station
 
 
-@dataclass(frozen=True)
+@dataclass
 class OpenStation:
+    """An opened station; `close` releases its database connections."""
+
     ctx: StationContext
     local_engine: Engine
     locations: Locations
+    _central: Engine | None = None
 
     def central_engine(self) -> Engine:
-        return make_engine(central_url(self.ctx.config, self.locations))
+        """The central database's engine, made on first use (it may be a remote server)."""
+        if self._central is None:
+            self._central = make_engine(central_url(self.ctx.config, self.locations))
+        return self._central
 
     def central_sessions(self) -> sessionmaker[Session]:
         return session_factory(self.central_engine())
+
+    def close(self) -> None:
+        if self._central is not None:
+            self._central.dispose()
+            self._central = None
+        self.local_engine.dispose()
 
     @property
     def central_is_embedded(self) -> bool:

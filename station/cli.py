@@ -101,6 +101,8 @@ def _cmd_import(args: argparse.Namespace, opened: OpenStation) -> int:
               file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
+        if error.omitted:
+            print(f"  … and {error.omitted} more problems not listed", file=sys.stderr)
         return EXIT_FAILED
     central = opened.central_sessions()
     with central.begin() as session:
@@ -114,6 +116,7 @@ def _cmd_import(args: argparse.Namespace, opened: OpenStation) -> int:
 
 def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -> int:
     args = build_parser().parse_args(argv)
+    opened: OpenStation | None = None
     try:
         if args.demo:
             locations = resolve_locations(
@@ -124,15 +127,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -
         else:
             locations, opened = _open(args)
             configure_logging(locations.logs_dir)
-        if args.command == "db":
-            return _cmd_db(args, opened)
-        if args.command == "import-rmas":
-            return _cmd_import(args, opened)
-        if gui is None:
-            print("This installation has no GUI; use one of the commands (--help).",
-                  file=sys.stderr)
-            return EXIT_CONFIG
-        return gui(opened, args.demo)
+        return _dispatch(args, opened, gui)
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -144,3 +139,17 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -
         print(f"Database error: {error.__class__.__name__}: {str(error).splitlines()[0]}",
               file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        if opened is not None:
+            opened.close()
+
+
+def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | None) -> int:
+    if args.command == "db":
+        return _cmd_db(args, opened)
+    if args.command == "import-rmas":
+        return _cmd_import(args, opened)
+    if gui is None:
+        print("This installation has no GUI; use one of the commands (--help).", file=sys.stderr)
+        return EXIT_CONFIG
+    return gui(opened, args.demo)

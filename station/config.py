@@ -27,7 +27,7 @@ CONFIG_FILE_NAME = "config.toml"
 # The name of the variable that holds the password, never the password itself.
 CENTRAL_PASSWORD_ENV = "RETURNS_STATION_CENTRAL_PASSWORD"  # noqa: S105
 
-DEFAULT_RMA_PATTERN = r"RMA-\d{6}"
+DEFAULT_RMA_PATTERN = "RMA-[0-9]{6}"
 DEFAULT_DESTINATIONS: dict[str, str] = {
     Disposition.RESTOCK: "STOCK-A",
     Disposition.REFURBISH: "REFURB-1",
@@ -90,7 +90,7 @@ class StationConfig:
 
     @property
     def rma_regex(self) -> re.Pattern[str]:
-        return re.compile(self.rma_pattern)
+        return re.compile(self.rma_pattern, re.ASCII)
 
     @property
     def effective_lpn_prefix(self) -> str:
@@ -98,8 +98,13 @@ class StationConfig:
 
 
 def default_lpn_prefix(station_code: str) -> str:
+    """Two to four characters from the station code; an LPN never starts with a digit, so
+    it can never be mistaken for a GTIN."""
     letters = re.sub(r"[^0-9A-Z]", "", station_code.upper())
-    return (letters[:2] + letters[-2:]) if len(letters) > 4 else (letters or "ST")
+    prefix = (letters[:2] + letters[-2:]) if len(letters) > 4 else letters
+    if not prefix or not prefix[0].isalpha():
+        prefix = ("L" + prefix)[:4]
+    return prefix if len(prefix) >= 2 else prefix + "S"
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,7 @@ def default_station_code() -> str:
 
 
 _STATION_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
-_LPN_PREFIX = re.compile(r"[A-Z0-9]{2,4}")
+_LPN_PREFIX = re.compile(r"[A-Z][A-Z0-9]{1,3}")
 
 
 class _Reader:
@@ -254,7 +259,8 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
     lpn_prefix = station.string(
         "lpn_prefix", "",
         check=lambda v: None if _LPN_PREFIX.fullmatch(v) else
-        "must be 2–4 upper-case letters or digits, unique to this station",
+        "must be 2–4 upper-case letters or digits starting with a letter, unique to "
+        "this station",
     )
     locale = station.string(
         "locale", "en_GB",
@@ -346,7 +352,7 @@ lpn_prefix = "{prefix}"      # 2-4 characters that start every LPN this station 
 locale = "en_GB"
 
 [rma]
-number_pattern = 'RMA-\\d{{6}}'
+number_pattern = 'RMA-[0-9]{{6}}'
 
 [policy]
 high_value_threshold = 500   # refunds of lines above this (in the RMA's currency) are held

@@ -89,8 +89,10 @@ def _fit(text: str, bold: bool, size: int, min_size: int, max_width: int) -> tup
     while size > min_size and (width := _ink_width(font, text)) > max_width:
         size = max(min_size, min(size - 1, size * max_width // width))
         font = _font(size, bold)
-    while len(text) > 1 and _ink_width(font, text) > max_width:
-        text = text[:-1].rstrip(ELLIPSIS).rstrip() + ELLIPSIS
+    kept = text
+    while len(kept) > 1 and _ink_width(font, text) > max_width:
+        kept = kept[:-1].rstrip()
+        text = kept + ELLIPSIS
     return text, font
 
 
@@ -176,9 +178,7 @@ def render_disposition_label(
     if width_dots <= 0 or dpi <= 0:
         raise LabelError(f"label width ({width_dots} dots) and dpi ({dpi}) must be positive")
     if not _LPN_PATTERN.fullmatch(label.lpn):
-        raise LabelError(
-            f"LPN {label.lpn!r} must be digits and upper-case letters A-Z only"
-        )
+        raise LabelError(f"LPN {label.lpn!r} must be digits and upper-case letters A-Z only")
     disposition = clean_text(label.disposition).replace("_", " ").strip()
     if not disposition:
         raise LabelError("a disposition label needs a disposition to show")

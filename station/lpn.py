@@ -1,6 +1,7 @@
 """Licence-plate numbers: the station's own unit ids, printed as Code 128 on every label.
 
-Format: the station's 2-4 character prefix, 8 digits of a station-local sequence, and an
+Format: the station's 2-4 character prefix (starting with a letter, so an LPN is never
+mistaken for a GTIN), 8 digits of a station-local sequence, and an
 ISO 7064 MOD 37,36 check character, e.g. `BN0100000042K`. Stations with distinct
 prefixes can never print the same LPN, and a mistyped LPN is caught before it is looked up.
 """
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from station.check_digits import iso7064_mod37_36
 from station.models import Counter
 
-LPN_PATTERN = re.compile(r"([A-Z0-9]{2,4})(\d{8})([0-9A-Z])")
+LPN_PATTERN = re.compile(r"([A-Z][A-Z0-9]{1,3})([0-9]{8})([0-9A-Z])")
 _COUNTER = "lpn"
 
 

@@ -62,6 +62,8 @@ def fresh_postgres_url(postgres_cluster: PostgresCluster) -> Iterator[str]:
 
 
 @pytest.fixture
-def bench(tmp_path: Path) -> StationUnderTest:
+def bench(tmp_path: Path) -> Iterator[StationUnderTest]:
     """A freshly opened station with one user per role and a dozen demo RMAs."""
-    return make_station(tmp_path / "station")
+    station = make_station(tmp_path / "station")
+    yield station
+    station.opened.close()
