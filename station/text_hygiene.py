@@ -9,6 +9,8 @@ from __future__ import annotations
 import unicodedata
 
 ELLIPSIS = "…"
+#: Layout controls that separate words, so they become a space rather than vanish.
+_SPACING_CONTROLS = frozenset("\t\n\v\f\r\x85")
 
 
 def clean_text(s: str, max_len: int = 60) -> str:
@@ -17,13 +19,12 @@ def clean_text(s: str, max_len: int = 60) -> str:
     """
     if max_len < 1:
         raise ValueError(f"max_len must be at least 1, not {max_len}")
-    kept = []
+    kept: list[str] = []
     for char in unicodedata.normalize("NFC", s):
-        if unicodedata.category(char).startswith("C"):
-            if char.isspace():
-                kept.append(" ")
-            continue
-        kept.append(char)
+        if char in _SPACING_CONTROLS:
+            kept.append(" ")
+        elif not unicodedata.category(char).startswith("C"):
+            kept.append(char)
     text = " ".join("".join(kept).split())
     if len(text) <= max_len:
         return text

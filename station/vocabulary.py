@@ -20,6 +20,18 @@ class Category(StrEnum):
     JEWELLERY_WATCHES = "jewellery_watches"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        return _CATEGORY_LABELS.get(self, self.value.replace("_", " "))
+
+
+_CATEGORY_LABELS = {
+    Category.HOME_KITCHEN: "home & kitchen",
+    Category.BEAUTY_PERSONAL_CARE: "beauty & personal care",
+    Category.BOOKS_MEDIA: "books & media",
+    Category.JEWELLERY_WATCHES: "jewellery & watches",
+}
+
 
 class Reason(StrEnum):
     CHANGED_MIND = "changed_mind"
@@ -30,6 +42,10 @@ class Reason(StrEnum):
     WRONG_ITEM_SENT = "wrong_item_sent"
     LATE_DELIVERY = "late_delivery"
     OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
 
 
 class Flag(StrEnum):

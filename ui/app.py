@@ -32,5 +32,9 @@ def build_window(opened: OpenStation, demo: bool) -> MainWindow:
 def run(opened: OpenStation, demo: bool) -> int:
     app = create_application()
     window = build_window(opened, demo)
-    window.show()
+    window.showMaximized()
+    # Take the keyboard focus even where no window manager gives it (kiosk, Xvfb), so the
+    # scanner's keystrokes and the bench's shortcuts reach the app from the first scan.
+    window.raise_()
+    window.activateWindow()
     return app.exec()

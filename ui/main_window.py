@@ -35,8 +35,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Returns Station — {ctx.station_code}" + ("  [DEMO]" if demo else ""))
         self.resize(1280, 800)
 
-        self.sign_in = SignInScreen(ctx, self.background)
+        self.sign_in = SignInScreen(ctx, self.background, demo=demo)
         self.scan = ScanScreen(ctx, self.background)
+        self.scan.demo_hint.setVisible(demo)
         self.rma = RmaScreen(ctx, self.background)
         self.grade = GradeScreen()
         self.decision = DecisionScreen()

@@ -8,7 +8,27 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from station.inspection import UnitDraft
 from station.money import format_minor
-from station.vocabulary import Grade
+from station.vocabulary import Category, Grade, Reason
+
+
+class GradeButton(QPushButton):
+    """A large target: the grade letter big, what it means small beneath it."""
+
+    def __init__(self, grade: Grade) -> None:
+        super().__init__()
+        self.setObjectName("grade")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(f"Grade {grade.value}: {grade.meaning}")
+        letter = QLabel(grade.value)
+        letter.setObjectName("gradeLetter")
+        meaning = QLabel(grade.meaning)
+        meaning.setObjectName("gradeMeaning")
+        meaning.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        for label in (letter, meaning):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            layout.addWidget(label)
 
 
 class GradeScreen(QWidget):
@@ -27,9 +47,7 @@ class GradeScreen(QWidget):
         grid = QGridLayout()
         self.buttons: dict[Grade, QPushButton] = {}
         for index, grade in enumerate(Grade):
-            button = QPushButton(f"{grade.value}\n{grade.meaning}")
-            button.setObjectName("grade")
-            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button = GradeButton(grade)
             button.clicked.connect(lambda _checked=False, g=grade: self._choose(g))
             grid.addWidget(button, 0, index)
             self.buttons[grade] = button
@@ -55,8 +73,8 @@ class GradeScreen(QWidget):
         self.title.setText(f"Unit {draft.lpn}  ·  grade it")
         self.item.setText(
             f"<b>{draft.sku}</b> — {draft.description}<br>"
-            f"{draft.category.replace('_', ' ')} · customer says: "
-            f"{draft.reason.replace('_', ' ')} · paid "
+            f"{Category(draft.category).label} · customer says: "
+            f"{Reason(draft.reason).label} · paid "
             f"{format_minor(draft.unit_price_minor, draft.currency)} · RMA {draft.rma_number}"
         )
         self.buttons[Grade.A].setFocus()

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from station.inspection import FinalizedUnit
+from ui.image_view import ImageView
 from ui.message_line import MessageLine
 
 
@@ -18,9 +25,7 @@ class LabelScreen(QWidget):
         super().__init__()
         self.title = QLabel()
         self.title.setObjectName("title")
-        self.preview = QLabel()
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setStyleSheet("background: white; border: 1px solid #c3ccd5;")
+        self.preview = ImageView()
         self.message = MessageLine()
         self.next_button = QPushButton("Next unit of this RMA  (Enter)")
         self.next_button.setObjectName("primary")
@@ -46,11 +51,7 @@ class LabelScreen(QWidget):
 
     def show_label(self, unit: FinalizedUnit, png: bytes) -> None:
         self.title.setText(f"Label for {unit.lpn}")
-        image = QImage.fromData(png, "PNG")
-        pixmap = QPixmap.fromImage(image)
-        height = max(200, self.preview.height() - 10)
-        self.preview.setPixmap(pixmap.scaledToHeight(
-            min(height, pixmap.height()), Qt.TransformationMode.SmoothTransformation))
+        self.preview.set_pixmap(QPixmap.fromImage(QImage.fromData(png, "PNG")))
         self.message.ok(f"Saved: {unit.decision.disposition.value} → {unit.decision.destination}, "
                         f"refund {unit.decision.refund_text}. Stick the label on the unit.")
         self.next_button.setFocus()

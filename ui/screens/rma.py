@@ -23,6 +23,7 @@ from station.inspection import UnitDraft
 from station.money import format_minor
 from station.permissions import Actor
 from station.receiving import RmaView
+from station.vocabulary import Category, Reason
 from ui.background import Background
 from ui.message_line import MessageLine
 
@@ -95,7 +96,7 @@ class RmaScreen(QWidget):
         self.table.setRowCount(len(view.lines))
         for row, line in enumerate(view.lines):
             values = (str(line.line_no), line.sku, line.description,
-                      line.category.replace("_", " "), line.reason.replace("_", " "),
+                      Category(line.category).label, Reason(line.reason).label,
                       format_minor(line.unit_price_minor, line.currency),
                       f"{line.units_done} of {line.quantity}")
             for column, value in enumerate(values):

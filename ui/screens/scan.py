@@ -33,6 +33,10 @@ class ScanScreen(QWidget):
                       "press Enter.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
+        self.demo_hint = QLabel("Demo: press F1 for the demo sheet with RMA numbers to scan or "
+                                "type.")
+        self.demo_hint.setObjectName("hint")
+        self.demo_hint.setVisible(False)
         self.field = QLineEdit()
         self.field.setObjectName("scan")
         self.field.setPlaceholderText("RMA-123456")
@@ -52,6 +56,7 @@ class ScanScreen(QWidget):
         layout.addWidget(self.field)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        layout.addWidget(self.demo_hint)
         layout.addStretch(1)
 
         self.field.returnPressed.connect(self._submit)

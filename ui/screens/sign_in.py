@@ -24,7 +24,8 @@ from ui.message_line import MessageLine
 class SignInScreen(QWidget):
     signed_in = Signal(object)
 
-    def __init__(self, ctx: StationContext, background: Background) -> None:
+    def __init__(self, ctx: StationContext, background: Background, *, demo: bool = False
+                 ) -> None:
         super().__init__()
         self._ctx = ctx
         self._background = background
@@ -41,12 +42,18 @@ class SignInScreen(QWidget):
         self.button = QPushButton("Sign in")
         self.button.setObjectName("primary")
         self.message = MessageLine()
+        demo_hint = QLabel("Demo station: press F1 for the demo sheet with every user's PIN and "
+                           "the demo RMA numbers.")
+        demo_hint.setObjectName("hint")
+        demo_hint.setWordWrap(True)
+        demo_hint.setVisible(demo)
 
         form = QVBoxLayout()
         form.addWidget(QLabel("PIN"))
         form.addWidget(self.pin)
         form.addWidget(self.button)
         form.addWidget(self.message)
+        form.addWidget(demo_hint)
         form.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.users, 1)
