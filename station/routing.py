@@ -99,7 +99,7 @@ def decide(case: RoutingCase, destinations: Mapping[str, str]) -> Decision:
     else:
         action = RefundAction.PARTIAL
         refund_why = (
-            f"{fee_pct} % restocking fee for grade {case.grade.value} ({case.reason.value})"
+            f"{fee_pct} % restocking fee for grade {case.grade.value} ({case.reason.label})"
         )
     amount = max(0, min(amount, case.price_minor))
     return Decision(

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from station import rma_store
 from station.context import StationContext
 from station.demo import DEMO_USERS
+from station.vocabulary import Category
 from ui.barcode_view import BarcodeView
 
 
@@ -25,8 +26,8 @@ class DemoSheetDialog(QDialog):
     def __init__(self, ctx: StationContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Demo sheet")
-        self.resize(1100, 720)
-        users = QLabel("<b>Demo users</b> (name · PIN): " + " &nbsp; ".join(
+        self.resize(1240, 740)
+        self.users_label = users = QLabel("<b>Demo users</b> (name · PIN): " + " &nbsp; ".join(
             f"{u.display_name} ({u.role.value}) · <b>{u.pin}</b>" for u in DEMO_USERS))
         users.setWordWrap(True)
         with ctx.sessions() as session:
@@ -36,12 +37,14 @@ class DemoSheetDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            4, QHeaderView.ResizeMode.Stretch)
+        self.table.setObjectName("compact")
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         for row, summary in enumerate(self.summaries):
             for column, value in enumerate((
                 summary.rma_number, summary.carrier_tracking or "", summary.requested,
-                str(summary.units), ", ".join(c.replace("_", " ") for c in summary.categories),
+                str(summary.units), ", ".join(Category(c).label for c in summary.categories),
             )):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.barcode = BarcodeView()
@@ -54,8 +57,8 @@ class DemoSheetDialog(QDialog):
         right.addWidget(hint)
         right.addStretch(1)
         body = QHBoxLayout()
-        body.addWidget(self.table, 3)
-        body.addLayout(right, 2)
+        body.addWidget(self.table, 5)
+        body.addLayout(right, 3)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

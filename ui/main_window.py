@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
 
     def show_demo_sheet(self) -> None:
         DemoSheetDialog(self.ctx, self).exec()
+        self.activateWindow()
 
     def sign_out(self) -> None:
         self.actor = None

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from station.inspection import UnitDraft
 from station.routing import Decision
 from station.vocabulary import Grade
+from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine
 
 
-class DecisionScreen(QWidget):
+class DecisionScreen(KeyedScreen):
     confirmed = Signal()
     regrade = Signal()
 
@@ -51,11 +51,8 @@ class DecisionScreen(QWidget):
 
         self.confirm_button.clicked.connect(self._confirm)
         self.back_button.clicked.connect(self.regrade.emit)
-        for key, slot in ((Qt.Key.Key_Return, self._confirm), (Qt.Key.Key_Enter, self._confirm),
-                          (Qt.Key.Key_Escape, self.regrade.emit)):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        self.bind_keys(ENTER, self._confirm)
+        self.bind_key(Qt.Key.Key_Escape, self._regrade)
 
     def show_decision(self, draft: UnitDraft, grade: Grade, decision: Decision) -> None:
         self.title.setText(f"Unit {draft.lpn}  ·  grade {grade.value} ({grade.meaning})")
@@ -76,6 +73,10 @@ class DecisionScreen(QWidget):
         self.back_button.setEnabled(not busy)
         if busy:
             self.message.warning("Saving the decision…")
+
+    def _regrade(self) -> None:
+        if self.back_button.isEnabled():
+            self.regrade.emit()
 
     def _confirm(self) -> None:
         if self.confirm_button.isEnabled():

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout
 
 from station.inspection import UnitDraft
 from station.money import format_minor
 from station.vocabulary import Category, Grade, Reason
+from ui.keyed_screen import KeyedScreen
 
 
 class GradeButton(QPushButton):
@@ -31,7 +31,7 @@ class GradeButton(QPushButton):
             layout.addWidget(label)
 
 
-class GradeScreen(QWidget):
+class GradeScreen(KeyedScreen):
     graded = Signal(object)
     cancelled = Signal()
 
@@ -51,13 +51,9 @@ class GradeScreen(QWidget):
             button.clicked.connect(lambda _checked=False, g=grade: self._choose(g))
             grid.addWidget(button, 0, index)
             self.buttons[grade] = button
-            for key in (grade.value, str(index + 1)):
-                shortcut = QShortcut(QKeySequence(key), self)
-                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                shortcut.activated.connect(lambda g=grade: self._choose(g))
-        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        escape.activated.connect(self.cancelled.emit)
+            keys = (Qt.Key(ord(grade.value)), Qt.Key(Qt.Key.Key_1 + index))
+            self.bind_keys(keys, lambda g=grade: self._choose(g))
+        self.bind_key(Qt.Key.Key_Escape, self.cancelled.emit)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 30, 40, 30)

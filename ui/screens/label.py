@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from station.inspection import FinalizedUnit
 from ui.image_view import ImageView
+from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine
 
 
-class LabelScreen(QWidget):
+class LabelScreen(KeyedScreen):
     next_unit = Signal()
     new_parcel = Signal()
 
@@ -43,11 +43,8 @@ class LabelScreen(QWidget):
 
         self.next_button.clicked.connect(self.next_unit.emit)
         self.parcel_button.clicked.connect(self.new_parcel.emit)
-        for key, signal in ((Qt.Key.Key_Return, self.next_unit), (Qt.Key.Key_Enter, self.next_unit),
-                            (Qt.Key.Key_Escape, self.new_parcel)):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(signal.emit)
+        self.bind_keys(ENTER, self.next_unit.emit)
+        self.bind_key(Qt.Key.Key_Escape, self.new_parcel.emit)
 
     def show_label(self, unit: FinalizedUnit, png: bytes) -> None:
         self.title.setText(f"Label for {unit.lpn}")

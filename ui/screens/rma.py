@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
-    QWidget,
 )
 
 from station import inspection, receiving
@@ -25,12 +23,13 @@ from station.permissions import Actor
 from station.receiving import RmaView
 from station.vocabulary import Category, Reason
 from ui.background import Background
+from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine
 
 COLUMNS = ("Line", "SKU", "Item", "Category", "Reason", "Price", "Done")
 
 
-class RmaScreen(QWidget):
+class RmaScreen(KeyedScreen):
     inspect = Signal(object)
     back = Signal()
 
@@ -72,13 +71,10 @@ class RmaScreen(QWidget):
         layout.addLayout(buttons)
 
         self.primary.clicked.connect(self._primary)
-        self.table.itemActivated.connect(lambda _item: self._primary())
+        self.table.doubleClicked.connect(lambda _index: self._primary())
         self.back_button.clicked.connect(self.back.emit)
-        for key, slot in ((Qt.Key.Key_Escape, self.back.emit),
-                          (Qt.Key.Key_Return, self._primary), (Qt.Key.Key_Enter, self._primary)):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        self.bind_key(Qt.Key.Key_Escape, self.back.emit)
+        self.bind_keys(ENTER, self._primary)
 
     @property
     def view(self) -> RmaView | None:

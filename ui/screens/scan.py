@@ -4,8 +4,7 @@ as unexpected parcels for a supervisor to sort out."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
 from station import receiving
 from station.context import StationContext
@@ -14,10 +13,11 @@ from station.payloads import MAX_SCAN_LENGTH
 from station.permissions import Actor
 from station.receiving import NotFound, RmaView, UnexpectedReceipt
 from ui.background import Background
+from ui.keyed_screen import KeyedScreen
 from ui.message_line import MessageLine
 
 
-class ScanScreen(QWidget):
+class ScanScreen(KeyedScreen):
     rma_found = Signal(object)
 
     def __init__(self, ctx: StationContext, background: Background) -> None:
@@ -61,9 +61,7 @@ class ScanScreen(QWidget):
 
         self.field.returnPressed.connect(self._submit)
         self.unexpected_button.clicked.connect(self._receive_unexpected)
-        shortcut = QShortcut(QKeySequence(Qt.Key.Key_F2), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self._receive_unexpected)
+        self.bind_key(Qt.Key.Key_F2, self._receive_unexpected)
 
     def start(self, actor: Actor, message: str | None = None) -> None:
         self._actor = actor

@@ -1,0 +1,37 @@
+"""The demo sheet shows a first-time user whom to sign in as and which RMA numbers to scan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+from pytestqt.qtbot import QtBot
+from station_bench import make_station
+
+from station.demo import DEMO_USERS
+from ui.app import create_application
+from ui.demo_sheet import DemoSheetDialog
+
+
+def test_the_demo_sheet_lists_users_with_pins_and_rmas_with_scannable_barcodes(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    station = make_station(tmp_path / "station", rma_count=30)
+    create_application()
+    dialog = DemoSheetDialog(station.ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.table.rowCount() == 30
+    first = dialog.table.item(0, 0).text()
+    assert first.startswith("RMA-")
+    for user in DEMO_USERS:
+        assert user.display_name in dialog.users_label.text()
+        assert user.pin in dialog.users_label.text()
+    dialog.table.selectRow(3)
+    shot = tmp_path / "barcode.png"
+    assert dialog.barcode.grab().save(str(shot))
+    results = zxingcpp.read_barcodes(Image.open(shot))
+    assert [r.text for r in results] == [dialog.table.item(3, 0).text()]
+    station.opened.close()
