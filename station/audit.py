@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from station import outbox
 from station.ids import uuid7
@@ -105,3 +105,20 @@ def verify_chain(session: Session, station_code: str) -> ChainBreak | None:
         expected_prev = event.hash
         expected_seq += 1
     return None
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    station_code: str
+    entries: int
+    broken: ChainBreak | None
+
+
+def verify_all(sessions: sessionmaker[Session]) -> list[ChainReport]:
+    """Check the chain of every station found in a database (local or central)."""
+    with sessions() as session:
+        stations = session.execute(
+            select(AuditEvent.station_code, func.count()).group_by(AuditEvent.station_code)
+            .order_by(AuditEvent.station_code)
+        ).all()
+        return [ChainReport(code, count, verify_chain(session, code)) for code, count in stations]

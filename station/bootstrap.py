@@ -7,18 +7,21 @@ shared, and migrated deliberately with `returns-station db upgrade`).
 
 from __future__ import annotations
 
-import os
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import schema
+from station import audit, schema
 from station.config import Locations, StationConfig
 from station.context import StationContext, utc_now
 from station.database import make_engine, session_factory, sqlite_url
-from station.models import Station
+from station.models import AuditEvent, Station
+from station.secrets_store import central_password
 
 
 @dataclass
@@ -50,14 +53,17 @@ class OpenStation:
         return not self.ctx.config.central.url
 
 
-def central_url(config: StationConfig, locations: Locations) -> URL:
+def central_url(
+    config: StationConfig, locations: Locations, *, override: str | None = None
+) -> URL:
     """The central database URL, with the password from the environment, never the file."""
-    if not config.central.url:
+    raw = override or config.central.url
+    if not raw:
         return make_url(sqlite_url(locations.embedded_central_db))
-    url = make_url(config.central.url)
+    url = make_url(raw)
     if url.get_backend_name() == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-        password = os.environ.get(config.central.password_env)
+        password = central_password(config.central, url)
         if password:
             url = url.set(password=password)
         query = dict(url.query)
@@ -78,6 +84,7 @@ def open_station(config: StationConfig, locations: Locations) -> OpenStation:
     if opened.central_is_embedded:
         schema.upgrade(opened.central_engine(), label="embedded central")
     with opened.ctx.sessions.begin() as session:
+        _audit_config_change(session, opened.ctx)
         station = session.get(Station, config.station_code)
         if station is None:
             session.add(Station(code=config.station_code, name=config.station_code,
@@ -87,3 +94,27 @@ def open_station(config: StationConfig, locations: Locations) -> OpenStation:
             station.site = config.site
             station.lpn_prefix = config.effective_lpn_prefix
     return opened
+
+
+def config_fingerprint(config: StationConfig) -> str:
+    """A hash of the effective settings (not of the file's comments or layout)."""
+    values = dataclasses.asdict(config)
+    values.pop("source", None)
+    canonical = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _audit_config_change(session: Session, ctx: StationContext) -> None:
+    """A configuration that differs from the one last seen at start-up is an audited event."""
+    fingerprint = config_fingerprint(ctx.config)
+    last = session.scalars(
+        select(AuditEvent.data)
+        .where(AuditEvent.station_code == ctx.station_code,
+               AuditEvent.action == "config.changed")
+        .order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    if last is not None and last.get("sha256") == fingerprint:
+        return
+    audit.record(session, station_code=ctx.station_code, actor=None, actor_name="start-up",
+                 action="config.changed", subject=str(ctx.config.source or "defaults")[-100:],
+                 data={"sha256": fingerprint, "first": last is None}, now=ctx.clock())

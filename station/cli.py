@@ -15,13 +15,17 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from station import __version__, rma_store, schema
-from station.bootstrap import OpenStation, open_station
+from station import __version__, audit, cli_users, rma_store, schema
+from station.bootstrap import OpenStation, central_url, open_station
 from station.config import ConfigError, Locations, load_config, resolve_locations
+from station.database import make_engine, session_factory
 from station.demo import DemoFolderError, seed_demo
+from station.errors import UserFacingError
 from station.logging_setup import configure_logging
+from station.pin_input import PinReader
 from station.pull import pull_rmas
 from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
+from station.vocabulary import Role
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -66,6 +70,42 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_csv_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp.add_argument("--as", dest="as_user", metavar="USER", required=True,
+                     help="who imports (a supervisor or admin); the PIN is read from the "
+                          "terminal without echo, or as a line on standard input")
+
+    users = commands.add_parser(
+        "users", help="manage users (admin); the first admin needs no --as",
+        description="Manage the station's users. Every action but the very first admin "
+                    "needs --as ADMIN; PINs are never arguments: they are typed without echo "
+                    "or read one per line from standard input (the acting admin's PIN "
+                    "first, then the new PIN).",
+    )
+    user_commands = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    add = user_commands.add_parser("add", help="add a user (reads the new PIN)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="display name, e.g. 'Gus Grader'")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user_commands.add_parser("list", help="list users with role, state and badge")
+    for action, text in (("disable", "disable a user"), ("enable", "enable a user again"),
+                         ("reset-pin", "set a new PIN and lift a lockout (reads the new PIN)"),
+                         ("issue-badge", "print a new badge code (the old badge stops working)")):
+        sub = user_commands.add_parser(action, help=text)
+        sub.add_argument("username")
+    set_role = user_commands.add_parser("set-role", help="change a user's role")
+    set_role.add_argument("username")
+    set_role.add_argument("role", choices=[r.value for r in Role])
+    for sub in user_commands.choices.values():
+        sub.add_argument("--as", dest="as_user", metavar="ADMIN",
+                         help="the admin doing it (not needed for the first admin)")
+
+    aud = commands.add_parser("audit", help="check the tamper-evident audit trail")
+    aud_commands = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = aud_commands.add_parser(
+        "verify", help="check every station's hash chain; exit 1 at the first broken entry")
+    verify.add_argument("--central", metavar="URL", nargs="?", const="",
+                        help="check the central database (its configured URL, or this one) "
+                             "instead of this station's")
     return parser
 
 
@@ -88,7 +128,7 @@ def _cmd_db(args: argparse.Namespace, opened: OpenStation) -> int:
     return EXIT_OK
 
 
-def _cmd_import(args: argparse.Namespace, opened: OpenStation) -> int:
+def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int:
     try:
         data = args.file.read_bytes()
     except OSError as error:
@@ -104,9 +144,9 @@ def _cmd_import(args: argparse.Namespace, opened: OpenStation) -> int:
         if error.omitted:
             print(f"  … and {error.omitted} more problems not listed", file=sys.stderr)
         return EXIT_FAILED
+    actor = cli_users.acting_user(opened, args.as_user, reader)
     central = opened.central_sessions()
-    with central.begin() as session:
-        summary = rma_store.import_records(session, records, now=opened.ctx.clock())
+    summary = rma_store.import_as(opened.ctx, actor, central, records)
     pulled = pull_rmas(central, opened.ctx.sessions)
     log.info("imported RMAs from %s: %s", args.file.name, summary)
     print(f"{args.file}: {len(records)} RMAs read: {summary.created} new, {summary.updated} "
@@ -134,6 +174,9 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -
     except (schema.SchemaError, DemoFolderError) as error:
         print(str(error), file=sys.stderr)
         return EXIT_CONFIG
+    except UserFacingError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_FAILED
     except SQLAlchemyError as error:
         log.exception("database error")
         print(f"Database error: {error.__class__.__name__}: {str(error).splitlines()[0]}",
@@ -144,11 +187,37 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -
             opened.close()
 
 
+def _cmd_audit(args: argparse.Namespace, opened: OpenStation) -> int:
+    if args.central is None:
+        engine, label = opened.local_engine, "this station's database"
+    else:
+        url = central_url(opened.ctx.config, opened.locations, override=args.central or None)
+        engine, label = make_engine(url), f"central database {url.render_as_string()}"
+    try:
+        reports = audit.verify_all(session_factory(engine))
+    finally:
+        if engine is not opened.local_engine:
+            engine.dispose()
+    print(f"Audit trail in {label}:")
+    if not reports:
+        print("  no audit entries")
+    for report in reports:
+        state = ("chain intact" if report.broken is None else
+                 f"BROKEN at entry {report.broken.seq}: {report.broken.problem}")
+        print(f"  {report.station_code}: {report.entries} entries, {state}")
+    return EXIT_OK if all(r.broken is None for r in reports) else EXIT_FAILED
+
+
 def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | None) -> int:
+    reader = PinReader()
     if args.command == "db":
         return _cmd_db(args, opened)
     if args.command == "import-rmas":
-        return _cmd_import(args, opened)
+        return _cmd_import(args, opened, reader)
+    if args.command == "users":
+        return cli_users.run(args, opened, reader)
+    if args.command == "audit":
+        return _cmd_audit(args, opened)
     if gui is None:
         print("This installation has no GUI; use one of the commands (--help).", file=sys.stderr)
         return EXIT_CONFIG

@@ -64,6 +64,18 @@ class ScannerConfig:
 
 
 @dataclass(frozen=True)
+class SecurityConfig:
+    max_failed_pins: int = 5
+    lockout_minutes: int = 15
+    idle_lock_minutes: int = 5
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    retention_days: int = 0  # 0: keep customer fields and photos until deleted by hand
+
+
+@dataclass(frozen=True)
 class CentralConfig:
     url: str = ""  # empty: the embedded SQLite file in the data folder
     sslmode: str = ""
@@ -84,6 +96,8 @@ class StationConfig:
     camera_source: int | str = 0
     high_value_threshold_major: int = 500
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     central: CentralConfig = field(default_factory=CentralConfig)
     destinations: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DESTINATIONS))
     source: Path | None = None
@@ -277,6 +291,18 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
     high_value = policy.integer("high_value_threshold", 500, 0, 10_000_000)
     policy.finish()
 
+    sec = top.sub("security")
+    security = SecurityConfig(
+        max_failed_pins=sec.integer("max_failed_pins", 5, 3, 20),
+        lockout_minutes=sec.integer("lockout_minutes", 15, 1, 24 * 60),
+        idle_lock_minutes=sec.integer("idle_lock_minutes", 5, 1, 240),
+    )
+    sec.finish()
+
+    priv = top.sub("privacy")
+    privacy = PrivacyConfig(retention_days=priv.integer("retention_days", 0, 0, 3650))
+    priv.finish()
+
     printer = top.sub("printer")
     printer_uri = printer.string("uri", "")
     printer.finish()
@@ -338,7 +364,8 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
     return StationConfig(
         station_code=code, site=site, lpn_prefix=lpn_prefix, locale=locale,
         rma_pattern=pattern, printer_uri=printer_uri, camera_source=camera_source,
-        high_value_threshold_major=high_value, scanner=scanner, central=central,
+        high_value_threshold_major=high_value, scanner=scanner, security=security,
+        privacy=privacy, central=central,
         destinations=destinations, source=path,
     )
 
@@ -356,6 +383,14 @@ number_pattern = 'RMA-[0-9]{{6}}'
 
 [policy]
 high_value_threshold = 500   # refunds of lines above this (in the RMA's currency) are held
+
+[security]
+max_failed_pins = 5          # wrong PINs in a row before the user is locked
+lockout_minutes = 15
+idle_lock_minutes = 5        # the screen locks after this long without input
+
+[privacy]
+retention_days = 0           # >0: customer names and photos are deleted after this many days
 
 [printer]
 uri = ""                     # empty: preview only

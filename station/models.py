@@ -94,7 +94,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
     pin_hash: Mapped[str] = mapped_column(String(200))
-    badge_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    badge_code: Mapped[str | None] = mapped_column(String(80), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_pin_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]

@@ -54,12 +54,29 @@ REQUIRED_ROLE: dict[Action, Role] = {
 }
 
 
+ACTION_PHRASES: dict[Action, str] = {
+    Action.RECEIVE: "receive parcels",
+    Action.INSPECT: "inspect units",
+    Action.ROUTE: "route units",
+    Action.APPROVE_REFUND: "approve held refunds",
+    Action.VOID: "void or reprint",
+    Action.RESOLVE_EXCEPTION: "resolve exceptions",
+    Action.EDIT_RULES: "edit routing rules",
+    Action.IMPORT_RMAS: "import RMAs",
+    Action.MANAGE_USERS: "manage users",
+}
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 class PermissionDenied(UserFacingError, PermissionError):
     def __init__(self, actor: Actor, action: Action) -> None:
-        needed = REQUIRED_ROLE[action]
+        needed = REQUIRED_ROLE[action].value
         super().__init__(
-            f"{actor.display_name} ({actor.role.value}) may not {action.value.replace('_', ' ')}: "
-            f"it needs a {needed.value} or above. Ask a {needed.value} to sign in."
+            f"{actor.display_name} ({actor.role.value}) may not {ACTION_PHRASES[action]}: "
+            f"that needs {_a(needed)} or above. Ask {_a(needed)} to sign in."
         )
         self.actor = actor
         self.action = action

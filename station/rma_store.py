@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from station import audit
+from station.authorization import require
+from station.context import StationContext
 from station.models import Counter, Rma, RmaLine, Unit
+from station.permissions import Action, Actor
 from station.rma_records import RmaLineRecord, RmaRecord
 
 _CHANGE_SEQ = "rma_change_seq"
@@ -144,3 +148,19 @@ def list_summaries(session: Session, *, limit: int = 500) -> list[RmaSummary]:
         )
         for rma in rmas
     ]
+
+
+def import_as(
+    ctx: StationContext, actor: Actor, central: sessionmaker[Session], records: list[RmaRecord]
+) -> ImportSummary:
+    """Import into the central database as `actor` (supervisor+), audited at this station."""
+    require(ctx, actor, Action.IMPORT_RMAS)
+    now = ctx.clock()
+    with central.begin() as session:
+        summary = import_records(session, records, now=now)
+    with ctx.sessions.begin() as session:
+        audit.record(session, station_code=ctx.station_code, actor=actor,
+                     action="rmas.imported", subject=f"{len(records)} RMAs",
+                     data={"created": summary.created, "updated": summary.updated,
+                           "unchanged": summary.unchanged}, now=now)
+    return summary

@@ -1,13 +1,19 @@
-"""Signing in: who can sign in at this bench, PIN checks, and lockout after wrong PINs."""
+"""Signing in: by name and PIN, or by scanning a badge; lockout after wrong PINs.
+
+Every outcome is an audited security event. Refusals never say whether the user exists
+beyond what the sign-in list already shows, and never echo the PIN.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from station import audit
+from station.badges import badge_digest, looks_like_badge
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.models import User
@@ -15,12 +21,9 @@ from station.permissions import Actor
 from station.pins import verify_pin
 from station.vocabulary import Role
 
-MAX_FAILED_PINS = 5
-LOCKOUT = timedelta(minutes=15)
-
 
 class SignInError(UserFacingError):
-    """Sign-in refused; the message is safe to show (it never says which part was wrong)."""
+    """Sign-in refused; the message is safe to show."""
 
 
 @dataclass(frozen=True)
@@ -38,46 +41,89 @@ def list_users(ctx: StationContext) -> list[UserChoice]:
         return [UserChoice(u.username, u.display_name, Role(u.role)) for u in users]
 
 
+def has_users(ctx: StationContext) -> bool:
+    with ctx.sessions() as session:
+        return (session.scalar(select(func.count()).select_from(User)) or 0) > 0
+
+
 def actor_of(user: User) -> Actor:
     return Actor(user.id, user.username, user.display_name, Role(user.role))
 
 
-def sign_in(ctx: StationContext, username: str, pin: str) -> Actor:
-    """Check the PIN; every outcome is audited, and 5 wrong PINs lock the user for a while."""
+def _record(session: Session, ctx: StationContext, user: User | None, action: str,
+            subject: str, data: dict[str, object] | None = None) -> None:
+    audit.record(session, station_code=ctx.station_code,
+                 actor=actor_of(user) if user else None, actor_name=subject[:64],
+                 action=action, subject=subject[:100], data=data or {}, now=ctx.clock())
+
+
+def _locked_message(ctx: StationContext, user: User) -> str | None:
     now = ctx.clock()
+    if user.locked_until is None or user.locked_until <= now:
+        return None
+    minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+    return (f"{user.display_name} is locked after too many wrong PINs. Try again in "
+            f"{minutes} min or ask an administrator to reset the PIN.")
+
+
+def sign_in(ctx: StationContext, username: str, pin: str) -> Actor:
+    """Check the PIN; too many wrong PINs in a row lock the user for a while."""
+    security = ctx.config.security
+    failure: str
     with ctx.sessions.begin() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
-            audit.record(session, station_code=ctx.station_code, actor=None,
-                         actor_name=username[:64], action="signin.unknown_user",
-                         subject=username[:100], data={}, now=now)
-            failure: str | None = "Unknown or disabled user. Pick your name from the list."
-        elif user.locked_until is not None and user.locked_until > now:
-            minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-            audit.record(session, station_code=ctx.station_code, actor=actor_of(user),
-                         action="signin.refused_locked", subject=user.username, data={}, now=now)
-            failure = (f"{user.display_name} is locked after too many wrong PINs. Try again in "
-                       f"{minutes} min or ask a supervisor to reset the PIN.")
+            _record(session, ctx, None, "signin.unknown_user", username)
+            failure = "Unknown or disabled user. Pick your name from the list."
+        elif (locked := _locked_message(ctx, user)) is not None:
+            _record(session, ctx, user, "signin.refused_locked", user.username)
+            failure = locked
         elif not verify_pin(user.pin_hash, pin):
             user.failed_pin_count += 1
-            data: dict[str, object] = {"failed_count": user.failed_pin_count}
-            if user.failed_pin_count >= MAX_FAILED_PINS:
-                user.locked_until = now + LOCKOUT
+            if user.failed_pin_count >= security.max_failed_pins:
+                user.locked_until = ctx.clock() + timedelta(minutes=security.lockout_minutes)
                 user.failed_pin_count = 0
-                audit.record(session, station_code=ctx.station_code, actor=actor_of(user),
-                             action="signin.locked", subject=user.username,
-                             data={"until": user.locked_until}, now=now)
+                _record(session, ctx, user, "signin.locked", user.username,
+                        {"until": user.locked_until})
                 failure = (f"Wrong PIN. {user.display_name} is now locked for "
-                           f"{int(LOCKOUT.total_seconds() // 60)} minutes.")
+                           f"{security.lockout_minutes} minutes.")
             else:
-                left = MAX_FAILED_PINS - user.failed_pin_count
-                audit.record(session, station_code=ctx.station_code, actor=actor_of(user),
-                             action="signin.failed_pin", subject=user.username, data=data, now=now)
+                left = security.max_failed_pins - user.failed_pin_count
+                _record(session, ctx, user, "signin.failed_pin", user.username,
+                        {"failed_count": user.failed_pin_count})
                 failure = f"Wrong PIN. {left} attempt{'s' if left != 1 else ''} left."
         else:
             user.failed_pin_count = 0
             user.locked_until = None
-            audit.record(session, station_code=ctx.station_code, actor=actor_of(user),
-                         action="signin.ok", subject=user.username, data={}, now=now)
+            _record(session, ctx, user, "signin.ok", user.username, {"method": "pin"})
             return actor_of(user)
     raise SignInError(failure)
+
+
+def sign_in_with_badge(ctx: StationContext, code: str) -> Actor:
+    """Sign in (or switch user) with one badge scan."""
+    if not looks_like_badge(code):
+        raise SignInError("That is not a badge. Scan your badge or choose your name.")
+    failure: str
+    with ctx.sessions.begin() as session:
+        user = session.scalar(select(User).where(User.badge_code == badge_digest(code)))
+        if user is None or not user.active:
+            _record(session, ctx, None, "signin.unknown_badge", "badge")
+            failure = ("This badge is not valid (replaced or disabled). Ask an administrator "
+                       "for a new one, or sign in with your PIN.")
+        elif (locked := _locked_message(ctx, user)) is not None:
+            _record(session, ctx, user, "signin.refused_locked", user.username)
+            failure = locked
+        else:
+            _record(session, ctx, user, "signin.ok", user.username, {"method": "badge"})
+            return actor_of(user)
+    raise SignInError(failure)
+
+
+
+def sign_out(ctx: StationContext, actor: Actor, *, reason: str) -> None:
+    """Record the end of a session: signed out, locked when idle, or replaced by a badge."""
+    with ctx.sessions.begin() as session:
+        audit.record(session, station_code=ctx.station_code, actor=actor,
+                     action=f"session.{reason}", subject=actor.username, data={},
+                     now=ctx.clock())

@@ -1,18 +1,28 @@
-"""Creating and changing users; every change is an audited fact of the station."""
+"""Managing users: admin only, every change an audited fact of the station.
+
+The one exception to "admin only" is the very first user of a station, who must be an
+admin and can only be created while the station has no users at all; there is never a
+default user or password.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from station import audit
+from station.authorization import require
+from station.badges import badge_digest, new_badge_code
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.models import User
-from station.permissions import Actor
-from station.pins import hash_pin
+from station.permissions import Action, Actor
+from station.pins import PinPolicyError, hash_pin
+from station.text_hygiene import clean_text
 from station.vocabulary import Role
 
 _USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,31}")
@@ -20,6 +30,48 @@ _USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,31}")
 
 class UserError(UserFacingError, ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    has_badge: bool
+    locked_until: datetime | None
+
+
+def _info(user: User) -> UserInfo:
+    return UserInfo(user.username, user.display_name, Role(user.role), user.active,
+                    user.badge_code is not None, user.locked_until)
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserError(f"There is no user {username!r}; `users list` shows who there is.")
+    return user
+
+
+def _pin_hash(pin: str) -> str:
+    try:
+        return hash_pin(pin)
+    except PinPolicyError as error:
+        raise UserError(f"PIN refused: {error}.") from None
+
+
+def _display_name(name: str) -> str:
+    cleaned = clean_text(name, max_len=100)
+    if not cleaned:
+        raise UserError("A display name needs at least one printable character.")
+    return cleaned
+
+
+def _audit(session: Session, ctx: StationContext, actor: Actor | None, action: str,
+           username: str, data: dict[str, object]) -> None:
+    audit.record(session, station_code=ctx.station_code, actor=actor, action=action,
+                 subject=username, data=data, now=ctx.clock(), actor_name="first-start")
 
 
 def add_user(
@@ -33,21 +85,104 @@ def add_user(
     pin: str,
     badge_code: str | None = None,
 ) -> User:
-    """Create a user in the caller's transaction; `by` is None only for the first admin."""
+    """Create a user in the caller's transaction (permission checked by the caller)."""
     if not _USERNAME.fullmatch(username):
-        raise UserError("a user name is 2-32 lower-case letters, digits, '.', '_' or '-'")
-    name = display_name.strip()
-    if not name or len(name) > 100 or any(not c.isprintable() for c in name):
-        raise UserError("a display name is 1-100 printable characters")
+        raise UserError("A user name is 2-32 characters: lower-case letters, digits, '.', '_' "
+                        "or '-', starting with a letter.")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserError(f"user {username!r} already exists")
-    now = ctx.clock()
+        raise UserError(f"User {username!r} already exists.")
     user = User(
-        username=username, display_name=name, role=role.value, pin_hash=hash_pin(pin),
-        badge_code=badge_code, active=True, failed_pin_count=0, created_at=now,
+        username=username, display_name=_display_name(display_name), role=role.value,
+        pin_hash=_pin_hash(pin), badge_code=badge_digest(badge_code) if badge_code else None,
+        active=True, failed_pin_count=0, created_at=ctx.clock(),
     )
     session.add(user)
     session.flush()
-    audit.record(session, station_code=ctx.station_code, actor=by, action="user.added",
-                 subject=username, data={"role": role.value, "display_name": name}, now=now)
+    _audit(session, ctx, by, "user.added", username,
+           {"role": role.value, "display_name": user.display_name})
     return user
+
+
+def create_first_admin(ctx: StationContext, *, username: str, display_name: str,
+                       pin: str) -> UserInfo:
+    """The first user of a station; refused once any user exists."""
+    with ctx.sessions.begin() as session:
+        if (session.scalar(select(func.count()).select_from(User)) or 0) > 0:
+            raise UserError("This station already has users; an admin must add new ones.")
+        user = add_user(session, ctx, by=None, username=username, display_name=display_name,
+                        role=Role.ADMIN, pin=pin)
+        return _info(user)
+
+
+def create_user(ctx: StationContext, actor: Actor, *, username: str, display_name: str,
+                role: Role, pin: str) -> UserInfo:
+    require(ctx, actor, Action.MANAGE_USERS)
+    with ctx.sessions.begin() as session:
+        return _info(add_user(session, ctx, by=actor, username=username,
+                              display_name=display_name, role=role, pin=pin))
+
+
+def list_all(ctx: StationContext, actor: Actor) -> list[UserInfo]:
+    require(ctx, actor, Action.MANAGE_USERS)
+    with ctx.sessions() as session:
+        return [_info(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(User)
+        .where(User.role == Role.ADMIN.value, User.active.is_(True))
+    ) or 0
+
+
+def set_active(ctx: StationContext, actor: Actor, username: str, active: bool) -> UserInfo:
+    """Disable or re-enable a user; the last active admin cannot be disabled."""
+    require(ctx, actor, Action.MANAGE_USERS)
+    with ctx.sessions.begin() as session:
+        user = _get(session, username)
+        if not active and user.role == Role.ADMIN.value and user.active \
+                and _active_admins(session) <= 1:
+            raise UserError("That is the last active admin; make someone else admin first.")
+        if not active and user.id == actor.user_id:
+            raise UserError("You cannot disable yourself; ask another admin.")
+        user.active = active
+        _audit(session, ctx, actor, "user.enabled" if active else "user.disabled", username, {})
+        return _info(user)
+
+
+def reset_pin(ctx: StationContext, actor: Actor, username: str, pin: str) -> UserInfo:
+    """Set a new PIN and lift any lockout."""
+    require(ctx, actor, Action.MANAGE_USERS)
+    with ctx.sessions.begin() as session:
+        user = _get(session, username)
+        user.pin_hash = _pin_hash(pin)
+        user.failed_pin_count = 0
+        user.locked_until = None
+        _audit(session, ctx, actor, "user.pin_reset", username, {})
+        return _info(user)
+
+
+def set_role(ctx: StationContext, actor: Actor, username: str, role: Role) -> UserInfo:
+    require(ctx, actor, Action.MANAGE_USERS)
+    with ctx.sessions.begin() as session:
+        user = _get(session, username)
+        if user.role == Role.ADMIN.value and role != Role.ADMIN and user.active \
+                and _active_admins(session) <= 1:
+            raise UserError("That is the last active admin; make someone else admin first.")
+        before = user.role
+        user.role = role.value
+        _audit(session, ctx, actor, "user.role_changed", username,
+               {"from": before, "to": role.value})
+        return _info(user)
+
+
+def issue_badge(ctx: StationContext, actor: Actor, username: str) -> str:
+    """A new badge code for the user (shown once); any earlier badge stops working."""
+    require(ctx, actor, Action.MANAGE_USERS)
+    code = new_badge_code()
+    with ctx.sessions.begin() as session:
+        user = _get(session, username)
+        replaced = user.badge_code is not None
+        user.badge_code = badge_digest(code)
+        _audit(session, ctx, actor, "user.badge_issued", username, {"replaced": replaced})
+    return code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,7 +63,7 @@ def test_a_postgresql_database_from_a_newer_version_is_refused(pg_engine: Engine
 
 def test_db_upgrade_and_import_rmas_work_against_a_postgresql_central(
     fresh_postgres_url: str, pg_engine: Engine, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     config = tmp_path / "config.toml"
     url = fresh_postgres_url.replace("postgresql+psycopg://", "postgresql://")
@@ -70,8 +72,12 @@ def test_db_upgrade_and_import_rmas_work_against_a_postgresql_central(
     base = ["--config", str(config), "--data-dir", str(tmp_path)]
     assert cli.main([*base, "db", "upgrade"]) == 0
     assert "central: postgresql" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1379\n"))
+    assert cli.main([*base, "users", "add", "boss", "--name", "Bea Boss", "--role",
+                     "admin"]) == 0
     sample = resources.path("demo", "sample-rmas.csv")
-    assert cli.main([*base, "import-rmas", str(sample)]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1379\n"))
+    assert cli.main([*base, "import-rmas", str(sample), "--as", "boss"]) == 0
     central = session_factory(pg_engine)
     with central() as session:
         assert list(session.scalars(select(Rma.rma_number).order_by(Rma.rma_number))) == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
@@ -19,8 +20,31 @@ from station.models import Rma, RmaLine
 SAMPLE = resources.path("demo", "sample-rmas.csv")
 
 
-def run(*args: str) -> int:
-    return cli.main(list(args))
+ADMIN_PIN = "1379"
+
+
+def run(*args: str, stdin: str = "") -> int:
+    """Run the command with these lines on standard input (how scripts pass PINs)."""
+    saved = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        return cli.main(list(args))
+    finally:
+        sys.stdin = saved
+
+
+@pytest.fixture
+def station_dir(tmp_path: Path) -> Path:
+    """A station folder whose first admin is `boss` with ADMIN_PIN."""
+    folder = tmp_path / "station"
+    assert run("--data-dir", str(folder), "users", "add", "boss", "--name", "Bea Boss",
+               "--role", "admin", stdin=f"{ADMIN_PIN}\n") == 0
+    return folder
+
+
+def import_rmas(folder: Path, path: Path) -> int:
+    return run("--data-dir", str(folder), "import-rmas", str(path), "--as", "boss",
+               stdin=f"{ADMIN_PIN}\n")
 
 
 def rma_numbers(db: Path) -> list[str]:
@@ -57,25 +81,25 @@ def test_db_upgrade_creates_both_databases(tmp_path: Path,
 
 
 def test_import_rmas_accepts_a_valid_file_into_central_and_this_station(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    station_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run("--data-dir", str(tmp_path), "import-rmas", str(SAMPLE)) == 0
+    assert import_rmas(station_dir, SAMPLE) == 0
     assert "3 new" in capsys.readouterr().out
     expected = ["RMA-200001", "RMA-200002", "RMA-200003"]
-    assert rma_numbers(tmp_path / "central.db") == expected
-    assert rma_numbers(tmp_path / "station.db") == expected
-    assert run("--data-dir", str(tmp_path), "import-rmas", str(SAMPLE)) == 0
+    assert rma_numbers(station_dir / "central.db") == expected
+    assert rma_numbers(station_dir / "station.db") == expected
+    assert import_rmas(station_dir, SAMPLE) == 0
     assert "3 unchanged" in capsys.readouterr().out
 
 
 def test_import_rmas_rejects_a_file_with_one_bad_row_and_imports_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, station_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     lines[3] = lines[3].replace(",1,249.99,", ",three,249.99,")
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert run("--data-dir", str(tmp_path / "station"), "import-rmas", str(bad)) == 1
+    assert import_rmas(station_dir, bad) == 1
     err = capsys.readouterr().err
     assert "nothing was imported" in err
     assert "line 4" in err and "quantity" in err
@@ -83,13 +107,15 @@ def test_import_rmas_rejects_a_file_with_one_bad_row_and_imports_nothing(
     assert rma_numbers(tmp_path / "station" / "station.db") == []
 
 
-def test_reimporting_a_changed_rma_updates_it_and_bumps_its_version(tmp_path: Path) -> None:
-    assert run("--data-dir", str(tmp_path), "import-rmas", str(SAMPLE)) == 0
+def test_reimporting_a_changed_rma_updates_it_and_bumps_its_version(
+    tmp_path: Path, station_dir: Path
+) -> None:
+    assert import_rmas(station_dir, SAMPLE) == 0
     changed = tmp_path / "changed.csv"
     changed.write_text(SAMPLE.read_text(encoding="utf-8").replace(",2,89.90,", ",3,89.90,"),
                        encoding="utf-8")
-    assert run("--data-dir", str(tmp_path), "import-rmas", str(changed)) == 0
-    sessions = session_factory(make_engine(sqlite_url(tmp_path / "station.db")))
+    assert import_rmas(station_dir, changed) == 0
+    sessions = session_factory(make_engine(sqlite_url(station_dir / "station.db")))
     with sessions() as session:
         rma = session.scalar(select(Rma).where(Rma.rma_number == "RMA-200001"))
         assert rma is not None and rma.version == 2

@@ -59,20 +59,49 @@ def test_an_untouched_chain_verifies(bench: StationUnderTest) -> None:
         assert audit.verify_chain(session, bench.ctx.station_code) is None
 
 
+def _seq_of(bench: StationUnderTest, subject: str) -> int:
+    with bench.ctx.sessions() as session:
+        seq = session.scalar(select(AuditEvent.seq).where(AuditEvent.subject == subject))
+    assert seq is not None
+    return seq
+
+
 @pytest.mark.parametrize(
     ("tamper", "problem"),
     [
-        ("UPDATE audit_events SET subject = 'PARCEL-X' WHERE seq = 6", "entry 6 (receipt"),
-        ("DELETE FROM audit_events WHERE seq = 5", "entry 5 is missing"),
-        ("UPDATE audit_events SET seq = seq + 1 WHERE seq >= 6", "entry 6 is missing"),
+        ("UPDATE audit_events SET subject = 'PARCEL-X' WHERE seq = :seq", "entry {seq} (receipt"),
+        ("DELETE FROM audit_events WHERE seq = :seq", "entry {seq} is missing"),
+        ("UPDATE audit_events SET seq = -seq WHERE seq >= :seq; "
+         "UPDATE audit_events SET seq = 1 - seq WHERE seq < 0", "entry {seq} is missing"),
+        ("UPDATE audit_events SET data = '{{}}' WHERE seq = :seq", "entry {seq} (receipt"),
     ],
 )
-def test_editing_or_deleting_an_entry_by_hand_is_found(
+def test_editing_deleting_or_inserting_an_entry_by_hand_is_found(
     bench: StationUnderTest, tamper: str, problem: str
 ) -> None:
     _events(bench)
+    seq = _seq_of(bench, "PARCEL-1")
     with bench.opened.local_engine.begin() as connection:
-        connection.execute(text(tamper))
+        for statement in tamper.replace("{{}}", "{}").split("; "):
+            connection.execute(text(statement), {"seq": seq})
     with bench.ctx.sessions() as session:
         broken = audit.verify_chain(session, bench.ctx.station_code)
-    assert broken is not None and problem in broken.problem
+    assert broken is not None and problem.format(seq=seq) in broken.problem
+
+
+def test_a_forged_entry_copied_into_the_chain_is_found(bench: StationUnderTest) -> None:
+    _events(bench)
+    seq = _seq_of(bench, "PARCEL-2")
+    with bench.opened.local_engine.begin() as connection:
+        connection.execute(text("UPDATE audit_events SET seq = -seq WHERE seq >= :seq"),
+                           {"seq": seq})
+        connection.execute(text("UPDATE audit_events SET seq = 1 - seq WHERE seq < 0"))
+        connection.execute(text(
+            "INSERT INTO audit_events (id, station_code, seq, actor_id, actor_name, action, "
+            "subject, data, occurred_at, prev_hash, hash) SELECT :id, station_code, :seq, "
+            "actor_id, actor_name, 'refund.decided', 'FORGED', data, occurred_at, prev_hash, "
+            "hash FROM audit_events WHERE seq = :prev"),
+            {"id": "0" * 32, "seq": seq, "prev": seq - 1})
+    with bench.ctx.sessions() as session:
+        broken = audit.verify_chain(session, bench.ctx.station_code)
+    assert broken is not None and broken.seq == seq

@@ -232,7 +232,7 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(length=100), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("pin_hash", sa.String(length=200), nullable=False),
-        sa.Column("badge_code", sa.String(length=64), nullable=True),
+        sa.Column("badge_code", sa.String(length=80), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("failed_pin_count", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,59 @@
+"""The central database password: from an environment variable or the OS keyring, never
+from the repository, the configuration file or a log line."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from sqlalchemy.engine import URL
+
+from station.config import CentralConfig
+from station.errors import UserFacingError
+
+KEYRING_SERVICE = "returns-station"
+log = logging.getLogger(__name__)
+
+
+class SecretStoreError(UserFacingError):
+    pass
+
+
+def keyring_account(url: URL) -> str:
+    """The keyring entry's name for a central database: user@host:port/database."""
+    return f"{url.username or ''}@{url.host or ''}:{url.port or 5432}/{url.database or ''}"
+
+
+def central_password(config: CentralConfig, url: URL) -> str | None:
+    """The environment variable wins; then the keyring; None when neither has one."""
+    from_env = os.environ.get(config.password_env)
+    if from_env:
+        return from_env
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            return keyring.get_password(KEYRING_SERVICE, keyring_account(url))
+        except KeyringError as error:
+            log.info("keyring unavailable (%s); no central password from it",
+                        error.__class__.__name__)
+            return None
+    except ImportError:
+        return None
+
+
+def store_central_password(url: URL, password: str) -> str:
+    """Save the password in the OS keyring; returns the entry's account name."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    account = keyring_account(url)
+    try:
+        keyring.set_password(KEYRING_SERVICE, account, password)
+    except KeyringError as error:
+        raise SecretStoreError(
+            f"The OS keyring cannot store it ({error.__class__.__name__}). Set the environment "
+            "variable named by central.password_env instead."
+        ) from None
+    return account
