@@ -56,7 +56,9 @@ def press(qtbot: QtBot, key: Qt.Key) -> None:
 
 def sign_in_as(qtbot: QtBot, win: MainWindow, role: Role) -> None:
     users = win.sign_in.users
-    qtbot.waitUntil(lambda: users.hasFocus())
+    qtbot.waitUntil(lambda: win.sign_in.badge.hasFocus())
+    press(qtbot, Qt.Key.Key_Down)
+    assert users.hasFocus()
     row = next(i for i in range(users.count()) if role.value in users.item(i).text())
     while users.currentRow() != row:
         press(qtbot, Qt.Key.Key_Down if users.currentRow() < row else Qt.Key.Key_Up)
@@ -130,8 +132,8 @@ def test_an_unknown_code_gets_a_message_and_f2_receives_it_as_unexpected(
 def test_a_wrong_pin_keeps_the_user_on_the_sign_in_screen(
     window: MainWindow, qtbot: QtBot
 ) -> None:
-    users = window.sign_in.users
-    qtbot.waitUntil(lambda: users.hasFocus())
+    qtbot.waitUntil(lambda: window.sign_in.badge.hasFocus())
+    press(qtbot, Qt.Key.Key_Down)
     press(qtbot, Qt.Key.Key_Return)
     type_keys(qtbot, "0000")
     press(qtbot, Qt.Key.Key_Return)
