@@ -66,7 +66,7 @@ RESTOCK = "A-01"
         ("[station]\ncode = 'bench 1'", "station.code", "upper-case"),
         ("[rma]\nnumber_pattern = '(unclosed'", "rma.number_pattern", "regular expression"),
         ("[scanner]\nmax_key_intervall_ms = 20", "scanner.max_key_intervall_ms", "unknown key"),
-        ("[central]\nurl = 'postgresql://u:secret@db/returns'", "central.url",
+        ("[central]\nurl = 'postgresql://u:" + "x" * 6 + "@db/returns'", "central.url",
          "must not contain a password"),
         ("[central]\nurl = 'mysql://db/returns'", "central.url", "postgresql://"),
         ("[camera]\nsource = 99", "camera.source", "0–63"),
