@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from datetime import timedelta
 
-from station import inspection, labels, outbox, receiving
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from station import inspection, labels, outbox, receiving, signin
 from station.context import StationContext
 from station.errors import UserFacingError
+from station.idle import IdleTimer
 from station.inspection import FinalizedUnit, UnitDraft
-from station.permissions import Actor
+from station.permissions import Action, Actor, allowed
 from station.receiving import RmaView
+from station.users import UserInfo
 from station.vocabulary import Grade
 from ui.background import Background
 from ui.demo_sheet import DemoSheetDialog
 from ui.screens.decision import DecisionScreen
+from ui.screens.first_admin import FirstAdminScreen
 from ui.screens.grade import GradeScreen
 from ui.screens.label import LabelScreen
 from ui.screens.rma import RmaScreen
 from ui.screens.scan import ScanScreen
 from ui.screens.sign_in import SignInScreen
+from ui.users_dialog import UsersDialog
+
+_USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel}
+IDLE_CHECK_MS = 1000
 
 
 class MainWindow(QMainWindow):
@@ -35,6 +51,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Returns Station — {ctx.station_code}" + ("  [DEMO]" if demo else ""))
         self.resize(1280, 800)
 
+        self.first_admin = FirstAdminScreen(ctx, self.background)
         self.sign_in = SignInScreen(ctx, self.background, demo=demo)
         self.scan = ScanScreen(ctx, self.background)
         self.scan.demo_hint.setVisible(demo)
@@ -43,11 +60,13 @@ class MainWindow(QMainWindow):
         self.decision = DecisionScreen()
         self.label = LabelScreen()
         self.stack = QStackedWidget()
-        for screen in (self.sign_in, self.scan, self.rma, self.grade, self.decision, self.label):
+        for screen in (self.first_admin, self.sign_in, self.scan, self.rma, self.grade,
+                       self.decision, self.label):
             self.stack.addWidget(screen)
         self.setCentralWidget(self.stack)
 
         self.user_label = QLabel()
+        self.user_label.setTextFormat(Qt.TextFormat.PlainText)
         self.outbox_label = QLabel()
         self.busy_label = QLabel()
         status = self.statusBar()
@@ -61,8 +80,10 @@ class MainWindow(QMainWindow):
             lambda busy: self.busy_label.setText("Working…" if busy else ""))
         self._build_menu()
 
+        self.first_admin.created.connect(self._first_admin_created)
         self.sign_in.signed_in.connect(self._signed_in)
         self.scan.rma_found.connect(self._show_rma)
+        self.scan.badge_scanned.connect(self._switch_user)
         self.rma.inspect.connect(self._inspect)
         self.rma.back.connect(self._to_scan)
         self.grade.graded.connect(self._graded)
@@ -71,16 +92,50 @@ class MainWindow(QMainWindow):
         self.decision.regrade.connect(self._regrade)
         self.label.next_unit.connect(self._back_to_rma)
         self.label.new_parcel.connect(self._to_scan)
-        self._show(self.sign_in)
-        self.sign_in.reset()
+        self.idle = IdleTimer(timedelta(minutes=ctx.config.security.idle_lock_minutes), ctx.clock)
+        self._locked_screen: tuple[str, QWidget] | None = None
+        self._idle_check = QTimer(self)
+        self._idle_check.setInterval(IDLE_CHECK_MS)
+        self._idle_check.timeout.connect(self.check_idle)
+        self._idle_check.start()
+        QApplication.instance().installEventFilter(self)
+        if signin.has_users(ctx):
+            self._show(self.sign_in)
+            self.sign_in.reset()
+        else:
+            self._show(self.first_admin)
+            self.first_admin.start()
         self._refresh_status()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _USER_INPUT:
+            self.idle.touch()
+        return False
+
+    def check_idle(self) -> None:
+        """Lock the bench after the configured time without use; resume where it was."""
+        if self.actor is None or not self.idle.expired() or self.background.busy:
+            return
+        actor = self.actor
+        self._locked_screen = (actor.username, self.stack.currentWidget())
+        minutes = self.ctx.config.security.idle_lock_minutes
+        self.background.run(lambda: signin.sign_out(self.ctx, actor, reason="idle_locked"),
+                            lambda _none: None, self._error)
+        self.actor = None
+        self._show(self.sign_in)
+        self.sign_in.reset(f"Locked after {minutes} min without use. Sign in to carry on where "
+                           "you were.")
+        self.sign_in.select_user(actor.username)
+        self._refresh_status()
     def _build_menu(self) -> None:
         station_menu = self.menuBar().addMenu("&Station")
         sign_out = QAction("Sign &out", self)
         sign_out.setShortcut(QKeySequence("Ctrl+L"))
         sign_out.triggered.connect(self.sign_out)
         station_menu.addAction(sign_out)
+        self.users_action = QAction("&Users…", self)
+        self.users_action.triggered.connect(self.show_users)
+        station_menu.addAction(self.users_action)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -96,6 +151,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(screen)
 
     def _refresh_status(self) -> None:
+        self.users_action.setVisible(self.actor is not None
+                                     and allowed(self.actor.role, Action.MANAGE_USERS))
         who = self.actor
         self.user_label.setText(f"{who.display_name} ({who.role.value})" if who else "Signed out")
         with self.ctx.sessions() as session:
@@ -107,15 +164,55 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def sign_out(self) -> None:
+        actor = self.actor
+        if actor is not None:
+            self.background.run(lambda: signin.sign_out(self.ctx, actor, reason="signed_out"),
+                                lambda _none: None, self._error)
         self.actor = None
         self._draft = None
+        self._locked_screen = None
         self._show(self.sign_in)
         self.sign_in.reset()
         self._refresh_status()
 
-    def _signed_in(self, actor: Actor) -> None:
+    def show_users(self) -> None:
+        if self.actor is None:
+            return
+        UsersDialog(self.ctx, self.actor, self.background, self).exec()
+        self.activateWindow()
+
+    def _first_admin_created(self, info: UserInfo) -> None:
+        self._show(self.sign_in)
+        self.sign_in.reset(f"{info.display_name} is the administrator. Sign in with the new PIN.")
+        self.sign_in.select_user(info.username)
+
+    def _switch_user(self, code: str) -> None:
+        previous = self.actor
+        self.background.run(lambda: signin.sign_in_with_badge(self.ctx, code),
+                            lambda actor: self._switched(previous, actor), self._badge_failed)
+
+    def _switched(self, previous: Actor | None, actor: Actor) -> None:
+        if previous is not None and previous.user_id != actor.user_id:
+            self.background.run(
+                lambda: signin.sign_out(self.ctx, previous, reason="switched_by_badge"),
+                lambda _none: None, self._error)
         self.actor = actor
         self._refresh_status()
+        self._to_scan(f"Signed in as {actor.display_name} ({actor.role.value}).")
+
+    def _badge_failed(self, error: Exception) -> None:
+        self._error(error)
+        self.scan.message.error(str(error))
+
+    def _signed_in(self, actor: Actor) -> None:
+        self.actor = actor
+        self.idle.touch()
+        self._refresh_status()
+        locked, self._locked_screen = self._locked_screen, None
+        if locked is not None and locked[0] == actor.username:
+            self._show(locked[1])
+            return
+        self._draft = None
         self._to_scan()
 
     def _to_scan(self, message: str | None = None) -> None:

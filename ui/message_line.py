@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 
@@ -10,6 +11,7 @@ class MessageLine(QLabel):
         super().__init__(parent)
         self.setObjectName("message")
         self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
         self.clear_message()
 
     def _show(self, text: str, tone: str) -> None:

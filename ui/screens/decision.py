@@ -28,6 +28,7 @@ class DecisionScreen(KeyedScreen):
         self.why = QLabel()
         self.why.setWordWrap(True)
         self.why.setObjectName("hint")
+        self.why.setTextFormat(Qt.TextFormat.PlainText)
         self.message = MessageLine()
         self.confirm_button = QPushButton("Confirm  (Enter)")
         self.confirm_button.setObjectName("primary")

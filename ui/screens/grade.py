@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout
 
@@ -68,10 +70,11 @@ class GradeScreen(KeyedScreen):
         self._draft = draft
         self.title.setText(f"Unit {draft.lpn}  ·  grade it")
         self.item.setText(
-            f"<b>{draft.sku}</b> — {draft.description}<br>"
+            f"<b>{escape(draft.sku)}</b> — {escape(draft.description)}<br>"
             f"{Category(draft.category).label} · customer says: "
             f"{Reason(draft.reason).label} · paid "
-            f"{format_minor(draft.unit_price_minor, draft.currency)} · RMA {draft.rma_number}"
+            f"{format_minor(draft.unit_price_minor, draft.currency)} · RMA "
+            f"{escape(draft.rma_number)}"
         )
         self.buttons[Grade.A].setFocus()
 

@@ -44,6 +44,8 @@ class RmaScreen(KeyedScreen):
         self.title.setObjectName("title")
         self.details = QLabel()
         self.details.setObjectName("hint")
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

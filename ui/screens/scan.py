@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
 from station import receiving
+from station.badges import looks_like_badge
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.payloads import MAX_SCAN_LENGTH
@@ -19,6 +20,7 @@ from ui.message_line import MessageLine
 
 class ScanScreen(KeyedScreen):
     rma_found = Signal(object)
+    badge_scanned = Signal(str)
 
     def __init__(self, ctx: StationContext, background: Background) -> None:
         super().__init__()
@@ -30,7 +32,7 @@ class ScanScreen(KeyedScreen):
         title = QLabel("Scan a parcel")
         title.setObjectName("title")
         hint = QLabel("Scan the RMA label or the carrier's tracking barcode, or type it and "
-                      "press Enter.")
+                      "press Enter. Scanning a badge switches user.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         self.demo_hint = QLabel("Demo: press F1 for the demo sheet with RMA numbers to scan or "
@@ -82,6 +84,10 @@ class ScanScreen(KeyedScreen):
         code = self.field.text()
         actor = self._actor
         if actor is None:
+            return
+        if looks_like_badge(code.strip()):
+            self.field.clear()
+            self.badge_scanned.emit(code.strip())
             return
         self.field.setEnabled(False)
         self._set_unknown(None)

@@ -1,4 +1,4 @@
-"""Sign in: pick your name, type your PIN, Enter. Works with the keyboard alone."""
+"""Sign in: scan a badge, or choose your name and type your PIN. Keyboard only."""
 
 from __future__ import annotations
 
@@ -11,17 +11,18 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from station import signin
 from station.context import StationContext
 from station.permissions import Actor
+from station.pins import MAX_PIN_LENGTH
 from ui.background import Background
+from ui.keyed_screen import KeyedScreen
 from ui.message_line import MessageLine
 
 
-class SignInScreen(QWidget):
+class SignInScreen(KeyedScreen):
     signed_in = Signal(object)
 
     def __init__(self, ctx: StationContext, background: Background, *, demo: bool = False
@@ -31,14 +32,21 @@ class SignInScreen(QWidget):
         self._background = background
         title = QLabel("Sign in")
         title.setObjectName("title")
-        hint = QLabel("Choose your name (arrow keys, Enter), then type your PIN and press Enter.")
+        self.badge = QLineEdit()
+        self.badge.setObjectName("scan")
+        self.badge.setEchoMode(QLineEdit.EchoMode.Password)
+        self.badge.setPlaceholderText("Scan your badge")
+        self.badge.setMaxLength(64)
+        hint = QLabel("Scan your badge, or press ↓ to choose your name, then type your PIN and "
+                      "press Enter.")
         hint.setObjectName("hint")
+        hint.setWordWrap(True)
         self.users = QListWidget()
         self.users.setMinimumWidth(420)
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText("PIN")
-        self.pin.setMaxLength(12)
+        self.pin.setMaxLength(MAX_PIN_LENGTH)
         self.button = QPushButton("Sign in")
         self.button.setObjectName("primary")
         self.message = MessageLine()
@@ -61,14 +69,17 @@ class SignInScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 30, 40, 30)
         layout.addWidget(title)
+        layout.addWidget(self.badge)
         layout.addWidget(hint)
         layout.addLayout(row, 1)
 
+        self.badge.returnPressed.connect(self._submit_badge)
         self.users.itemActivated.connect(lambda _item: self.pin.setFocus())
         self.pin.returnPressed.connect(self._submit)
         self.button.clicked.connect(self._submit)
+        self.bind_key(Qt.Key.Key_Down, self.users.setFocus)
 
-    def reset(self) -> None:
+    def reset(self, message: str | None = None) -> None:
         self.users.clear()
         for choice in signin.list_users(self._ctx):
             item = QListWidgetItem(f"{choice.display_name}  ·  {choice.role.value}")
@@ -76,11 +87,29 @@ class SignInScreen(QWidget):
             self.users.addItem(item)
         if self.users.count():
             self.users.setCurrentRow(0)
-        else:
-            self.message.warning("No users yet. An administrator must create the first user.")
         self.pin.clear()
-        self.message.clear_message()
-        self.users.setFocus()
+        self.badge.clear()
+        if message:
+            self.message.warning(message)
+        else:
+            self.message.clear_message()
+        self.badge.setFocus()
+
+    def select_user(self, username: str) -> None:
+        for row in range(self.users.count()):
+            if self.users.item(row).data(Qt.ItemDataRole.UserRole) == username:
+                self.users.setCurrentRow(row)
+                self.pin.setFocus()
+
+    def _submit_badge(self) -> None:
+        code = self.badge.text().strip()
+        self.badge.clear()
+        if not code:
+            self.users.setFocus()
+            return
+        self._busy(True)
+        self._background.run(lambda: signin.sign_in_with_badge(self._ctx, code),
+                             self._done, self._failed)
 
     def _submit(self) -> None:
         item = self.users.currentItem()
@@ -95,16 +124,23 @@ class SignInScreen(QWidget):
             self.message.error("Type your PIN, then press Enter.")
             self.pin.setFocus()
             return
-        self.button.setEnabled(False)
+        self._busy(True)
         self._background.run(lambda: signin.sign_in(self._ctx, username, pin),
                              self._done, self._failed)
 
+    def _busy(self, busy: bool) -> None:
+        self.button.setEnabled(not busy)
+        self.badge.setEnabled(not busy)
+
     def _done(self, actor: Actor) -> None:
-        self.button.setEnabled(True)
+        self._busy(False)
         self.message.clear_message()
         self.signed_in.emit(actor)
 
     def _failed(self, error: Exception) -> None:
-        self.button.setEnabled(True)
+        self._busy(False)
         self.message.error(str(error))
-        self.pin.setFocus()
+        if self.users.currentItem() is not None and not self.badge.hasFocus():
+            self.pin.setFocus()
+        else:
+            self.badge.setFocus()

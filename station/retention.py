@@ -1,0 +1,231 @@
+"""Privacy retention: the station keeps only the customer data it needs, for as long as set.
+
+With `[privacy] retention_days = N` (N > 0), `purge_expired` clears the customer's name
+from RMAs last changed more than N days ago and deletes the image files of photos taken
+more than N days ago. Everything that explains a decision stays: the RMA number, order
+number and lines, every receipt, unit, inspection and disposition, and each Photo row with
+its kind, size and SHA-256, so the hash still proves what was photographed.
+
+Photos live content-addressed in the photos folder; `photo_path` and `thumbnail_path` are
+the one place that knows the layout.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import stat
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from station import audit
+from station.context import StationContext
+from station.models import Photo, Rma
+
+log = logging.getLogger(__name__)
+
+PURGED_ACTION = "privacy.purged"
+ACTOR_NAME = "retention"
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _checked(sha256: str) -> str:
+    if not _SHA256_HEX.fullmatch(sha256):
+        raise ValueError(f"not a lower-case hex SHA-256: {sha256[:80]!r}")
+    return sha256
+
+
+def photo_path(photos_dir: Path, sha256: str) -> Path:
+    """`<photos_dir>/<sha256[:2]>/<sha256>.jpg`; raises ValueError for anything but a hash."""
+    sha = _checked(sha256)
+    return photos_dir.joinpath(sha[:2], f"{sha}.jpg")
+
+
+def thumbnail_path(photos_dir: Path, sha256: str) -> Path:
+    """`<photos_dir>/<sha256[:2]>/<sha256>.thumb.jpg`; raises ValueError like `photo_path`."""
+    sha = _checked(sha256)
+    return photos_dir.joinpath(sha[:2], f"{sha}.thumb.jpg")
+
+
+@dataclass(frozen=True)
+class PurgeSummary:
+    """What one run removed. `photo_files_deleted` counts files (a photo and its thumbnail
+    are two); `bytes_freed` is their size on disk; `cutoff` is None when retention is off."""
+
+    customer_fields_cleared: int
+    photo_files_deleted: int
+    bytes_freed: int
+    cutoff: datetime | None
+
+
+@dataclass(frozen=True)
+class _DoomedFile:
+    path: Path
+    size: int
+
+
+def purge_expired(ctx: StationContext, photos_dir: Path) -> PurgeSummary:
+    """Clear expired customer names and delete expired photo files; audited, idempotent.
+
+    The cutoff is `ctx.clock() - retention_days`; nothing happens when retention_days is 0.
+
+    Order and crash-safety. One local transaction clears the names (a single bulk UPDATE),
+    works out which photo files are due and still present, and records one
+    "privacy.purged" audit event with those counts. The files are deleted only after that
+    transaction has committed:
+
+    * if the transaction fails, nothing at all has changed and the run can simply be
+      repeated;
+    * if the station dies (or a file cannot be removed) after the commit, the files left
+      behind are still expired and still present, so the next run deletes them and records
+      them in its own event. Clearing a name that is already NULL and deleting a file that
+      is already gone are both no-ops, so a repeated run converges.
+
+    So a deletion is never unaudited; at worst, after a crash, an event counts files that
+    the next run counts again. The returned summary counts what this run actually removed.
+    Deleting before the commit would instead risk a deletion with no audit event at all,
+    and would hold the database's write lock while the disk is busy.
+
+    A run that finds nothing to do records no event, so a second run is a no-op.
+
+    Photo files are shared by content: a file is kept while any photo taken on or after the
+    cutoff has the same hash. A path whose real location (after following symlinks) is not
+    inside `photos_dir` is never touched; a symlink inside it is removed, never its target.
+    """
+    days = ctx.config.privacy.retention_days
+    if days <= 0:
+        return PurgeSummary(0, 0, 0, None)
+    now = ctx.clock()
+    cutoff = now - timedelta(days=days)
+    root = photos_dir.resolve()
+
+    with ctx.sessions.begin() as session:
+        cleared = _clear_customer_names(session, cutoff)
+        doomed = _expired_photo_files(session, photos_dir, root, cutoff)
+        planned_bytes = sum(f.size for f in doomed)
+        if cleared or doomed:
+            audit.record(
+                session, station_code=ctx.station_code, actor=None, actor_name=ACTOR_NAME,
+                action=PURGED_ACTION, subject=f"retention {days} days",
+                data={"customer_fields_cleared": cleared, "photo_files_deleted": len(doomed),
+                      "bytes_freed": planned_bytes, "cutoff": cutoff, "retention_days": days},
+                now=now,
+            )
+
+    deleted = freed = 0
+    for doomed_file in doomed:
+        if _delete(root, doomed_file.path):
+            deleted += 1
+            freed += doomed_file.size
+    if deleted < len(doomed):
+        log.warning("retention: %d of %d expired photo files could not be deleted; "
+                    "the next run tries again", len(doomed) - deleted, len(doomed))
+    if cleared or doomed:
+        log.info("retention: cleared %d customer names, deleted %d photo files (%d bytes) "
+                 "older than %s", cleared, deleted, freed, cutoff.isoformat())
+    return PurgeSummary(cleared, deleted, freed, cutoff)
+
+
+def _clear_customer_names(session: Session, cutoff: datetime) -> int:
+    """NULL the name on every RMA last changed before the cutoff; one statement, bound cutoff.
+
+    `updated_at`, `version` and `change_seq` are left alone: they describe the central
+    record, and an RMA changed centrally later is pulled again with its new name and date.
+    """
+    result = session.execute(
+        update(Rma)
+        .where(Rma.updated_at < cutoff, Rma.customer_name.is_not(None))
+        .values(customer_name=None)
+        .execution_options(synchronize_session=False)
+    )
+    return cast("CursorResult[Any]", result).rowcount
+
+
+def _expired_photo_files(
+    session: Session, photos_dir: Path, root: Path, cutoff: datetime
+) -> list[_DoomedFile]:
+    """The files, still on disk and safe to delete, of hashes only expired photos use."""
+    expired = select(Photo.sha256).where(Photo.taken_at < cutoff)
+    still_needed = select(Photo.sha256).where(Photo.taken_at >= cutoff)
+    hashes: list[str] = list(session.scalars(expired.except_(still_needed)))
+    listings = _FolderListings()
+    doomed: list[_DoomedFile] = []
+    for sha in hashes:
+        if not _SHA256_HEX.fullmatch(sha):
+            log.warning("retention: photo row with malformed sha256 %r skipped", sha[:80])
+            continue
+        for path in (photo_path(photos_dir, sha), thumbnail_path(photos_dir, sha)):
+            if not listings.may_hold(path):
+                continue  # already deleted (the usual case once a purge has run)
+            size = _deletable_size(root, path)
+            if size is not None:
+                doomed.append(_DoomedFile(path, size))
+    return doomed
+
+
+class _FolderListings:
+    """Each folder's entry names, read once: one listdir per folder instead of a failing
+    stat per expired file keeps repeated runs over 100k expired photos quick."""
+
+    def __init__(self) -> None:
+        self._names: dict[Path, frozenset[str] | None] = {}
+
+    def may_hold(self, path: Path) -> bool:
+        folder = path.parent
+        if folder not in self._names:
+            try:
+                self._names[folder] = frozenset(os.listdir(folder))
+            except FileNotFoundError:
+                self._names[folder] = frozenset()
+            except OSError:
+                self._names[folder] = None  # unreadable: let lstat decide and report
+        names = self._names[folder]
+        return names is None or path.name in names
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether the path's real location, every symlink followed, is inside `root`."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # unreadable, or a symlink loop
+        return False
+
+
+def _deletable_size(root: Path, path: Path) -> int | None:
+    """The file's size if it exists and may be deleted; None if it is gone or must be left."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None  # never stored, or already deleted by an earlier run
+    except OSError as error:
+        log.warning("retention: cannot inspect %s (%s); left in place", path, error.strerror)
+        return None
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+        log.warning("retention: %s is not a file; left in place", path)
+        return None
+    if not _inside(root, path):
+        log.warning("retention: %s leads outside %s; left in place", path, root)
+        return None
+    return info.st_size
+
+
+def _delete(root: Path, path: Path) -> bool:
+    """Unlink one file (a symlink itself, never its target); True if this call removed it."""
+    if not _inside(root, path):  # checked again: the folder may have changed since planning
+        log.warning("retention: %s leads outside %s; left in place", path, root)
+        return False
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False  # removed meanwhile by someone else; nothing left to do
+    except OSError as error:
+        log.warning("retention: cannot delete %s (%s)", path, error.strerror)
+        return False
+    return True

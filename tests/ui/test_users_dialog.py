@@ -1,0 +1,363 @@
+"""The admin manages users in one dialog; the core decides who may, the dialog shows it.
+
+Modal forms are answered the way a person would: a timer waits for the form to open, then
+types into it and presses Enter (or Esc), so the real forms are exercised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+from station_bench import PINS, StationUnderTest
+
+from station import signin
+from station.models import AuditEvent, User
+from station.signin import SignInError
+from station.vocabulary import Role
+from ui.app import create_application
+from ui.background import Background
+from ui.users_dialog import COLUMNS, BadgeDialog, PinForm, RoleForm, UserForm, UsersDialog
+
+MODAL_WAIT_MS = 10_000
+
+
+@dataclass
+class ModalAnswer:
+    answered: bool = False
+
+
+def answer_next_modal(fill: Callable[[QWidget], None]) -> ModalAnswer:
+    """As soon as a modal window opens, `fill` it; a form still open afterwards is cancelled.
+
+    Cancelling in `finally` means a failing assertion inside `fill` fails the test instead of
+    leaving exec() blocked for ever.
+    """
+    answer = ModalAnswer()
+    waited = 0
+
+    def attempt() -> None:
+        nonlocal waited
+        modal = QApplication.activeModalWidget()
+        if modal is None:
+            waited += 10
+            if waited < MODAL_WAIT_MS:
+                QTimer.singleShot(10, attempt)
+            return
+        try:
+            fill(modal)
+        finally:
+            answer.answered = True
+            if modal.isVisible():
+                modal.close()
+
+    QTimer.singleShot(0, attempt)
+    return answer
+
+
+@pytest.fixture
+def background() -> Iterator[Background]:
+    create_application()
+    runner = Background()
+    yield runner
+    runner.wait_idle()
+
+
+@pytest.fixture
+def open_users(bench: StationUnderTest, background: Background, qtbot: QtBot
+               ) -> Callable[[Role], UsersDialog]:
+    def open_as(role: Role) -> UsersDialog:
+        dialog = UsersDialog(bench.ctx, bench.actors[role], background)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        settle(qtbot, dialog)
+        return dialog
+
+    return open_as
+
+
+def settle(qtbot: QtBot, dialog: UsersDialog) -> None:
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+
+
+def cell(dialog: UsersDialog, row: int, column: int) -> str:
+    item = dialog.table.item(row, column)
+    return item.text() if item is not None else ""
+
+
+def row_of(dialog: UsersDialog, username: str) -> dict[str, str]:
+    for row in range(dialog.table.rowCount()):
+        if cell(dialog, row, 0) == username:
+            return {name: cell(dialog, row, col) for col, name in enumerate(COLUMNS)}
+    raise AssertionError(f"{username} is not in the table")
+
+
+def selected_name(dialog: UsersDialog) -> str | None:
+    info = dialog.selected()
+    return info.username if info is not None else None
+
+
+def label(button: object) -> str:
+    text = button.text()  # type: ignore[attr-defined]
+    assert isinstance(text, str)
+    return text.replace("&", "")
+
+
+def audit_events(bench: StationUnderTest, action: str, subject: str | None = None
+                 ) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.action == action)
+    if subject is not None:
+        query = query.where(AuditEvent.subject == subject)
+    with bench.ctx.sessions() as session:
+        return list(session.scalars(query))
+
+
+def user_count(bench: StationUnderTest) -> int:
+    with bench.ctx.sessions() as session:
+        return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def type_new_user(qtbot: QtBot, form: QWidget, *, pin: str, again: str) -> None:
+    assert isinstance(form, UserForm)
+    qtbot.keyClicks(form.username, "gus")
+    qtbot.keyClicks(form.display_name, "Gus Grader")
+    form.role.setCurrentIndex(form.role.findData(Role.GRADER.value))
+    qtbot.keyClicks(form.pin, pin)
+    qtbot.keyClicks(form.pin_again, again)
+    qtbot.keyClick(form.pin_again, Qt.Key.Key_Return)
+
+
+def test_an_admin_adds_a_grader_who_can_then_sign_in(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    dialog = open_users(Role.ADMIN)
+    assert dialog.table.objectName() == "compact"
+    assert dialog.table.rowCount() == len(PINS)
+
+    answer = answer_next_modal(lambda form: type_new_user(qtbot, form, pin="4826", again="4826"))
+    dialog.add_button.click()
+    assert answer.answered
+    settle(qtbot, dialog)
+
+    assert row_of(dialog, "gus") == {"User name": "gus", "Name": "Gus Grader",
+                                     "Role": "grader", "State": "active", "Badge": "no"}
+    assert selected_name(dialog) == "gus"
+    assert dialog.message.tone == "ok" and "Gus Grader" in dialog.message.text()
+    with bench.ctx.sessions() as session:
+        pin_hash = session.scalar(select(User.pin_hash).where(User.username == "gus"))
+    assert pin_hash is not None and pin_hash.startswith("$argon2id$")
+    added = audit_events(bench, "user.added", "gus")
+    assert len(added) == 1 and added[0].data["role"] == "grader"
+    assert signin.sign_in(bench.ctx, "gus", "4826").role is Role.GRADER
+
+    shown = [dialog.message.text(), dialog.windowTitle(), caplog.text,
+             *(w.objectName() for w in dialog.findChildren(QWidget))]
+    assert not any("4826" in text for text in shown)
+
+
+def test_mismatched_pins_are_refused_in_the_form_and_nothing_is_created(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    dialog = open_users(Role.ADMIN)
+    users_before, added_before = user_count(bench), len(audit_events(bench, "user.added"))
+    seen: dict[str, object] = {}
+
+    def mistype(form: QWidget) -> None:
+        type_new_user(qtbot, form, pin="4826", again="4862")
+        assert isinstance(form, UserForm)
+        seen.update(open=form.isVisible(), tone=form.message.tone, text=form.message.text(),
+                    pins=form.pin.text() + form.pin_again.text())
+        qtbot.keyClick(form.username, Qt.Key.Key_Escape)
+
+    answer = answer_next_modal(mistype)
+    dialog.add_button.click()
+    assert answer.answered
+
+    assert seen == {"open": True, "tone": "error",
+                    "text": "The two PINs differ. Type the same PIN twice.", "pins": ""}
+    assert not dialog.busy, "no core call was made"
+    assert user_count(bench) == users_before
+    assert len(audit_events(bench, "user.added")) == added_before
+    assert dialog.message.text() == ""
+
+
+def test_an_admin_disables_and_re_enables_a_grader_with_the_keyboard(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    dialog = open_users(Role.ADMIN)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.table.hasFocus)
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Return)
+    assert dialog.isVisible() and not dialog.busy, "Enter on the list does nothing by surprise"
+    while selected_name(dialog) != "grader":
+        qtbot.keyClick(dialog.table, Qt.Key.Key_Down)
+    assert label(dialog.toggle_button) == "Disable"
+
+    qtbot.keyClick(dialog.table, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: dialog.message.tone == "ok")
+    settle(qtbot, dialog)
+    assert row_of(dialog, "grader")["State"] == "disabled"
+    assert dialog.message.text() == "Grader Person is now disabled."
+    assert label(dialog.toggle_button) == "Enable"
+    assert dialog.table.hasFocus(), "focus is back on the list for the next user"
+    with pytest.raises(SignInError):
+        signin.sign_in(bench.ctx, "grader", PINS[Role.GRADER])
+
+    qtbot.keyClick(dialog.table, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: row_of(dialog, "grader")["State"] == "active")
+    settle(qtbot, dialog)
+    assert dialog.message.text() == "Grader Person is now enabled."
+    assert label(dialog.toggle_button) == "Disable"
+    assert signin.sign_in(bench.ctx, "grader", PINS[Role.GRADER]).username == "grader"
+    assert [e.action for e in audit_events(bench, "user.disabled", "grader")
+            + audit_events(bench, "user.enabled", "grader")] == ["user.disabled", "user.enabled"]
+
+
+def test_a_locked_user_shows_until_when_and_a_pin_reset_lets_them_in_with_the_new_pin(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    for _ in range(bench.ctx.config.security.max_failed_pins):
+        with pytest.raises(SignInError):
+            signin.sign_in(bench.ctx, "clerk", "0000")
+    until = bench.clock() + timedelta(minutes=bench.ctx.config.security.lockout_minutes)
+    dialog = open_users(Role.ADMIN)
+    assert row_of(dialog, "clerk")["State"] == f"locked until {until.astimezone():%H:%M}"
+
+    def new_pin(form: QWidget) -> None:
+        assert isinstance(form, PinForm)
+        qtbot.keyClicks(form.pin, "3141")
+        qtbot.keyClicks(form.pin_again, "3141")
+        qtbot.keyClick(form.pin_again, Qt.Key.Key_Return)
+
+    assert dialog.select_user("clerk")
+    answer = answer_next_modal(new_pin)
+    dialog.reset_pin_button.click()
+    assert answer.answered
+    settle(qtbot, dialog)
+
+    assert row_of(dialog, "clerk")["State"] == "active"
+    assert dialog.message.tone == "ok" and "3141" not in dialog.message.text()
+    assert signin.sign_in(bench.ctx, "clerk", "3141").username == "clerk"
+    with pytest.raises(SignInError):
+        signin.sign_in(bench.ctx, "clerk", PINS[Role.CLERK])
+    assert len(audit_events(bench, "user.pin_reset", "clerk")) == 1
+
+
+def test_a_pin_against_the_policy_is_refused_in_the_form(
+    open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    dialog = open_users(Role.ADMIN)
+    seen: dict[str, str] = {}
+
+    def weak_pin(form: QWidget) -> None:
+        assert isinstance(form, PinForm)
+        qtbot.keyClicks(form.pin, "1111")
+        qtbot.keyClicks(form.pin_again, "1111")
+        qtbot.keyClick(form.pin_again, Qt.Key.Key_Return)
+        seen["text"] = form.message.text()
+
+    assert dialog.select_user("clerk")
+    answer = answer_next_modal(weak_pin)
+    dialog.reset_pin_button.click()
+    assert answer.answered
+    assert seen["text"] == "PIN refused: a PIN cannot be one digit repeated."
+    assert not dialog.busy
+
+
+def test_an_admin_makes_a_grader_a_supervisor(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    dialog = open_users(Role.ADMIN)
+
+    def promote(form: QWidget) -> None:
+        assert isinstance(form, RoleForm)
+        assert form.chosen_role() is Role.GRADER
+        form.role.setCurrentIndex(form.role.findData(Role.SUPERVISOR.value))
+        qtbot.keyClick(form.role, Qt.Key.Key_Return)
+
+    assert dialog.select_user("grader")
+    answer = answer_next_modal(promote)
+    dialog.role_button.click()
+    assert answer.answered
+    settle(qtbot, dialog)
+
+    assert row_of(dialog, "grader")["Role"] == "supervisor"
+    assert dialog.message.text() == "Grader Person is now a supervisor."
+    changed = audit_events(bench, "user.role_changed", "grader")
+    assert [(e.data["from"], e.data["to"]) for e in changed] == [("grader", "supervisor")]
+    assert signin.sign_in(bench.ctx, "grader", PINS[Role.GRADER]).role is Role.SUPERVISOR
+
+
+def test_a_new_badge_is_shown_once_saved_as_a_scannable_png_and_signs_in(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dialog = open_users(Role.ADMIN)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args, **kwargs: (str(tmp_path / "badge"), "PNG image (*.png)"))
+    shown: dict[str, str] = {}
+
+    def keep_and_save(window: QWidget) -> None:
+        assert isinstance(window, BadgeDialog)
+        shown["code"] = window.code_label.text()
+        shown["title"] = window.windowTitle()
+        window.save_button.click()
+        shown["saved"] = window.message.text()
+
+    assert dialog.select_user("grader")
+    answer = answer_next_modal(keep_and_save)
+    dialog.badge_button.click()
+    qtbot.waitUntil(lambda: answer.answered, timeout=10_000)
+    settle(qtbot, dialog)
+
+    code = shown["code"]
+    assert code.startswith("BDG-")
+    assert code not in shown["title"] and code not in dialog.message.text()
+    assert row_of(dialog, "grader")["Badge"] == "yes"
+    assert signin.sign_in_with_badge(bench.ctx, code).username == "grader"
+    png = tmp_path / "badge.png"
+    assert str(png) in shown["saved"]
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(png))] == [code]
+
+    # Issuing again asks first; saying No keeps the badge that was printed.
+    def decline(box: QWidget) -> None:
+        assert isinstance(box, QMessageBox)
+        box.button(QMessageBox.StandardButton.No).click()
+
+    answer = answer_next_modal(decline)
+    dialog.badge_button.click()
+    assert answer.answered and not dialog.busy
+    assert signin.sign_in_with_badge(bench.ctx, code).username == "grader"
+    assert len(audit_events(bench, "user.badge_issued", "grader")) == 1
+
+
+def test_a_grader_is_refused_by_the_core_and_sees_why(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    dialog = open_users(Role.GRADER)
+    assert dialog.table.rowCount() == 0
+    assert dialog.message.tone == "error"
+    assert "may not manage users" in dialog.message.text()
+
+    # Even a form filled in and sent is refused by the core, not only hidden by the UI.
+    users_before = user_count(bench)
+    answer = answer_next_modal(lambda form: type_new_user(qtbot, form, pin="4826", again="4826"))
+    dialog.add_button.click()
+    assert answer.answered
+    settle(qtbot, dialog)
+    assert "may not manage users" in dialog.message.text()
+    assert user_count(bench) == users_before
+    assert len(audit_events(bench, "permission.refused", "manage_users")) == 2

@@ -1,0 +1,563 @@
+"""User administration for the admin: add, disable/enable, reset PIN, change role, issue badge.
+
+Every change is one call into `station.users`, which checks MANAGE_USERS itself; this dialog
+only shows what the core did or why it refused. Core calls run on the `Background`, so
+hashing a PIN never freezes the screen. A PIN lives in this module only between the form
+and the core call: it is never logged, shown, or put in a title or object name.
+
+Keyboard: ↑ ↓ choose a user, Alt + the underlined letter acts on them, Tab and Enter work
+on the buttons, Esc closes. The sub-forms accept with Enter and cancel with Esc.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+
+from station import users
+from station.context import StationContext
+from station.errors import UserFacingError
+from station.permissions import Actor
+from station.pins import MAX_PIN_LENGTH, PinPolicyError, check_pin_policy
+from station.users import UserInfo
+from station.vocabulary import Role
+from ui.background import Background
+from ui.barcode_view import BarcodeView
+from ui.message_line import MessageLine
+
+T = TypeVar("T")
+
+COLUMNS = ("User name", "Name", "Role", "State", "Badge")
+_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """What the add-user form collected; the PIN is kept out of repr (and so out of logs)."""
+
+    username: str
+    display_name: str
+    role: Role
+    pin: str = field(repr=False)
+
+
+def user_state(info: UserInfo, now: datetime) -> str:
+    """The State column: active, disabled, or locked until HH:MM in local time."""
+    if not info.active:
+        return "disabled"
+    if info.locked_until is not None and info.locked_until > now:
+        return f"locked until {info.locked_until.astimezone():%H:%M}"
+    return "active"
+
+
+def _a(role: Role) -> str:
+    return ("an " if role.value[:1] in "aeiou" else "a ") + role.value
+
+
+def _pin_field() -> QLineEdit:
+    pin = QLineEdit()
+    pin.setEchoMode(QLineEdit.EchoMode.Password)
+    pin.setMaxLength(MAX_PIN_LENGTH)
+    pin.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly
+                            | Qt.InputMethodHint.ImhSensitiveData
+                            | Qt.InputMethodHint.ImhNoPredictiveText)
+    return pin
+
+
+def _role_combo(current: Role) -> QComboBox:
+    combo = QComboBox()
+    for role in Role:
+        combo.addItem(role.value, role.value)
+    combo.setCurrentIndex(combo.findData(current.value))
+    return combo
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    return label
+
+
+class _PinPair:
+    """A PIN typed twice; checked against the core's PIN policy before any core call."""
+
+    def __init__(self) -> None:
+        self.pin = _pin_field()
+        self.pin_again = _pin_field()
+
+    def refusal(self) -> str | None:
+        """Why the two fields cannot be used (and clears them), or None when they can."""
+        pin, again = self.pin.text(), self.pin_again.text()
+        problem: str | None = None
+        if pin != again:
+            problem = "The two PINs differ. Type the same PIN twice."
+        else:
+            try:
+                check_pin_policy(pin)
+            except PinPolicyError as error:
+                problem = f"PIN refused: {error}."
+        if problem is not None:
+            self.pin.clear()
+            self.pin_again.clear()
+            self.pin.setFocus()
+        return problem
+
+
+class _Form(QDialog):
+    """A small modal form: fields, a message line, OK (Enter) and Cancel (Esc)."""
+
+    def __init__(self, title: str, ok_text: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(560)
+        self.form = QFormLayout()
+        self.message = MessageLine()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(ok_text)
+        self.ok_button.setObjectName("primary")
+        self.ok_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self._layout = QVBoxLayout(self)
+        self._layout.addLayout(self.form)
+        self._layout.addWidget(self.message)
+        self._layout.addWidget(self.buttons)
+
+
+class UserForm(_Form):
+    """Add a user: user name, display name, role and the PIN twice."""
+
+    def __init__(self, parent: QWidget | None = None, *, username: str = "",
+                 display_name: str = "", role: Role = Role.CLERK) -> None:
+        super().__init__("Add user", "Add user", parent)
+        self.username = QLineEdit(username)
+        self.username.setPlaceholderText("e.g. gus")
+        self.username.setMaxLength(32)
+        self.display_name = QLineEdit(display_name)
+        self.display_name.setPlaceholderText("e.g. Gus Grader")
+        self.display_name.setMaxLength(100)
+        self.role = _role_combo(role)
+        self._pins = _PinPair()
+        self.pin, self.pin_again = self._pins.pin, self._pins.pin_again
+        self.form.addRow("User &name", self.username)
+        self.form.addRow("&Full name", self.display_name)
+        self.form.addRow("&Role", self.role)
+        self.form.addRow("&PIN", self.pin)
+        self.form.addRow("PIN &again", self.pin_again)
+        self._layout.insertWidget(0, _hint(
+            "User names are lower-case letters and digits, e.g. gus. The PIN has 4 to 12 "
+            "digits; tell it to the person in private."))
+        self.username.setFocus()
+
+    def accept(self) -> None:
+        problem = self._pins.refusal()
+        if problem is not None:
+            self.message.error(problem)
+            return
+        super().accept()
+
+    def new_user(self) -> NewUser:
+        return NewUser(self.username.text().strip(), self.display_name.text(),
+                       Role(self.role.currentData()), self.pin.text())
+
+
+class PinForm(_Form):
+    """Reset a PIN: the new PIN twice."""
+
+    def __init__(self, info: UserInfo, parent: QWidget | None = None) -> None:
+        super().__init__(f"Reset PIN of {info.display_name}", "Set PIN", parent)
+        self._pins = _PinPair()
+        self.pin, self.pin_again = self._pins.pin, self._pins.pin_again
+        self.form.addRow("New &PIN", self.pin)
+        self.form.addRow("PIN &again", self.pin_again)
+        self._layout.insertWidget(0, _hint(
+            f"A new PIN for {info.display_name} ({info.username}), 4 to 12 digits. It also "
+            "lifts a lockout after wrong PINs."))
+        self.pin.setFocus()
+
+    def accept(self) -> None:
+        problem = self._pins.refusal()
+        if problem is not None:
+            self.message.error(problem)
+            return
+        super().accept()
+
+    def new_pin(self) -> str:
+        return self.pin.text()
+
+
+class RoleForm(_Form):
+    """Change a role: one combo box, preset to the current role."""
+
+    def __init__(self, info: UserInfo, parent: QWidget | None = None) -> None:
+        super().__init__(f"Change role of {info.display_name}", "Change role", parent)
+        self.role = _role_combo(info.role)
+        self.form.addRow("&Role", self.role)
+        self._layout.insertWidget(0, _hint(
+            f"{info.display_name} is {_a(info.role)} now. Each role may do everything the "
+            "roles above it in the list may."))
+        self.role.setFocus()
+
+    def chosen_role(self) -> Role:
+        return Role(self.role.currentData())
+
+
+class BadgeDialog(QDialog):
+    """A new badge, shown once: its code and a barcode to print or save now."""
+
+    def __init__(self, info: UserInfo, code: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._username = info.username
+        self.setWindowTitle(f"New badge for {info.display_name}")
+        title = QLabel(f"Badge for {info.display_name}")
+        title.setObjectName("title")
+        warning = MessageLine()
+        warning.warning("This badge is shown only once: print it or save it now. Any earlier "
+                        f"badge of {info.display_name} no longer works.")
+        self.code_label = QLabel(code)
+        self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.barcode = BarcodeView()
+        self.barcode.setMinimumSize(640, 180)
+        self.barcode.set_text(code)
+        self.save_button = QPushButton("&Save as PNG…")
+        self.save_button.setObjectName("primary")
+        self.close_button = QPushButton("Close")
+        self.message = MessageLine()
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(warning)
+        layout.addWidget(self.barcode, 1)
+        layout.addWidget(self.code_label)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        self.save_button.clicked.connect(self.save_png)
+        self.close_button.clicked.connect(self.accept)
+        self.save_button.setDefault(True)
+        self.save_button.setFocus()
+
+    def save_png(self) -> None:
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, "Save badge as PNG", str(Path.home() / f"badge-{self._username}.png"),
+            "PNG image (*.png)")
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != ".png":
+            path = path.with_name(path.name + ".png")
+        if self.barcode.grab().save(str(path), "PNG"):
+            self.message.ok(f"Saved {path}. Print it now and then delete the file: anyone "
+                            "holding it can sign in.")
+        else:
+            self.message.error(f"Could not save {path}. Choose another folder.")
+
+
+class UsersDialog(QDialog):
+    """The admin's list of users and the changes they may make to them."""
+
+    def __init__(self, ctx: StationContext, actor: Actor, background: Background,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._actor = actor
+        self._background = background
+        self.users: list[UserInfo] = []
+        self._pending = 0
+        self._generation = 0
+        self._add_draft: tuple[str, str, Role] | None = None
+        self.setWindowTitle("Users")
+        self.resize(1100, 640)
+
+        title = QLabel("Users")
+        title.setObjectName("title")
+        hint = _hint("↑ ↓ choose a user; Alt + the underlined letter acts on them; "
+                     "Esc closes. Every change is recorded in the audit trail.")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("compact")
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+        self.add_button = QPushButton("&Add user…")
+        self.add_button.setObjectName("primary")
+        self.toggle_button = QPushButton("&Disable")
+        self.reset_pin_button = QPushButton("Reset &PIN…")
+        self.role_button = QPushButton("Change &role…")
+        self.badge_button = QPushButton("Issue &badge…")
+        self.close_button = QPushButton("Close")
+        side = QVBoxLayout()
+        for button in (self.add_button, self.toggle_button, self.reset_pin_button,
+                       self.role_button, self.badge_button):
+            button.setAutoDefault(False)
+            button.setMinimumWidth(220)
+            side.addWidget(button)
+        side.addStretch(1)
+        self.close_button.setAutoDefault(False)
+        side.addWidget(self.close_button)
+        body = QHBoxLayout()
+        body.addWidget(self.table, 1)
+        body.addLayout(side)
+        self.message = MessageLine()
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.message)
+
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.add_button.clicked.connect(self.add_user)
+        self.toggle_button.clicked.connect(self.toggle_active)
+        self.reset_pin_button.clicked.connect(self.reset_pin)
+        self.role_button.clicked.connect(self.change_role)
+        self.badge_button.clicked.connect(self.issue_badge)
+        self.close_button.clicked.connect(self.accept)
+        self.table.setFocus()
+        self.refresh()
+
+    # --- state -------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """True while a core call of this dialog is running."""
+        return self._pending > 0
+
+    def selected(self) -> UserInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or not 0 <= rows[0].row() < len(self.users):
+            return None
+        return self.users[rows[0].row()]
+
+    def select_user(self, username: str) -> bool:
+        for row, info in enumerate(self.users):
+            if info.username == username:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def _update_buttons(self) -> None:
+        info = self.selected()
+        idle = not self.busy
+        self.add_button.setEnabled(idle)
+        for button in (self.toggle_button, self.reset_pin_button, self.role_button,
+                       self.badge_button):
+            button.setEnabled(idle and info is not None)
+        self.toggle_button.setText("&Enable" if info is not None and not info.active
+                                   else "&Disable")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter presses the focused button and nothing else: no hidden default action, and
+        # never closing the dialog by accident.
+        if event.key() in _ENTER:
+            focused = self.focusWidget()
+            if isinstance(focused, QPushButton) and focused.isEnabled():
+                focused.click()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # --- running core calls -------------------------------------------------------------
+
+    def _run(self, work: Callable[[], T], on_done: Callable[[T], None],
+             on_error: Callable[[Exception], None] | None = None) -> None:
+        self._pending += 1
+        self._update_buttons()
+
+        def done(result: T) -> None:
+            if not isValid(self):
+                return
+            self._pending -= 1
+            on_done(result)
+            self._update_buttons()
+
+        def failed(error: Exception) -> None:
+            if not isValid(self):
+                return
+            self._pending -= 1
+            if isinstance(error, UserFacingError):
+                self.message.error(str(error))
+            else:
+                self.message.error(f"Something went wrong ({error.__class__.__name__}); "
+                                   "nothing was changed. Try again or call a supervisor.")
+            if on_error is not None:
+                on_error(error)
+            self._update_buttons()
+
+        self._background.run(work, done, failed)
+
+    def refresh(self, select: str | None = None) -> None:
+        """Reload the list from the core; keeps (or moves to) the given user's row."""
+        current = self.selected()
+        keep = select or (current.username if current else None)
+        self._generation += 1
+        generation = self._generation
+        ctx, actor = self._ctx, self._actor
+        self._run(lambda: users.list_all(ctx, actor),
+                  lambda rows: self._show_users(rows, generation, keep))
+
+    def _show_users(self, rows: list[UserInfo], generation: int, keep: str | None) -> None:
+        if generation != self._generation:
+            return  # an older refresh finished after a newer one
+        now = self._ctx.clock()
+        self.users = rows
+        self.table.setRowCount(len(rows))
+        for row, info in enumerate(rows):
+            for column, text in enumerate((
+                info.username, info.display_name, info.role.value, user_state(info, now),
+                "yes" if info.has_badge else "no",
+            )):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        if rows and not (keep and self.select_user(keep)):
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def _changed(self, info: UserInfo, text: str) -> None:
+        self.message.ok(text)
+        self.refresh(select=info.username)
+        self.table.setFocus()
+
+    # --- the actions ----------------------------------------------------------------------
+
+    def add_user(self) -> None:
+        if self.busy:
+            return
+        new = self._ask_new_user()
+        if new is None:
+            return
+        ctx, actor = self._ctx, self._actor
+
+        def refused(_error: Exception) -> None:
+            self._add_draft = (new.username, new.display_name, new.role)
+
+        def added(info: UserInfo) -> None:
+            self._add_draft = None
+            self._changed(info, f"{info.display_name} is added as {_a(info.role)} and can "
+                                "sign in with the new PIN.")
+
+        self._run(lambda: users.create_user(ctx, actor, username=new.username,
+                                            display_name=new.display_name, role=new.role,
+                                            pin=new.pin),
+                  added, refused)
+
+    def toggle_active(self) -> None:
+        info = self.selected()
+        if info is None or self.busy:
+            return
+        ctx, actor, active = self._ctx, self._actor, not info.active
+        self._run(lambda: users.set_active(ctx, actor, info.username, active),
+                  lambda new: self._changed(
+                      new, f"{new.display_name} is now {'enabled' if new.active else 'disabled'}."))
+
+    def reset_pin(self) -> None:
+        info = self.selected()
+        if info is None or self.busy:
+            return
+        pin = self._ask_pin(info)
+        if pin is None:
+            return
+        ctx, actor = self._ctx, self._actor
+        self._run(lambda: users.reset_pin(ctx, actor, info.username, pin),
+                  lambda new: self._changed(
+                      new, f"{new.display_name} has a new PIN; any lockout is lifted."))
+
+    def change_role(self) -> None:
+        info = self.selected()
+        if info is None or self.busy:
+            return
+        role = self._ask_role(info)
+        if role is None or role == info.role:
+            return
+        ctx, actor = self._ctx, self._actor
+        self._run(lambda: users.set_role(ctx, actor, info.username, role),
+                  lambda new: self._changed(new, f"{new.display_name} is now {_a(new.role)}."))
+
+    def issue_badge(self) -> None:
+        info = self.selected()
+        if info is None or self.busy:
+            return
+        if info.has_badge and not self._confirm_replace_badge(info):
+            return
+        ctx, actor = self._ctx, self._actor
+        self._run(lambda: users.issue_badge(ctx, actor, info.username),
+                  lambda code: self._badge_issued(info, code))
+
+    def _badge_issued(self, info: UserInfo, code: str) -> None:
+        self._changed(info, f"{info.display_name} has a new badge; any earlier badge no "
+                            "longer works.")
+        self._show_badge(info, code)
+
+    # --- the questions (modal; tests may drive them with QTimer or replace them) ----------
+
+    def _ask_new_user(self) -> NewUser | None:
+        username, display_name, role = self._add_draft or ("", "", Role.CLERK)
+        form = UserForm(self, username=username, display_name=display_name, role=role)
+        try:
+            return form.new_user() if form.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            form.deleteLater()
+
+    def _ask_pin(self, info: UserInfo) -> str | None:
+        form = PinForm(info, self)
+        try:
+            return form.new_pin() if form.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            form.deleteLater()
+
+    def _ask_role(self, info: UserInfo) -> Role | None:
+        form = RoleForm(info, self)
+        try:
+            return form.chosen_role() if form.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            form.deleteLater()
+
+    def _confirm_replace_badge(self, info: UserInfo) -> bool:
+        answer = QMessageBox.question(
+            self, "Replace badge",
+            f"{info.display_name} already has a badge. Issue a new one? The old badge stops "
+            "working at once.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _show_badge(self, info: UserInfo, code: str) -> None:
+        dialog = BadgeDialog(info, code, self)
+        dialog.exec()
+        dialog.deleteLater()
