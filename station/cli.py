@@ -25,6 +25,7 @@ from station.logging_setup import configure_logging
 from station.pin_input import PinReader
 from station.pull import pull_rmas
 from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
+from station.secrets_store import KEYRING_SERVICE, store_central_password
 from station.vocabulary import Role
 
 EXIT_OK = 0
@@ -98,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in user_commands.choices.values():
         sub.add_argument("--as", dest="as_user", metavar="ADMIN",
                          help="the admin doing it (not needed for the first admin)")
+
+    cen = commands.add_parser("central", help="the central database")
+    cen_commands = cen.add_subparsers(dest="central_command", metavar="ACTION", required=True)
+    cen_commands.add_parser(
+        "set-password",
+        help="store the central database password in the OS keyring (typed without echo, or "
+             "one line on standard input); the environment variable still wins")
 
     aud = commands.add_parser("audit", help="check the tamper-evident audit trail")
     aud_commands = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -208,6 +216,21 @@ def _cmd_audit(args: argparse.Namespace, opened: OpenStation) -> int:
     return EXIT_OK if all(r.broken is None for r in reports) else EXIT_FAILED
 
 
+def _cmd_central(opened: OpenStation, reader: PinReader) -> int:
+    if opened.central_is_embedded:
+        print("The central database is the embedded SQLite file; it has no password.",
+              file=sys.stderr)
+        return EXIT_FAILED
+    url = central_url(opened.ctx.config, opened.locations)
+    password = reader.read(f"Password for {url.username}@{url.host}: ")
+    if not password:
+        print("An empty password was not stored.", file=sys.stderr)
+        return EXIT_FAILED
+    account = store_central_password(url, password)
+    print(f"Stored in the OS keyring as {KEYRING_SERVICE} / {account}.")
+    return EXIT_OK
+
+
 def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | None) -> int:
     reader = PinReader()
     if args.command == "db":
@@ -218,6 +241,8 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
         return cli_users.run(args, opened, reader)
     if args.command == "audit":
         return _cmd_audit(args, opened)
+    if args.command == "central":
+        return _cmd_central(opened, reader)
     if gui is None:
         print("This installation has no GUI; use one of the commands (--help).", file=sys.stderr)
         return EXIT_CONFIG

@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         if self.actor is None or not self.idle.expired() or self.background.busy:
             return
         actor = self.actor
+        while (modal := QApplication.activeModalWidget()) is not None and modal is not self:
+            modal.close()
         self._locked_screen = (actor.username, self.stack.currentWidget())
         minutes = self.ctx.config.security.idle_lock_minutes
         self.background.run(lambda: signin.sign_out(self.ctx, actor, reason="idle_locked"),
@@ -134,6 +136,7 @@ class MainWindow(QMainWindow):
         sign_out.triggered.connect(self.sign_out)
         station_menu.addAction(sign_out)
         self.users_action = QAction("&Users…", self)
+        self.users_action.setShortcut(QKeySequence("Ctrl+U"))
         self.users_action.triggered.connect(self.show_users)
         station_menu.addAction(self.users_action)
         quit_action = QAction("&Quit", self)
@@ -160,7 +163,9 @@ class MainWindow(QMainWindow):
         self.outbox_label.setText(f"{waiting} fact(s) waiting to sync")
 
     def show_demo_sheet(self) -> None:
-        DemoSheetDialog(self.ctx, self).exec()
+        dialog = DemoSheetDialog(self.ctx, self)
+        dialog.exec()
+        dialog.deleteLater()
         self.activateWindow()
 
     def sign_out(self) -> None:
@@ -178,7 +183,9 @@ class MainWindow(QMainWindow):
     def show_users(self) -> None:
         if self.actor is None:
             return
-        UsersDialog(self.ctx, self.actor, self.background, self).exec()
+        dialog = UsersDialog(self.ctx, self.actor, self.background, self)
+        dialog.exec()
+        dialog.deleteLater()
         self.activateWindow()
 
     def _first_admin_created(self, info: UserInfo) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -123,3 +123,22 @@ def test_the_bench_locks_when_idle_and_the_same_user_resumes_where_they_were(
     assert window.scan.field.text() == "RMA-999999"
     window.background.wait_idle()
     assert "session.idle_locked" in actions(bench)
+
+
+def test_locking_an_idle_bench_closes_an_open_admin_dialog(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    window.sign_in.select_user("admin")
+    type_into_focus(qtbot, PINS[Role.ADMIN], delay=10)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+    assert window.users_action.isVisible()
+
+    def lock_while_open() -> None:
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
+        bench.clock.advance(minutes=6)
+        window.check_idle()
+
+    QTimer.singleShot(0, lock_while_open)
+    window.show_users()
+    assert QApplication.activeModalWidget() is None
+    assert window.actor is None and window.stack.currentWidget() is window.sign_in
