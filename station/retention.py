@@ -98,6 +98,8 @@ def purge_expired(ctx: StationContext, photos_dir: Path) -> PurgeSummary:
     Photo files are shared by content: a file is kept while any photo taken on or after the
     cutoff has the same hash. A path whose real location (after following symlinks) is not
     inside `photos_dir` is never touched; a symlink inside it is removed, never its target.
+    (A photo with byte-identical content stored in the moment between the commit and the
+    deletions would lose its file; distinct camera frames never share a hash in practice.)
     """
     days = ctx.config.privacy.retention_days
     if days <= 0:
@@ -125,7 +127,7 @@ def purge_expired(ctx: StationContext, photos_dir: Path) -> PurgeSummary:
             deleted += 1
             freed += doomed_file.size
     if deleted < len(doomed):
-        log.warning("retention: %d of %d expired photo files could not be deleted; "
+        log.warning("retention: %d of %d expired photo files were not deleted by this run; "
                     "the next run tries again", len(doomed) - deleted, len(doomed))
     if cleared or doomed:
         log.info("retention: cleared %d customer names, deleted %d photo files (%d bytes) "
@@ -155,29 +157,41 @@ def _expired_photo_files(
     expired = select(Photo.sha256).where(Photo.taken_at < cutoff)
     still_needed = select(Photo.sha256).where(Photo.taken_at >= cutoff)
     hashes: list[str] = list(session.scalars(expired.except_(still_needed)))
-    listings = _FolderListings()
+    tree = _PhotoTree(root)
     doomed: list[_DoomedFile] = []
     for sha in hashes:
         if not _SHA256_HEX.fullmatch(sha):
             log.warning("retention: photo row with malformed sha256 %r skipped", sha[:80])
             continue
         for path in (photo_path(photos_dir, sha), thumbnail_path(photos_dir, sha)):
-            if not listings.may_hold(path):
-                continue  # already deleted (the usual case once a purge has run)
-            size = _deletable_size(root, path)
+            size = tree.deletable_size(path)
             if size is not None:
                 doomed.append(_DoomedFile(path, size))
     return doomed
 
 
-class _FolderListings:
-    """Each folder's entry names, read once: one listdir per folder instead of a failing
-    stat per expired file keeps repeated runs over 100k expired photos quick."""
+def _inside(root: Path, path: Path) -> bool:
+    """Whether the path's real location, every symlink followed, is inside `root`."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # unreadable, or a symlink loop
+        return False
 
-    def __init__(self) -> None:
+
+class _PhotoTree:
+    """The photos folder as one run sees it, each sub-folder listed and resolved once.
+
+    Listing a folder once instead of a failing stat per expired file, and resolving a
+    folder once instead of every file in it, keeps runs over 100k expired photos quick
+    while the database's write lock is held.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self._names: dict[Path, frozenset[str] | None] = {}
+        self._folder_inside: dict[Path, bool] = {}
 
-    def may_hold(self, path: Path) -> bool:
+    def _may_hold(self, path: Path) -> bool:
         folder = path.parent
         if folder not in self._names:
             try:
@@ -189,31 +203,33 @@ class _FolderListings:
         names = self._names[folder]
         return names is None or path.name in names
 
+    def _inside(self, path: Path, *, is_link: bool) -> bool:
+        if is_link:
+            return _inside(self.root, path)
+        folder = path.parent
+        if folder not in self._folder_inside:
+            self._folder_inside[folder] = _inside(self.root, folder)
+        return self._folder_inside[folder]
 
-def _inside(root: Path, path: Path) -> bool:
-    """Whether the path's real location, every symlink followed, is inside `root`."""
-    try:
-        return path.resolve().is_relative_to(root)
-    except (OSError, RuntimeError):  # unreadable, or a symlink loop
-        return False
-
-
-def _deletable_size(root: Path, path: Path) -> int | None:
-    """The file's size if it exists and may be deleted; None if it is gone or must be left."""
-    try:
-        info = path.lstat()
-    except FileNotFoundError:
-        return None  # never stored, or already deleted by an earlier run
-    except OSError as error:
-        log.warning("retention: cannot inspect %s (%s); left in place", path, error.strerror)
-        return None
-    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
-        log.warning("retention: %s is not a file; left in place", path)
-        return None
-    if not _inside(root, path):
-        log.warning("retention: %s leads outside %s; left in place", path, root)
-        return None
-    return info.st_size
+    def deletable_size(self, path: Path) -> int | None:
+        """The file's size if it is there and may be deleted; None if gone or to be left."""
+        if not self._may_hold(path):
+            return None  # never stored, or deleted by an earlier run (the usual case)
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            log.warning("retention: cannot inspect %s (%s); left in place", path, error.strerror)
+            return None
+        is_link = stat.S_ISLNK(info.st_mode)
+        if not (is_link or stat.S_ISREG(info.st_mode)):
+            log.warning("retention: %s is not a file; left in place", path)
+            return None
+        if not self._inside(path, is_link=is_link):
+            log.warning("retention: %s leads outside %s; left in place", path, self.root)
+            return None
+        return info.st_size
 
 
 def _delete(root: Path, path: Path) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from station import inspection, labels, outbox, receiving, signin
+from station.badges import looks_like_badge
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.idle import IdleTimer
@@ -26,6 +28,7 @@ from station.users import UserInfo
 from station.vocabulary import Grade
 from ui.background import Background
 from ui.demo_sheet import DemoSheetDialog
+from ui.message_line import MessageLine
 from ui.screens.decision import DecisionScreen
 from ui.screens.first_admin import FirstAdminScreen
 from ui.screens.grade import GradeScreen
@@ -34,6 +37,7 @@ from ui.screens.rma import RmaScreen
 from ui.screens.scan import ScanScreen
 from ui.screens.sign_in import SignInScreen
 from ui.users_dialog import UsersDialog
+from ui.wedge_filter import WedgeFilter
 
 _USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel}
 IDLE_CHECK_MS = 1000
@@ -98,7 +102,11 @@ class MainWindow(QMainWindow):
         self._idle_check.setInterval(IDLE_CHECK_MS)
         self._idle_check.timeout.connect(self.check_idle)
         self._idle_check.start()
-        QApplication.instance().installEventFilter(self)
+        app = QApplication.instance()
+        app.installEventFilter(self)
+        self.wedge = WedgeFilter(ctx.config.scanner, self)
+        app.installEventFilter(self.wedge)
+        self.wedge.scanned.connect(self.on_scan)
         if signin.has_users(ctx):
             self._show(self.sign_in)
             self.sign_in.reset()
@@ -111,6 +119,50 @@ class MainWindow(QMainWindow):
         if event.type() in _USER_INPUT:
             self.idle.touch()
         return False
+
+    def on_scan(self, text: str, entered: bool = True) -> None:
+        """A scan from any scanner, wherever the focus is: the current screen decides.
+
+        Where no screen uses scans (a dialog, a form, the PIN field), the code is typed into
+        the focused field instead, as a very fast typist's keys would be.
+        """
+        self.idle.touch()
+        code = text.strip()
+        current = self.stack.currentWidget()
+        if QApplication.activeModalWidget() is not None:
+            self._type_into_focus(text, entered)
+        elif looks_like_badge(code):
+            if self.actor is None and current is self.sign_in:
+                self.sign_in.submit_badge(code)
+            elif self.actor is not None:
+                self._switch_user(code)
+        elif self.actor is None:
+            if not self._type_into_focus(text, entered) and current is self.sign_in:
+                self.sign_in.message.error("Sign in first: scan your badge or choose your "
+                                           "name and type your PIN.")
+        elif current in (self.scan, self.rma, self.label):
+            self._to_scan()
+            self.scan.submit(code)
+        elif not self._type_into_focus(text, entered):
+            self._say_not_here(current)
+
+    @staticmethod
+    def _type_into_focus(text: str, entered: bool) -> bool:
+        field = QApplication.focusWidget()
+        if not isinstance(field, QLineEdit) or not field.isEnabled() or field.isReadOnly():
+            return False
+        field.insert(text)
+        if not entered:
+            return True
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(field, QKeyEvent(kind, Qt.Key.Key_Return,
+                                                    Qt.KeyboardModifier.NoModifier, "\r"))
+        return True
+
+    def _say_not_here(self, screen: QWidget) -> None:
+        message = getattr(screen, "message", None)
+        if isinstance(message, MessageLine):
+            message.warning("That code is not used on this screen. Finish this step first.")
 
     def check_idle(self) -> None:
         """Lock the bench after the configured time without use; resume where it was."""

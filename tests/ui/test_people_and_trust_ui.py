@@ -21,6 +21,9 @@ from ui.app import create_application
 from ui.main_window import MainWindow
 
 
+HUMAN_KEY_DELAY_MS = 60
+
+
 def make_window(qtbot: QtBot, ctx: object) -> MainWindow:
     create_application()
     win = MainWindow(ctx)  # type: ignore[arg-type]
@@ -57,10 +60,10 @@ def test_a_new_station_asks_for_its_first_admin_and_then_signs_them_in(
     win = make_window(qtbot, opened.ctx)
     assert win.stack.currentWidget() is win.first_admin
     screen = win.first_admin
-    qtbot.keyClicks(screen.username, "ada")
-    qtbot.keyClicks(screen.display_name, "Ada Admin")
-    qtbot.keyClicks(screen.pin, "2580")
-    qtbot.keyClicks(screen.pin_again, "2580")
+    for field, text in ((screen.username, "ada"), (screen.display_name, "Ada Admin"),
+                        (screen.pin, "2580"), (screen.pin_again, "2580")):
+        field.setFocus()
+        qtbot.keyClicks(field, text, delay=HUMAN_KEY_DELAY_MS)
     qtbot.keyClick(screen.pin_again, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.sign_in)
     assert win.sign_in.pin.hasFocus()

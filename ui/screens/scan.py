@@ -81,7 +81,10 @@ class ScanScreen(KeyedScreen):
         self.unexpected_button.setVisible(code is not None)
 
     def _submit(self) -> None:
-        code = self.field.text()
+        self.submit(self.field.text())
+
+    def submit(self, code: str) -> None:
+        """Look a code up, whether typed into the field or scanned anywhere on this screen."""
         actor = self._actor
         if actor is None:
             return
@@ -89,6 +92,7 @@ class ScanScreen(KeyedScreen):
             self.field.clear()
             self.badge_scanned.emit(code.strip())
             return
+        self.field.setText(code)
         self.field.setEnabled(False)
         self._set_unknown(None)
         self._background.run(lambda: receiving.look_up(self._ctx, actor, code),

@@ -107,6 +107,9 @@ class SignInScreen(KeyedScreen):
         if not code:
             self.users.setFocus()
             return
+        self.submit_badge(code)
+
+    def submit_badge(self, code: str) -> None:
         self._busy(True)
         self._background.run(lambda: signin.sign_in_with_badge(self._ctx, code),
                              self._done, self._failed)

@@ -1,0 +1,104 @@
+"""A keyboard-wedge scanner works on any screen and never types into the focused field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+from station_bench import PINS, StationUnderTest
+
+from station import users
+from station.models import Rma
+from station.vocabulary import Role
+from ui.app import create_application
+from ui.main_window import MainWindow
+
+SCANNER_MS = 3
+HUMAN_MS = 90
+
+
+@pytest.fixture
+def window(bench: StationUnderTest, qtbot: QtBot) -> Iterator[MainWindow]:
+    create_application()
+    win = MainWindow(bench.ctx)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.background.wait_idle()
+
+
+def keys(qtbot: QtBot, text: str, delay: int, enter: bool = True) -> None:
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    qtbot.keyClicks(widget, text, delay=delay)
+    if enter:
+        qtbot.wait(delay)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+
+
+def first_rma(bench: StationUnderTest) -> str:
+    with bench.ctx.sessions() as session:
+        number = session.scalars(select(Rma.rma_number).order_by(Rma.rma_number)).first()
+    assert number is not None
+    return number
+
+
+def signed_in_grader(window: MainWindow, qtbot: QtBot) -> None:
+    window.sign_in.select_user("grader")
+    keys(qtbot, PINS[Role.GRADER], HUMAN_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+
+
+def test_a_scan_while_the_field_holds_typed_text_reaches_the_handler_not_the_field(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    signed_in_grader(window, qtbot)
+    keys(qtbot, "abc", HUMAN_MS, enter=False)
+    qtbot.waitUntil(lambda: window.scan.field.text() == "abc")
+    keys(qtbot, first_rma(bench), SCANNER_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    assert window.rma.title.text() == first_rma(bench)
+
+
+def test_a_person_typing_an_rma_number_by_hand_still_works(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    signed_in_grader(window, qtbot)
+    keys(qtbot, first_rma(bench), HUMAN_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+
+
+def test_a_badge_scanned_on_the_grade_screen_switches_user_and_grades_nothing(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    badge = users.issue_badge(bench.ctx, bench.actors[Role.ADMIN], "supervisor")
+    signed_in_grader(window, qtbot)
+    keys(qtbot, first_rma(bench), SCANNER_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    keys(qtbot, "", HUMAN_MS)
+    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    keys(qtbot, "", HUMAN_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
+    keys(qtbot, badge, SCANNER_MS)
+    qtbot.waitUntil(lambda: window.actor is not None and window.actor.username == "supervisor")
+    assert window.stack.currentWidget() is window.scan
+
+
+def test_a_single_key_on_the_grade_screen_still_grades(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    signed_in_grader(window, qtbot)
+    keys(qtbot, first_rma(bench), SCANNER_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    keys(qtbot, "", HUMAN_MS)
+    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    keys(qtbot, "", HUMAN_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
+    keys(qtbot, "c", HUMAN_MS, enter=False)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision)
+    assert "grade C" in window.decision.title.text()
