@@ -23,6 +23,7 @@ from station.demo import DemoFolderError, seed_demo
 from station.errors import UserFacingError
 from station.logging_setup import configure_logging
 from station.pin_input import PinReader
+from station.privacy import purge_station
 from station.pull import pull_rmas
 from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
 from station.secrets_store import KEYRING_SERVICE, store_central_password
@@ -106,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
         "set-password",
         help="store the central database password in the OS keyring (typed without echo, or "
              "one line on standard input); the environment variable still wins")
+
+    priv = commands.add_parser("privacy", help="customer-data retention")
+    priv_commands = priv.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
+    purge = priv_commands.add_parser(
+        "purge", help="delete customer names and photo files older than privacy.retention_days "
+                      "(decisions and hashes stay); the app also does this daily")
+    purge.add_argument("--as", dest="as_user", metavar="ADMIN", required=True)
 
     aud = commands.add_parser("audit", help="check the tamper-evident audit trail")
     aud_commands = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -231,6 +239,19 @@ def _cmd_central(opened: OpenStation, reader: PinReader) -> int:
     return EXIT_OK
 
 
+def _cmd_purge(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int:
+    days = opened.ctx.config.privacy.retention_days
+    actor = cli_users.acting_user(opened, args.as_user, reader)
+    summary, central_cleared = purge_station(opened, actor)
+    if not days:
+        print("privacy.retention_days is 0: customer data is kept; nothing was deleted.")
+        return EXIT_OK
+    print(f"Older than {days} days: {summary.customer_fields_cleared} customer names cleared "
+          f"here and {central_cleared} in the embedded central database; "
+          f"{summary.photo_files_deleted} photo files deleted ({summary.bytes_freed} bytes).")
+    return EXIT_OK
+
+
 def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | None) -> int:
     reader = PinReader()
     if args.command == "db":
@@ -243,6 +264,8 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
         return _cmd_audit(args, opened)
     if args.command == "central":
         return _cmd_central(opened, reader)
+    if args.command == "privacy":
+        return _cmd_purge(args, opened, reader)
     if gui is None:
         print("This installation has no GUI; use one of the commands (--help).", file=sys.stderr)
         return EXIT_CONFIG

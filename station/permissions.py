@@ -39,6 +39,7 @@ class Action(StrEnum):
     EDIT_RULES = "edit_rules"
     MANAGE_USERS = "manage_users"
     IMPORT_RMAS = "import_rmas"
+    PURGE_DATA = "purge_data"
 
 
 REQUIRED_ROLE: dict[Action, Role] = {
@@ -51,6 +52,7 @@ REQUIRED_ROLE: dict[Action, Role] = {
     Action.EDIT_RULES: Role.SUPERVISOR,
     Action.IMPORT_RMAS: Role.SUPERVISOR,
     Action.MANAGE_USERS: Role.ADMIN,
+    Action.PURGE_DATA: Role.ADMIN,
 }
 
 
@@ -64,6 +66,7 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.EDIT_RULES: "edit routing rules",
     Action.IMPORT_RMAS: "import RMAs",
     Action.MANAGE_USERS: "manage users",
+    Action.PURGE_DATA: "purge customer data",
 }
 
 

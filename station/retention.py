@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from station import audit
 from station.context import StationContext
@@ -245,3 +245,17 @@ def _delete(root: Path, path: Path) -> bool:
         log.warning("retention: cannot delete %s (%s)", path, error.strerror)
         return False
     return True
+
+
+def clear_expired_customer_names(
+    sessions: sessionmaker[Session], retention_days: int, now: datetime
+) -> int:
+    """The customer-name part of the rule, for the embedded central database on this PC.
+
+    It keeps no audit chain of this station (that arrives by sync), so the station's own
+    purge records the event; a PostgreSQL central database is purged by its operator.
+    """
+    if retention_days <= 0:
+        return 0
+    with sessions.begin() as session:
+        return _clear_customer_names(session, now - timedelta(days=retention_days))

@@ -1,14 +1,20 @@
 """A real station (local SQLite + embedded central SQLite) in a temporary folder."""
 
+import atexit
+import shutil
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from station import rma_store
 from station.bootstrap import OpenStation, open_station
 from station.config import Locations, StationConfig, resolve_locations
 from station.demo_data import demo_rmas
+from station.models import User
 from station.permissions import Actor
 from station.pull import pull_rmas
 from station.signin import actor_of
@@ -47,21 +53,45 @@ class StationUnderTest:
         return self.opened.locations
 
 
-def make_station(folder: Path, *, rma_count: int = 12, station_code: str = "BENCH-01",
-                 **config: object) -> StationUnderTest:
+START = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+_templates: dict[tuple[int, str], Path] = {}
+
+
+def _build(folder: Path, rma_count: int, station_code: str) -> None:
+    """Users (argon2 hashing is deliberately slow) and RMAs, built once per test run."""
     locations = resolve_locations(data_dir=str(folder), env={})
-    cfg = StationConfig(station_code=station_code, lpn_prefix="BN", **config)  # type: ignore[arg-type]
-    opened = open_station(cfg, locations)
-    clock = ManualClock(datetime(2026, 11, 20, 9, 30, tzinfo=UTC))
-    opened = replace(opened, ctx=replace(opened.ctx, clock=clock))
-    actors: dict[Role, Actor] = {}
-    with opened.ctx.sessions.begin() as session:
+    opened = open_station(StationConfig(station_code=station_code, lpn_prefix="BN"), locations)
+    ctx = replace(opened.ctx, clock=ManualClock(START))
+    with ctx.sessions.begin() as session:
         for role, pin in PINS.items():
-            user = add_user(session, opened.ctx, by=None, username=role.value,
-                            display_name=f"{role.value.title()} Person", role=role, pin=pin)
-            actors[role] = actor_of(user)
+            add_user(session, ctx, by=None, username=role.value,
+                     display_name=f"{role.value.title()} Person", role=role, pin=pin)
     central = opened.central_sessions()
     with central.begin() as session:
-        rma_store.import_records(session, demo_rmas(rma_count, today=TODAY), now=clock())
-    pull_rmas(central, opened.ctx.sessions)
+        rma_store.import_records(session, demo_rmas(rma_count, today=TODAY), now=START)
+    pull_rmas(central, ctx.sessions)
+    opened.close()
+
+
+def _template(rma_count: int, station_code: str) -> Path:
+    key = (rma_count, station_code)
+    if key not in _templates:
+        folder = Path(tempfile.mkdtemp(prefix="returns-station-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _build(folder / "station", rma_count, station_code)
+        _templates[key] = folder / "station"
+    return _templates[key]
+
+
+def make_station(folder: Path, *, rma_count: int = 12, station_code: str = "BENCH-01",
+                 **config: object) -> StationUnderTest:
+    """A copy of a prepared station, opened with this config and a clock the test moves."""
+    shutil.copytree(_template(rma_count, station_code), folder)
+    locations = resolve_locations(data_dir=str(folder), env={})
+    cfg = StationConfig(station_code=station_code, lpn_prefix="BN", **config)  # type: ignore[arg-type]
+    clock = ManualClock(START)
+    opened = open_station(cfg, locations)
+    opened = replace(opened, ctx=replace(opened.ctx, clock=clock))
+    with opened.ctx.sessions() as session:
+        actors = {Role(u.role): actor_of(u) for u in session.scalars(select(User))}
     return StationUnderTest(opened, clock, actors)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 import resources
 from station.bootstrap import OpenStation
 from ui.main_window import MainWindow
+from ui.retention_timer import RetentionTimer
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -26,7 +27,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def build_window(opened: OpenStation, demo: bool) -> MainWindow:
-    return MainWindow(opened.ctx, demo=demo)
+    window = MainWindow(opened.ctx, demo=demo)
+    RetentionTimer(opened, window.background, window)
+    return window
 
 
 def run(opened: OpenStation, demo: bool) -> int:

@@ -13,6 +13,7 @@ from station import inspection, receiving, rma_store, users
 from station.demo_data import demo_rmas
 from station.models import AuditEvent, Rma
 from station.permissions import Action, Actor, PermissionDenied, allowed
+from station.privacy import purge_station
 from station.vocabulary import Grade, Role
 
 UseCase = Callable[[StationUnderTest, Actor], object]
@@ -64,6 +65,7 @@ USE_CASES: dict[str, tuple[Action, UseCase]] = {
     "change a role": (Action.MANAGE_USERS, lambda b, a: users.set_role(b.ctx, a, "clerk",
                                                                         Role.GRADER)),
     "issue a badge": (Action.MANAGE_USERS, lambda b, a: users.issue_badge(b.ctx, a, "clerk")),
+    "purge customer data": (Action.PURGE_DATA, lambda b, a: purge_station(b.opened, a)),
 }
 
 
@@ -98,3 +100,4 @@ def test_the_levels_are_the_documented_ones() -> None:
         assert [r for r in Role if allowed(r, supervisor_action)] == [Role.SUPERVISOR,
                                                                       Role.ADMIN]
     assert [r for r in Role if allowed(r, Action.MANAGE_USERS)] == [Role.ADMIN]
+    assert [r for r in Role if allowed(r, Action.PURGE_DATA)] == [Role.ADMIN]

@@ -20,7 +20,6 @@ from station.vocabulary import Role
 from ui.app import create_application
 from ui.main_window import MainWindow
 
-
 HUMAN_KEY_DELAY_MS = 60
 
 
