@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QWidget,
@@ -118,6 +119,21 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _USER_INPUT:
             self.idle.touch()
+        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            return self._menu_key(event)
+        return False
+
+    def _menu_key(self, event: QKeyEvent) -> bool:
+        """Menu shortcuts also in a window that is not active (kiosk, no window manager).
+
+        Qt matches shortcuts only in the active window, before the key press is delivered;
+        a press that reaches this filter was not matched, so nothing is triggered twice.
+        """
+        pressed = QKeySequence(event.keyCombination())
+        for action in self._shortcut_actions:
+            if action.isEnabled() and action.isVisible() and action.shortcut() == pressed:
+                action.trigger()
+                return True
         return False
 
     def on_scan(self, text: str, entered: bool = True) -> None:
@@ -181,6 +197,11 @@ class MainWindow(QMainWindow):
                            "you were.")
         self.sign_in.select_user(actor.username)
         self._refresh_status()
+    @property
+    def _shortcut_actions(self) -> list[QAction]:
+        menus = self.menuBar().findChildren(QMenu)
+        return [a for menu in menus for a in menu.actions() if not a.shortcut().isEmpty()]
+
     def _build_menu(self) -> None:
         station_menu = self.menuBar().addMenu("&Station")
         sign_out = QAction("Sign &out", self)
