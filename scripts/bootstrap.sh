@@ -18,7 +18,7 @@ PYTHON="${PYTHON:-python3}"
 APP_PACKAGES=(
     libzbar0 libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
-    libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-dejavu-core
+    libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-dejavu-core libpulse0
 )
 # The integration tests start their own PostgreSQL cluster from the server binaries.
 TEST_PACKAGES=(postgresql xvfb)

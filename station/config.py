@@ -71,6 +71,12 @@ class SecurityConfig:
 
 
 @dataclass(frozen=True)
+class FeedbackConfig:
+    volume: int = 80  # percent
+    mute: bool = False
+
+
+@dataclass(frozen=True)
 class PrivacyConfig:
     retention_days: int = 0  # 0: keep customer fields and photos until deleted by hand
 
@@ -98,6 +104,7 @@ class StationConfig:
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     central: CentralConfig = field(default_factory=CentralConfig)
     destinations: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DESTINATIONS))
     source: Path | None = None
@@ -303,6 +310,13 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
     privacy = PrivacyConfig(retention_days=priv.integer("retention_days", 0, 0, 3650))
     priv.finish()
 
+    fb = top.sub("feedback")
+    mute = fb.table.pop("mute", False)
+    if not isinstance(mute, bool):
+        raise fb.error("mute", f"must be true or false (got {mute!r})")
+    feedback = FeedbackConfig(volume=fb.integer("volume", 80, 0, 100), mute=mute)
+    fb.finish()
+
     printer = top.sub("printer")
     printer_uri = printer.string("uri", "")
     printer.finish()
@@ -365,7 +379,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
         station_code=code, site=site, lpn_prefix=lpn_prefix, locale=locale,
         rma_pattern=pattern, printer_uri=printer_uri, camera_source=camera_source,
         high_value_threshold_major=high_value, scanner=scanner, security=security,
-        privacy=privacy, central=central,
+        privacy=privacy, feedback=feedback, central=central,
         destinations=destinations, source=path,
     )
 
@@ -391,6 +405,10 @@ idle_lock_minutes = 5        # the screen locks after this long without input
 
 [privacy]
 retention_days = 0           # >0: customer names and photos are deleted after this many days
+
+[feedback]
+volume = 80                  # percent; success, unknown-code and error sounds
+mute = false
 
 [printer]
 uri = ""                     # empty: preview only

@@ -17,6 +17,9 @@ REQUIRE_PG_ENV = "RETURNS_STATION_REQUIRE_PG"
 def pytest_configure(config: pytest.Config) -> None:
     """Qt tests run without a display; set before pytest-qt creates the QApplication."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QStandardPaths
+
+    QStandardPaths.setTestModeEnabled(True)  # QSettings written by tests stay out of ~/.config
 
 
 def _start_cluster() -> PostgresCluster:

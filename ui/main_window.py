@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -29,6 +30,7 @@ from station.users import UserInfo
 from station.vocabulary import Grade
 from ui.background import Background
 from ui.demo_sheet import DemoSheetDialog
+from ui.feedback import Feedback, Tone
 from ui.message_line import MessageLine
 from ui.screens.decision import DecisionScreen
 from ui.screens.first_admin import FirstAdminScreen
@@ -81,9 +83,13 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.outbox_label)
         if demo:
             status.addPermanentWidget(QLabel("DEMO DATA"))
+        self.feedback = Feedback(self, ctx.config.feedback)
+        self.scan.tone.connect(lambda tone: self.feedback.signal(Tone(tone)))
+        self.sign_in.tone.connect(lambda tone: self.feedback.signal(Tone(tone)))
         self.background.busy_changed.connect(
             lambda busy: self.busy_label.setText("Working…" if busy else ""))
         self._build_menu()
+        self.mute_action.setChecked(self.feedback.muted)
 
         self.first_admin.created.connect(self._first_admin_created)
         self.sign_in.signed_in.connect(self._signed_in)
@@ -176,6 +182,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _say_not_here(self, screen: QWidget) -> None:
+        self.feedback.signal(Tone.UNKNOWN)
         message = getattr(screen, "message", None)
         if isinstance(message, MessageLine):
             message.warning("That code is not used on this screen. Finish this step first.")
@@ -212,6 +219,15 @@ class MainWindow(QMainWindow):
         self.users_action.setShortcut(QKeySequence("Ctrl+U"))
         self.users_action.triggered.connect(self.show_users)
         station_menu.addAction(self.users_action)
+        station_menu.addSeparator()
+        self.mute_action = QAction("&Mute sounds", self)
+        self.mute_action.setCheckable(True)
+        self.mute_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.mute_action.toggled.connect(lambda muted: self.feedback.set_muted(muted))
+        station_menu.addAction(self.mute_action)
+        volume = QAction("Sound &volume…", self)
+        volume.triggered.connect(self._ask_volume)
+        station_menu.addAction(volume)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -234,6 +250,13 @@ class MainWindow(QMainWindow):
         with self.ctx.sessions() as session:
             waiting = outbox.pending_count(session)
         self.outbox_label.setText(f"{waiting} fact(s) waiting to sync")
+
+    def _ask_volume(self) -> None:
+        value, ok = QInputDialog.getInt(self, "Sound volume", "Volume (0–100 %):",
+                                        self.feedback.volume, 0, 100, 10)
+        if ok:
+            self.feedback.set_volume(value)
+            self.feedback.signal(Tone.SUCCESS)
 
     def show_demo_sheet(self) -> None:
         dialog = DemoSheetDialog(self.ctx, self)
@@ -281,6 +304,7 @@ class MainWindow(QMainWindow):
         self._to_scan(f"Signed in as {actor.display_name} ({actor.role.value}).")
 
     def _badge_failed(self, error: Exception) -> None:
+        self.feedback.signal(Tone.ERROR)
         self._error(error)
         self.scan.message.error(str(error))
 
@@ -346,6 +370,7 @@ class MainWindow(QMainWindow):
 
     def _confirmed(self, result: tuple[FinalizedUnit, bytes]) -> None:
         unit, png = result
+        self.feedback.signal(Tone.SUCCESS)
         self._draft = None
         self._show(self.label)
         self.label.show_label(unit, png)
@@ -357,6 +382,7 @@ class MainWindow(QMainWindow):
         self._refresh_status()
 
     def _confirm_failed(self, error: Exception) -> None:
+        self.feedback.signal(Tone.ERROR)
         self.decision.set_busy(False)
         self._error(error)
         self.decision.message.error(str(error))

@@ -15,6 +15,7 @@ from station import users
 from station.models import Rma
 from station.vocabulary import Role
 from ui.app import create_application
+from ui.feedback import Tone
 from ui.main_window import MainWindow
 
 SCANNER_MS = 3
@@ -102,3 +103,24 @@ def test_a_single_key_on_the_grade_screen_still_grades(
     keys(qtbot, "c", HUMAN_MS, enter=False)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision)
     assert "grade C" in window.decision.title.text()
+
+
+def test_a_good_scan_and_an_unknown_code_are_signalled_differently(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    signed_in_grader(window, qtbot)
+    keys(qtbot, "RMA-999999", SCANNER_MS)
+    qtbot.waitUntil(lambda: window.feedback.last == Tone.UNKNOWN)
+    keys(qtbot, first_rma(bench), SCANNER_MS)
+    qtbot.waitUntil(lambda: window.feedback.last == Tone.SUCCESS)
+
+
+def test_sounds_can_be_muted_and_it_is_remembered(bench: StationUnderTest, window: MainWindow,
+                                                  qtbot: QtBot) -> None:
+    window.mute_action.trigger()
+    assert window.feedback.muted
+    again = MainWindow(bench.ctx)
+    qtbot.addWidget(again)
+    assert again.feedback.muted and again.mute_action.isChecked()
+    again.mute_action.trigger()
+    assert not again.feedback.muted

@@ -14,6 +14,7 @@ from station.payloads import MAX_SCAN_LENGTH
 from station.permissions import Actor
 from station.receiving import NotFound, RmaView, UnexpectedReceipt
 from ui.background import Background
+from ui.feedback import Tone
 from ui.keyed_screen import KeyedScreen
 from ui.message_line import MessageLine
 
@@ -21,6 +22,7 @@ from ui.message_line import MessageLine
 class ScanScreen(KeyedScreen):
     rma_found = Signal(object)
     badge_scanned = Signal(str)
+    tone = Signal(str)
 
     def __init__(self, ctx: StationContext, background: Background) -> None:
         super().__init__()
@@ -99,6 +101,7 @@ class ScanScreen(KeyedScreen):
                              self._found, self._failed)
 
     def _found(self, view: RmaView) -> None:
+        self.tone.emit(Tone.SUCCESS)
         self.field.setEnabled(True)
         self.message.clear_message()
         self.rma_found.emit(view)
@@ -107,6 +110,7 @@ class ScanScreen(KeyedScreen):
         self.field.setEnabled(True)
         self.field.selectAll()
         self.field.setFocus()
+        self.tone.emit(Tone.UNKNOWN if isinstance(error, NotFound) else Tone.ERROR)
         if isinstance(error, NotFound):
             self._set_unknown(error.code)
             self.message.warning(f"{error}  Press F2 to receive it as an unexpected parcel.")
@@ -125,6 +129,7 @@ class ScanScreen(KeyedScreen):
                              self._unexpected_done, self._failed)
 
     def _unexpected_done(self, result: UnexpectedReceipt) -> None:
+        self.tone.emit(Tone.SUCCESS)
         self.field.clear()
         self.field.setFocus()
         self.message.ok(f"Parcel {result.code} received as unexpected and sent to the exception "

@@ -18,12 +18,14 @@ from station.context import StationContext
 from station.permissions import Actor
 from station.pins import MAX_PIN_LENGTH
 from ui.background import Background
+from ui.feedback import Tone
 from ui.keyed_screen import KeyedScreen
 from ui.message_line import MessageLine
 
 
 class SignInScreen(KeyedScreen):
     signed_in = Signal(object)
+    tone = Signal(str)
 
     def __init__(self, ctx: StationContext, background: Background, *, demo: bool = False
                  ) -> None:
@@ -141,6 +143,7 @@ class SignInScreen(KeyedScreen):
         self.signed_in.emit(actor)
 
     def _failed(self, error: Exception) -> None:
+        self.tone.emit(Tone.ERROR)
         self._busy(False)
         self.message.error(str(error))
         if self.users.currentItem() is not None and not self.badge.hasFocus():
