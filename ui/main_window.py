@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QInputDialog,
@@ -26,6 +27,7 @@ from station.idle import IdleTimer
 from station.inspection import FinalizedUnit, UnitDraft
 from station.permissions import Action, Actor, allowed
 from station.receiving import RmaView
+from station.scanner_port import ScanSource
 from station.users import UserInfo
 from station.vocabulary import Grade
 from ui.background import Background
@@ -39,6 +41,7 @@ from ui.screens.label import LabelScreen
 from ui.screens.rma import RmaScreen
 from ui.screens.scan import ScanScreen
 from ui.screens.sign_in import SignInScreen
+from ui.source_bridge import SourceBridge
 from ui.users_dialog import UsersDialog
 from ui.wedge_filter import WedgeFilter
 
@@ -47,7 +50,8 @@ IDLE_CHECK_MS = 1000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: StationContext, *, demo: bool = False) -> None:
+    def __init__(self, ctx: StationContext, *, demo: bool = False,
+                 sources: Sequence[ScanSource] = ()) -> None:
         super().__init__()
         self.ctx = ctx
         self.demo = demo
@@ -114,6 +118,9 @@ class MainWindow(QMainWindow):
         self.wedge = WedgeFilter(ctx.config.scanner, self)
         app.installEventFilter(self.wedge)
         self.wedge.scanned.connect(self.on_scan)
+        self.sources: list[SourceBridge] = []
+        for source in sources:
+            self._add_source(source)
         if signin.has_users(ctx):
             self._show(self.sign_in)
             self.sign_in.reset()
@@ -141,6 +148,20 @@ class MainWindow(QMainWindow):
                 action.trigger()
                 return True
         return False
+
+    def _add_source(self, source: ScanSource) -> None:
+        bridge = SourceBridge(source, self)
+        label = QLabel(f"{source.name}: starting")
+        self.statusBar().addPermanentWidget(label)
+        bridge.status.connect(lambda status: label.setText(status.text))
+        bridge.scanned.connect(lambda text: self.on_scan(text, True))
+        self.sources.append(bridge)
+        bridge.start()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for bridge in self.sources:
+            bridge.stop()
+        super().closeEvent(event)
 
     def on_scan(self, text: str, entered: bool = True) -> None:
         """A scan from any scanner, wherever the focus is: the current screen decides.
