@@ -2,7 +2,7 @@
 
 Format: the station's 2-4 character prefix (starting with a letter, so an LPN is never
 mistaken for a GTIN), 8 digits of a station-local sequence, and an
-ISO 7064 MOD 37,36 check character, e.g. `BN0100000042K`. Stations with distinct
+ISO 7064 MOD 37,36 check character, e.g. `BN0100000042N`. Stations with distinct
 prefixes can never print the same LPN, and a mistyped LPN is caught before it is looked up.
 """
 

@@ -105,7 +105,7 @@ def look_up(ctx: StationContext, actor: Actor, raw_code: str) -> RmaView:
     require(ctx, actor, Action.RECEIVE)
     payload = classify(raw_code, ctx.config.rma_regex)
     with ctx.sessions() as session:
-        rma = find_by_code(session, payload.text)
+        rma = find_by_code(session, payload.value)
         if rma is None:
             raise NotFound(payload.text)
         return _view(session, ctx, rma)
@@ -117,7 +117,7 @@ def receive(ctx: StationContext, actor: Actor, raw_code: str) -> RmaView:
     payload = classify(raw_code, ctx.config.rma_regex)
     now = ctx.clock()
     with ctx.sessions.begin() as session:
-        rma = find_by_code(session, payload.text)
+        rma = find_by_code(session, payload.value)
         if rma is None:
             raise NotFound(payload.text)
         existing = _view(session, ctx, rma)

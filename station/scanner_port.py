@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
+
+from station.decoding import DecodedCode
 
 
 class SourceState(StrEnum):
@@ -31,6 +33,7 @@ class SourceStatus:
 
 ScanCallback = Callable[[str], None]
 StatusCallback = Callable[[SourceStatus], None]
+FrameCallback = Callable[[Any, list[DecodedCode]], None]
 
 
 class ScanSource(Protocol):
@@ -42,3 +45,9 @@ class ScanSource(Protocol):
 
     def stop(self) -> None:
         ...
+
+
+class PreviewSource(ScanSource, Protocol):
+    """A camera: a scan source that also hands over frames (with the codes seen) to show."""
+
+    on_frame: FrameCallback | None

@@ -27,7 +27,7 @@ from station.idle import IdleTimer
 from station.inspection import FinalizedUnit, UnitDraft
 from station.permissions import Action, Actor, allowed
 from station.receiving import RmaView
-from station.scanner_port import ScanSource
+from station.scanner_port import PreviewSource, ScanSource
 from station.users import UserInfo
 from station.vocabulary import Grade
 from ui.background import Background
@@ -51,7 +51,8 @@ IDLE_CHECK_MS = 1000
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx: StationContext, *, demo: bool = False,
-                 sources: Sequence[ScanSource] = ()) -> None:
+                 sources: Sequence[ScanSource] = (), camera: PreviewSource | None = None
+                 ) -> None:
         super().__init__()
         self.ctx = ctx
         self.demo = demo
@@ -121,6 +122,9 @@ class MainWindow(QMainWindow):
         self.sources: list[SourceBridge] = []
         for source in sources:
             self._add_source(source)
+        self.camera = camera
+        self._camera_bridge: SourceBridge | None = None
+        self.scan.camera_toggled.connect(self.toggle_camera)
         if signin.has_users(ctx):
             self._show(self.sign_in)
             self.sign_in.reset()
@@ -158,7 +162,29 @@ class MainWindow(QMainWindow):
         self.sources.append(bridge)
         bridge.start()
 
+    def toggle_camera(self) -> None:
+        """F3 on the scan screen: show the live preview and scan with the webcam, or stop."""
+        panel = self.scan.camera
+        if self.camera is None:
+            self.scan.message.warning("No camera is configured (camera.source).")
+            return
+        if self._camera_bridge is not None:
+            self._camera_bridge.stop()
+            self._camera_bridge.deleteLater()
+            self._camera_bridge = None
+            panel.setVisible(False)
+            return
+        self.camera.on_frame = panel.deliver
+        bridge = SourceBridge(self.camera, self)
+        bridge.status.connect(panel.show_status)
+        bridge.scanned.connect(lambda text: self.on_scan(text, True))
+        self._camera_bridge = bridge
+        panel.setVisible(True)
+        bridge.start()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._camera_bridge is not None:
+            self._camera_bridge.stop()
         for bridge in self.sources:
             bridge.stop()
         super().closeEvent(event)

@@ -14,6 +14,7 @@ from station.payloads import MAX_SCAN_LENGTH
 from station.permissions import Actor
 from station.receiving import NotFound, RmaView, UnexpectedReceipt
 from ui.background import Background
+from ui.camera_panel import CameraPanel
 from ui.feedback import Tone
 from ui.keyed_screen import KeyedScreen
 from ui.message_line import MessageLine
@@ -22,6 +23,7 @@ from ui.message_line import MessageLine
 class ScanScreen(KeyedScreen):
     rma_found = Signal(object)
     badge_scanned = Signal(str)
+    camera_toggled = Signal()
     tone = Signal(str)
 
     def __init__(self, ctx: StationContext, background: Background) -> None:
@@ -61,7 +63,11 @@ class ScanScreen(KeyedScreen):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         layout.addWidget(self.demo_hint)
-        layout.addStretch(1)
+        self.camera = CameraPanel()
+        self.camera.setVisible(False)
+        layout.addWidget(self.camera, 1)
+        layout.addStretch(0)
+        self.bind_key(Qt.Key.Key_F3, self.camera_toggled.emit)
 
         self.field.returnPressed.connect(self._submit)
         self.unexpected_button.clicked.connect(self._receive_unexpected)
