@@ -7,7 +7,9 @@ station/, imports no Qt and every headless command runs on a machine without a d
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -22,6 +24,7 @@ from station.database import make_engine, session_factory
 from station.demo import DemoFolderError, seed_demo
 from station.errors import UserFacingError
 from station.logging_setup import configure_logging
+from station.payloads import inspect_scan, payload_json
 from station.pin_input import PinReader
 from station.privacy import purge_station
 from station.pull import pull_rmas
@@ -101,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--as", dest="as_user", metavar="ADMIN",
                          help="the admin doing it (not needed for the first admin)")
 
+    cls = commands.add_parser(
+        "classify", help="say what scanned codes are (JSON, one object per line per code)",
+        description="Classify and validate codes as the station does for a scan: RMA number, "
+                    "LPN, badge, carrier tracking number, GTIN, GS1 element string, bench "
+                    "command or free text. Prints {input, kind, value, valid, fields, error} "
+                    "per code. Exit 1 if any code is invalid.")
+    cls.add_argument("codes", nargs="+", metavar="CODE")
+
     cen = commands.add_parser("central", help="the central database")
     cen_commands = cen.add_subparsers(dest="central_command", metavar="ACTION", required=True)
     cen_commands.add_parser(
@@ -129,6 +140,16 @@ def _open(args: argparse.Namespace) -> tuple[Locations, OpenStation]:
     locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
     config = load_config(locations.config_file, required=args.config is not None)
     return locations, open_station(config, locations)
+
+
+def cmd_classify(codes: Sequence[str], rma_pattern: re.Pattern[str]) -> int:
+    """Needs no station: classification is pure, so it runs before any database opens."""
+    all_valid = True
+    for code in codes:
+        payload = inspect_scan(code, rma_pattern)
+        all_valid &= payload.valid
+        print(json.dumps(payload_json(payload), ensure_ascii=True))
+    return EXIT_OK if all_valid else EXIT_FAILED
 
 
 def _cmd_db(args: argparse.Namespace, opened: OpenStation) -> int:
@@ -174,6 +195,10 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -
     args = build_parser().parse_args(argv)
     opened: OpenStation | None = None
     try:
+        if args.command == "classify":
+            locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
+            config = load_config(locations.config_file, required=args.config is not None)
+            return cmd_classify(args.codes, config.rma_regex)
         if args.demo:
             locations = resolve_locations(
                 data_dir=args.data_dir or str(resolve_locations().data_dir / "demo"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from station import inspection, labels, outbox, receiving, signin
-from station.badges import looks_like_badge
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.idle import IdleTimer
 from station.inspection import FinalizedUnit, UnitDraft
+from station.payloads import COMMAND_CAPTIONS, Payload, PayloadKind, inspect_scan
 from station.permissions import Action, Actor, allowed
 from station.receiving import RmaView
 from station.scanner_port import PreviewSource, ScanSource
@@ -196,24 +196,62 @@ class MainWindow(QMainWindow):
         the focused field instead, as a very fast typist's keys would be.
         """
         self.idle.touch()
-        code = text.strip()
         current = self.stack.currentWidget()
         if QApplication.activeModalWidget() is not None:
             self._type_into_focus(text, entered)
-        elif looks_like_badge(code):
+            return
+        payload = inspect_scan(text, self.ctx.config.rma_regex)
+        if payload.kind == PayloadKind.BADGE:
             if self.actor is None and current is self.sign_in:
-                self.sign_in.submit_badge(code)
+                self.sign_in.submit_badge(payload.value)
             elif self.actor is not None:
-                self._switch_user(code)
+                self._switch_user(payload.value)
         elif self.actor is None:
             if not self._type_into_focus(text, entered) and current is self.sign_in:
                 self.sign_in.message.error("Sign in first: scan your badge or choose your "
                                            "name and type your PIN.")
+        elif not payload.valid:
+            self._tell(current, payload.error or "That code cannot be used.", Tone.ERROR)
+        elif payload.kind == PayloadKind.COMMAND:
+            self._command(current, payload)
         elif current in (self.scan, self.rma, self.label):
             self._to_scan()
-            self.scan.submit(code)
+            self.scan.submit(payload.text)
         elif not self._type_into_focus(text, entered):
-            self._say_not_here(current)
+            self._tell(current, "That code is not used on this screen. Finish this step "
+                                "first.", Tone.UNKNOWN)
+
+    def _command(self, current: QWidget, payload: Payload) -> None:
+        """A bench-card barcode: the same action as the key shown on the current screen."""
+        command = payload.fields.get("command", "")
+        actions: dict[tuple[QWidget, str], Callable[[], None]] = {
+            (self.rma, "NEXT"): self.rma.act,
+            (self.rma, "CANCEL"): self.rma.back.emit,
+            (self.grade, "CANCEL"): self.grade.cancelled.emit,
+            (self.decision, "NEXT"): self.decision.confirm,
+            (self.decision, "PRINT"): self.decision.confirm,
+            (self.decision, "CANCEL"): self.decision.back,
+            (self.label, "NEXT"): self.label.next_unit.emit,
+            (self.label, "CANCEL"): self.label.new_parcel.emit,
+        }
+        if command == "SIGNOUT":
+            self.sign_out()
+        elif command == "GRADE" and current is self.grade:
+            self.grade.choose(Grade(payload.fields["grade"]))
+        elif (action := actions.get((current, command))) is not None:
+            action()
+        else:
+            self._tell(current, f"“{COMMAND_CAPTIONS.get(payload.text, payload.text)}” does "
+                                "nothing on this screen.", Tone.UNKNOWN)
+
+    def _tell(self, screen: QWidget, text: str, tone: Tone) -> None:
+        self.feedback.signal(tone)
+        message = getattr(screen, "message", None)
+        if isinstance(message, MessageLine):
+            if tone is Tone.ERROR:
+                message.error(text)
+            else:
+                message.warning(text)
 
     @staticmethod
     def _type_into_focus(text: str, entered: bool) -> bool:
@@ -227,12 +265,6 @@ class MainWindow(QMainWindow):
             QApplication.sendEvent(field, QKeyEvent(kind, Qt.Key.Key_Return,
                                                     Qt.KeyboardModifier.NoModifier, "\r"))
         return True
-
-    def _say_not_here(self, screen: QWidget) -> None:
-        self.feedback.signal(Tone.UNKNOWN)
-        message = getattr(screen, "message", None)
-        if isinstance(message, MessageLine):
-            message.warning("That code is not used on this screen. Finish this step first.")
 
     def check_idle(self) -> None:
         """Lock the bench after the configured time without use; resume where it was."""

@@ -124,3 +124,31 @@ def test_sounds_can_be_muted_and_it_is_remembered(bench: StationUnderTest, windo
     assert again.feedback.muted and again.mute_action.isChecked()
     again.mute_action.trigger()
     assert not again.feedback.muted
+
+
+def test_the_whole_bench_flow_with_the_scanner_and_the_bench_card_alone(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    signed_in_grader(window, qtbot)
+    keys(qtbot, first_rma(bench), SCANNER_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    keys(qtbot, "CMD:NEXT", SCANNER_MS)
+    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    keys(qtbot, "CMD:NEXT", SCANNER_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
+    keys(qtbot, "CMD:GRADE:B", SCANNER_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision)
+    keys(qtbot, "CMD:PRINT", SCANNER_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.label, timeout=10_000)
+    keys(qtbot, "CMD:SIGNOUT", SCANNER_MS)
+    qtbot.waitUntil(lambda: window.actor is None)
+
+
+def test_a_tracking_number_with_a_wrong_check_digit_is_refused_with_a_reason(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    signed_in_grader(window, qtbot)
+    keys(qtbot, "1Z999AA10123456785", SCANNER_MS)
+    qtbot.waitUntil(lambda: window.feedback.last == Tone.ERROR)
+    assert "check digit wrong" in window.scan.message.text()
+    assert window.stack.currentWidget() is window.scan

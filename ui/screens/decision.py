@@ -50,10 +50,10 @@ class DecisionScreen(KeyedScreen):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
 
-        self.confirm_button.clicked.connect(self._confirm)
+        self.confirm_button.clicked.connect(self.confirm)
         self.back_button.clicked.connect(self.regrade.emit)
-        self.bind_keys(ENTER, self._confirm)
-        self.bind_key(Qt.Key.Key_Escape, self._regrade)
+        self.bind_keys(ENTER, self.confirm)
+        self.bind_key(Qt.Key.Key_Escape, self.back)
 
     def show_decision(self, draft: UnitDraft, grade: Grade, decision: Decision) -> None:
         self.title.setText(f"Unit {draft.lpn}  ·  grade {grade.value} ({grade.meaning})")
@@ -75,10 +75,10 @@ class DecisionScreen(KeyedScreen):
         if busy:
             self.message.warning("Saving the decision…")
 
-    def _regrade(self) -> None:
+    def back(self) -> None:
         if self.back_button.isEnabled():
             self.regrade.emit()
 
-    def _confirm(self) -> None:
+    def confirm(self) -> None:
         if self.confirm_button.isEnabled():
             self.confirmed.emit()

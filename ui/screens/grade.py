@@ -50,11 +50,11 @@ class GradeScreen(KeyedScreen):
         self.buttons: dict[Grade, QPushButton] = {}
         for index, grade in enumerate(Grade):
             button = GradeButton(grade)
-            button.clicked.connect(lambda _checked=False, g=grade: self._choose(g))
+            button.clicked.connect(lambda _checked=False, g=grade: self.choose(g))
             grid.addWidget(button, 0, index)
             self.buttons[grade] = button
             keys = (Qt.Key(ord(grade.value)), Qt.Key(Qt.Key.Key_1 + index))
-            self.bind_keys(keys, lambda g=grade: self._choose(g))
+            self.bind_keys(keys, lambda g=grade: self.choose(g))
         self.bind_key(Qt.Key.Key_Escape, self.cancelled.emit)
 
         layout = QVBoxLayout(self)
@@ -78,6 +78,6 @@ class GradeScreen(KeyedScreen):
         )
         self.buttons[Grade.A].setFocus()
 
-    def _choose(self, grade: Grade) -> None:
+    def choose(self, grade: Grade) -> None:
         if self._draft is not None and self.isVisible():
             self.graded.emit(grade)

@@ -72,11 +72,11 @@ class RmaScreen(KeyedScreen):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
 
-        self.primary.clicked.connect(self._primary)
-        self.table.doubleClicked.connect(lambda _index: self._primary())
+        self.primary.clicked.connect(self.act)
+        self.table.doubleClicked.connect(lambda _index: self.act())
         self.back_button.clicked.connect(self.back.emit)
         self.bind_key(Qt.Key.Key_Escape, self.back.emit)
-        self.bind_keys(ENTER, self._primary)
+        self.bind_keys(ENTER, self.act)
 
     @property
     def view(self) -> RmaView | None:
@@ -115,7 +115,7 @@ class RmaScreen(KeyedScreen):
                 self.message.clear_message()
         self.table.setFocus()
 
-    def _primary(self) -> None:
+    def act(self) -> None:
         view, actor = self._view, self._actor
         if view is None or actor is None or self._background.busy:
             return
