@@ -31,6 +31,7 @@ from station.scanner_port import PreviewSource, ScanSource
 from station.users import UserInfo
 from station.vocabulary import Grade
 from ui.background import Background
+from ui.bench_card import BenchCardDialog
 from ui.demo_sheet import DemoSheetDialog
 from ui.feedback import Feedback, Tone
 from ui.message_line import MessageLine
@@ -317,6 +318,9 @@ class MainWindow(QMainWindow):
         sheet.triggered.connect(self.show_demo_sheet)
         sheet.setEnabled(self.demo)
         help_menu.addAction(sheet)
+        card = QAction("&Bench card: command barcodes", self)
+        card.triggered.connect(self.show_bench_card)
+        help_menu.addAction(card)
 
     def _show(self, screen: QWidget) -> None:
         self.stack.setCurrentWidget(screen)
@@ -336,6 +340,12 @@ class MainWindow(QMainWindow):
         if ok:
             self.feedback.set_volume(value)
             self.feedback.signal(Tone.SUCCESS)
+
+    def show_bench_card(self) -> None:
+        dialog = BenchCardDialog(self)
+        dialog.exec()
+        dialog.deleteLater()
+        self.activateWindow()
 
     def show_demo_sheet(self) -> None:
         dialog = DemoSheetDialog(self.ctx, self)

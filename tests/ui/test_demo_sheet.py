@@ -35,3 +35,20 @@ def test_the_demo_sheet_lists_users_with_pins_and_rmas_with_scannable_barcodes(
     results = zxingcpp.read_barcodes(Image.open(shot))
     assert [r.text for r in results] == [dialog.table.item(3, 0).text()]
     station.opened.close()
+
+
+def test_every_code_on_the_bench_card_scans_back_to_its_command(tmp_path: Path,
+                                                                qtbot: QtBot) -> None:
+    from station.payloads import COMMAND_CAPTIONS
+    from ui.bench_card import BenchCardDialog
+
+    create_application()
+    dialog = BenchCardDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for code, view in dialog.barcodes.items():
+        path = tmp_path / "code.png"
+        assert view.grab().save(str(path))
+        assert [r.text for r in zxingcpp.read_barcodes(Image.open(path))] == [code]
+    assert set(dialog.barcodes) == set(COMMAND_CAPTIONS)

@@ -36,7 +36,7 @@ class ScanScreen(KeyedScreen):
         title = QLabel("Scan a parcel")
         title.setObjectName("title")
         hint = QLabel("Scan the RMA label or the carrier's tracking barcode, or type it and "
-                      "press Enter. Scanning a badge switches user.")
+                      "press Enter. Scanning a badge switches user. F3 turns the camera on or off.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         self.demo_hint = QLabel("Demo: press F1 for the demo sheet with RMA numbers to scan or "
