@@ -37,7 +37,7 @@ class CameraScanner:
         holdoff_s: float = 1.5,
         retry_s: float = 2.0,
         realtime: bool = True,
-        preview_fps: float = 15.0,
+        preview_fps: float = 15.0,  # 0: every frame
         on_frame: FrameCallback | None = None,
     ) -> None:
         self.name = f"camera {source}"

@@ -22,6 +22,7 @@ from station.bootstrap import OpenStation, central_url, open_station
 from station.config import ConfigError, Locations, load_config, resolve_locations
 from station.database import make_engine, session_factory
 from station.demo import DemoFolderError, seed_demo
+from station.devices import Devices
 from station.errors import UserFacingError
 from station.logging_setup import configure_logging
 from station.payloads import inspect_scan, payload_json
@@ -104,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--as", dest="as_user", metavar="ADMIN",
                          help="the admin doing it (not needed for the first admin)")
 
+    dec = commands.add_parser(
+        "decode", help="decode barcodes in image or video files (JSON, one object per file)",
+        description="Read photos (JPEG, PNG, ...) or videos through the same decoder the app "
+                    "uses and print {file, results: [{format, text, kind, position}], ms} per "
+                    "file (video results also carry the first frame showing the code). Exit 1 "
+                    "if a file cannot be read.")
+    dec.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
     cls = commands.add_parser(
         "classify", help="say what scanned codes are (JSON, one object per line per code)",
         description="Classify and validate codes as the station does for a scan: RMA number, "
@@ -140,6 +149,33 @@ def _open(args: argparse.Namespace) -> tuple[Locations, OpenStation]:
     locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
     config = load_config(locations.config_file, required=args.config is not None)
     return locations, open_station(config, locations)
+
+
+def cmd_decode(files: Sequence[Path], devices: Devices | None,
+               rma_pattern: re.Pattern[str]) -> int:
+    if devices is None:
+        print("This installation has no barcode decoders.", file=sys.stderr)
+        return EXIT_FAILED
+    status = EXIT_OK
+    for path in files:
+        report = devices.decode_file(path)
+        results = []
+        for found in report.found:
+            item: dict[str, object] = {
+                "format": found.code.format, "text": found.code.text,
+                "kind": inspect_scan(found.code.text, rma_pattern).kind.value,
+                "position": [list(point) for point in found.code.position],
+            }
+            if found.frame is not None:
+                item["frame"] = found.frame
+            results.append(item)
+        line: dict[str, object] = {"file": str(path), "results": results,
+                                   "ms": round(report.ms, 2)}
+        if report.error:
+            line["error"] = report.error
+            status = EXIT_FAILED
+        print(json.dumps(line, ensure_ascii=True))
+    return status
 
 
 def cmd_classify(codes: Sequence[str], rma_pattern: re.Pattern[str]) -> int:
@@ -191,10 +227,15 @@ def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
+         devices: Devices | None = None) -> int:
     args = build_parser().parse_args(argv)
     opened: OpenStation | None = None
     try:
+        if args.command == "decode":
+            locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
+            config = load_config(locations.config_file, required=args.config is not None)
+            return cmd_decode(args.files, devices, config.rma_regex)
         if args.command == "classify":
             locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
             config = load_config(locations.config_file, required=args.config is not None)

@@ -11,10 +11,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 import resources
-from drivers.serial_scanner import SerialScanner
 from station.bootstrap import OpenStation
-from station.config import StationConfig
-from station.scanner_port import ScanSource
+from ui.hardware import Hardware
 from ui.main_window import MainWindow
 from ui.retention_timer import RetentionTimer
 
@@ -29,17 +27,11 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def scan_sources(config: StationConfig) -> list[ScanSource]:
-    """The scanners this station has besides keyboard-wedge ones (which need no set-up)."""
-    sources: list[ScanSource] = []
-    if config.scanner.serial_port:
-        sources.append(SerialScanner(config.scanner.serial_port, config.scanner.serial_baud,
-                                     config.scanner.serial_terminator))
-    return sources
-
-
 def build_window(opened: OpenStation, demo: bool) -> MainWindow:
-    window = MainWindow(opened.ctx, demo=demo, sources=scan_sources(opened.ctx.config))
+    hardware = Hardware()
+    config = opened.ctx.config
+    window = MainWindow(opened.ctx, demo=demo, sources=hardware.scan_sources(config),
+                        camera=hardware.camera(config))
     RetentionTimer(opened, window.background, window)
     return window
 

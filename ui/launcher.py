@@ -16,7 +16,9 @@ def _gui(opened: OpenStation, demo: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main(argv, gui=_gui)
+    from ui.hardware import Hardware  # drivers load only when a command runs
+
+    return cli.main(argv, gui=_gui, devices=Hardware())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,33 @@
+"""What the headless commands need from the hardware side, without importing any driver.
+
+The composition root supplies an implementation (ui.hardware); the core only sees this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from station.decoding import DecodedCode
+
+
+@dataclass(frozen=True)
+class FoundCode:
+    code: DecodedCode
+    frame: int | None  # the first video frame showing it; None for a photo
+
+
+@dataclass(frozen=True)
+class FileDecode:
+    file: Path
+    found: list[FoundCode]
+    ms: float
+    error: str | None = None
+
+
+class Devices(Protocol):
+    def decode_file(self, path: Path) -> FileDecode:
+        """Every distinct code in a photo or video, through the app's decoder; never raises
+        for a bad file (the error is in the result)."""
+        ...
