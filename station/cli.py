@@ -31,6 +31,7 @@ from station.privacy import purge_station
 from station.pull import pull_rmas
 from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
 from station.secrets_store import KEYRING_SERVICE, store_central_password
+from station.signin import has_users
 from station.vocabulary import Role
 
 EXIT_OK = 0
@@ -76,9 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_csv_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     imp.add_argument("file", type=Path, metavar="FILE.csv")
-    imp.add_argument("--as", dest="as_user", metavar="USER", required=True,
-                     help="who imports (a supervisor or admin); the PIN is read from the "
-                          "terminal without echo, or as a line on standard input")
+    imp.add_argument("--as", dest="as_user", metavar="USER",
+                     help="who imports (a supervisor or admin; not needed on a new station "
+                          "that has no users yet); the PIN is read from the terminal without "
+                          "echo, or as a line on standard input")
 
     users = commands.add_parser(
         "users", help="manage users (admin); the first admin needs no --as",
@@ -217,7 +219,8 @@ def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader
         if error.omitted:
             print(f"  … and {error.omitted} more problems not listed", file=sys.stderr)
         return EXIT_FAILED
-    actor = cli_users.acting_user(opened, args.as_user, reader)
+    actor = (cli_users.acting_user(opened, args.as_user, reader)
+             if args.as_user or has_users(opened.ctx) else None)
     central = opened.central_sessions()
     summary = rma_store.import_as(opened.ctx, actor, central, records)
     pulled = pull_rmas(central, opened.ctx.sessions)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from station import audit
 from station.authorization import require
 from station.context import StationContext
-from station.models import Counter, Rma, RmaLine, Unit
+from station.errors import UserFacingError
+from station.models import Counter, Rma, RmaLine, Unit, User
 from station.permissions import Action, Actor
 from station.rma_records import RmaLineRecord, RmaRecord
 
@@ -150,17 +151,33 @@ def list_summaries(session: Session, *, limit: int = 500) -> list[RmaSummary]:
     ]
 
 
+class ImportNotAllowed(UserFacingError):
+    pass
+
+
 def import_as(
-    ctx: StationContext, actor: Actor, central: sessionmaker[Session], records: list[RmaRecord]
+    ctx: StationContext, actor: Actor | None, central: sessionmaker[Session],
+    records: list[RmaRecord],
 ) -> ImportSummary:
-    """Import into the central database as `actor` (supervisor+), audited at this station."""
-    require(ctx, actor, Action.IMPORT_RMAS)
+    """Import into the central database as `actor` (supervisor+), audited at this station.
+
+    `actor` None is accepted only while the station has no users at all (setting up a new
+    station before its first admin exists); from then on a supervisor or admin must act.
+    """
+    if actor is None:
+        with ctx.sessions() as session:
+            if session.scalar(select(User.id).limit(1)) is not None:
+                raise ImportNotAllowed("This station has users: say who imports with --as USER "
+                                       "(a supervisor or admin).")
+    else:
+        require(ctx, actor, Action.IMPORT_RMAS)
     now = ctx.clock()
     with central.begin() as session:
         summary = import_records(session, records, now=now)
     with ctx.sessions.begin() as session:
         audit.record(session, station_code=ctx.station_code, actor=actor,
-                     action="rmas.imported", subject=f"{len(records)} RMAs",
+                     actor_name="setup (no users yet)", action="rmas.imported",
+                     subject=f"{len(records)} RMAs",
                      data={"created": summary.created, "updated": summary.updated,
                            "unchanged": summary.unchanged}, now=now)
     return summary

@@ -155,3 +155,29 @@ def test_demo_seeds_a_station_with_users_and_200_plus_rmas(tmp_path: Path) -> No
     locations = resolve_locations(data_dir=str(tmp_path))
     assert locations.config_file.exists()
     assert run("--demo", "--data-dir", str(tmp_path), "db", "status") == 0
+
+
+def test_a_new_station_without_users_can_import_without_signing_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("--data-dir", str(tmp_path), "import-rmas", str(SAMPLE)) == 0
+    assert "3 new" in capsys.readouterr().out
+    assert rma_numbers(tmp_path / "station.db") == ["RMA-200001", "RMA-200002", "RMA-200003"]
+
+
+def test_once_a_station_has_users_an_import_needs_a_supervisor(
+    station_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("--data-dir", str(station_dir), "import-rmas", str(SAMPLE)) == 1
+    assert "--as" in capsys.readouterr().err
+    assert rma_numbers(station_dir / "station.db") == []
+
+
+def test_a_bad_file_is_rejected_before_anyone_is_asked_to_sign_in(
+    tmp_path: Path, station_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(SAMPLE.read_text(encoding="utf-8").replace(",1,249.99,", ",0,249.99,"),
+                   encoding="utf-8")
+    assert run("--data-dir", str(station_dir), "import-rmas", str(bad)) == 1
+    assert "line 4" in capsys.readouterr().err
