@@ -9,12 +9,12 @@ file that ends is reopened, so a recorded bench loops.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any
 
 import cv2
 
+from drivers.threaded_source import ThreadedSource
 from station.decoding import BarcodeDecoder
 from station.holdoff import HoldOff
 from station.scanner_port import (
@@ -28,7 +28,7 @@ from station.scanner_port import (
 log = logging.getLogger(__name__)
 
 
-class CameraScanner:
+class CameraScanner(ThreadedSource):
     def __init__(
         self,
         source: int | str,
@@ -40,6 +40,7 @@ class CameraScanner:
         preview_fps: float = 15.0,  # 0: every frame
         on_frame: FrameCallback | None = None,
     ) -> None:
+        super().__init__()
         self.name = f"camera {source}"
         self.source = source
         self.decoder = decoder
@@ -49,23 +50,10 @@ class CameraScanner:
         self.preview_interval = 1.0 / preview_fps if preview_fps > 0 else 0.0
         self.on_frame = on_frame
         self.frames_decoded = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def is_file_or_stream(self) -> bool:
         return isinstance(self.source, str)
-
-    def start(self, on_scan: ScanCallback, on_status: StatusCallback) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(on_scan, on_status),
-                                        name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     def _open(self) -> Any:
         return cv2.VideoCapture(self.source)

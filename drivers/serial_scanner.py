@@ -8,37 +8,25 @@ back, without the app noticing anything but the status.
 from __future__ import annotations
 
 import logging
-import threading
 
 import serial
 
+from drivers.threaded_source import ThreadedSource
 from station.scanner_port import ScanCallback, SourceState, SourceStatus, StatusCallback
 
 log = logging.getLogger(__name__)
 MAX_LINE = 4096
 
 
-class SerialScanner:
+class SerialScanner(ThreadedSource):
     def __init__(self, port: str, baud: int = 9600, terminator: str = "\r",
                  retry_s: float = 1.0) -> None:
+        super().__init__()
         self.name = f"serial scanner {port}"
         self.port = port
         self.baud = baud
         self.terminators = {terminator.encode("ascii"), b"\n", b"\r"} if terminator else {b"\r"}
         self.retry_s = retry_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self, on_scan: ScanCallback, on_status: StatusCallback) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(on_scan, on_status),
-                                        name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     def _status(self, on_status: StatusCallback, state: SourceState, detail: str = "") -> None:
         on_status(SourceStatus(self.name, state, detail))

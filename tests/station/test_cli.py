@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 from sqlalchemy import func, select
 
 import resources
-from station import cli, schema
+from station import schema
 from station.config import resolve_locations
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import Rma, RmaLine
@@ -23,14 +23,6 @@ SAMPLE = resources.path("demo", "sample-rmas.csv")
 ADMIN_PIN = "1379"
 
 
-def run(*args: str, stdin: str = "") -> int:
-    """Run the command with these lines on standard input (how scripts pass PINs)."""
-    saved = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return cli.main(list(args))
-    finally:
-        sys.stdin = saved
 
 
 @pytest.fixture

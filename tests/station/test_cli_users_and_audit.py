@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 from sqlalchemy import select, text
 
 from station import cli
@@ -16,13 +15,6 @@ from station.models import AuditEvent, User
 PIN = "1379"
 
 
-def run(*args: str, stdin: str = "") -> int:
-    saved = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return cli.main(list(args))
-    finally:
-        sys.stdin = saved
 
 
 @pytest.fixture

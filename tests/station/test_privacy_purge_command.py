@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import io
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 from sqlalchemy import select, update
 
 import resources
-from station import cli
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import Rma
 
 PIN = "1379"
 
 
-def run(*args: str, stdin: str = "") -> int:
-    saved = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return cli.main(list(args))
-    finally:
-        sys.stdin = saved
 
 
 def names(db: Path) -> list[str | None]:

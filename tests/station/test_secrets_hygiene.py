@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-from station import cli
+from cli_runner import run
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "S3cret-Marker-42"
@@ -19,13 +16,6 @@ GRADER_PIN = "4826"
 WRONG_PIN = "9081"
 
 
-def run(*args: str, stdin: str = "") -> int:
-    saved = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return cli.main(list(args))
-    finally:
-        sys.stdin = saved
 
 
 def every_file_text(folder: Path) -> str:
