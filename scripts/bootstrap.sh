@@ -21,7 +21,7 @@ APP_PACKAGES=(
     libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-dejavu-core libpulse0
 )
 # The integration tests start their own PostgreSQL cluster from the server binaries.
-TEST_PACKAGES=(postgresql xvfb)
+TEST_PACKAGES=(postgresql xvfb poppler-utils)
 
 usage() {
     sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"

@@ -19,6 +19,7 @@ from typing import Any
 
 import platformdirs
 
+from station.printing import PrinterUriError, parse_printer_uri
 from station.vocabulary import Disposition
 
 APP_NAME = "returns-station"
@@ -174,6 +175,17 @@ def resolve_locations(
     return Locations(data_dir=base, config_file=config)
 
 
+def _printer_uri_problem(value: str) -> str | None:
+    """Why `value` is not a usable printer.uri (empty is: no printer, preview only)."""
+    if not value.strip():
+        return None
+    try:
+        parse_printer_uri(value)
+    except PrinterUriError as error:
+        return str(error)
+    return None
+
+
 def load_config(path: Path, *, required: bool = False) -> StationConfig:
     """Read and validate the file; a missing file gives the defaults unless `required`."""
     if not path.exists():
@@ -318,7 +330,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
     fb.finish()
 
     printer = top.sub("printer")
-    printer_uri = printer.string("uri", "")
+    printer_uri = printer.string("uri", "", check=_printer_uri_problem, max_len=200)
     printer.finish()
 
     camera = top.sub("camera")
