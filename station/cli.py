@@ -24,9 +24,12 @@ from station.database import make_engine, session_factory
 from station.demo import DemoFolderError, seed_demo
 from station.devices import Devices
 from station.errors import UserFacingError
+from station.label_render import LabelError
+from station.labels import sample_label
 from station.logging_setup import configure_logging
 from station.payloads import inspect_scan, payload_json
 from station.pin_input import PinReader
+from station.printing import JobState, PrinterUnavailable, PrinterUriError, render_label
 from station.privacy import purge_station
 from station.pull import pull_rmas
 from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
@@ -115,6 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "if a file cannot be read.")
     dec.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
+    test = commands.add_parser(
+        "print-test", help="print a sample disposition label and report the job's final state",
+        description="Print a sample disposition label (or one for --lpn) on a printer given by "
+                    "its URI, e.g. escpos+tcp://10.0.0.5:9100, zpl+tcp://HOST:9100?size=4x6@203, "
+                    "pdf:///tmp/labels/. Prints the final state (PRINTED, SENT_UNCONFIRMED, "
+                    "OFFLINE, NOT_READY, TIMED_OUT, REFUSED) and the time. Exit 1 unless PRINTED.")
+    test.add_argument("--printer", required=True, metavar="URI")
+    test.add_argument("--lpn", default="TS00000001", metavar="LPN",
+                      help="the LPN printed as Code 128 on the sample (default TS00000001)")
+
     cls = commands.add_parser(
         "classify", help="say what scanned codes are (JSON, one object per line per code)",
         description="Classify and validate codes as the station does for a scan: RMA number, "
@@ -180,6 +193,23 @@ def cmd_decode(files: Sequence[Path], devices: Devices | None,
     return status
 
 
+def cmd_print_test(uri: str, lpn: str, devices: Devices | None, station_code: str) -> int:
+    if devices is None:
+        print("This installation has no printer drivers.", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        printer = devices.label_printer(uri)
+        image = render_label(sample_label(lpn, station_code), printer.size)
+    except (PrinterUriError, PrinterUnavailable, LabelError) as error:
+        print(f"{uri}: {error}", file=sys.stderr)
+        return EXIT_CONFIG if isinstance(error, PrinterUriError) else EXIT_FAILED
+    outcome = printer.print_label(image, job_id=f"test-{lpn}")
+    detail = f" ({outcome.detail})" if outcome.detail else ""
+    print(f"{printer.name}: {outcome.state.value}{detail} in {outcome.ms:.0f} ms, "
+          f"{outcome.bytes_sent} bytes sent")
+    return EXIT_OK if outcome.state is JobState.PRINTED else EXIT_FAILED
+
+
 def cmd_classify(codes: Sequence[str], rma_pattern: re.Pattern[str]) -> int:
     """Needs no station: classification is pure, so it runs before any database opens."""
     all_valid = True
@@ -235,6 +265,10 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
     args = build_parser().parse_args(argv)
     opened: OpenStation | None = None
     try:
+        if args.command == "print-test":
+            locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
+            config = load_config(locations.config_file, required=args.config is not None)
+            return cmd_print_test(args.printer, args.lpn, devices, config.station_code)
         if args.command == "decode":
             locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
             config = load_config(locations.config_file, required=args.config is not None)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from station.decoding import DecodedCode
+from station.printing import LabelPrinter
 
 
 @dataclass(frozen=True)
@@ -30,4 +31,8 @@ class Devices(Protocol):
     def decode_file(self, path: Path) -> FileDecode:
         """Every distinct code in a photo or video, through the app's decoder; never raises
         for a bad file (the error is in the result)."""
+        ...
+
+    def label_printer(self, uri: str) -> LabelPrinter:
+        """The printer a URI names; raises PrinterUriError / PrinterUnavailable."""
         ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from station.inspection import FinalizedUnit
 from station.label_render import DispositionLabel, render_disposition_label, to_png_bytes
 
@@ -26,3 +28,12 @@ def disposition_label(unit: FinalizedUnit) -> DispositionLabel:
 
 def render_png(unit: FinalizedUnit, width_dots: int = RECEIPT_80MM_DOTS) -> bytes:
     return to_png_bytes(render_disposition_label(disposition_label(unit), width_dots))
+
+
+def sample_label(lpn: str, station_code: str) -> DispositionLabel:
+    """A realistic label for test prints: the real layout with made-up unit data."""
+    return DispositionLabel(
+        disposition="RESTOCK", destination="STOCK-A", lpn=lpn, rma_number="RMA-000000",
+        sku="TEST-PRINT", grade="A", printed_at=datetime.now().astimezone(),
+        station=station_code, grader_initials="TP", refund="TEST PRINT",
+    )

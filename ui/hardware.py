@@ -12,10 +12,12 @@ from pathlib import Path
 from drivers.camera_scanner import CameraScanner
 from drivers.decode_pipeline import PipelineDecoder
 from drivers.image_files import UnreadableFile, decode_file
+from drivers.label_printers import open_label_printer
 from drivers.serial_scanner import SerialScanner
 from station.config import StationConfig
 from station.decoding import BarcodeDecoder
 from station.devices import FileDecode, FoundCode
+from station.printing import LabelPrinter
 from station.scanner_port import PreviewSource, ScanSource
 
 
@@ -31,6 +33,9 @@ class Hardware:
             return FileDecode(path, [], 0.0, str(error))
         return FileDecode(result.file, [FoundCode(r.code, r.frame) for r in result.results],
                           result.ms)
+
+    def label_printer(self, uri: str) -> LabelPrinter:
+        return open_label_printer(uri)
 
     def scan_sources(self, config: StationConfig) -> list[ScanSource]:
         """Scanners besides keyboard-wedge ones (which need no set-up)."""
