@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -253,6 +254,21 @@ class PrintJob(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     requested_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     requested_at: Mapped[datetime]
+    station_code: Mapped[str] = mapped_column(String(32))
+
+
+class PrintAttempt(Base):
+    """Fact: one try at printing a job and what the printer said (a `JobState` value)."""
+
+    __tablename__ = "print_attempts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("print_jobs.id"), index=True)
+    state: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(200))
+    bytes_sent: Mapped[int] = mapped_column(Integer)
+    ms: Mapped[float] = mapped_column(Float)
+    attempted_at: Mapped[datetime]
     station_code: Mapped[str] = mapped_column(String(32))
 
 
