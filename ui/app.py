@@ -5,6 +5,7 @@ The only place that knows which concrete drivers a station uses.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from PySide6.QtGui import QFont
@@ -12,9 +13,12 @@ from PySide6.QtWidgets import QApplication
 
 import resources
 from station.bootstrap import OpenStation
+from station.printing import PrinterUnavailable, PrinterUriError
 from ui.hardware import Hardware
 from ui.main_window import MainWindow
 from ui.retention_timer import RetentionTimer
+
+log = logging.getLogger(__name__)
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -30,8 +34,14 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def build_window(opened: OpenStation, demo: bool) -> MainWindow:
     hardware = Hardware()
     config = opened.ctx.config
+    printer = None
+    if config.printer_uri:
+        try:
+            printer = hardware.label_printer(config.printer_uri)
+        except (PrinterUriError, PrinterUnavailable) as error:
+            log.error("printer %s not usable: %s", config.printer_uri, error)
     window = MainWindow(opened.ctx, demo=demo, sources=hardware.scan_sources(config),
-                        camera=hardware.camera(config))
+                        camera=hardware.camera(config), printer=printer)
     RetentionTimer(opened, window.background, window)
     return window
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -19,13 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import inspection, labels, outbox, receiving, signin
+from station import inspection, labels, outbox, print_queue, receiving, signin
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.idle import IdleTimer
 from station.inspection import FinalizedUnit, UnitDraft
+from station.label_render import to_png_bytes
+from station.labels import sample_label
 from station.payloads import COMMAND_CAPTIONS, Payload, PayloadKind, inspect_scan
 from station.permissions import Action, Actor, allowed
+from station.printing import JobState, LabelPrinter, PrintOutcome, render_label
 from station.receiving import RmaView
 from station.scanner_port import PreviewSource, ScanSource
 from station.users import UserInfo
@@ -35,6 +39,7 @@ from ui.bench_card import BenchCardDialog
 from ui.demo_sheet import DemoSheetDialog
 from ui.feedback import Feedback, Tone
 from ui.message_line import MessageLine
+from ui.print_worker import PrintWorker
 from ui.screens.decision import DecisionScreen
 from ui.screens.first_admin import FirstAdminScreen
 from ui.screens.grade import GradeScreen
@@ -52,8 +57,8 @@ IDLE_CHECK_MS = 1000
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx: StationContext, *, demo: bool = False,
-                 sources: Sequence[ScanSource] = (), camera: PreviewSource | None = None
-                 ) -> None:
+                 sources: Sequence[ScanSource] = (), camera: PreviewSource | None = None,
+                 printer: LabelPrinter | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self.demo = demo
@@ -124,6 +129,16 @@ class MainWindow(QMainWindow):
         for source in sources:
             self._add_source(source)
         self.camera = camera
+        self.printer = printer
+        self.last_test_print: PrintOutcome | None = None
+        self._current_job: uuid.UUID | None = None
+        self.print_worker: PrintWorker | None = None
+        if printer is not None:
+            self.print_worker = PrintWorker(ctx, printer, self.background, self)
+            self.print_worker.attempted.connect(self._print_attempted)
+            self.statusBar().addPermanentWidget(QLabel(f"Printer {printer.name}"))
+        self.label.reprint_requested.connect(self.reprint)
+        self.label.printed_confirmed.connect(self.confirm_printed)
         self._camera_bridge: SourceBridge | None = None
         self.scan.camera_toggled.connect(self.toggle_camera)
         if signin.has_users(ctx):
@@ -305,6 +320,9 @@ class MainWindow(QMainWindow):
         self.mute_action.setShortcut(QKeySequence("Ctrl+M"))
         self.mute_action.toggled.connect(lambda muted: self.feedback.set_muted(muted))
         station_menu.addAction(self.mute_action)
+        test_print = QAction("&Test print", self)
+        test_print.triggered.connect(self.test_print)
+        station_menu.addAction(test_print)
         volume = QAction("Sound &volume…", self)
         volume.triggered.connect(self._ask_volume)
         station_menu.addAction(volume)
@@ -451,24 +469,103 @@ class MainWindow(QMainWindow):
             return
         self.decision.set_busy(True)
 
-        def work() -> tuple[FinalizedUnit, bytes]:
+        printer = self.printer
+
+        def work() -> tuple[FinalizedUnit, bytes, uuid.UUID | None]:
             unit = inspection.finalize(self.ctx, actor, draft, grade)
-            return unit, labels.render_png(unit)
+            if printer is None:
+                return unit, labels.render_png(unit), None
+            job = print_queue.request_label(self.ctx, actor, unit, self.ctx.config.printer_uri)
+            image = render_label(labels.disposition_label(unit), printer.size)
+            return unit, to_png_bytes(image), job
 
         self.background.run(work, self._confirmed, self._confirm_failed)
 
-    def _confirmed(self, result: tuple[FinalizedUnit, bytes]) -> None:
-        unit, png = result
+    def _confirmed(self, result: tuple[FinalizedUnit, bytes, uuid.UUID | None]) -> None:
+        unit, png, job = result
         self.feedback.signal(Tone.SUCCESS)
         self._draft = None
+        self._current_job = job
         self._show(self.label)
         self.label.show_label(unit, png)
-        if not self.ctx.config.printer_uri:
+        if self.print_worker is None:
             self.label.message.warning(
                 f"Saved: {unit.decision.disposition.value} → {unit.decision.destination}, refund "
                 f"{unit.decision.refund_text}. No printer is configured (printer.uri), so the "
                 "label is shown here only.")
+        else:
+            self.label.message.ok("Saved. Sending the label to the printer…")
+            self.print_worker.kick()
         self._refresh_status()
+
+    def _print_attempted(self, job: uuid.UUID, outcome: PrintOutcome) -> None:
+        """Tell the grader what became of the label they are looking at."""
+        if job != self._current_job or self.stack.currentWidget() is not self.label:
+            return
+        message = self.label.message
+        if outcome.state is JobState.PRINTED:
+            message.ok("Label printed. Stick it on the unit. (R reprints with a reason.)")
+        elif outcome.state is JobState.SENT_UNCONFIRMED:
+            self.feedback.signal(Tone.UNKNOWN)
+            message.warning(f"The printer took the label but did not confirm it ({outcome.detail})."
+                            " Check: Y if it printed, R to reprint with a reason.")
+        else:
+            self.feedback.signal(Tone.ERROR)
+            message.error(f"Printer {outcome.state.value.replace('_', ' ')}: {outcome.detail}. "
+                          "The label stays queued and is sent again when the printer is back.")
+
+    def reprint(self) -> None:
+        """R on the label screen: print the unit's label again; the reason is recorded."""
+        unit, actor = self.label.unit, self.actor
+        if unit is None or actor is None or self.print_worker is None:
+            return
+        reason = self._ask_reason(f"Why print the label of {unit.lpn} again?")
+        if reason is None:
+            return
+        worker = self.print_worker
+
+        def work() -> uuid.UUID:
+            return print_queue.request_reprint(self.ctx, actor, unit.lpn, reason)
+
+        def done(job: uuid.UUID) -> None:
+            self._current_job = job
+            self.label.message.ok("Reprint queued; the reason is in the audit trail.")
+            worker.kick()
+
+        self.background.run(work, done, lambda error: self._tell(self.label, str(error),
+                                                                   Tone.ERROR))
+
+    def confirm_printed(self) -> None:
+        """Y on the label screen: the grader saw that an unconfirmed label did print."""
+        job, actor = self._current_job, self.actor
+        if job is None or actor is None:
+            return
+        self.background.run(lambda: print_queue.confirm_printed(self.ctx, actor, job),
+                            lambda _none: self.label.message.ok("Recorded as printed."),
+                            lambda error: self._tell(self.label, str(error), Tone.ERROR))
+
+    def _ask_reason(self, question: str) -> str | None:
+        reason, ok = QInputDialog.getText(self, "Reprint", question)
+        return reason if ok else None
+
+    def test_print(self) -> None:
+        """Station ▸ Test print: a sample label, and what the printer said about it."""
+        printer = self.printer
+        if printer is None:
+            QMessageBox.information(self, "Test print", "No printer is configured (printer.uri).")
+            return
+
+        def work() -> PrintOutcome:
+            image = render_label(sample_label("TS00000001", self.ctx.station_code), printer.size)
+            return printer.print_label(image, job_id="test-print")
+
+        def done(outcome: PrintOutcome) -> None:
+            self.last_test_print = outcome
+            text = f"{printer.name}: {outcome.state.value} {outcome.detail} ({outcome.ms:.0f} ms)"
+            self.statusBar().showMessage(text, 15_000)
+            self.feedback.signal(Tone.SUCCESS if outcome.ok else Tone.ERROR)
+
+        self.background.run(work, done, self._error)
 
     def _confirm_failed(self, error: Exception) -> None:
         self.feedback.signal(Tone.ERROR)

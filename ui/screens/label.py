@@ -20,6 +20,8 @@ from ui.message_line import MessageLine
 class LabelScreen(KeyedScreen):
     next_unit = Signal()
     new_parcel = Signal()
+    reprint_requested = Signal()
+    printed_confirmed = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -45,8 +47,12 @@ class LabelScreen(KeyedScreen):
         self.parcel_button.clicked.connect(self.new_parcel.emit)
         self.bind_keys(ENTER, self.next_unit.emit)
         self.bind_key(Qt.Key.Key_Escape, self.new_parcel.emit)
+        self.bind_key(Qt.Key.Key_R, self.reprint_requested.emit)
+        self.bind_key(Qt.Key.Key_Y, self.printed_confirmed.emit)
+        self.unit: FinalizedUnit | None = None
 
     def show_label(self, unit: FinalizedUnit, png: bytes) -> None:
+        self.unit = unit
         self.title.setText(f"Label for {unit.lpn}")
         self.preview.set_pixmap(QPixmap.fromImage(QImage.fromData(png, "PNG")))
         self.message.ok(f"Saved: {unit.decision.disposition.value} → {unit.decision.destination}, "

@@ -1,0 +1,92 @@
+"""Confirming a unit prints its label; a printer that is off keeps the job until it is back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import zxingcpp
+from fake_printer import FakePrinter
+from printer_streams import parse_escpos
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+from station_bench import PINS, StationUnderTest
+
+from drivers.label_printers import open_label_printer
+from station.models import AuditEvent, PrintAttempt, PrintJob, Rma
+from station.printing import JobState
+from station.vocabulary import Grade, Role
+from ui.app import create_application
+from ui.main_window import MainWindow
+
+
+@pytest.fixture
+def printer() -> Iterator[FakePrinter]:
+    fake = FakePrinter().start()
+    yield fake
+    fake.stop()
+
+
+def walk_to_label(bench: StationUnderTest, window: MainWindow, qtbot: QtBot) -> str:
+    window.sign_in.select_user("grader")
+    window.sign_in.pin.setText(PINS[Role.GRADER])
+    window.sign_in.button.click()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+    with bench.ctx.sessions() as session:
+        number = session.scalars(select(Rma.rma_number).order_by(Rma.rma_number)).first()
+    assert number is not None
+    window.scan.submit(number)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    window.rma.act()
+    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    window.rma.act()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
+    window.grade.choose(Grade.A)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision)
+    window.decision.confirm()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.label, timeout=10_000)
+    assert window.label.unit is not None
+    return window.label.unit.lpn
+
+
+def make_window(bench: StationUnderTest, qtbot: QtBot, uri: str) -> MainWindow:
+    create_application()
+    printer = open_label_printer(uri)
+    window = MainWindow(bench.ctx, printer=printer)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_a_confirmed_unit_prints_its_label_and_it_scans(
+    bench: StationUnderTest, qtbot: QtBot, printer: FakePrinter
+) -> None:
+    window = make_window(bench, qtbot, f"escpos+tcp://{printer.uri_authority}")
+    lpn = walk_to_label(bench, window, qtbot)
+    qtbot.waitUntil(lambda: "Label printed" in window.label.message.text(), timeout=10_000)
+    printer.wait_closed()
+    image = parse_escpos(printer.received).image()
+    assert [r.text for r in zxingcpp.read_barcodes(image.convert("L"))] == [lpn]
+    window.background.wait_idle()
+
+
+def test_an_offline_printer_keeps_the_job_and_reprints_are_recorded_with_a_reason(
+    bench: StationUnderTest, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window(bench, qtbot, "escpos+tcp://127.0.0.1:9")
+    walk_to_label(bench, window, qtbot)
+    qtbot.waitUntil(lambda: "offline" in window.label.message.text(), timeout=10_000)
+    assert "stays queued" in window.label.message.text()
+    monkeypatch.setattr(window, "_ask_reason", lambda _question: "label smudged")
+    window.reprint()
+    window.background.wait_idle()
+    qtbot.waitUntil(lambda: "Reprint queued" in window.label.message.text()
+                    or "offline" in window.label.message.text())
+    with bench.ctx.sessions() as session:
+        jobs = list(session.scalars(select(PrintJob).order_by(PrintJob.requested_at)))
+        assert len(jobs) == 2 and jobs[1].reprint_of == jobs[0].id
+        assert jobs[1].reason == "label smudged"
+        states = set(session.scalars(select(PrintAttempt.state)))
+        assert states <= {JobState.OFFLINE.value}
+        assert "label.reprint" in set(session.scalars(select(AuditEvent.action)))
+    window.background.wait_idle()

@@ -1,0 +1,58 @@
+"""Sends queued labels to the printer off the UI thread, retrying with back-off.
+
+The queue's state lives in the database (jobs and attempts), so a label asked for before a
+crash or while the printer was off is still sent when the app and the printer are back.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from station import print_queue
+from station.context import StationContext
+from station.print_queue import PrintQueue
+from station.printing import LabelPrinter, PrintOutcome
+from ui.background import Background
+
+CHECK_MS = 1000
+
+
+class PrintWorker(QObject):
+    """`attempted` carries (job id, outcome) for every attempt made."""
+
+    attempted = Signal(object, object)
+
+    def __init__(self, ctx: StationContext, printer: LabelPrinter, background: Background,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.printer = printer
+        self._background = background
+        self._queue = PrintQueue()
+        self._running = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(CHECK_MS)
+        self._timer.timeout.connect(self.kick)
+        self._timer.start()
+
+    def kick(self) -> None:
+        """Try every job that is due now (called after a new job, and every second)."""
+        if self._running:
+            return
+        due = self._queue.next_due(self.ctx)
+        if due is None or due > self.ctx.clock():
+            return
+        self._running = True
+        render = print_queue.renderer(self.ctx, self.printer.size)
+        self._background.run(lambda: self._queue.run_once(self.ctx, self.printer, render),
+                             self._done, self._failed)
+
+    def _done(self, results: list[tuple[uuid.UUID, PrintOutcome]]) -> None:
+        self._running = False
+        for job_id, outcome in results:
+            self.attempted.emit(job_id, outcome)
+
+    def _failed(self, _error: Exception) -> None:
+        self._running = False
