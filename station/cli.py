@@ -24,12 +24,19 @@ from station.database import make_engine, session_factory
 from station.demo import DemoFolderError, seed_demo
 from station.devices import Devices
 from station.errors import UserFacingError
-from station.label_render import LabelError
+from station.label_render import LabelError, to_png_bytes
 from station.labels import sample_label
 from station.logging_setup import configure_logging
 from station.payloads import inspect_scan, payload_json
 from station.pin_input import PinReader
-from station.printing import JobState, PrinterUnavailable, PrinterUriError, render_label
+from station.print_queue import PrintQueueError, label_for_lpn
+from station.printing import (
+    JobState,
+    PrinterUnavailable,
+    PrinterUriError,
+    label_size,
+    render_label,
+)
 from station.privacy import purge_station
 from station.pull import pull_rmas
 from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
@@ -117,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "file (video results also carry the first frame showing the code). Exit 1 "
                     "if a file cannot be read.")
     dec.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    lab = commands.add_parser("label", help="disposition labels")
+    lab_commands = lab.add_subparsers(dest="label_command", metavar="ACTION", required=True)
+    render = lab_commands.add_parser(
+        "render", help="render a unit's label to a PNG, exactly the bitmap a printer receives")
+    render.add_argument("lpn", metavar="LPN")
+    render.add_argument("--size", default="80mm",
+                        help="80mm, 58mm, 80mm@180, 4x6@203, 4x6@300, 2x1@203 or 2x1@300")
+    render.add_argument("--out", required=True, type=Path, metavar="FILE.png")
 
     test = commands.add_parser(
         "print-test", help="print a sample disposition label and report the job's final state",
@@ -327,6 +343,18 @@ def _cmd_audit(args: argparse.Namespace, opened: OpenStation) -> int:
     return EXIT_OK if all(r.broken is None for r in reports) else EXIT_FAILED
 
 
+def _cmd_label_render(args: argparse.Namespace, opened: OpenStation) -> int:
+    try:
+        size = label_size(args.size)
+        image = render_label(label_for_lpn(opened.ctx, args.lpn), size)
+    except (KeyError, ValueError, PrintQueueError) as error:
+        print(f"{args.lpn}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    args.out.write_bytes(to_png_bytes(image))
+    print(f"{args.out}: {image.width}×{image.height} dots at {size.dpi} dpi ({size.name})")
+    return EXIT_OK
+
+
 def _cmd_central(opened: OpenStation, reader: PinReader) -> int:
     if opened.central_is_embedded:
         print("The central database is the embedded SQLite file; it has no password.",
@@ -365,6 +393,8 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
         return cli_users.run(args, opened, reader)
     if args.command == "audit":
         return _cmd_audit(args, opened)
+    if args.command == "label":
+        return _cmd_label_render(args, opened)
     if args.command == "central":
         return _cmd_central(opened, reader)
     if args.command == "privacy":

@@ -215,37 +215,50 @@ def _initials(user: User | None) -> str:
     return Actor(user.id, user.username, user.display_name, Role(user.role)).initials
 
 
+def _unit_label(session: Session, unit: Unit, printed_at: datetime) -> DispositionLabel:
+    """A unit's label from its facts (latest inspection, disposition and refund trigger)."""
+    line = session.get(RmaLine, unit.rma_line_id) if unit.rma_line_id else None
+    rma = session.get(Rma, line.rma_id) if line else None
+    inspection = session.scalar(
+        select(Inspection).where(Inspection.unit_id == unit.id)
+        .order_by(Inspection.completed_at.desc(), Inspection.id.desc()).limit(1))
+    decision = session.scalar(
+        select(DispositionDecision).where(DispositionDecision.unit_id == unit.id)
+        .order_by(DispositionDecision.decided_at.desc(),
+                  DispositionDecision.id.desc()).limit(1))
+    trigger = session.scalar(
+        select(RefundTrigger).where(RefundTrigger.unit_id == unit.id)
+        .order_by(RefundTrigger.created_at.desc(), RefundTrigger.id.desc()).limit(1))
+    if line is None or rma is None or inspection is None or decision is None \
+            or trigger is None:
+        raise PrintQueueError(f"Unit {unit.lpn} is not finished: its label cannot be printed.")
+    grader = session.get(User, inspection.grader_id)
+    return DispositionLabel(
+        disposition=decision.disposition, destination=decision.destination,
+        lpn=unit.lpn, rma_number=rma.rma_number, sku=line.sku, grade=inspection.grade,
+        printed_at=printed_at.astimezone(), station=unit.station_code,
+        grader_initials=_initials(grader),
+        refund=_refund_text(trigger.action, trigger.amount_minor, trigger.currency),
+    )
+
+
 def label_for_job(ctx: StationContext, job_id: uuid.UUID) -> DispositionLabel:
     """The job's label rebuilt from the unit's facts (latest disposition and refund)."""
     with ctx.sessions() as session:
         job = session.get(PrintJob, job_id)
-        if job is None or job.unit_id is None:
+        unit = session.get(Unit, job.unit_id) if job is not None and job.unit_id else None
+        if job is None or unit is None:
             raise PrintQueueError(f"There is no unit label job {job_id}.")
-        unit = session.get(Unit, job.unit_id)
-        line = session.get(RmaLine, unit.rma_line_id) if unit and unit.rma_line_id else None
-        rma = session.get(Rma, line.rma_id) if line else None
-        inspection = session.scalar(
-            select(Inspection).where(Inspection.unit_id == job.unit_id)
-            .order_by(Inspection.completed_at.desc(), Inspection.id.desc()).limit(1))
-        decision = session.scalar(
-            select(DispositionDecision).where(DispositionDecision.unit_id == job.unit_id)
-            .order_by(DispositionDecision.decided_at.desc(),
-                      DispositionDecision.id.desc()).limit(1))
-        trigger = session.scalar(
-            select(RefundTrigger).where(RefundTrigger.unit_id == job.unit_id)
-            .order_by(RefundTrigger.created_at.desc(), RefundTrigger.id.desc()).limit(1))
-        if unit is None or line is None or rma is None or inspection is None \
-                or decision is None or trigger is None:
-            raise PrintQueueError(f"Unit of print job {job_id} is not finished: its label "
-                                  "cannot be printed.")
-        grader = session.get(User, inspection.grader_id)
-        return DispositionLabel(
-            disposition=decision.disposition, destination=decision.destination,
-            lpn=unit.lpn, rma_number=rma.rma_number, sku=line.sku, grade=inspection.grade,
-            printed_at=job.requested_at.astimezone(), station=unit.station_code,
-            grader_initials=_initials(grader),
-            refund=_refund_text(trigger.action, trigger.amount_minor, trigger.currency),
-        )
+        return _unit_label(session, unit, job.requested_at)
+
+
+def label_for_lpn(ctx: StationContext, lpn: str) -> DispositionLabel:
+    """The unit's current label, dated now (for `label render` and previews)."""
+    with ctx.sessions() as session:
+        unit = session.scalar(select(Unit).where(Unit.lpn == lpn))
+        if unit is None:
+            raise PrintQueueError(f"No unit has the LPN {lpn!r} at this station.")
+        return _unit_label(session, unit, ctx.clock())
 
 
 def renderer(ctx: StationContext, size: LabelSize) -> Renderer:

@@ -1,0 +1,48 @@
+"""`returns-station label render LPN` writes the very bitmap a printer would receive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from cli_runner import run
+from PIL import Image
+from station_bench import StationUnderTest
+
+from station import inspection, receiving
+from station.vocabulary import Grade, Role
+
+
+def finished_lpn(bench: StationUnderTest) -> str:
+    grader = bench.actors[Role.GRADER]
+    view = receiving.receive(bench.ctx, grader, "RMA-100001")
+    assert view.receipt_id is not None
+    draft = inspection.start_unit(bench.ctx, grader, view.receipt_id, view.lines[0].id)
+    return inspection.finalize(bench.ctx, grader, draft, Grade.B).lpn
+
+
+@pytest.mark.parametrize(("size", "width"), [("80mm", 576), ("58mm", 384), ("4x6@203", 812)])
+def test_a_units_label_renders_at_each_size_and_scans(
+    bench: StationUnderTest, tmp_path: Path, size: str, width: int,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    lpn = finished_lpn(bench)
+    bench.opened.close()
+    out = tmp_path / "label.png"
+    assert run("--data-dir", str(bench.locations.data_dir), "label", "render", lpn, "--size",
+               size, "--out", str(out)) == 0
+    image = Image.open(out)
+    assert image.width == width
+    assert [r.text for r in zxingcpp.read_barcodes(image.convert("L"))] == [lpn]
+
+
+def test_an_unknown_lpn_or_size_is_refused_with_a_reason(
+    bench: StationUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench.opened.close()
+    base = ("--data-dir", str(bench.locations.data_dir), "label", "render")
+    assert run(*base, "BN00000099Z", "--out", str(tmp_path / "x.png")) == 1
+    assert "No unit has the LPN" in capsys.readouterr().err
+    assert run(*base, "BN00000099Z", "--size", "A4", "--out", str(tmp_path / "x.png")) == 1
+    assert "known sizes" in capsys.readouterr().err
