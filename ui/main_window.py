@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self._current_job: uuid.UUID | None = None
         self.print_worker: PrintWorker | None = None
         if printer is not None:
-            self.print_worker = PrintWorker(ctx, printer, self.background, self)
+            self.print_worker = PrintWorker(ctx, printer, self)
             self.print_worker.attempted.connect(self._print_attempted)
             self.statusBar().addPermanentWidget(QLabel(f"Printer {printer.name}"))
         self.label.reprint_requested.connect(self.reprint)

@@ -24,12 +24,13 @@ class PrintWorker(QObject):
 
     attempted = Signal(object, object)
 
-    def __init__(self, ctx: StationContext, printer: LabelPrinter, background: Background,
+    def __init__(self, ctx: StationContext, printer: LabelPrinter,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.printer = printer
-        self._background = background
+        # Its own worker thread: a slow or hung printer never makes the screens look busy.
+        self._background = Background(self)
         self._queue = PrintQueue()
         self._running = False
         self._timer = QTimer(self)
@@ -41,13 +42,16 @@ class PrintWorker(QObject):
         """Try every job that is due now (called after a new job, and every second)."""
         if self._running:
             return
-        due = self._queue.next_due(self.ctx)
-        if due is None or due > self.ctx.clock():
-            return
         self._running = True
         render = print_queue.renderer(self.ctx, self.printer.size)
-        self._background.run(lambda: self._queue.run_once(self.ctx, self.printer, render),
-                             self._done, self._failed)
+
+        def work() -> list[tuple[uuid.UUID, PrintOutcome]]:
+            due = self._queue.next_due(self.ctx)
+            if due is None or due > self.ctx.clock():
+                return []
+            return self._queue.run_once(self.ctx, self.printer, render)
+
+        self._background.run(work, self._done, self._failed)
 
     def _done(self, results: list[tuple[uuid.UUID, PrintOutcome]]) -> None:
         self._running = False

@@ -20,6 +20,9 @@ from station.wedge import Hold, Replay, Scan, WedgeDetector
 _PASS_MODIFIERS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
                    | Qt.KeyboardModifier.MetaModifier)
 _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+# A scanner presses Shift for every capital, like a person: modifiers alone decide nothing.
+_MODIFIER_KEYS = {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr,
+                  Qt.Key.Key_Meta, Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock}
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,12 @@ class WedgeFilter(QObject):
     def _now_ms() -> float:
         return time.monotonic() * 1000
 
+    def _key_time(self, event: QKeyEvent) -> float:
+        """When the key was pressed: the window system's own time stamp where it gives one,
+        so a busy moment on the UI thread cannot make a scanner look like a person."""
+        stamp = event.timestamp()
+        return float(stamp) if stamp > 0 else self._now_ms()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if self._replaying or not isinstance(event, QKeyEvent) or not watched.isWidgetType():
             return False
@@ -56,7 +65,8 @@ class WedgeFilter(QObject):
                 self._swallow_release.discard(event.key())
                 return True
             return False
-        if event.type() != QEvent.Type.KeyPress or event.modifiers() & _PASS_MODIFIERS:
+        if event.type() != QEvent.Type.KeyPress or event.modifiers() & _PASS_MODIFIERS \
+                or event.key() in _MODIFIER_KEYS:
             return False
         held = HeldKey(watched, event.key(), event.modifiers(), event.text())
         if event.key() in _ENTER_KEYS:
@@ -64,16 +74,16 @@ class WedgeFilter(QObject):
                 return False
             self._timer.stop()
             self._swallow_release.add(event.key())
-            self._apply(self._detector.enter(held, self._now_ms()))
+            self._apply(self._detector.enter(held, self._key_time(event)))
             return True
         text = event.text()
         if len(text) != 1 or not text.isprintable():
             if self._detector.holding:
                 self._timer.stop()
-                self._apply(self._detector.timeout(self._now_ms()))
+                self._apply(self._detector.timeout(self._key_time(event)))
             return False
         self._swallow_release.add(event.key())
-        self._apply(self._detector.key(held, text, self._now_ms()))
+        self._apply(self._detector.key(held, text, self._key_time(event)))
         return True
 
     def _on_timeout(self) -> None:

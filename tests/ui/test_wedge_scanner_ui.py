@@ -152,3 +152,22 @@ def test_a_tracking_number_with_a_wrong_check_digit_is_refused_with_a_reason(
     qtbot.waitUntil(lambda: window.feedback.last == Tone.ERROR)
     assert "check digit wrong" in window.scan.message.text()
     assert window.stack.currentWidget() is window.scan
+
+
+def test_a_scanner_pressing_shift_for_each_capital_is_still_one_scan(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    signed_in_grader(window, qtbot)
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    for char in first_rma(bench):
+        if char.isupper():
+            qtbot.keyPress(widget, Qt.Key.Key_Shift)
+            qtbot.keyClick(widget, char, Qt.KeyboardModifier.ShiftModifier)
+            qtbot.keyRelease(widget, Qt.Key.Key_Shift)
+        else:
+            qtbot.keyClick(widget, char)
+        qtbot.wait(2)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    assert window.rma.title.text() == first_rma(bench)
