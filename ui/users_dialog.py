@@ -152,7 +152,20 @@ class _Form(QDialog):
         self._layout.addWidget(self.buttons)
 
 
-class UserForm(_Form):
+class _PinCheckedForm(_Form):
+    """A form with a new PIN typed twice: refused here, before the core, if they differ."""
+
+    _pins: _PinPair
+
+    def accept(self) -> None:
+        problem = self._pins.refusal()
+        if problem is not None:
+            self.message.error(problem)
+            return
+        super().accept()
+
+
+class UserForm(_PinCheckedForm):
     """Add a user: user name, display name, role and the PIN twice."""
 
     def __init__(self, parent: QWidget | None = None, *, username: str = "",
@@ -177,19 +190,12 @@ class UserForm(_Form):
             "digits; tell it to the person in private."))
         self.username.setFocus()
 
-    def accept(self) -> None:
-        problem = self._pins.refusal()
-        if problem is not None:
-            self.message.error(problem)
-            return
-        super().accept()
-
     def new_user(self) -> NewUser:
         return NewUser(self.username.text().strip(), self.display_name.text(),
                        Role(self.role.currentData()), self.pin.text())
 
 
-class PinForm(_Form):
+class PinForm(_PinCheckedForm):
     """Reset a PIN: the new PIN twice."""
 
     def __init__(self, info: UserInfo, parent: QWidget | None = None) -> None:
@@ -202,13 +208,6 @@ class PinForm(_Form):
             f"A new PIN for {info.display_name} ({info.username}), 4 to 12 digits. It also "
             "lifts a lockout after wrong PINs."))
         self.pin.setFocus()
-
-    def accept(self) -> None:
-        problem = self._pins.refusal()
-        if problem is not None:
-            self.message.error(problem)
-            return
-        super().accept()
 
     def new_pin(self) -> str:
         return self.pin.text()
