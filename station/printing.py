@@ -38,7 +38,8 @@ from urllib.parse import parse_qsl, unquote
 
 from PIL import Image
 
-from station.label_render import MM_PER_INCH, DispositionLabel, LabelError, render_disposition_label
+from station import label_layouts
+from station.label_render import MM_PER_INCH, AnyLabel, LabelError, layout_and_fields
 
 
 class PrinterUriError(ValueError):
@@ -119,7 +120,7 @@ def fit_to_size(image: Image.Image, size: LabelSize) -> Image.Image:
         need_mm = image.height / size.dpi * MM_PER_INCH
         have_mm = size.height_dots / size.dpi * MM_PER_INCH
         raise LabelError(
-            f"the disposition label needs {image.height} dots ({need_mm:.0f} mm) of length "
+            f"the label needs {image.height} dots ({need_mm:.0f} mm) of length "
             f"with a scannable barcode, but a {size.description} has {size.height_dots} "
             f"({have_mm:.0f} mm); use a longer label size or receipt paper"
         )
@@ -129,12 +130,20 @@ def fit_to_size(image: Image.Image, size: LabelSize) -> Image.Image:
     return placed
 
 
-def render_label(label: DispositionLabel, size: LabelSize) -> Image.Image:
-    """The label rendered once for `size` (at its width and dpi) and placed on its media.
+def render_label(label: AnyLabel, size: LabelSize) -> Image.Image:
+    """The label rendered once for `size` (at its width and dpi) and placed on its media;
+    on a fixed-length label its layout does not fit (a 2×1 in label), the layout's compact
+    version (resources/labels/disposition-compact.toml for the disposition label).
 
     Raises LabelError when the layout cannot fit a scannable barcode on that size.
     """
-    return fit_to_size(render_disposition_label(label, size.width_dots, size.dpi), size)
+    if size.width_dots <= 0 or size.dpi <= 0:
+        raise LabelError(f"label width ({size.width_dots} dots) and dpi ({size.dpi}) "
+                         "must be positive")
+    name, fields = layout_and_fields(label)
+    image = label_layouts.render_fitting(name, fields, size.width_dots, size.dpi,
+                                         size.height_dots)
+    return fit_to_size(image, size)
 
 
 # --------------------------------------------------------------------------- URIs

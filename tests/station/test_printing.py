@@ -6,6 +6,7 @@ import dataclasses
 from datetime import datetime
 
 import pytest
+import zxingcpp
 from PIL import Image
 
 from station.label_render import DispositionLabel, LabelError
@@ -57,10 +58,19 @@ class TestSizes:
             assert image.info["dpi"] == (size.dpi, size.dpi)
 
     @pytest.mark.parametrize("name", ["2x1@203", "2x1@300"])
-    def test_a_layout_too_long_for_the_label_is_refused_with_the_reason(self, name: str) -> None:
+    def test_2x1_labels_get_the_compact_layout_at_exactly_their_size(self, name: str) -> None:
+        size = LABEL_SIZES[name]
+        image = render_label(make_label(), size)
+        assert image.size == (size.width_dots, size.height_dots)
+        assert [r.text for r in zxingcpp.read_barcodes(image)] == [make_label().lpn]
+
+    @pytest.mark.parametrize("name", ["2x1@203", "2x1@300"])
+    def test_a_bitmap_too_long_for_the_label_is_refused_with_the_reason(self, name: str) -> None:
+        size = LABEL_SIZES[name]
+        too_long = Image.new("1", (size.width_dots, size.height_dots + 1), 1)
         with pytest.raises(LabelError, match=r"needs \d+ dots \(\d+ mm\) of length with a "
                                              r"scannable barcode, but a 2×1 in label"):
-            render_label(make_label(), LABEL_SIZES[name])
+            fit_to_size(too_long, size)
 
     def test_a_barcode_too_dense_for_the_width_is_refused(self) -> None:
         with pytest.raises(LabelError, match="too long for a 48 mm label"):
