@@ -248,6 +248,8 @@ class PrintJob(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    # The receipt or exception a receiving or exception label is for (None for a unit's).
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     label_kind: Mapped[str] = mapped_column(String(32))
     printer_uri: Mapped[str] = mapped_column(String(200))
     reprint_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)

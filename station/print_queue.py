@@ -26,12 +26,21 @@ from station.authorization import require
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.inspection import FinalizedUnit
-from station.label_render import DispositionLabel, LabelError
+from station.label_render import (
+    AnyLabel,
+    DispositionLabel,
+    ExceptionLabel,
+    LabelError,
+    ReceivingLabel,
+    exception_reference,
+)
 from station.models import (
     DispositionDecision,
+    ExceptionCase,
     Inspection,
     PrintAttempt,
     PrintJob,
+    Receipt,
     RefundTrigger,
     Rma,
     RmaLine,
@@ -45,6 +54,8 @@ from station.text_hygiene import clean_text
 from station.vocabulary import RefundAction, Role
 
 DISPOSITION_KIND: Final = "disposition"
+RECEIVING_KIND: Final = "receiving"
+EXCEPTION_KIND: Final = "exception"
 #: job_state() of a job nobody has tried to print yet.
 QUEUED: Final = "queued"
 #: States after which the queue never prints the job again by itself.
@@ -85,6 +96,33 @@ def request_label(ctx: StationContext, actor: Actor, unit: FinalizedUnit,
                        requested_at=now, station_code=ctx.station_code)
         return _add_job(session, ctx, actor, job, "label.requested", unit.lpn,
                         {"printer_uri": job.printer_uri})
+
+
+def _request_subject_label(ctx: StationContext, actor: Actor, kind: str,
+                           subject_id: uuid.UUID, subject: str, printer_uri: str) -> uuid.UUID:
+    require(ctx, actor, Action.RECEIVE)
+    now = ctx.clock()
+    with ctx.sessions.begin() as session:
+        job = PrintJob(unit_id=None, subject_id=subject_id, label_kind=kind,
+                       printer_uri=printer_uri[:200], reprint_of=None, reason=None,
+                       requested_by=actor.user_id, requested_at=now,
+                       station_code=ctx.station_code)
+        return _add_job(session, ctx, actor, job, "label.requested", subject,
+                        {"printer_uri": job.printer_uri, "kind": kind})
+
+
+def request_receiving_label(ctx: StationContext, actor: Actor, receipt_id: uuid.UUID,
+                            printer_uri: str) -> uuid.UUID:
+    """Queue the clerk's receiving/tote label for a received parcel (clerk+)."""
+    return _request_subject_label(ctx, actor, RECEIVING_KIND, receipt_id, str(receipt_id),
+                                  printer_uri)
+
+
+def request_exception_label(ctx: StationContext, actor: Actor, exception_id: uuid.UUID,
+                            printer_uri: str) -> uuid.UUID:
+    """Queue the label that goes on a parcel set aside for the exception queue (clerk+)."""
+    return _request_subject_label(ctx, actor, EXCEPTION_KIND, exception_id,
+                                  exception_reference(exception_id), printer_uri)
 
 
 def _parse_job_id(text: str) -> uuid.UUID | None:
@@ -252,6 +290,45 @@ def label_for_job(ctx: StationContext, job_id: uuid.UUID) -> DispositionLabel:
         return _unit_label(session, unit, job.requested_at)
 
 
+def _receiving_label(session: Session, job: PrintJob) -> ReceivingLabel:
+    receipt = session.get(Receipt, job.subject_id) if job.subject_id else None
+    rma = session.get(Rma, receipt.rma_id) if receipt and receipt.rma_id else None
+    if receipt is None or rma is None:
+        raise PrintQueueError(f"Print job {job.id} names no received RMA.")
+    return ReceivingLabel(
+        rma_number=rma.rma_number, receipt_code=receipt.scanned_code,
+        received_at=receipt.received_at.astimezone(), station=receipt.station_code,
+        clerk_initials=_initials(session.get(User, receipt.received_by)),
+        lines=len(rma.lines), units=sum(line.quantity for line in rma.lines),
+        tote=f"T-{receipt.id.hex[:6].upper()}",
+    )
+
+
+def _exception_label(session: Session, job: PrintJob) -> ExceptionLabel:
+    case = session.get(ExceptionCase, job.subject_id) if job.subject_id else None
+    if case is None:
+        raise PrintQueueError(f"Print job {job.id} names no exception.")
+    return ExceptionLabel(
+        kind=case.kind.replace("_", " "), code=str(case.details.get("code", ""))[:60],
+        opened_at=case.opened_at.astimezone(), station=case.station_code,
+        clerk_initials=_initials(session.get(User, case.opened_by)),
+        reference=exception_reference(case.id),
+    )
+
+
+def any_label_for_job(ctx: StationContext, job_id: uuid.UUID) -> AnyLabel:
+    """The label of any job (disposition, receiving or exception), rebuilt from the facts."""
+    with ctx.sessions() as session:
+        job = session.get(PrintJob, job_id)
+        if job is None:
+            raise PrintQueueError(f"There is no print job {job_id}.")
+        if job.label_kind == RECEIVING_KIND:
+            return _receiving_label(session, job)
+        if job.label_kind == EXCEPTION_KIND:
+            return _exception_label(session, job)
+    return label_for_job(ctx, job_id)
+
+
 def label_for_lpn(ctx: StationContext, lpn: str) -> DispositionLabel:
     """The unit's current label, dated now (for `label render` and previews)."""
     with ctx.sessions() as session:
@@ -264,7 +341,7 @@ def label_for_lpn(ctx: StationContext, lpn: str) -> DispositionLabel:
 def renderer(ctx: StationContext, size: LabelSize) -> Renderer:
     """The usual `render` for run_once: the job's label from the DB, rendered for `size`."""
     def render(job: PrintJob) -> Image.Image:
-        return render_label(label_for_job(ctx, job.id), size)
+        return render_label(any_label_for_job(ctx, job.id), size)
     return render
 
 

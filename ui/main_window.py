@@ -30,7 +30,7 @@ from station.labels import sample_label
 from station.payloads import COMMAND_CAPTIONS, Payload, PayloadKind, inspect_scan
 from station.permissions import Action, Actor, allowed
 from station.printing import JobState, LabelPrinter, PrintOutcome, render_label
-from station.receiving import RmaView
+from station.receiving import RmaView, UnexpectedReceipt
 from station.scanner_port import PreviewSource, ScanSource
 from station.users import UserInfo
 from station.vocabulary import Grade
@@ -137,6 +137,8 @@ class MainWindow(QMainWindow):
             self.print_worker = PrintWorker(ctx, printer, self)
             self.print_worker.attempted.connect(self._print_attempted)
             self.statusBar().addPermanentWidget(QLabel(f"Printer {printer.name}"))
+        self.rma.received.connect(self._print_receiving_label)
+        self.scan.unexpected_received.connect(self._print_exception_label)
         self.label.reprint_requested.connect(self.reprint)
         self.label.printed_confirmed.connect(self.confirm_printed)
         self._camera_bridge: SourceBridge | None = None
@@ -513,6 +515,23 @@ class MainWindow(QMainWindow):
             self.feedback.signal(Tone.ERROR)
             message.error(f"Printer {outcome.state.value.replace('_', ' ')}: {outcome.detail}. "
                           "The label stays queued and is sent again when the printer is back.")
+
+    def _print_receiving_label(self, view: RmaView) -> None:
+        """The clerk's tote label for a parcel just received (when a printer is set up)."""
+        actor, worker, receipt = self.actor, self.print_worker, view.receipt_id
+        if actor is None or worker is None or receipt is None:
+            return
+        uri = self.ctx.config.printer_uri
+        worker.submit(lambda: print_queue.request_receiving_label(self.ctx, actor, receipt, uri))
+
+    def _print_exception_label(self, result: UnexpectedReceipt) -> None:
+        """The label for a parcel set aside as an exception (when a printer is set up)."""
+        actor, worker = self.actor, self.print_worker
+        if actor is None or worker is None:
+            return
+        uri = self.ctx.config.printer_uri
+        worker.submit(lambda: print_queue.request_exception_label(
+            self.ctx, actor, result.exception_id, uri))
 
     def reprint(self) -> None:
         """R on the label screen: print the unit's label again; the reason is recorded."""

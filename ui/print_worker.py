@@ -6,7 +6,9 @@ crash or while the printer was off is still sent when the app and the printer ar
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -17,6 +19,7 @@ from station.printing import LabelPrinter, PrintOutcome
 from ui.background import Background
 
 CHECK_MS = 1000
+log = logging.getLogger(__name__)
 
 
 class PrintWorker(QObject):
@@ -37,6 +40,11 @@ class PrintWorker(QObject):
         self._timer.setInterval(CHECK_MS)
         self._timer.timeout.connect(self.kick)
         self._timer.start()
+
+    def submit(self, request: Callable[[], object]) -> None:
+        """Record a print job (on this worker's own thread) and send it at once."""
+        self._background.run(request, lambda _job: self.kick(),
+                             lambda error: log.error("print request failed: %s", error))
 
     def kick(self) -> None:
         """Try every job that is due now (called after a new job, and every second)."""

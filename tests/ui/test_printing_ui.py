@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import zxingcpp
 from fake_printer import FakePrinter
-from printer_streams import parse_escpos
+from printer_streams import parse_escpos, parse_zpl
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from station_bench import PINS, StationUnderTest
@@ -58,7 +58,7 @@ def make_window(bench: StationUnderTest, qtbot: QtBot, uri: str) -> MainWindow:
     return window
 
 
-def test_a_confirmed_unit_prints_its_label_and_it_scans(
+def test_receiving_prints_the_tote_label_and_confirming_prints_the_units_label(
     bench: StationUnderTest, qtbot: QtBot, printer: FakePrinter
 ) -> None:
     window = make_window(bench, qtbot, f"escpos+tcp://{printer.uri_authority}")
@@ -66,7 +66,8 @@ def test_a_confirmed_unit_prints_its_label_and_it_scans(
     qtbot.waitUntil(lambda: "Label printed" in window.label.message.text(), timeout=10_000)
     printer.wait_closed()
     image = parse_escpos(printer.received).image()
-    assert [r.text for r in zxingcpp.read_barcodes(image.convert("L"))] == [lpn]
+    texts = [r.text for r in zxingcpp.read_barcodes(image.convert("L"))]
+    assert sorted(texts) == sorted(["RMA-100001", lpn])
     window.background.wait_idle()
 
 
@@ -83,10 +84,41 @@ def test_an_offline_printer_keeps_the_job_and_reprints_are_recorded_with_a_reaso
     qtbot.waitUntil(lambda: "Reprint queued" in window.label.message.text()
                     or "offline" in window.label.message.text())
     with bench.ctx.sessions() as session:
-        jobs = list(session.scalars(select(PrintJob).order_by(PrintJob.requested_at)))
+        jobs = list(session.scalars(select(PrintJob).where(PrintJob.label_kind == "disposition")
+                                    .order_by(PrintJob.requested_at)))
         assert len(jobs) == 2 and jobs[1].reprint_of == jobs[0].id
         assert jobs[1].reason == "label smudged"
         states = set(session.scalars(select(PrintAttempt.state)))
         assert states <= {JobState.OFFLINE.value}
         assert "label.reprint" in set(session.scalars(select(AuditEvent.action)))
+    window.background.wait_idle()
+
+
+def test_receiving_a_parcel_and_setting_one_aside_print_their_labels(
+    bench: StationUnderTest, qtbot: QtBot, printer: FakePrinter
+) -> None:
+    window = make_window(bench, qtbot, f"zpl+tcp://{printer.uri_authority}?size=4x6@203")
+    window.sign_in.select_user("clerk")
+    window.sign_in.pin.setText(PINS[Role.CLERK])
+    window.sign_in.button.click()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+    window.scan.submit("RMA-100001")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    window.rma.act()
+    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    window.rma.back.emit()
+    window.scan.submit("PARCEL-WITHOUT-RMA")
+    qtbot.waitUntil(lambda: window.scan.unexpected_button.isVisible())
+    window.scan.unexpected_button.click()
+
+    def printed() -> bool:
+        with bench.ctx.sessions() as session:
+            return set(session.scalars(select(PrintAttempt.state))) == {JobState.PRINTED.value} \
+                and len(list(session.scalars(select(PrintAttempt)))) == 2
+    qtbot.waitUntil(printed, timeout=10_000)
+    stream = printer.received
+    jobs = [parse_zpl(stream[start:stream.index(b"^XZ", start) + 3])
+            for start in range(len(stream)) if stream.startswith(b"^XA", start)]
+    texts = [r.text for job in jobs for r in zxingcpp.read_barcodes(job.image.convert("L"))]
+    assert texts[0] == "RMA-100001" and texts[1].startswith("EX-")
     window.background.wait_idle()

@@ -31,6 +31,7 @@ COLUMNS = ("Line", "SKU", "Item", "Category", "Reason", "Price", "Done")
 
 class RmaScreen(KeyedScreen):
     inspect = Signal(object)
+    received = Signal(object)
     back = Signal()
 
     def __init__(self, ctx: StationContext, background: Background) -> None:
@@ -139,6 +140,7 @@ class RmaScreen(KeyedScreen):
         when = f"{view.received_at.astimezone():%H:%M}" if view.received_at else ""
         self.show_rma(self._actor, view, f"Parcel received at {when}. Choose a line and press "
                                          "Enter to inspect a unit.")
+        self.received.emit(view)
 
     def _started(self, draft: UnitDraft) -> None:
         self.inspect.emit(draft)

@@ -24,6 +24,7 @@ class ScanScreen(KeyedScreen):
     rma_found = Signal(object)
     badge_scanned = Signal(str)
     camera_toggled = Signal()
+    unexpected_received = Signal(object)
     tone = Signal(str)
 
     def __init__(self, ctx: StationContext, background: Background) -> None:
@@ -140,3 +141,4 @@ class ScanScreen(KeyedScreen):
         self.field.setFocus()
         self.message.ok(f"Parcel {result.code} received as unexpected and sent to the exception "
                         "queue. Put it on the exceptions shelf.")
+        self.unexpected_received.emit(result)
