@@ -232,6 +232,8 @@ class MainWindow(QMainWindow):
             self._tell(current, payload.error or "That code cannot be used.", Tone.ERROR)
         elif payload.kind == PayloadKind.COMMAND:
             self._command(current, payload)
+        elif payload.kind == PayloadKind.LPN and current in (self.scan, self.rma, self.label):
+            self.reprint_lpn(payload.value, current)
         elif current in (self.scan, self.rma, self.label):
             self._to_scan()
             self.scan.submit(payload.text)
@@ -535,23 +537,33 @@ class MainWindow(QMainWindow):
 
     def reprint(self) -> None:
         """R on the label screen: print the unit's label again; the reason is recorded."""
-        unit, actor = self.label.unit, self.actor
-        if unit is None or actor is None or self.print_worker is None:
+        if self.label.unit is not None:
+            self.reprint_lpn(self.label.unit.lpn, self.label)
+
+    def reprint_lpn(self, lpn: str, screen: QWidget) -> None:
+        """Reprint any unit's label (R on the label screen, or its LPN scanned), with a
+        reason that goes into the audit trail."""
+        actor, worker = self.actor, self.print_worker
+        if actor is None:
             return
-        reason = self._ask_reason(f"Why print the label of {unit.lpn} again?")
+        if worker is None:
+            self._tell(screen, "No printer is configured (printer.uri).", Tone.UNKNOWN)
+            return
+        reason = self._ask_reason(f"Why print the label of {lpn} again?")
         if reason is None:
             return
-        worker = self.print_worker
 
         def work() -> uuid.UUID:
-            return print_queue.request_reprint(self.ctx, actor, unit.lpn, reason)
+            return print_queue.request_reprint(self.ctx, actor, lpn, reason)
 
         def done(job: uuid.UUID) -> None:
             self._current_job = job
-            self.label.message.ok("Reprint queued; the reason is in the audit trail.")
+            message = getattr(screen, "message", None)
+            if isinstance(message, MessageLine):
+                message.ok(f"Reprint of {lpn} queued; the reason is in the audit trail.")
             worker.kick()
 
-        self.background.run(work, done, lambda error: self._tell(self.label, str(error),
+        self.background.run(work, done, lambda error: self._tell(screen, str(error),
                                                                    Tone.ERROR))
 
     def confirm_printed(self) -> None:

@@ -81,7 +81,7 @@ def test_an_offline_printer_keeps_the_job_and_reprints_are_recorded_with_a_reaso
     monkeypatch.setattr(window, "_ask_reason", lambda _question: "label smudged")
     window.reprint()
     window.background.wait_idle()
-    qtbot.waitUntil(lambda: "Reprint queued" in window.label.message.text()
+    qtbot.waitUntil(lambda: "queued" in window.label.message.text()
                     or "offline" in window.label.message.text())
     with bench.ctx.sessions() as session:
         jobs = list(session.scalars(select(PrintJob).where(PrintJob.label_kind == "disposition")
@@ -121,4 +121,21 @@ def test_receiving_a_parcel_and_setting_one_aside_print_their_labels(
             for start in range(len(stream)) if stream.startswith(b"^XA", start)]
     texts = [r.text for job in jobs for r in zxingcpp.read_barcodes(job.image.convert("L"))]
     assert texts[0] == "RMA-100001" and texts[1].startswith("EX-")
+    window.background.wait_idle()
+
+
+def test_scanning_an_lpn_reprints_that_units_label_with_a_reason(
+    bench: StationUnderTest, qtbot: QtBot, printer: FakePrinter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window(bench, qtbot, f"escpos+tcp://{printer.uri_authority}")
+    lpn = walk_to_label(bench, window, qtbot)
+    window.label.new_parcel.emit()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+    monkeypatch.setattr(window, "_ask_reason", lambda _question: "fell off the box")
+    window.on_scan(lpn)
+    qtbot.waitUntil(lambda: f"Reprint of {lpn} queued" in window.scan.message.text())
+    with bench.ctx.sessions() as session:
+        reasons = list(session.scalars(select(PrintJob.reason).where(
+            PrintJob.reprint_of.is_not(None))))
+    assert reasons == ["fell off the box"]
     window.background.wait_idle()
