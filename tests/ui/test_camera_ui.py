@@ -8,7 +8,8 @@ from label_video import write_label_video
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
-from station_bench import PINS, StationUnderTest
+from station_bench import StationUnderTest
+from ui_steps import sign_in
 
 from drivers.camera_scanner import CameraScanner
 from drivers.decode_pipeline import PipelineDecoder
@@ -30,10 +31,7 @@ def test_a_label_held_under_the_camera_opens_its_rma(bench: StationUnderTest, qt
     qtbot.addWidget(window)
     window.show()
     try:
-        window.sign_in.select_user("grader")
-        window.sign_in.pin.setText(PINS[Role.GRADER])
-        window.sign_in.button.click()
-        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+        sign_in(window, qtbot, Role.GRADER)
         qtbot.keyClick(window.scan.field, Qt.Key.Key_F3)
         assert window.scan.camera.isVisible()
         qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma, timeout=10_000)
@@ -48,10 +46,7 @@ def test_f3_without_a_camera_says_so(bench: StationUnderTest, qtbot: QtBot) -> N
     create_application()
     window = MainWindow(bench.ctx)
     qtbot.addWidget(window)
-    window.sign_in.select_user("grader")
-    window.sign_in.pin.setText(PINS[Role.GRADER])
-    window.sign_in.button.click()
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+    sign_in(window, qtbot, Role.GRADER)
     window.toggle_camera()
     assert "No camera" in window.scan.message.text()
     window.background.wait_idle()

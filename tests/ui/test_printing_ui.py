@@ -10,7 +10,8 @@ from fake_printer import FakePrinter
 from printer_streams import parse_escpos, parse_zpl
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
-from station_bench import PINS, StationUnderTest
+from station_bench import StationUnderTest
+from ui_steps import sign_in
 
 from drivers.label_printers import open_label_printer
 from station.models import AuditEvent, PrintAttempt, PrintJob, Rma
@@ -28,10 +29,7 @@ def printer() -> Iterator[FakePrinter]:
 
 
 def walk_to_label(bench: StationUnderTest, window: MainWindow, qtbot: QtBot) -> str:
-    window.sign_in.select_user("grader")
-    window.sign_in.pin.setText(PINS[Role.GRADER])
-    window.sign_in.button.click()
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+    sign_in(window, qtbot, Role.GRADER)
     with bench.ctx.sessions() as session:
         number = session.scalars(select(Rma.rma_number).order_by(Rma.rma_number)).first()
     assert number is not None
@@ -98,10 +96,7 @@ def test_receiving_a_parcel_and_setting_one_aside_print_their_labels(
     bench: StationUnderTest, qtbot: QtBot, printer: FakePrinter
 ) -> None:
     window = make_window(bench, qtbot, f"zpl+tcp://{printer.uri_authority}?size=4x6@203")
-    window.sign_in.select_user("clerk")
-    window.sign_in.pin.setText(PINS[Role.CLERK])
-    window.sign_in.button.click()
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+    sign_in(window, qtbot, Role.CLERK)
     window.scan.submit("RMA-100001")
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
     window.rma.act()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
-from station_bench import PINS, StationUnderTest
+from station_bench import StationUnderTest
+from ui_steps import sign_in
 
 from drivers.serial_scanner import SerialScanner
 from station.models import Rma
@@ -29,10 +30,7 @@ def test_a_code_from_a_serial_scanner_opens_its_rma(bench: StationUnderTest, qtb
         bridge = window.sources[0]
         qtbot.waitUntil(lambda: bridge.last_status is not None
                         and bridge.last_status.state == "connected")
-        window.sign_in.select_user("grader")
-        window.sign_in.pin.setText(PINS[Role.GRADER])
-        window.sign_in.button.click()
-        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+        sign_in(window, qtbot, Role.GRADER)
         with bench.ctx.sessions() as session:
             number = session.scalars(select(Rma.rma_number).order_by(Rma.rma_number)).first()
         assert number is not None

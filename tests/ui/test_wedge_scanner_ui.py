@@ -49,6 +49,16 @@ def first_rma(bench: StationUnderTest) -> str:
     return number
 
 
+def scan_receive_and_inspect(bench: StationUnderTest, window: MainWindow, qtbot: QtBot) -> None:
+    """Scan the first RMA, Enter to receive it, Enter to inspect its first line."""
+    keys(qtbot, first_rma(bench), SCANNER_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    keys(qtbot, "", HUMAN_MS)
+    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    keys(qtbot, "", HUMAN_MS)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
+
+
 def signed_in_grader(window: MainWindow, qtbot: QtBot) -> None:
     window.sign_in.select_user("grader")
     keys(qtbot, PINS[Role.GRADER], HUMAN_MS)
@@ -79,12 +89,7 @@ def test_a_badge_scanned_on_the_grade_screen_switches_user_and_grades_nothing(
 ) -> None:
     badge = users.issue_badge(bench.ctx, bench.actors[Role.ADMIN], "supervisor")
     signed_in_grader(window, qtbot)
-    keys(qtbot, first_rma(bench), SCANNER_MS)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
-    keys(qtbot, "", HUMAN_MS)
-    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
-    keys(qtbot, "", HUMAN_MS)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
+    scan_receive_and_inspect(bench, window, qtbot)
     keys(qtbot, badge, SCANNER_MS)
     qtbot.waitUntil(lambda: window.actor is not None and window.actor.username == "supervisor")
     assert window.stack.currentWidget() is window.scan
@@ -94,12 +99,7 @@ def test_a_single_key_on_the_grade_screen_still_grades(
     bench: StationUnderTest, window: MainWindow, qtbot: QtBot
 ) -> None:
     signed_in_grader(window, qtbot)
-    keys(qtbot, first_rma(bench), SCANNER_MS)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
-    keys(qtbot, "", HUMAN_MS)
-    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
-    keys(qtbot, "", HUMAN_MS)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
+    scan_receive_and_inspect(bench, window, qtbot)
     keys(qtbot, "c", HUMAN_MS, enter=False)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision)
     assert "grade C" in window.decision.title.text()
