@@ -19,7 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from station import __version__, audit, cli_users, rma_store, schema
 from station.bootstrap import OpenStation, central_url, open_station
-from station.config import ConfigError, Locations, load_config, resolve_locations
+from station.config import (
+    ConfigError,
+    Locations,
+    StationConfig,
+    load_config,
+    resolve_locations,
+)
 from station.database import make_engine, session_factory
 from station.demo import DemoFolderError, seed_demo
 from station.devices import Devices
@@ -176,9 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(args: argparse.Namespace) -> tuple[Locations, OpenStation]:
+def _configured(args: argparse.Namespace) -> tuple[Locations, StationConfig]:
+    """Where the station is and its validated configuration, from --data-dir/--config."""
     locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
-    config = load_config(locations.config_file, required=args.config is not None)
+    return locations, load_config(locations.config_file, required=args.config is not None)
+
+
+def _open(args: argparse.Namespace) -> tuple[Locations, OpenStation]:
+    locations, config = _configured(args)
     return locations, open_station(config, locations)
 
 
@@ -282,16 +293,13 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
     opened: OpenStation | None = None
     try:
         if args.command == "print-test":
-            locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
-            config = load_config(locations.config_file, required=args.config is not None)
+            _, config = _configured(args)
             return cmd_print_test(args.printer, args.lpn, devices, config.station_code)
         if args.command == "decode":
-            locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
-            config = load_config(locations.config_file, required=args.config is not None)
+            _, config = _configured(args)
             return cmd_decode(args.files, devices, config.rma_regex)
         if args.command == "classify":
-            locations = resolve_locations(data_dir=args.data_dir, config_file=args.config)
-            config = load_config(locations.config_file, required=args.config is not None)
+            _, config = _configured(args)
             return cmd_classify(args.codes, config.rma_regex)
         if args.demo:
             locations = resolve_locations(
