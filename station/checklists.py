@@ -73,6 +73,7 @@ Flags raised before the checklist (e.g. at receiving) count the same as raised b
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import tomllib
@@ -90,6 +91,7 @@ from station.text_hygiene import clean_text
 from station.vocabulary import Category, Flag, Grade
 
 DEFAULT_NAME: Final = "default"
+CHECKLIST_DIR: Final = Path(__file__).resolve().parent.parent / "resources" / "checklists"
 MAX_QUESTIONS: Final = 40
 MAX_CHOICES: Final = 12
 MAX_TEXT_LENGTH: Final = 1000
@@ -722,6 +724,12 @@ def load_checklists(folder: Path) -> dict[Category, Checklist]:
                              "is missing; it is the checklist of every category without "
                              "a file of its own")
     return {category: own.get(category, default) for category in Category}
+
+
+@functools.cache
+def shipped_checklists() -> dict[Category, Checklist]:
+    """The checklists in `resources/checklists`, validated once per process."""
+    return load_checklists(CHECKLIST_DIR)
 
 
 # ---------------------------------------------------------------------------- answers

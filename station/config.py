@@ -83,6 +83,15 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True)
+class PhotosConfig:
+    """Where unit photos are kept and how: a clean JPEG no larger than `max_edge` pixels."""
+
+    folder: str = ""  # empty: "photos" in the data folder; may be a shared mount
+    jpeg_quality: int = 85
+    max_edge: int = 2048
+
+
+@dataclass(frozen=True)
 class CentralConfig:
     url: str = ""  # empty: the embedded SQLite file in the data folder
     sslmode: str = ""
@@ -107,6 +116,7 @@ class StationConfig:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     central: CentralConfig = field(default_factory=CentralConfig)
+    photos: PhotosConfig = field(default_factory=PhotosConfig)
     destinations: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DESTINATIONS))
     source: Path | None = None
 
@@ -151,6 +161,10 @@ class Locations:
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    def photos_folder(self, config: StationConfig) -> Path:
+        """`photos.folder` when set (e.g. a shared mount), else `photos_dir`."""
+        return Path(config.photos.folder).expanduser() if config.photos.folder else self.photos_dir
 
 
 def resolve_locations(
@@ -376,6 +390,14 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
     )
     cen.finish()
 
+    pho = top.sub("photos")
+    photos = PhotosConfig(
+        folder=pho.string("folder", "", max_len=400),
+        jpeg_quality=pho.integer("jpeg_quality", 85, 30, 95),
+        max_edge=pho.integer("max_edge", 2048, 640, 8192),
+    )
+    pho.finish()
+
     dest = top.sub("destinations")
     destinations = dict(DEFAULT_DESTINATIONS)
     for disposition in Disposition:
@@ -391,7 +413,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
         station_code=code, site=site, lpn_prefix=lpn_prefix, locale=locale,
         rma_pattern=pattern, printer_uri=printer_uri, camera_source=camera_source,
         high_value_threshold_major=high_value, scanner=scanner, security=security,
-        privacy=privacy, feedback=feedback, central=central,
+        privacy=privacy, feedback=feedback, central=central, photos=photos,
         destinations=destinations, source=path,
     )
 
@@ -427,6 +449,11 @@ uri = ""                     # empty: preview only
 
 [camera]
 source = 0
+
+[photos]
+folder = ""                  # empty: "photos" in the data folder; may be a shared mount
+jpeg_quality = 85            # 30-95
+max_edge = 2048              # longest side of a stored photo, in pixels
 
 [scanner]
 max_key_interval_ms = 35

@@ -2,26 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.config import StationConfig
+from station.vocabulary import Category
+
+if TYPE_CHECKING:
+    from station.checklists import Checklist
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _shipped_checklists() -> Mapping[Category, Checklist]:
+    from station.checklists import shipped_checklists  # checklists -> photos -> context
+
+    return shipped_checklists()
+
+
 @dataclass(frozen=True)
 class StationContext:
-    """The local database, this station's identity and a clock (injected so tests can move it)."""
+    """The local database, this station's identity, a clock (injected so tests can move it)
+    and the inspection checklist of every category (validated when the station opens)."""
 
     sessions: sessionmaker[Session]
     config: StationConfig
     clock: Callable[[], datetime] = field(default=utc_now)
+    checklists: Mapping[Category, Checklist] = field(default_factory=_shipped_checklists)
+
+    def checklist_for(self, category: str) -> Checklist:
+        """The checklist of a category; an unknown category gets the default one."""
+        try:
+            return self.checklists[Category(category)]
+        except ValueError:
+            return self.checklists[Category.OTHER]
 
     @property
     def station_code(self) -> str:

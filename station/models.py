@@ -187,6 +187,11 @@ class Inspection(Base):
     started_at: Mapped[datetime]
     completed_at: Mapped[datetime] = mapped_column(index=True)
     station_code: Mapped[str] = mapped_column(String(32))
+    checklist: Mapped[str] = mapped_column(String(32), default="")
+    checklist_version: Mapped[str] = mapped_column(String(32), default="")
+    proposed_grade: Mapped[str | None] = mapped_column(String(1))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    verification: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Photo(Base):
@@ -202,6 +207,25 @@ class Photo(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     taken_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     taken_at: Mapped[datetime]
+    lpn: Mapped[str] = mapped_column(String(20), default="")
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InspectionDraft(Base):
+    """Operational state: an inspection in progress, saved after every step so that a crash
+    or power cut loses nothing. Deleted in the transaction that finalizes the unit."""
+
+    __tablename__ = "inspection_drafts"
+
+    lpn: Mapped[str] = mapped_column(String(20), primary_key=True)
+    station_code: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    receipt_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    rma_line_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    state: Mapped[dict[str, Any]]
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class DispositionDecision(Base):

@@ -14,7 +14,7 @@ def purge_station(opened: OpenStation, actor: Actor | None) -> tuple[PurgeSummar
     ctx = opened.ctx
     if actor is not None:
         require(ctx, actor, Action.PURGE_DATA)
-    summary = purge_expired(ctx, opened.locations.photos_dir)
+    summary = purge_expired(ctx, opened.locations.photos_folder(ctx.config))
     central_cleared = 0
     if opened.central_is_embedded:
         central_cleared = clear_expired_customer_names(

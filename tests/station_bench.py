@@ -95,3 +95,30 @@ def make_station(folder: Path, *, rma_count: int = 12, station_code: str = "BENC
     with opened.ctx.sessions() as session:
         actors = {Role(u.role): actor_of(u) for u in session.scalars(select(User))}
     return StationUnderTest(opened, clock, actors)
+
+
+#: A 2×2 PNG: what tests store as a photo when the image itself does not matter.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001649444154789c63f8cfc0f09f8181e13f03c3ff0c0c0c00360c05fbd3b8"
+    "38b80000000049454e44ae426082")
+
+
+def ready_unit(bench: StationUnderTest, actor: Actor, receipt_id: Any, line_id: Any,
+               grade: Any) -> Any:
+    """Start a unit and have the simulated grader take it to `grade`, ready to finalize."""
+    from station import inspection, simulated_grader
+    from station.photos import MemoryPhotoStore
+
+    work = inspection.start_unit(bench.ctx, actor, receipt_id, line_id)
+    simulated_grader.finish(work, grade, actor, MemoryPhotoStore(), TINY_PNG, bench.clock())
+    return work
+
+
+def inspect_unit(bench: StationUnderTest, actor: Actor, receipt_id: Any, line_id: Any,
+                 grade: Any) -> Any:
+    """A unit inspected and finalized at `grade` (a FinalizedUnit)."""
+    from station import inspection
+
+    work = ready_unit(bench, actor, receipt_id, line_id, grade)
+    return inspection.finalize(bench.ctx, actor, work)

@@ -8,9 +8,9 @@ import pytest
 import zxingcpp
 from cli_runner import run
 from PIL import Image
-from station_bench import StationUnderTest
+from station_bench import StationUnderTest, inspect_unit
 
-from station import inspection, receiving
+from station import receiving
 from station.vocabulary import Grade, Role
 
 
@@ -18,8 +18,7 @@ def finished_lpn(bench: StationUnderTest) -> str:
     grader = bench.actors[Role.GRADER]
     view = receiving.receive(bench.ctx, grader, "RMA-100001")
     assert view.receipt_id is not None
-    draft = inspection.start_unit(bench.ctx, grader, view.receipt_id, view.lines[0].id)
-    return inspection.finalize(bench.ctx, grader, draft, Grade.B).lpn
+    return inspect_unit(bench, grader, view.receipt_id, view.lines[0].id, Grade.B).lpn
 
 
 @pytest.mark.parametrize(("size", "width"), [("80mm", 576), ("58mm", 384), ("4x6@203", 812)])

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
-from station_bench import StationUnderTest
+from station_bench import StationUnderTest, inspect_unit
 
-from station import inspection, receiving, users
+from station import receiving, users
 from station.label_render import render_disposition_label
 from station.labels import disposition_label
 from station.models import ExceptionCase, Receipt, Rma, User
@@ -101,8 +101,7 @@ def test_a_label_never_carries_the_customer_name_or_raw_control_bytes(
         number, customer = rma.rma_number, rma.customer_name
     view = receiving.receive(bench.ctx, grader, number)
     assert view.receipt_id is not None
-    draft = inspection.start_unit(bench.ctx, grader, view.receipt_id, view.lines[0].id)
-    unit = inspection.finalize(bench.ctx, grader, draft, Grade.A)
+    unit = inspect_unit(bench, grader, view.receipt_id, view.lines[0].id, Grade.A)
     label = disposition_label(unit)
     assert customer is not None
     assert all(customer not in str(value) for value in vars(label).values())

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
-from station_bench import StationUnderTest
+from station_bench import StationUnderTest, ready_unit
 
 from station import inspection, receiving, rma_store, users
 from station.demo_data import demo_rmas
@@ -41,9 +41,9 @@ def _start(bench: StationUnderTest, actor: Actor) -> object:
 def _finalize(bench: StationUnderTest, actor: Actor) -> object:
     view = _received(bench)
     assert view.receipt_id is not None
-    draft = inspection.start_unit(bench.ctx, bench.actors[Role.GRADER], view.receipt_id,
-                                  view.lines[0].id)
-    return inspection.finalize(bench.ctx, actor, draft, Grade.B)
+    work = ready_unit(bench, bench.actors[Role.GRADER], view.receipt_id, view.lines[0].id,
+                      Grade.B)
+    return inspection.finalize(bench.ctx, actor, work)
 
 
 USE_CASES: dict[str, tuple[Action, UseCase]] = {

@@ -12,9 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from PIL import Image
 from sqlalchemy import select
-from station_bench import StationUnderTest
+from station_bench import StationUnderTest, inspect_unit
 
-from station import audit, inspection, print_queue, receiving, schema
+from station import audit, print_queue, receiving, schema
 from station.database import make_engine, sqlite_url
 from station.inspection import FinalizedUnit
 from station.labels import disposition_label
@@ -58,8 +58,7 @@ def finished_unit(bench: StationUnderTest) -> FinalizedUnit:
         number = session.scalars(select(Rma.rma_number).order_by(Rma.rma_number)).first()
     view = receiving.receive(bench.ctx, grader, number)
     assert view.receipt_id is not None
-    draft = inspection.start_unit(bench.ctx, grader, view.receipt_id, view.lines[0].id)
-    return inspection.finalize(bench.ctx, grader, draft, Grade.B)
+    return inspect_unit(bench, grader, view.receipt_id, view.lines[0].id, Grade.B)
 
 
 def attempts(bench: StationUnderTest, job_id: uuid.UUID) -> list[PrintAttempt]:

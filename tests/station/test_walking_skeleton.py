@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
-from station_bench import StationUnderTest
+from station_bench import StationUnderTest, inspect_unit, ready_unit
 
 from station import audit, inspection, receiving
 from station.models import (
@@ -44,9 +44,10 @@ def test_a_grader_takes_a_parcel_from_scan_to_decision_and_every_fact_is_recorde
     view = receiving.receive(bench.ctx, grader, number)
     assert view.receipt_id is not None
     line = view.lines[0]
-    draft = inspection.start_unit(bench.ctx, grader, view.receipt_id, line.id)
+    work = ready_unit(bench, grader, view.receipt_id, line.id, Grade.A)
+    draft = work.draft
     assert draft.lpn.startswith("BN")
-    unit = inspection.finalize(bench.ctx, grader, draft, Grade.A)
+    unit = inspection.finalize(bench.ctx, grader, work)
 
     with bench.ctx.sessions() as session:
         assert count(session, Receipt) == 1
@@ -131,8 +132,7 @@ def test_a_line_yields_no_more_units_than_its_quantity(bench: StationUnderTest) 
     assert view.receipt_id is not None
     line = view.lines[0]
     for _ in range(line.quantity):
-        draft = inspection.start_unit(bench.ctx, grader, view.receipt_id, line.id)
-        inspection.finalize(bench.ctx, grader, draft, Grade.B)
+        inspect_unit(bench, grader, view.receipt_id, line.id, Grade.B)
     with pytest.raises(inspection.InspectionError, match="over-return"):
         inspection.start_unit(bench.ctx, grader, view.receipt_id, line.id)
 
@@ -141,7 +141,7 @@ def test_a_failure_while_finalizing_leaves_no_partial_facts(bench: StationUnderT
     grader = bench.actors[Role.GRADER]
     view = receiving.receive(bench.ctx, grader, first_rma_number(bench))
     assert view.receipt_id is not None
-    draft = inspection.start_unit(bench.ctx, grader, view.receipt_id, view.lines[0].id)
+    work = ready_unit(bench, grader, view.receipt_id, view.lines[0].id, Grade.A)
     with bench.ctx.sessions() as session:
         outbox_before = count(session, OutboxEntry)
 
@@ -152,7 +152,7 @@ def test_a_failure_while_finalizing_leaves_no_partial_facts(bench: StationUnderT
     event.listen(Session, "before_flush", fail_on_refund)
     try:
         with pytest.raises(RuntimeError, match="power cut"):
-            inspection.finalize(bench.ctx, grader, draft, Grade.A)
+            inspection.finalize(bench.ctx, grader, work)
     finally:
         event.remove(Session, "before_flush", fail_on_refund)
     with bench.ctx.sessions() as session:
@@ -160,7 +160,7 @@ def test_a_failure_while_finalizing_leaves_no_partial_facts(bench: StationUnderT
         assert count(session, Inspection) == 0
         assert count(session, DispositionDecision) == 0
         assert count(session, OutboxEntry) == outbox_before
-    inspection.finalize(bench.ctx, grader, draft, Grade.A)
+    inspection.finalize(bench.ctx, grader, work)
     with bench.ctx.sessions() as session:
         assert count(session, Unit) == 1
 
@@ -169,8 +169,7 @@ def test_grade_x_holds_the_unit_and_the_refund(bench: StationUnderTest) -> None:
     grader = bench.actors[Role.GRADER]
     view = receiving.receive(bench.ctx, grader, first_rma_number(bench))
     assert view.receipt_id is not None
-    draft = inspection.start_unit(bench.ctx, grader, view.receipt_id, view.lines[0].id)
-    unit = inspection.finalize(bench.ctx, grader, draft, Grade.X)
+    unit = inspect_unit(bench, grader, view.receipt_id, view.lines[0].id, Grade.X)
     assert unit.decision.disposition == Disposition.HOLD
     assert unit.decision.refund_action == RefundAction.HELD
     with bench.ctx.sessions() as session:
