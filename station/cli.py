@@ -30,6 +30,7 @@ from station.database import make_engine, session_factory
 from station.demo import DemoFolderError, seed_demo
 from station.devices import Devices
 from station.errors import UserFacingError
+from station.evidence import EvidenceError, export_pdf
 from station.label_render import LabelError, to_png_bytes
 from station.labels import sample_label
 from station.logging_setup import configure_logging
@@ -149,6 +150,19 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--printer", required=True, metavar="URI")
     test.add_argument("--lpn", default="TS00000001", metavar="LPN",
                       help="the LPN printed as Code 128 on the sample (default TS00000001)")
+
+    evi = commands.add_parser(
+        "evidence", help="write a unit's evidence sheet (PDF) for a dispute or chargeback",
+        description="Write the evidence sheet of an inspected unit as a PDF: its RMA line "
+                    "(no customer name), the checklist answers, flags, grade, disposition and "
+                    "refund, exceptions, and every photo with its caption and SHA-256. Exit 1 "
+                    "for an unknown or unfinished LPN or a file that cannot be written.")
+    evi.add_argument("lpn", metavar="LPN", help="the unit's licence-plate number")
+    evi.add_argument("--out", required=True, type=Path, metavar="FILE.pdf",
+                     help="where to write the PDF (an existing file is replaced whole)")
+    evi.add_argument("--as", dest="as_user", metavar="USER",
+                     help="who asks (a grader or above); the PIN is read from the terminal "
+                          "without echo, or as a line on standard input")
 
     cls = commands.add_parser(
         "classify", help="say what scanned codes are (JSON, one object per line per code)",
@@ -287,6 +301,22 @@ def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader
     return EXIT_OK
 
 
+def _cmd_evidence(args: argparse.Namespace, opened: OpenStation, reader: PinReader,
+                  devices: Devices) -> int:
+    if not args.as_user and not has_users(opened.ctx):
+        raise EvidenceError("This station has no users yet, so no unit was inspected here. "
+                            "Add the first admin with `returns-station users add`.")
+    actor = cli_users.acting_user(opened, args.as_user, reader)
+    ctx = opened.ctx
+    written = export_pdf(ctx, actor, args.lpn, opened.locations.photos_folder(ctx.config),
+                         devices.evidence_renderer(), args.out)
+    log.info("evidence sheet for %s written to %s", written.lpn, written.path)
+    pages = f"{written.pages} page{'s' if written.pages != 1 else ''}"
+    photos = f"{written.photos} photo{'s' if written.photos != 1 else ''}"
+    print(f"Evidence sheet for {written.lpn} written to {written.path} ({pages}, {photos})")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
          devices: Devices | None = None) -> int:
     args = build_parser().parse_args(argv)
@@ -301,6 +331,9 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
         if args.command == "classify":
             _, config = _configured(args)
             return cmd_classify(args.codes, config.rma_regex)
+        if args.command == "evidence" and devices is None:
+            print("This installation has no PDF renderer.", file=sys.stderr)
+            return EXIT_FAILED
         if args.demo:
             locations = resolve_locations(
                 data_dir=args.data_dir or str(resolve_locations().data_dir / "demo"),
@@ -310,7 +343,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
         else:
             locations, opened = _open(args)
             configure_logging(locations.logs_dir)
-        return _dispatch(args, opened, gui)
+        return _dispatch(args, opened, gui, devices)
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -391,7 +424,8 @@ def _cmd_purge(args: argparse.Namespace, opened: OpenStation, reader: PinReader)
     return EXIT_OK
 
 
-def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | None) -> int:
+def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | None,
+              devices: Devices | None) -> int:
     reader = PinReader()
     if args.command == "db":
         return _cmd_db(args, opened)
@@ -407,6 +441,8 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
         return _cmd_central(opened, reader)
     if args.command == "privacy":
         return _cmd_purge(args, opened, reader)
+    if args.command == "evidence" and devices is not None:
+        return _cmd_evidence(args, opened, reader, devices)
     if gui is None:
         print("This installation has no GUI; use one of the commands (--help).", file=sys.stderr)
         return EXIT_CONFIG

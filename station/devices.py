@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from station.decoding import DecodedCode
+from station.evidence import EvidenceRenderer
 from station.printing import LabelPrinter
 
 
@@ -35,4 +36,8 @@ class Devices(Protocol):
 
     def label_printer(self, uri: str) -> LabelPrinter:
         """The printer a URI names; raises PrinterUriError / PrinterUnavailable."""
+        ...
+
+    def evidence_renderer(self) -> EvidenceRenderer:
+        """What turns a unit's evidence sheet into a PDF."""
         ...

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -46,16 +47,16 @@ class DraftSummary:
                 f"{self.answers} answer(s), {self.photos} photo(s)")
 
 
-def save(ctx: StationContext, work: UnitInspection) -> bool:
-    """Write the inspection's current state; False (nothing written) once the unit is
-    finished or the draft was discarded, so a late save can never bring a draft back."""
+def save(ctx: StationContext, lpn: str, state: dict[str, Any]) -> bool:
+    """Write an inspection's state (`UnitInspection.to_state()`, taken on the UI thread);
+    False (nothing written) once the unit is finished or the draft was discarded, so a late
+    save can never bring a draft back."""
     now = ctx.clock()
     with ctx.sessions.begin() as session:
-        row = session.get(InspectionDraft, work.draft.lpn)
-        if row is None or session.scalar(
-                select(Unit.id).where(Unit.lpn == work.draft.lpn)) is not None:
+        row = session.get(InspectionDraft, lpn)
+        if row is None or session.scalar(select(Unit.id).where(Unit.lpn == lpn)) is not None:
             return False
-        row.state = work.to_state()
+        row.state = state
         row.updated_at = now
         return True
 

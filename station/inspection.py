@@ -35,12 +35,18 @@ from station.models import (
 )
 from station.permissions import Action, Actor
 from station.routing import Decision, RoutingCase, decide
-from station.unit_inspection import InspectionError, UnitDraft, UnitInspection
+from station.unit_inspection import (
+    InspectionError,
+    OverReturnError,
+    UnitDraft,
+    UnitInspection,
+)
 from station.verification import ExpectedItem, OtherLine
 from station.vocabulary import ExceptionKind, Flag, Grade, Reason, RefundAction, RequestedOutcome
 
-__all__ = ["FinalizedUnit", "InspectionError", "OverReturn", "UnitDraft", "UnitInspection",
-           "finalize", "propose", "set_aside_over_return", "start_unit", "units_taken"]
+__all__ = ["FinalizedUnit", "InspectionError", "OverReturn", "OverReturnError", "UnitDraft",
+           "UnitInspection", "finalize", "propose", "set_aside_over_return", "start_unit",
+           "units_taken"]
 
 
 @dataclass(frozen=True)
@@ -114,11 +120,9 @@ def start_unit(
     with ctx.sessions.begin() as session:
         receipt, line = _receipt_and_line(session, receipt_id, rma_line_id)
         if units_taken(session, line.id) >= line.quantity:
-            raise InspectionError(
+            raise OverReturnError(
                 f"All {line.quantity} unit(s) of line {line.line_no} ({line.sku}) are already "
-                "inspected or on a bench. Set this item aside for a supervisor (Enter): it is "
-                "an over-return."
-            )
+                "inspected or on a bench: this item is an over-return.", receipt.id, line.id)
         lpn = next_lpn(session, ctx.config.effective_lpn_prefix)
         draft = unit_draft(session, receipt, line, lpn, now)
         work = UnitInspection(draft, ctx.checklist_for(draft.category))

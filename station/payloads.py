@@ -71,6 +71,8 @@ GS = gs1.GS
 COMMAND_PREFIX = "CMD:"
 COMMAND_CAPTIONS: dict[str, str] = {
     **{f"CMD:GRADE:{grade.value}": f"Grade {grade.value}: {grade.meaning}" for grade in Grade},
+    **{f"CMD:ANSWER:{n}": f"Answer {n}" for n in range(1, 10)},
+    "CMD:BACK": "Back: undo the last answer",
     "CMD:PHOTO": "Take a photo",
     "CMD:PRINT": "Print the label",
     "CMD:NEXT": "Next",
@@ -286,10 +288,12 @@ def _command(body: str, scan: _Scan) -> Payload:
     code = body.upper() if body.isascii() else body
     name = code[len(COMMAND_PREFIX):]
     if code in COMMAND_CAPTIONS:
-        command, _, grade = name.partition(":")
+        command, _, argument = name.partition(":")
         fields = {"command": command}
-        if grade:
-            fields["grade"] = grade
+        if argument:
+            fields["argument"] = argument
+            if command == "GRADE":
+                fields["grade"] = argument
         return scan.payload(PayloadKind.COMMAND, name, fields=fields)
     return scan.payload(PayloadKind.COMMAND, name, False, error=(
         f"{body[:40]} is not a bench command this station knows. Use the current bench card "

@@ -68,6 +68,8 @@ class StoredPhoto:
 
 
 class PhotoStore(Protocol):
+    folder: Path  # where the photos live (a shared mount, maybe)
+
     def store(self, data: bytes) -> StoredPhoto:
         """Keep a clean JPEG of the image in `data`; raises PhotoError for a bad image."""
         ...

@@ -40,12 +40,15 @@ def _rank(run: ChecklistRun, value: AnswerValue, question: Question) -> tuple[in
     return (list(Grade).index(outcome.grade), len(outcome.flags), int(trial.ended))
 
 
+def best_answer(run: ChecklistRun, question: Question) -> AnswerValue:
+    """Of the answers a question allows, the one that keeps the grade best."""
+    return min(_candidates(question), key=lambda value: _rank(run, value, question))
+
+
 def answer_all(work: UnitInspection) -> None:
     """Answer every remaining question, each time with the answer that keeps the grade best."""
     while (question := work.current) is not None:
-        options = _candidates(question)
-        best = min(options, key=lambda value: _rank(work.run, value, question))
-        work.answer(best, question_id=question.id)
+        work.answer(best_answer(work.run, question), question_id=question.id)
 
 
 def finish(work: UnitInspection, grade: Grade, actor: Actor, store: PhotoStore,

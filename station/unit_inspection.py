@@ -38,6 +38,15 @@ class InspectionError(UserFacingError):
     """The unit cannot be started or finished; the message says why and what to do."""
 
 
+class OverReturnError(InspectionError):
+    """Every unit of the line is taken: the item in hand is an over-return."""
+
+    def __init__(self, message: str, receipt_id: uuid.UUID, rma_line_id: uuid.UUID) -> None:
+        super().__init__(message)
+        self.receipt_id = receipt_id
+        self.rma_line_id = rma_line_id
+
+
 @dataclass(frozen=True)
 class UnitDraft:
     """A unit being inspected: its reserved LPN and what the RMA line says it is."""

@@ -87,10 +87,13 @@ def product_code(payload: Payload) -> str | None:
 
 
 def serial_code(payload: Payload) -> str | None:
-    """The serial in a GS1 code (AI 21) or a plain-text scan, if the scan carries one."""
+    """The serial in a GS1 code (AI 21), a plain-text scan, or a scan that only looked like
+    a tracking number or LPN and failed its check (serials often do)."""
     if payload.kind is PayloadKind.GS1 and payload.valid:
         return payload.fields.get("21")
-    if payload.kind is PayloadKind.FREE_TEXT and payload.valid:
+    if payload.kind is PayloadKind.FREE_TEXT or (
+            payload.kind in (PayloadKind.TRACKING, PayloadKind.INVALID, PayloadKind.LPN)
+            and not payload.valid):
         return payload.text[:64]
     return None
 
@@ -127,7 +130,11 @@ def check_serial(expected: ExpectedItem, scanned: str) -> ItemCheck:
 def check_scan(expected: ExpectedItem, payload: Payload) -> list[ItemCheck]:
     """Every comparison a scan allows (a GS1 code can carry both GTIN and serial)."""
     checks: list[ItemCheck] = []
-    if (gtin := product_code(payload)) is not None:
+    gtin = product_code(payload)
+    if gtin is not None and expected.serial and \
+            normalise_serial(gtin) == normalise_serial(expected.serial):
+        return [check_serial(expected, gtin)]  # a numeric serial that looks like a GTIN
+    if gtin is not None:
         checks.append(check_gtin(expected, gtin))
     if (serial := serial_code(payload)) is not None:
         checks.append(check_serial(expected, serial))

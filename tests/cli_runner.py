@@ -6,12 +6,13 @@ import io
 import sys
 
 from station import cli
+from station.devices import Devices
 
 
-def run(*args: str, stdin: str = "") -> int:
+def run(*args: str, stdin: str = "", devices: Devices | None = None) -> int:
     saved = sys.stdin
     sys.stdin = io.StringIO(stdin)
     try:
-        return cli.main(list(args))
+        return cli.main(list(args), devices=devices)
     finally:
         sys.stdin = saved

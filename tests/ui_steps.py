@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from station_bench import PINS
 
+from station.simulated_grader import best_answer
 from station.vocabulary import Role
 from ui.main_window import MainWindow
 
@@ -15,3 +19,60 @@ def sign_in(window: MainWindow, qtbot: QtBot, role: Role) -> None:
     window.sign_in.pin.setText(PINS[role])
     window.sign_in.button.click()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+
+
+def answer_with_keys(window: MainWindow, qtbot: QtBot, value: object) -> None:
+    """Answer the current question as a grader would: its number key, or type and Enter."""
+    screen = window.inspection
+    assert screen.work is not None and screen.work.current is not None
+    question = screen.work.current
+    before = len(screen.work.run.answers)
+    options = [v for _label, v in screen._options(question)]
+    if options:
+        qtbot.keyClick(screen, Qt.Key(Qt.Key.Key_1 + options.index(value)))
+    else:
+        assert screen.field.hasFocus()
+        if value is not None:
+            qtbot.keyClicks(screen.field, str(value))
+        qtbot.keyClick(screen.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(screen.work.run.answers) == before + 1,  # type: ignore[union-attr]
+                    timeout=10_000)
+
+
+def complete_checklist(window: MainWindow, qtbot: QtBot) -> None:
+    """Answer every question with the keyboard, each time with the answer that keeps the
+    unit's grade best."""
+    screen = window.inspection
+    while screen.work is not None and (question := screen.work.current) is not None:
+        answer_with_keys(window, qtbot, best_answer(screen.work.run, question))
+
+
+def import_required_photos(window: MainWindow, qtbot: QtBot, photo: Path) -> None:
+    """Import every photo still required from a handheld camera's file."""
+    screen = window.inspection
+    assert screen.work is not None
+    for need in screen.work.missing().photos:
+        for _ in range(need.short):
+            before = len(screen.work.photos)
+            screen.import_file(photo, need.kind)
+            qtbot.waitUntil(lambda b=before: len(screen.work.photos) == b + 1,  # type: ignore[union-attr]
+                            timeout=10_000)
+
+
+def finish_inspection(window: MainWindow, qtbot: QtBot, photo: Path) -> None:
+    """From the inspection screen to the decision: checklist, photos, Enter."""
+    complete_checklist(window, qtbot)
+    import_required_photos(window, qtbot, photo)
+    window.draft_saver.wait()
+    qtbot.keyClick(window.inspection, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision, timeout=10_000)
+
+
+def write_photo(folder: Path, name: str = "photo.jpg", colour: tuple[int, int, int] = (180, 90, 40),
+                size: tuple[int, int] = (640, 480)) -> Path:
+    """A real JPEG, as a handheld camera would leave on its card."""
+    from PIL import Image
+
+    path = folder / name
+    Image.new("RGB", size, colour).save(path, "JPEG", quality=90)
+    return path

@@ -40,8 +40,11 @@ def build_window(opened: OpenStation, demo: bool) -> MainWindow:
             printer = hardware.label_printer(config.printer_uri)
         except (PrinterUriError, PrinterUnavailable) as error:
             log.error("printer %s not usable: %s", config.printer_uri, error)
+    photos = hardware.photo_store(opened.locations.photos_folder(config), config.photos)
     window = MainWindow(opened.ctx, demo=demo, sources=hardware.scan_sources(config),
-                        camera=hardware.camera(config), printer=printer)
+                        camera=hardware.camera(config), printer=printer, photos=photos,
+                        evidence=hardware.evidence_renderer(),
+                        evidence_folder=opened.locations.data_dir / "evidence")
     RetentionTimer(opened, window.background, window)
     return window
 

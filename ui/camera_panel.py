@@ -43,6 +43,11 @@ class CameraView(QWidget):
     def codes(self) -> list[DecodedCode]:
         return self._codes
 
+    @property
+    def image(self) -> QImage:
+        """The latest frame at full size (a null image before the first frame)."""
+        return self._image
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#1d232a"))

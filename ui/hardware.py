@@ -11,12 +11,16 @@ from pathlib import Path
 
 from drivers.camera_scanner import CameraScanner
 from drivers.decode_pipeline import PipelineDecoder
+from drivers.evidence_pdf import ReportLabEvidenceRenderer
 from drivers.image_files import UnreadableFile, decode_file
 from drivers.label_printers import open_label_printer
+from drivers.photo_store import FilePhotoStore
 from drivers.serial_scanner import SerialScanner
-from station.config import StationConfig
+from station.config import PhotosConfig, StationConfig
 from station.decoding import BarcodeDecoder
 from station.devices import FileDecode, FoundCode
+from station.evidence import EvidenceRenderer
+from station.photos import PhotoStore
 from station.printing import LabelPrinter
 from station.scanner_port import PreviewSource, ScanSource
 
@@ -37,6 +41,9 @@ class Hardware:
     def label_printer(self, uri: str) -> LabelPrinter:
         return open_label_printer(uri)
 
+    def evidence_renderer(self) -> EvidenceRenderer:
+        return ReportLabEvidenceRenderer()
+
     def scan_sources(self, config: StationConfig) -> list[ScanSource]:
         """Scanners besides keyboard-wedge ones (which need no set-up)."""
         if not config.scanner.serial_port:
@@ -46,3 +53,6 @@ class Hardware:
 
     def camera(self, config: StationConfig) -> PreviewSource:
         return CameraScanner(config.camera_source, self.decoder)
+
+    def photo_store(self, folder: Path, config: PhotosConfig) -> PhotoStore:
+        return FilePhotoStore(folder, quality=config.jpeg_quality, max_edge=config.max_edge)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
@@ -20,15 +21,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import inspection, labels, outbox, print_queue, receiving, signin
+from station import drafts, evidence, inspection, labels, outbox, print_queue, receiving, signin
 from station.context import StationContext
+from station.drafts import DraftSummary
 from station.errors import UserFacingError
+from station.evidence import EvidenceRenderer, WrittenSheet
 from station.idle import IdleTimer
-from station.inspection import FinalizedUnit, UnitDraft
+from station.inspection import FinalizedUnit, OverReturn, OverReturnError, UnitInspection
 from station.label_render import to_png_bytes
 from station.labels import sample_label
 from station.payloads import COMMAND_CAPTIONS, Payload, PayloadKind, inspect_scan
 from station.permissions import Action, Actor, allowed
+from station.photos import MemoryPhotoStore, PhotoStore
 from station.printing import JobState, LabelPrinter, PrintOutcome, render_label
 from station.receiving import RmaView, UnexpectedReceipt
 from station.scanner_port import PreviewSource, ScanSource
@@ -36,13 +40,15 @@ from station.users import UserInfo
 from station.vocabulary import Grade
 from ui.background import Background
 from ui.bench_card import BenchCardDialog
+from ui.camera_panel import CameraPanel
 from ui.demo_sheet import DemoSheetDialog
+from ui.draft_saver import DraftSaver
 from ui.feedback import Feedback, Tone
 from ui.message_line import MessageLine
 from ui.print_worker import PrintWorker
 from ui.screens.decision import DecisionScreen
 from ui.screens.first_admin import FirstAdminScreen
-from ui.screens.grade import GradeScreen
+from ui.screens.inspection import InspectionScreen
 from ui.screens.label import LabelScreen
 from ui.screens.rma import RmaScreen
 from ui.screens.scan import ScanScreen
@@ -58,14 +64,21 @@ IDLE_CHECK_MS = 1000
 class MainWindow(QMainWindow):
     def __init__(self, ctx: StationContext, *, demo: bool = False,
                  sources: Sequence[ScanSource] = (), camera: PreviewSource | None = None,
-                 printer: LabelPrinter | None = None) -> None:
+                 printer: LabelPrinter | None = None, photos: PhotoStore | None = None,
+                 evidence: EvidenceRenderer | None = None,
+                 evidence_folder: Path | None = None) -> None:
+        """`photos` None keeps photos in memory only (tests); the app passes the photo
+        store of `[photos]`, the PDF renderer and the folder evidence sheets go to."""
         super().__init__()
         self.ctx = ctx
         self.demo = demo
         self.actor: Actor | None = None
-        self._draft: UnitDraft | None = None
-        self._grade: Grade | None = None
+        self._work: UnitInspection | None = None
         self.background = Background(self)
+        self.photos = photos if photos is not None else MemoryPhotoStore()
+        self.draft_saver = DraftSaver(ctx, self)
+        self.evidence = evidence
+        self.evidence_folder = evidence_folder
         self.setWindowTitle(f"Returns Station — {ctx.station_code}" + ("  [DEMO]" if demo else ""))
         self.resize(1280, 800)
 
@@ -74,11 +87,11 @@ class MainWindow(QMainWindow):
         self.scan = ScanScreen(ctx, self.background)
         self.scan.demo_hint.setVisible(demo)
         self.rma = RmaScreen(ctx, self.background)
-        self.grade = GradeScreen()
+        self.inspection = InspectionScreen(self.background, self.photos, ctx.clock)
         self.decision = DecisionScreen()
         self.label = LabelScreen()
         self.stack = QStackedWidget()
-        for screen in (self.first_admin, self.sign_in, self.scan, self.rma, self.grade,
+        for screen in (self.first_admin, self.sign_in, self.scan, self.rma, self.inspection,
                        self.decision, self.label):
             self.stack.addWidget(screen)
         self.setCentralWidget(self.stack)
@@ -108,8 +121,12 @@ class MainWindow(QMainWindow):
         self.scan.badge_scanned.connect(self._switch_user)
         self.rma.inspect.connect(self._inspect)
         self.rma.back.connect(self._to_scan)
-        self.grade.graded.connect(self._graded)
-        self.grade.cancelled.connect(self._back_to_rma)
+        self.rma.over_return.connect(self._set_aside_over_return)
+        self.inspection.changed.connect(self._save_draft)
+        self.inspection.finished.connect(self._inspected)
+        self.inspection.put_back.connect(self._put_back)
+        self.inspection.camera_wanted.connect(self._inspection_camera)
+        self.draft_saver.failed.connect(self.inspection.message.error)
         self.decision.confirmed.connect(self._confirm)
         self.decision.regrade.connect(self._regrade)
         self.label.next_unit.connect(self._back_to_rma)
@@ -141,8 +158,11 @@ class MainWindow(QMainWindow):
         self.scan.unexpected_received.connect(self._print_exception_label)
         self.label.reprint_requested.connect(self.reprint)
         self.label.printed_confirmed.connect(self.confirm_printed)
+        self.label.evidence_requested.connect(self.write_evidence)
         self._camera_bridge: SourceBridge | None = None
+        self._camera_panel: CameraPanel | None = None
         self.scan.camera_toggled.connect(self.toggle_camera)
+        self.scan.resume_requested.connect(self.resume_draft)
         if signin.has_users(ctx):
             self._show(self.sign_in)
             self.sign_in.reset()
@@ -187,18 +207,41 @@ class MainWindow(QMainWindow):
             self.scan.message.warning("No camera is configured (camera.source).")
             return
         if self._camera_bridge is not None:
-            self._camera_bridge.stop()
-            self._camera_bridge.deleteLater()
-            self._camera_bridge = None
-            panel.setVisible(False)
+            self._stop_camera()
             return
+        self._start_camera(panel)
+
+    def _start_camera(self, panel: CameraPanel) -> None:
+        """Run the camera into `panel`: preview, photos, and codes scanned as any scan."""
+        if self.camera is None:
+            return
+        self._stop_camera()
         self.camera.on_frame = panel.deliver
         bridge = SourceBridge(self.camera, self)
         bridge.status.connect(panel.show_status)
         bridge.scanned.connect(lambda text: self.on_scan(text, True))
         self._camera_bridge = bridge
+        self._camera_panel = panel
         panel.setVisible(True)
         bridge.start()
+
+    def _stop_camera(self) -> None:
+        if self._camera_bridge is None:
+            return
+        self._camera_bridge.stop()
+        self._camera_bridge.deleteLater()
+        self._camera_bridge = None
+        if self._camera_panel is self.scan.camera:
+            self.scan.camera.setVisible(False)
+        self._camera_panel = None
+
+    def _inspection_camera(self, wanted: bool) -> None:
+        self.inspection.camera_available = self.camera is not None
+        if wanted and self.camera is not None:
+            if self._camera_panel is not self.inspection.camera:
+                self._start_camera(self.inspection.camera)
+        elif not wanted and self._camera_panel is self.inspection.camera:
+            self._stop_camera()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._camera_bridge is not None:
@@ -228,6 +271,9 @@ class MainWindow(QMainWindow):
             if not self._type_into_focus(text, entered) and current is self.sign_in:
                 self.sign_in.message.error("Sign in first: scan your badge or choose your "
                                            "name and type your PIN.")
+        elif current is self.inspection and payload.kind not in (
+                PayloadKind.COMMAND, PayloadKind.RMA) and self.inspection.handle_scan(payload):
+            self.feedback.signal(Tone.SUCCESS)
         elif not payload.valid:
             self._tell(current, payload.error or "That code cannot be used.", Tone.ERROR)
         elif payload.kind == PayloadKind.COMMAND:
@@ -246,8 +292,10 @@ class MainWindow(QMainWindow):
         command = payload.fields.get("command", "")
         actions: dict[tuple[QWidget, str], Callable[[], None]] = {
             (self.rma, "NEXT"): self.rma.act,
-            (self.rma, "CANCEL"): self.rma.back.emit,
-            (self.grade, "CANCEL"): self.grade.cancelled.emit,
+            (self.rma, "CANCEL"): self.rma.escape,
+            (self.inspection, "CANCEL"): self.inspection.ask_put_back,
+            (self.inspection, "NEXT"): self.inspection.finish,
+            (self.inspection, "PHOTO"): self.inspection.take_photo,
             (self.decision, "NEXT"): self.decision.confirm,
             (self.decision, "PRINT"): self.decision.confirm,
             (self.decision, "CANCEL"): self.decision.back,
@@ -256,8 +304,12 @@ class MainWindow(QMainWindow):
         }
         if command == "SIGNOUT":
             self.sign_out()
-        elif command == "GRADE" and current is self.grade:
-            self.grade.choose(Grade(payload.fields["grade"]))
+        elif command == "GRADE" and current is self.inspection:
+            self.inspection.choose_grade(Grade(payload.fields["grade"]))
+        elif command == "ANSWER" and current is self.inspection:
+            self.inspection.choose_answer(int(payload.fields["argument"]) - 1)
+        elif command == "BACK" and current is self.inspection:
+            self.inspection.undo()
         elif (action := actions.get((current, command))) is not None:
             action()
         else:
@@ -381,7 +433,8 @@ class MainWindow(QMainWindow):
             self.background.run(lambda: signin.sign_out(self.ctx, actor, reason="signed_out"),
                                 lambda _none: None, self._error)
         self.actor = None
-        self._draft = None
+        self._work = None
+        self._stop_camera()
         self._locked_screen = None
         self._show(self.sign_in)
         self.sign_in.reset()
@@ -427,15 +480,17 @@ class MainWindow(QMainWindow):
         if locked is not None and locked[0] == actor.username:
             self._show(locked[1])
             return
-        self._draft = None
         self._to_scan()
 
     def _to_scan(self, message: str | None = None) -> None:
         if self.actor is None:
             return
-        self._draft = None
+        self._work = None
+        if self._camera_panel is self.inspection.camera:
+            self._stop_camera()
         self._show(self.scan)
         self.scan.start(self.actor, message)
+        self._offer_drafts(self.actor)
 
     def _show_rma(self, view: RmaView, message: str | None = None) -> None:
         assert self.actor is not None
@@ -451,32 +506,102 @@ class MainWindow(QMainWindow):
         self.background.run(lambda: receiving.look_up(self.ctx, actor, view.rma_number),
                             self._show_rma, self._error)
 
-    def _inspect(self, draft: UnitDraft) -> None:
-        self._draft = draft
-        self._show(self.grade)
-        self.grade.show_unit(draft)
+    def _inspect(self, work: UnitInspection, message: str | None = None) -> None:
+        assert self.actor is not None
+        self._work = work
+        self._show(self.inspection)
+        self.inspection.show_work(work, self.actor, message)
 
-    def _graded(self, grade: Grade) -> None:
-        assert self._draft is not None
-        self._grade = grade
+    def _save_draft(self) -> None:
+        if self._work is not None:
+            self.draft_saver.save(self._work)
+
+    def _inspected(self) -> None:
+        """Enter on a complete inspection: the proposed disposition and refund."""
+        work = self._work
+        if work is None:
+            return
         self._show(self.decision)
-        self.decision.show_decision(self._draft, grade, inspection.propose(self.ctx, self._draft,
-                                                                           grade))
+        self.decision.show_decision(work.draft, work.grade, inspection.propose(self.ctx, work))
 
     def _regrade(self) -> None:
-        if self._draft is not None:
-            self._inspect(self._draft)
+        if self._work is not None:
+            self._show(self.inspection)
+            self.inspection.refresh()
+            self._inspection_camera(True)
+
+    def _put_back(self) -> None:
+        work, actor = self._work, self.actor
+        if work is None or actor is None:
+            return
+        self._work = None
+        lpn = work.draft.lpn
+        self.draft_saver.wait()
+        self.background.run(lambda: drafts.discard(self.ctx, actor, lpn),
+                            lambda _none: self._back_to_rma(), self._error)
+
+    def _offer_drafts(self, actor: Actor) -> None:
+        """After signing in: the grader's unfinished inspections, to carry on exactly there."""
+        if not allowed(actor.role, Action.INSPECT):
+            return
+        self.background.run(lambda: drafts.open_drafts(self.ctx, actor),
+                            lambda found: self._ask_resume(actor, found), self._error)
+
+    def _ask_resume(self, actor: Actor, found: list[DraftSummary]) -> None:
+        if self.actor is not actor:
+            return
+        self.scan.show_drafts(found)
+        if found and self.stack.currentWidget() is self.scan and not self.scan.message.text():
+            self.scan.message.warning(f"You have {len(found)} unfinished inspection(s): F5 "
+                                      f"resumes {found[0].lpn} exactly where it was left.")
+
+    def resume_draft(self, lpn: str) -> None:
+        actor = self.actor
+        if actor is None:
+            return
+
+        def work() -> tuple[UnitInspection, RmaView]:
+            resumed = drafts.resume(self.ctx, actor, lpn)
+            return resumed, receiving.look_up(self.ctx, actor, resumed.draft.rma_number)
+
+        def done(result: tuple[UnitInspection, RmaView]) -> None:
+            resumed, view = result
+            self.rma.show_rma(actor, view)
+            answers, photos = len(resumed.run.answers), len(resumed.photos)
+            self._inspect(resumed, f"Resumed {lpn}: {answers} answer(s) and {photos} photo(s) "
+                                   "as you left them.")
+
+        self.background.run(work, done, self._error)
+
+    def _set_aside_over_return(self, error: OverReturnError) -> None:
+        """Enter after an over-return: the item becomes an exception, with its label."""
+        actor = self.actor
+        if actor is None:
+            return
+
+        def done(result: OverReturn) -> None:
+            self.rma.message.warning(f"Over-return of {result.sku} set aside for a supervisor "
+                                     "(exception opened). Put the exception label on it.")
+            if self.print_worker is not None:
+                uri = self.ctx.config.printer_uri
+                self.print_worker.submit(lambda: print_queue.request_exception_label(
+                    self.ctx, actor, result.exception_id, uri))
+
+        self.background.run(
+            lambda: inspection.set_aside_over_return(self.ctx, actor, error.receipt_id,
+                                                     error.rma_line_id),
+            done, self._error)
 
     def _confirm(self) -> None:
-        draft, grade, actor = self._draft, self._grade, self.actor
-        if draft is None or grade is None or actor is None:
+        unit_work, actor = self._work, self.actor
+        if unit_work is None or actor is None:
             return
         self.decision.set_busy(True)
 
         printer = self.printer
 
         def work() -> tuple[FinalizedUnit, bytes, uuid.UUID | None]:
-            unit = inspection.finalize(self.ctx, actor, draft, grade)
+            unit = inspection.finalize(self.ctx, actor, unit_work)
             if printer is None:
                 return unit, labels.render_png(unit), None
             job = print_queue.request_label(self.ctx, actor, unit, self.ctx.config.printer_uri)
@@ -488,7 +613,7 @@ class MainWindow(QMainWindow):
     def _confirmed(self, result: tuple[FinalizedUnit, bytes, uuid.UUID | None]) -> None:
         unit, png, job = result
         self.feedback.signal(Tone.SUCCESS)
-        self._draft = None
+        self._work = None
         self._current_job = job
         self._show(self.label)
         self.label.show_label(unit, png)
@@ -564,6 +689,28 @@ class MainWindow(QMainWindow):
             worker.kick()
 
         self.background.run(work, done, lambda error: self._tell(screen, str(error),
+                                                                   Tone.ERROR))
+
+    def write_evidence(self) -> None:
+        """E on the label screen: the unit's evidence sheet as a PDF in the evidence folder."""
+        unit, actor, renderer = self.label.unit, self.actor, self.evidence
+        if unit is None or actor is None:
+            return
+        if renderer is None or self.evidence_folder is None:
+            self._tell(self.label, "This installation has no PDF renderer.", Tone.ERROR)
+            return
+        target = self.evidence_folder / f"{unit.lpn}.pdf"
+        folder = self.photos.folder
+
+        def work() -> WrittenSheet:
+            return evidence.export_pdf(self.ctx, actor, unit.lpn, folder, renderer, target)
+
+        def done(written: WrittenSheet) -> None:
+            self.label.message.ok(f"Evidence sheet written: {written.path} ({written.pages} "
+                                  f"page(s), {written.photos} photo(s)).")
+
+        self.label.message.warning("Writing the evidence sheet…")
+        self.background.run(work, done, lambda error: self._tell(self.label, str(error),
                                                                    Tone.ERROR))
 
     def confirm_printed(self) -> None:

@@ -200,15 +200,18 @@ def test_badges_are_badges() -> None:
 
 
 def test_the_bench_card_vocabulary() -> None:
-    assert COMMANDS == ("CMD:GRADE:A", "CMD:GRADE:B", "CMD:GRADE:C", "CMD:GRADE:D",
-                        "CMD:GRADE:X", "CMD:PHOTO", "CMD:PRINT", "CMD:NEXT", "CMD:CANCEL",
-                        "CMD:SIGNOUT")
+    assert ("CMD:GRADE:A", "CMD:GRADE:B", "CMD:GRADE:C", "CMD:GRADE:D",
+                        "CMD:GRADE:X", *(f"CMD:ANSWER:{n}" for n in range(1, 10)),
+                        "CMD:BACK", "CMD:PHOTO", "CMD:PRINT", "CMD:NEXT", "CMD:CANCEL",
+                        "CMD:SIGNOUT") == COMMANDS
     assert all(COMMAND_CAPTIONS[code] for code in COMMANDS)
     for code in COMMANDS:
         payload = classify(code, RMA)
         assert (payload.kind, payload.valid, payload.value) == (
             PayloadKind.COMMAND, True, code.removeprefix("CMD:"))
-    assert classify("CMD:GRADE:B", RMA).fields == {"command": "GRADE", "grade": "B"}
+    assert classify("CMD:GRADE:B", RMA).fields == {"command": "GRADE", "argument": "B",
+                                                   "grade": "B"}
+    assert classify("CMD:ANSWER:3", RMA).fields == {"command": "ANSWER", "argument": "3"}
     assert classify("cmd:next", RMA).value == "NEXT"
     unknown = classify("CMD:GRADE:E", RMA)
     assert (unknown.kind, unknown.valid) == (PayloadKind.COMMAND, False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -11,12 +13,12 @@ from printer_streams import parse_escpos, parse_zpl
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from station_bench import StationUnderTest
-from ui_steps import sign_in
+from ui_steps import finish_inspection, sign_in, write_photo
 
 from drivers.label_printers import open_label_printer
 from station.models import AuditEvent, PrintAttempt, PrintJob, Rma
 from station.printing import JobState
-from station.vocabulary import Grade, Role
+from station.vocabulary import Role
 from ui.app import create_application
 from ui.main_window import MainWindow
 
@@ -29,6 +31,7 @@ def printer() -> Iterator[FakePrinter]:
 
 
 def walk_to_label(bench: StationUnderTest, window: MainWindow, qtbot: QtBot) -> str:
+    photo_dir = Path(tempfile.mkdtemp(prefix="photos-"))
     sign_in(window, qtbot, Role.GRADER)
     with bench.ctx.sessions() as session:
         number = session.scalars(select(Rma.rma_number).order_by(Rma.rma_number)).first()
@@ -38,9 +41,8 @@ def walk_to_label(bench: StationUnderTest, window: MainWindow, qtbot: QtBot) -> 
     window.rma.act()
     qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
     window.rma.act()
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
-    window.grade.choose(Grade.A)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
+    finish_inspection(window, qtbot, write_photo(photo_dir))
     window.decision.confirm()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.label, timeout=10_000)
     assert window.label.unit is not None

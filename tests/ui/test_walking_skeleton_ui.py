@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
+from ui_steps import finish_inspection, write_photo
 
 from station.models import (
     AuditEvent,
@@ -78,7 +80,7 @@ def counts(bench: StationUnderTest) -> dict[str, int]:
 
 
 def test_a_grader_walks_a_parcel_from_sign_in_to_the_label_with_the_keyboard_only(
-    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot, tmp_path: Path
 ) -> None:
     with bench.ctx.sessions() as session:
         number = session.scalars(select(Rma.rma_number).order_by(Rma.rma_number)).first()
@@ -94,10 +96,9 @@ def test_a_grader_walks_a_parcel_from_sign_in_to_the_label_with_the_keyboard_onl
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
 
-    press(qtbot, Qt.Key.Key_A)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision)
+    finish_inspection(window, qtbot, write_photo(tmp_path))
     assert window.decision.disposition.text()
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.label, timeout=10_000)

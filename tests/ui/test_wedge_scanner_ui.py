@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -10,9 +11,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from station_bench import PINS, StationUnderTest
+from ui_steps import import_required_photos, write_photo
 
 from station import users
 from station.models import Rma
+from station.simulated_grader import best_answer
 from station.vocabulary import Role
 from ui.app import create_application
 from ui.feedback import Tone
@@ -56,7 +59,7 @@ def scan_receive_and_inspect(bench: StationUnderTest, window: MainWindow, qtbot:
     keys(qtbot, "", HUMAN_MS)
     qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
     keys(qtbot, "", HUMAN_MS)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
 
 
 def signed_in_grader(window: MainWindow, qtbot: QtBot) -> None:
@@ -84,7 +87,7 @@ def test_a_person_typing_an_rma_number_by_hand_still_works(
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
 
 
-def test_a_badge_scanned_on_the_grade_screen_switches_user_and_grades_nothing(
+def test_a_badge_scanned_on_the_inspection_screen_switches_user_and_keeps_the_draft(
     bench: StationUnderTest, window: MainWindow, qtbot: QtBot
 ) -> None:
     badge = users.issue_badge(bench.ctx, bench.actors[Role.ADMIN], "supervisor")
@@ -93,16 +96,17 @@ def test_a_badge_scanned_on_the_grade_screen_switches_user_and_grades_nothing(
     keys(qtbot, badge, SCANNER_MS)
     qtbot.waitUntil(lambda: window.actor is not None and window.actor.username == "supervisor")
     assert window.stack.currentWidget() is window.scan
+    qtbot.waitUntil(lambda: window.scan.resume_button.isVisible())
 
 
-def test_a_single_key_on_the_grade_screen_still_grades(
+def test_a_single_key_on_the_inspection_screen_still_answers(
     bench: StationUnderTest, window: MainWindow, qtbot: QtBot
 ) -> None:
     signed_in_grader(window, qtbot)
     scan_receive_and_inspect(bench, window, qtbot)
-    keys(qtbot, "c", HUMAN_MS, enter=False)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision)
-    assert "grade C" in window.decision.title.text()
+    keys(qtbot, "1", HUMAN_MS, enter=False)
+    qtbot.waitUntil(lambda: window.inspection.work is not None
+                    and len(window.inspection.work.run.answers) == 1)
 
 
 def test_a_good_scan_and_an_unknown_code_are_signalled_differently(
@@ -127,7 +131,7 @@ def test_sounds_can_be_muted_and_it_is_remembered(bench: StationUnderTest, windo
 
 
 def test_the_whole_bench_flow_with_the_scanner_and_the_bench_card_alone(
-    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot, tmp_path: Path
 ) -> None:
     signed_in_grader(window, qtbot)
     keys(qtbot, first_rma(bench), SCANNER_MS)
@@ -135,8 +139,23 @@ def test_the_whole_bench_flow_with_the_scanner_and_the_bench_card_alone(
     keys(qtbot, "CMD:NEXT", SCANNER_MS)
     qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
     keys(qtbot, "CMD:NEXT", SCANNER_MS)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grade)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
+    screen = window.inspection
+    while screen.work is not None and (question := screen.work.current) is not None:
+        value = best_answer(screen.work.run, question)
+        options = [v for _label, v in screen._options(question)]
+        before = len(screen.work.run.answers)
+        if options:
+            keys(qtbot, f"CMD:ANSWER:{options.index(value) + 1}", SCANNER_MS)
+        else:
+            keys(qtbot, "" if value is None else str(value), HUMAN_MS)
+        qtbot.waitUntil(lambda b=before: len(screen.work.run.answers) == b + 1)
     keys(qtbot, "CMD:GRADE:B", SCANNER_MS)
+    qtbot.waitUntil(lambda: screen.reason_field.hasFocus())
+    keys(qtbot, "customer used it once", HUMAN_MS)
+    qtbot.waitUntil(lambda: screen.work is not None and screen.work.grade.value == "B")
+    import_required_photos(window, qtbot, write_photo(tmp_path))
+    keys(qtbot, "CMD:NEXT", SCANNER_MS)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision)
     keys(qtbot, "CMD:PRINT", SCANNER_MS)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.label, timeout=10_000)

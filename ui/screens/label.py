@@ -22,6 +22,7 @@ class LabelScreen(KeyedScreen):
     new_parcel = Signal()
     reprint_requested = Signal()
     printed_confirmed = Signal()
+    evidence_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,6 +50,11 @@ class LabelScreen(KeyedScreen):
         self.bind_key(Qt.Key.Key_Escape, self.new_parcel.emit)
         self.bind_key(Qt.Key.Key_R, self.reprint_requested.emit)
         self.bind_key(Qt.Key.Key_Y, self.printed_confirmed.emit)
+        self.bind_key(Qt.Key.Key_E, self.evidence_requested.emit)
+        hint = QLabel("R reprints (a reason is asked) · Y confirms an unconfirmed label "
+                      "printed · E writes the unit's evidence sheet (PDF)")
+        hint.setObjectName("hint")
+        layout.addWidget(hint)
         self.unit: FinalizedUnit | None = None
 
     def show_label(self, unit: FinalizedUnit, png: bytes) -> None:

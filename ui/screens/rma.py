@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from station import inspection, receiving
 from station.context import StationContext
 from station.errors import UserFacingError
-from station.inspection import UnitDraft
+from station.inspection import OverReturnError, UnitInspection
 from station.money import format_minor
 from station.permissions import Actor
 from station.receiving import RmaView
@@ -31,6 +31,7 @@ COLUMNS = ("Line", "SKU", "Item", "Category", "Reason", "Price", "Done")
 
 class RmaScreen(KeyedScreen):
     inspect = Signal(object)
+    over_return = Signal(object)
     received = Signal(object)
     back = Signal()
 
@@ -40,6 +41,7 @@ class RmaScreen(KeyedScreen):
         self._background = background
         self._actor: Actor | None = None
         self._view: RmaView | None = None
+        self._over_return: OverReturnError | None = None
 
         self.title = QLabel()
         self.title.setObjectName("title")
@@ -76,7 +78,7 @@ class RmaScreen(KeyedScreen):
         self.primary.clicked.connect(self.act)
         self.table.doubleClicked.connect(lambda _index: self.act())
         self.back_button.clicked.connect(self.back.emit)
-        self.bind_key(Qt.Key.Key_Escape, self.back.emit)
+        self.bind_key(Qt.Key.Key_Escape, self.escape)
         self.bind_keys(ENTER, self.act)
 
     @property
@@ -86,6 +88,7 @@ class RmaScreen(KeyedScreen):
     def show_rma(self, actor: Actor, view: RmaView, message: str | None = None) -> None:
         self._actor = actor
         self._view = view
+        self._over_return = None
         self.title.setText(f"{view.rma_number}")
         customer = view.customer_name or "—"
         self.details.setText(
@@ -116,9 +119,20 @@ class RmaScreen(KeyedScreen):
                 self.message.clear_message()
         self.table.setFocus()
 
+    def escape(self) -> None:
+        if self._over_return is not None:
+            self._over_return = None
+            self.message.clear_message()
+            return
+        self.back.emit()
+
     def act(self) -> None:
         view, actor = self._view, self._actor
         if view is None or actor is None or self._background.busy:
+            return
+        if self._over_return is not None:
+            pending, self._over_return = self._over_return, None
+            self.over_return.emit(pending)
             return
         if view.receipt_id is None:
             self._background.run(lambda: receiving.receive(self._ctx, actor, view.rma_number),
@@ -142,10 +156,15 @@ class RmaScreen(KeyedScreen):
                                          "Enter to inspect a unit.")
         self.received.emit(view)
 
-    def _started(self, draft: UnitDraft) -> None:
-        self.inspect.emit(draft)
+    def _started(self, work: UnitInspection) -> None:
+        self.inspect.emit(work)
 
     def _failed(self, error: Exception) -> None:
+        if isinstance(error, OverReturnError):
+            self._over_return = error
+            self.message.error(f"{error} Enter sets it aside as an exception for a "
+                               "supervisor (no unit, no refund); Esc goes back.")
+            return
         text = str(error) if isinstance(error, UserFacingError) else (
             f"That did not work ({error.__class__.__name__}); try again or call a supervisor.")
         self.message.error(text)

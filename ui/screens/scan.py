@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 from station import receiving
 from station.badges import looks_like_badge
 from station.context import StationContext
+from station.drafts import DraftSummary
 from station.errors import UserFacingError
 from station.payloads import MAX_SCAN_LENGTH
 from station.permissions import Actor
@@ -25,6 +26,7 @@ class ScanScreen(KeyedScreen):
     badge_scanned = Signal(str)
     camera_toggled = Signal()
     unexpected_received = Signal(object)
+    resume_requested = Signal(str)
     tone = Signal(str)
 
     def __init__(self, ctx: StationContext, background: Background) -> None:
@@ -51,7 +53,18 @@ class ScanScreen(KeyedScreen):
         self.message = MessageLine()
         self.unexpected_button = QPushButton("Receive as unexpected parcel  (F2)")
         self.unexpected_button.setVisible(False)
+        self.resume_button = QPushButton()
+        self.resume_button.setObjectName("primary")
+        self.resume_button.setVisible(False)
+        self.resume_button.clicked.connect(self._resume)
+        self.drafts_hint = QLabel()
+        self.drafts_hint.setObjectName("hint")
+        self.drafts_hint.setWordWrap(True)
+        self.drafts_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.drafts_hint.setVisible(False)
+        self._draft_lpns: list[str] = []
         buttons = QHBoxLayout()
+        buttons.addWidget(self.resume_button)
         buttons.addWidget(self.unexpected_button)
         buttons.addStretch(1)
 
@@ -63,6 +76,7 @@ class ScanScreen(KeyedScreen):
         layout.addWidget(self.field)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        layout.addWidget(self.drafts_hint)
         layout.addWidget(self.demo_hint)
         self.camera = CameraPanel()
         self.camera.setVisible(False)
@@ -73,6 +87,23 @@ class ScanScreen(KeyedScreen):
         self.field.returnPressed.connect(self._submit)
         self.unexpected_button.clicked.connect(self._receive_unexpected)
         self.bind_key(Qt.Key.Key_F2, self._receive_unexpected)
+        self.bind_key(Qt.Key.Key_F5, self._resume)
+
+    def show_drafts(self, summaries: list[DraftSummary]) -> None:
+        """Unfinished inspections on this bench: F5 resumes the oldest exactly where it was."""
+        self._draft_lpns = [summary.lpn for summary in summaries]
+        self.resume_button.setVisible(bool(summaries))
+        self.drafts_hint.setVisible(bool(summaries))
+        if not summaries:
+            return
+        first = summaries[0]
+        self.resume_button.setText(f"Resume {first.lpn} where it was left  (F5)")
+        self.drafts_hint.setText("Unfinished inspection(s): " + "; ".join(
+            summary.text for summary in summaries))
+
+    def _resume(self) -> None:
+        if self._draft_lpns:
+            self.resume_requested.emit(self._draft_lpns[0])
 
     def start(self, actor: Actor, message: str | None = None) -> None:
         self._actor = actor

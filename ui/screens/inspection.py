@@ -1,0 +1,676 @@
+"""The grader's main screen: the category checklist one question at a time, item checks,
+flags, photos and the grade, all from the keyboard and the scanner.
+
+Keys: 1–9 answer (Y/N for yes/no), Backspace undoes the last answer, Space takes a photo,
+K changes the kind of the next photo, O imports one from a file, Delete/R delete/retake the
+selected photo, F raises or clears a flag, N writes a note, A–D/X give another grade than
+proposed (a reason is asked), Enter finishes, Esc puts the unit back. Every change emits
+`changed` so the window saves the draft at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QIntValidator, QKeyEvent, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station.checklists import Question, QuestionType
+from station.errors import UserFacingError
+from station.money import format_minor
+from station.payloads import Payload
+from station.permissions import Actor
+from station.photos import PhotoError, PhotoKind, PhotoStore, StoredPhoto
+from station.unit_inspection import InspectionError, PhotoTaken, UnitInspection
+from station.verification import CheckKind
+from station.vocabulary import Category, Flag, Grade, Reason
+from ui.background import Background
+from ui.camera_panel import CameraPanel
+from ui.keyed_screen import ENTER, KeyedScreen
+from ui.message_line import MessageLine
+
+CAPTURE_QUALITY = 95  # the photo store re-encodes at the configured quality
+THUMB_SIZE = QSize(150, 112)
+
+
+def jpeg_bytes(image: QImage) -> bytes:
+    """A camera frame as JPEG bytes (safe off the UI thread: QImage, not QPixmap)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "JPEG", CAPTURE_QUALITY):
+        raise PhotoError("The camera frame could not be encoded. Take the photo again.")
+    buffer.close()
+    return bytes(data.data())
+
+
+def photo_caption(photo: PhotoTaken) -> str:
+    """Kind, time, grader, size and hash: what a dispute needs to know about a photo."""
+    when = photo.taken_at.astimezone().strftime("%H:%M:%S")
+    size = (f"{photo.size_bytes / 1_048_576:.1f} MB" if photo.size_bytes >= 1_048_576
+            else f"{photo.size_bytes / 1024:.0f} kB")
+    return (f"{photo.kind.label} · {when} · {photo.taken_by_name}\n{size} · "
+            f"{photo.width}×{photo.height} · {photo.sha256[:12]}")
+
+
+class FieldEdit(QLineEdit):
+    """A line edit that keeps its Enter: it answers or records, and must not also reach the
+    screen, where Enter means "finish"."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        super().keyPressEvent(event)
+        if event.key() in ENTER:
+            event.accept()
+
+
+class InspectionScreen(KeyedScreen):
+    changed = Signal()
+    finished = Signal()
+    put_back = Signal()
+    camera_wanted = Signal(bool)
+
+    def __init__(self, background: Background, store: PhotoStore,
+                 clock: Callable[[], datetime]) -> None:
+        super().__init__()
+        self._background = background
+        self._store = store
+        self._clock = clock
+        self.work: UnitInspection | None = None
+        self._actor: Actor | None = None
+        self._kind: PhotoKind | None = None
+        self.camera_available = False
+
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.item = QLabel()
+        self.item.setWordWrap(True)
+        self.checks = QLabel()
+        self.checks.setWordWrap(True)
+        self.checks.setTextFormat(Qt.TextFormat.RichText)
+
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.question = QLabel()
+        self.question.setObjectName("question")
+        self.question.setWordWrap(True)
+        self.question.setTextFormat(Qt.TextFormat.PlainText)
+        self.question_hint = QLabel()
+        self.question_hint.setObjectName("hint")
+        self.question_hint.setWordWrap(True)
+        self.question_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.answers = QWidget()
+        self.answer_grid = QGridLayout(self.answers)
+        self.answer_grid.setContentsMargins(0, 0, 0, 0)
+        self.answer_buttons: list[QPushButton] = []
+        self.field = FieldEdit()
+        self.field.setObjectName("answer")
+        self.field.returnPressed.connect(self._answer_field)
+        self.outcome = QLabel()
+        self.outcome.setWordWrap(True)
+        self.outcome.setTextFormat(Qt.TextFormat.RichText)
+        self.missing = QLabel()
+        self.missing.setObjectName("missing")
+        self.missing.setWordWrap(True)
+        self.missing.setTextFormat(Qt.TextFormat.PlainText)
+        self.mode_panel = QLabel()
+        self.mode_panel.setObjectName("panel")
+        self.mode_panel.setTextFormat(Qt.TextFormat.PlainText)
+        self.mode_panel.setVisible(False)
+        self.reason_field = FieldEdit()
+        self.reason_field.setMaxLength(300)
+        self.reason_field.setVisible(False)
+        self.reason_field.returnPressed.connect(self._reason_entered)
+        self._mode = ""
+        self._pending_grade: Grade | None = None
+        self.notes = FieldEdit()
+        self.notes.setPlaceholderText("Notes for the next person (N)")
+        self.notes.setMaxLength(2000)
+        self.notes.editingFinished.connect(self._notes_edited)
+        self.notes.returnPressed.connect(self.setFocus)
+        self.message = MessageLine()
+        keys = QLabel("1–9 answer · Backspace back · Space photo · K kind · O import · "
+                      "Del/R delete/retake photo · F flag · N note · A–X grade · "
+                      "Enter finish · Esc put back")
+        keys.setObjectName("hint")
+        keys.setWordWrap(True)
+
+        left = QVBoxLayout()
+        for widget in (self.title, self.item, self.checks, self.progress, self.question,
+                       self.question_hint, self.answers, self.field, self.mode_panel,
+                       self.reason_field, self.outcome, self.missing):
+            left.addWidget(widget)
+        left.addStretch(1)
+        left.addWidget(self.notes)
+        left.addWidget(self.message)
+        left.addWidget(keys)
+
+        self.camera = CameraPanel()
+        self.camera.setMinimumHeight(240)
+        self.photo_kind = QLabel()
+        self.photo_kind.setWordWrap(True)
+        self.photo_needs = QLabel()
+        self.photo_needs.setObjectName("hint")
+        self.photo_needs.setWordWrap(True)
+        self.thumbs = QListWidget()
+        self.thumbs.setViewMode(QListView.ViewMode.IconMode)
+        self.thumbs.setIconSize(THUMB_SIZE)
+        self.thumbs.setResizeMode(QListView.ResizeMode.Adjust)
+        self.thumbs.setWordWrap(True)
+        self.thumbs.setObjectName("compact")
+        self.thumbs.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        right = QVBoxLayout()
+        right.addWidget(self.camera, 3)
+        right.addWidget(self.photo_kind)
+        right.addWidget(self.photo_needs)
+        right.addWidget(self.thumbs, 2)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 2)
+
+        for index in range(9):
+            self.bind_key(Qt.Key(Qt.Key.Key_1 + index), lambda i=index: self.choose_answer(i))
+        self.bind_key(Qt.Key.Key_Y, lambda: self._yes_no(True))
+        self.bind_key(Qt.Key.Key_Backspace, self.undo)
+        self.bind_key(Qt.Key.Key_Space, self.take_photo)
+        self.bind_key(Qt.Key.Key_K, self.next_kind)
+        self.bind_key(Qt.Key.Key_O, self.import_photo)
+        self.bind_key(Qt.Key.Key_Delete, self.delete_photo)
+        self.bind_key(Qt.Key.Key_R, self.retake_photo)
+        self.bind_key(Qt.Key.Key_F, self.toggle_flag)
+        self.bind_key(Qt.Key.Key_N, self._n_key)
+        for grade in Grade:
+            if grade is not Grade.X:
+                self.bind_key(Qt.Key(ord(grade.value)), lambda g=grade: self.choose_grade(g))
+        self.bind_key(Qt.Key.Key_X, lambda: self.choose_grade(Grade.X))
+        self.bind_keys(ENTER, self.finish)
+        self.bind_key(Qt.Key.Key_Escape, self.ask_put_back)
+
+    # -- showing
+
+    def show_work(self, work: UnitInspection, actor: Actor, message: str | None = None) -> None:
+        self.work, self._actor, self._kind = work, actor, None
+        self._end_mode("")
+        draft = work.draft
+        self.title.setText(f"Unit {draft.lpn}  ·  {Category(draft.category).label} checklist "
+                           f"{work.checklist.version}")
+        self.item.setText(
+            f"<b>{escape(draft.sku)}</b> — {escape(draft.description)}<br>"
+            f"Customer says: {Reason(draft.reason).label} · paid "
+            f"{format_minor(draft.unit_price_minor, draft.currency)} · RMA "
+            f"{escape(draft.rma_number)} line {draft.line_no}")
+        self.notes.setText(work.notes)
+        self._reload_thumbs()
+        self.refresh()
+        if message:
+            self.message.ok(message)
+        else:
+            self.message.clear_message()
+        self.camera_wanted.emit(True)
+
+    def refresh(self) -> None:
+        work = self.work
+        if work is None:
+            return
+        answered, total = work.progress
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(answered)
+        self.progress.setFormat(f"{answered} of {total} questions")
+        self._show_checks(work)
+        question = work.current
+        self._clear_answers()
+        if question is not None:
+            self._show_question(question)
+        else:
+            self.question.setText("Checklist complete.")
+            self.question_hint.setText("Enter: accept the grade and see the decision · "
+                                       "A B C D X: give another grade (a reason is asked) · "
+                                       "Backspace: change the last answer.")
+            self.field.setVisible(False)
+            self.setFocus()
+        self._show_outcome(work)
+        self._show_photo_needs(work)
+
+    def _show_checks(self, work: UnitInspection) -> None:
+        expected = work.draft.expected
+        lines = []
+        for kind, what, on_file in ((CheckKind.GTIN, "product barcode", expected.gtin),
+                                    (CheckKind.SERIAL, "serial", expected.serial)):
+            check = work.checks.get(kind)
+            if check is None:
+                hint = f"expected {escape(on_file)}" if on_file else "none on file"
+                lines.append(f"○ Scan the {what} ({hint}).")
+            else:
+                mark, colour = {True: ("✓", "#14532d"), False: ("✗", "#8a1c16"),
+                                None: ("•", "#4c5967")}[check.ok]
+                lines.append(f"<span style='color:{colour}'>{mark} {escape(check.message)}"
+                             "</span>")
+        self.checks.setText("<br>".join(lines))
+
+    def _show_question(self, question: Question) -> None:
+        self.question.setText(question.text + ("" if question.required else "  (optional)"))
+        self.question_hint.setText(question.hint)
+        options = self._options(question)
+        for index, (label, value) in enumerate(options):
+            button = QPushButton(f"{index + 1}   {label}")
+            button.setObjectName("answerButton")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _c=False, v=value: self._answer(v))
+            self.answer_grid.addWidget(button, index // 3, index % 3)
+            self.answer_buttons.append(button)
+        typed = question.type in (QuestionType.NUMBER, QuestionType.TEXT)
+        self.field.setVisible(typed)
+        self.field.clear()
+        if question.type is QuestionType.NUMBER:
+            low = int(question.min) if question.min is not None else 0
+            high = int(question.max) if question.max is not None else 1_000_000
+            self.field.setValidator(QIntValidator(low, high, self.field) if question.whole
+                                    else None)
+            self.field.setPlaceholderText(f"Type a number {low}–{high}, then Enter")
+        elif question.type is QuestionType.TEXT:
+            self.field.setValidator(None)
+            self.field.setMaxLength(question.max_length)
+            self.field.setPlaceholderText("Type the answer, then Enter"
+                                          + ("" if question.required else
+                                             " (Enter alone to skip)"))
+        if typed:
+            self.field.setFocus()
+        else:
+            self.setFocus()
+
+    @staticmethod
+    def _options(question: Question) -> list[tuple[str, object]]:
+        if question.type is QuestionType.YES_NO:
+            return [("Yes", True), ("No", False)]
+        if question.type is QuestionType.CHOICE:
+            return [(choice, choice) for choice in question.choices]
+        return []
+
+    def _clear_answers(self) -> None:
+        for button in self.answer_buttons:
+            button.deleteLater()
+        self.answer_buttons = []
+
+    def _show_outcome(self, work: UnitInspection) -> None:
+        outcome = work.outcome()
+        grade = work.grade
+        flags = ", ".join(flag.value.replace("_", " ") for flag in sorted(outcome.flags))
+        text = f"<span style='font-size:30pt; font-weight:700'>{grade.value}</span> "
+        text += escape(outcome.reason if grade == outcome.grade else
+                       f"{grade.value} ({grade.meaning}) given by the grader instead of "
+                       f"{outcome.grade.value}: {work.override_reason}")
+        if outcome.ceiling != Grade.A:
+            text += f"<br>Best possible: {outcome.ceiling.value}"
+        if flags:
+            text += f"<br><b>Flags:</b> {escape(flags)}"
+        for note in outcome.notes:
+            text += f"<br>• {escape(note)}"
+        self.outcome.setText(text)
+        missing = work.missing()
+        self.missing.setText("" if missing.complete else
+                             "Still needed:\n" + "\n".join(missing.lines()))
+
+    def _show_photo_needs(self, work: UnitInspection) -> None:
+        kind = self._kind or work.next_photo_kind()
+        source = "Space: camera · " if self.camera_available else "No camera: "
+        self.photo_kind.setText(f"Next photo: <b>{escape(kind.label)}</b> (K to change)<br>"
+                                f"{source}O: import a file")
+        needs = []
+        taken = [photo.kind for photo in work.photos]
+        for requirement, count in work.run.photos_needed(work.grade):
+            have = taken.count(requirement.kind)
+            mark = "✓" if have >= count else "✗"
+            needs.append(f"{mark} {requirement.kind.label}: {min(have, count)}/{count} — "
+                         f"{requirement.caption}")
+        self.photo_needs.setText("\n".join(needs) or "No photos required for this unit.")
+
+    def _reload_thumbs(self) -> None:
+        self.thumbs.clear()
+        if self.work is None:
+            return
+        for photo in self.work.photos:
+            self._add_thumb(photo, None)
+
+    def _add_thumb(self, photo: PhotoTaken, data: bytes | None) -> None:
+        item = QListWidgetItem(photo_caption(photo))
+        item.setToolTip(f"SHA-256 {photo.sha256}")
+        pixmap = QPixmap()
+        if data is None:
+            try:
+                data = self._store.thumbnail(photo.sha256)
+            except (PhotoError, ValueError):
+                data = b""
+        if data and pixmap.loadFromData(data):
+            item.setIcon(QIcon(pixmap.scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio)))
+        self.thumbs.addItem(item)
+        self.thumbs.setCurrentItem(item)
+
+    # -- answering
+
+    def _changed(self) -> None:
+        self.refresh()
+        self.changed.emit()
+
+    def _answer(self, value: object) -> None:
+        work = self.work
+        if work is None or work.current is None:
+            return
+        try:
+            work.answer(value, question_id=work.current.id)
+        except UserFacingError as error:
+            self.message.error(str(error))
+            return
+        self.message.clear_message()
+        self._changed()
+
+    def _answer_field(self) -> None:
+        work = self.work
+        if work is None or (question := work.current) is None:
+            return
+        text = self.field.text().strip()
+        if question.type is QuestionType.NUMBER:
+            if not text:
+                self.message.error("Type a number, then Enter.")
+                return
+            self._answer(text)
+        else:
+            self._answer(text or None)
+
+    def choose_answer(self, index: int) -> None:
+        work = self.work
+        if work is None or (question := work.current) is None:
+            self.message.warning("Every question is answered. Enter finishes.")
+            return
+        options = self._options(question)
+        if not options:
+            self.field.setFocus()
+            return
+        if index >= len(options):
+            self.message.error(f"There are only {len(options)} answers; press 1–"
+                               f"{len(options)}.")
+            return
+        self._answer(options[index][1])
+
+    def _yes_no(self, value: bool) -> None:
+        work = self.work
+        if work is not None and work.current is not None and \
+                work.current.type is QuestionType.YES_NO:
+            self._answer(value)
+
+    def undo(self) -> None:
+        if self.work is None:
+            return
+        if self.work.back():
+            self.message.ok("Last answer undone: answer it again.")
+            self._changed()
+        else:
+            self.message.warning("Nothing to undo yet.")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if self._mode == "flags" and Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
+            event.accept()
+            self._flag_key(key - Qt.Key.Key_1)
+            return
+        if self._mode == "put_back" and key != Qt.Key.Key_Escape:
+            self._mode = ""
+            self.message.clear_message()
+        super().keyPressEvent(event)
+
+    def _n_key(self) -> None:
+        """N is "No" while a yes/no question waits, else it opens the notes."""
+        work = self.work
+        if work is not None and work.current is not None and \
+                work.current.type is QuestionType.YES_NO:
+            self._yes_no(False)
+        else:
+            self.notes.setFocus()
+
+    def _notes_edited(self) -> None:
+        if self.work is not None and self.notes.text() != self.work.notes:
+            self.work.set_notes(self.notes.text())
+            self.changed.emit()
+
+    # -- scans, flags and grade
+
+    def handle_scan(self, payload: Payload) -> bool:
+        """A product barcode or serial scanned on this screen; False if it is neither."""
+        if self.work is None:
+            return False
+        checks = self.work.scan(payload)
+        if not checks:
+            return False
+        if any(check.ok is False for check in checks):
+            self.message.error(" ".join(c.message for c in checks))
+        else:
+            self.message.ok(" ".join(c.message for c in checks))
+        self._changed()
+        return True
+
+    def toggle_flag(self) -> None:
+        """F: list the flags with numbers; the next number key raises or clears one."""
+        work = self.work
+        if work is None:
+            return
+        if self._mode == "flags":
+            self._end_mode("")
+            return
+        self._mode = "flags"
+        raised = work.outcome().flags
+
+        def state(flag: Flag) -> str:
+            if flag in work.manual_flags:
+                return "raised by hand"
+            return "raised" if flag in raised else "—"
+
+        lines = [f"{n}  {flag.value.replace('_', ' ')}: {state(flag)}"
+                 for n, flag in enumerate(list(Flag)[:9], start=1)]
+        self.mode_panel.setText("Flags — press a number to raise or clear one, F or Esc to "
+                                "close:\n" + "\n".join(lines))
+        self.mode_panel.setVisible(True)
+        self.setFocus()
+
+    def _flag_key(self, index: int) -> None:
+        work = self.work
+        flags = list(Flag)
+        if work is None or index >= min(len(flags), 9):
+            return
+        flag = flags[index]
+        if flag in work.outcome().flags and flag not in work.manual_flags:
+            self._end_mode("")
+            self.message.warning(f"{flag.value.replace('_', ' ')} comes from an answer or a "
+                                 "scan; change that instead.")
+            return
+        raised = work.toggle_flag(flag)
+        self._end_mode(f"Flag {flag.value.replace('_', ' ')} {'raised' if raised else 'cleared'}.")
+        self._changed()
+
+    def choose_grade(self, grade: Grade) -> None:
+        """Another grade than proposed: asks for the reason on the screen (Enter records it,
+        Esc cancels); the proposed grade itself needs none."""
+        work = self.work
+        if work is None:
+            return
+        if work.current is not None:
+            self.message.warning("Answer the checklist first; the grade follows from it.")
+            return
+        outcome = work.outcome()
+        if grade == outcome.grade or not outcome.allows(grade):
+            self._apply_grade(grade, "")
+            return
+        self._mode = "reason"
+        self._pending_grade = grade
+        self.reason_field.clear()
+        self.reason_field.setPlaceholderText(
+            f"Why {grade.value} and not the proposed {outcome.grade.value}? Type, then Enter "
+            "(Esc cancels)")
+        self.reason_field.setVisible(True)
+        self.reason_field.setFocus()
+
+    def _reason_entered(self) -> None:
+        grade = self._pending_grade
+        if grade is None:
+            return
+        self._apply_grade(grade, self.reason_field.text())
+
+    def _apply_grade(self, grade: Grade, reason: str) -> None:
+        work = self.work
+        if work is None:
+            return
+        try:
+            work.choose_grade(grade, reason)
+        except InspectionError as error:
+            self.message.error(str(error))
+            return
+        self._end_mode(f"Grade {grade.value}" + (
+            f" — reason recorded: {work.override_reason}" if work.override_reason else ""))
+        self._changed()
+
+    def _end_mode(self, message: str) -> None:
+        self._mode = ""
+        self._pending_grade = None
+        self.mode_panel.setVisible(False)
+        self.reason_field.setVisible(False)
+        self.setFocus()
+        if message:
+            self.message.ok(message)
+
+    # -- photos
+
+    def next_kind(self) -> None:
+        if self.work is None:
+            return
+        kinds = list(PhotoKind)
+        current = self._kind or self.work.next_photo_kind()
+        self._kind = kinds[(kinds.index(current) + 1) % len(kinds)]
+        self._show_photo_needs(self.work)
+
+    def _photo_kind(self) -> PhotoKind:
+        assert self.work is not None
+        kind = self._kind or self.work.next_photo_kind()
+        self._kind = None
+        return kind
+
+    def take_photo(self) -> None:
+        if self.work is None:
+            return
+        image = self.camera.view.image
+        if not self.camera_available or image.isNull():
+            self.message.warning("No camera picture yet: check camera.source, or import a "
+                                 "photo from a file (O).")
+            return
+        frame = image.copy()
+        self._store_photo(lambda: jpeg_bytes(frame), self._photo_kind())
+
+    def import_photo(self) -> None:
+        if self.work is None:
+            return
+        name, _filter = QFileDialog.getOpenFileName(
+            self, "Import a photo", str(Path.home()), "Photos (*.jpg *.jpeg *.png)")
+        if name:
+            self.import_file(Path(name))
+
+    def import_file(self, path: Path, kind: PhotoKind | None = None) -> None:
+        """Store a photo from a handheld camera's file as the next (or given) kind."""
+        self._store_photo(path.read_bytes, kind or self._photo_kind())
+
+    def _store_photo(self, read: Callable[[], bytes], kind: PhotoKind) -> None:
+        work, actor, store = self.work, self._actor, self._store
+        if work is None or actor is None:
+            return
+        self.message.warning(f"Saving the {kind.label} photo…")
+
+        def job() -> tuple[StoredPhoto, bytes]:
+            stored = store.store(read())
+            return stored, store.thumbnail(stored.sha256)
+
+        def done(result: tuple[StoredPhoto, bytes]) -> None:
+            stored, thumb = result
+            if self.work is not work:
+                return
+            photo = PhotoTaken(stored.sha256, kind, stored.size_bytes, stored.width,
+                               stored.height, self._clock(), actor.user_id, actor.display_name)
+            try:
+                work.add_photo(photo)
+            except InspectionError as error:
+                self.message.error(str(error))
+                return
+            self._add_thumb(photo, thumb)
+            self.message.ok(f"Photo kept: {photo_caption(photo).replace(chr(10), ' · ')}")
+            self._changed()
+
+        def failed(error: Exception) -> None:
+            self.message.error(str(error) if isinstance(error, UserFacingError | OSError)
+                               else f"The photo was not kept ({error.__class__.__name__}).")
+
+        self._background.run(job, done, failed)
+
+    def delete_photo(self) -> PhotoTaken | None:
+        work = self.work
+        row = self.thumbs.currentRow()
+        if work is None or row < 0:
+            self.message.warning("No photo selected.")
+            return None
+        photo = work.remove_photo(row)
+        self.thumbs.takeItem(row)
+        self.message.ok(f"Deleted the {photo.kind.label} photo.")
+        self._changed()
+        return photo
+
+    def retake_photo(self) -> None:
+        photo = self.delete_photo()
+        if photo is not None:
+            self._kind = photo.kind
+            self.take_photo()
+
+    # -- leaving
+
+    def finish(self) -> None:
+        work = self.work
+        if work is None:
+            return
+        if work.current is not None:
+            self.message.warning("Answer the question first (1–9, or type and Enter).")
+            return
+        missing = work.missing()
+        if not missing.complete:
+            self.message.error("Cannot finish yet — " + "; ".join(missing.lines()) + ".")
+            return
+        self.camera_wanted.emit(False)
+        self.finished.emit()
+
+    def ask_put_back(self) -> None:
+        """Esc: close a panel; else ask, and a second Esc puts the unit back unfinished."""
+        if self.work is None:
+            return
+        if self._mode in ("flags", "reason"):
+            self._end_mode("Cancelled.")
+            return
+        if self._mode != "put_back":
+            self._mode = "put_back"
+            self.message.warning(f"Press Esc again to put {self.work.draft.lpn} back "
+                                 "unfinished: its answers and photos are discarded and the LPN "
+                                 "is not used. Any other key carries on.")
+            return
+        self._mode = ""
+        self.camera_wanted.emit(False)
+        self.put_back.emit()
