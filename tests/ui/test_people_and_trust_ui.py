@@ -110,6 +110,7 @@ def test_the_bench_locks_when_idle_and_the_same_user_resumes_where_they_were(
     type_into_focus(qtbot, PINS[Role.GRADER], delay=10)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
     window.scan.field.setText("RMA-999999")
+    qtbot.waitUntil(lambda: not window.background.busy)  # the unfinished-drafts look-up
     bench.clock.advance(minutes=4)
     window.check_idle()
     assert window.actor is not None
@@ -134,6 +135,7 @@ def test_locking_an_idle_bench_closes_an_open_admin_dialog(
     type_into_focus(qtbot, PINS[Role.ADMIN], delay=10)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
     assert window.users_action.isVisible()
+    qtbot.waitUntil(lambda: not window.background.busy)
 
     def lock_while_open() -> None:
         qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)

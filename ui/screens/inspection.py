@@ -15,7 +15,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QImage, QIntValidator, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -48,6 +48,7 @@ from ui.message_line import MessageLine
 
 CAPTURE_QUALITY = 95  # the photo store re-encodes at the configured quality
 THUMB_SIZE = QSize(150, 112)
+NOTES_SAVE_MS = 400  # a note being typed is saved this long after the last key
 
 
 def jpeg_bytes(image: QImage) -> bytes:
@@ -144,6 +145,11 @@ class InspectionScreen(KeyedScreen):
         self.notes.setPlaceholderText("Notes for the next person (N)")
         self.notes.setMaxLength(2000)
         self.notes.editingFinished.connect(self._notes_edited)
+        self._notes_timer = QTimer(self)
+        self._notes_timer.setSingleShot(True)
+        self._notes_timer.setInterval(NOTES_SAVE_MS)
+        self._notes_timer.timeout.connect(self._notes_edited)
+        self.notes.textEdited.connect(lambda _text: self._notes_timer.start())
         self.notes.returnPressed.connect(self.setFocus)
         self.message = MessageLine()
         keys = QLabel("1–9 answer · Backspace back · Space photo · K kind · O import · "

@@ -1,0 +1,227 @@
+"""The grader's inspection screen, walked with the keyboard, the scanner and the bench card."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from label_video import write_label_video
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+from station_bench import StationUnderTest
+from ui_steps import (
+    answer_with_keys,
+    complete_checklist,
+    import_required_photos,
+    sign_in,
+    write_photo,
+)
+
+from drivers.camera_scanner import CameraScanner
+from drivers.decode_pipeline import PipelineDecoder
+from drivers.photo_store import FilePhotoStore
+from station.models import AuditEvent, Inspection, Photo, Unit
+from station.retention import photo_path
+from station.vocabulary import Role
+from ui.app import create_application
+from ui.main_window import MainWindow
+
+SCANNER_MS = 3
+ELECTRONICS, BEAUTY, APPAREL = "RMA-100002", "RMA-100004", "RMA-100007"
+
+
+@pytest.fixture
+def window(bench: StationUnderTest, qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+    create_application()
+    win = MainWindow(bench.ctx, photos=FilePhotoStore(tmp_path / "photos"))
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    sign_in(win, qtbot, Role.GRADER)
+    yield win
+    win.draft_saver.wait()
+    win.background.wait_idle()
+
+
+def scan(qtbot: QtBot, text: str) -> None:
+    """A keyboard-wedge scanner: fast keys, then Enter."""
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    qtbot.keyClicks(widget, text, delay=SCANNER_MS)
+    qtbot.wait(SCANNER_MS)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+
+
+def to_inspection(window: MainWindow, qtbot: QtBot, number: str) -> None:
+    """Scan the RMA, then the bench card's Next twice: receive, inspect the first line."""
+    scan(qtbot, number)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    scan(qtbot, "CMD:NEXT")
+    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    scan(qtbot, "CMD:NEXT")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection, timeout=10_000)
+
+
+def answer(window: MainWindow, qtbot: QtBot, question_id: str, value: object) -> None:
+    work = window.inspection.work
+    assert work is not None and work.current is not None
+    assert work.current.id == question_id
+    answer_with_keys(window, qtbot, value)
+
+
+def finish_to_label(window: MainWindow, qtbot: QtBot) -> None:
+    scan(qtbot, "CMD:NEXT")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision, timeout=10_000)
+    scan(qtbot, "CMD:PRINT")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.label, timeout=10_000)
+
+
+def inspection_row(bench: StationUnderTest, lpn: str) -> Inspection:
+    with bench.ctx.sessions() as session:
+        unit = session.scalar(select(Unit).where(Unit.lpn == lpn))
+        assert unit is not None
+        row = session.scalar(select(Inspection).where(Inspection.unit_id == unit.id))
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def test_electronics_with_a_swapped_serial_is_flagged_graded_x_and_needs_its_photos(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    to_inspection(window, qtbot, ELECTRONICS)
+    screen = window.inspection
+    assert "Scan the serial (expected SN-KFATP8KHV)" in screen.checks.text()
+
+    scan(qtbot, "SN-SWAPPED01")
+    qtbot.waitUntil(lambda: "Serial mismatch" in screen.message.text())
+    assert "SN-SWAPPED01" in screen.checks.text() and "SN-KFATP8KHV" in screen.checks.text()
+    scan(qtbot, "4901234036741")  # the product barcode on the box is right
+    qtbot.waitUntil(lambda: "matches ELE-SPK-0330" in screen.checks.text())
+
+    answer(window, qtbot, "right_item", "yes")
+    answer(window, qtbot, "sealed", False)
+    answer(window, qtbot, "serial_matches", "different")
+    qtbot.keyClick(screen, Qt.Key.Key_Backspace)  # undo, then answer again
+    qtbot.waitUntil(lambda: screen.work is not None and screen.work.current is not None
+                    and screen.work.current.id == "serial_matches")
+    answer(window, qtbot, "serial_matches", "different")
+    answer(window, qtbot, "battery_swollen", False)
+    answer(window, qtbot, "powers_on", True)
+    complete_checklist(window, qtbot)
+    assert screen.work is not None
+    assert screen.work.grade.value == "X"
+    assert "serial_mismatch" in screen.outcome.text().replace(" ", "_")
+
+    scan(qtbot, "CMD:NEXT")  # refused: the photos are missing, and the screen names them
+    qtbot.waitUntil(lambda: "Cannot finish yet" in screen.message.text())
+    for kind in ("front", "back", "label / serial", "packaging"):
+        assert kind in screen.message.text()
+    assert window.stack.currentWidget() is window.inspection
+
+    import_required_photos(window, qtbot, write_photo(tmp_path))
+    assert screen.thumbs.count() == 4
+    finish_to_label(window, qtbot)
+
+    assert window.label.unit is not None
+    row = inspection_row(bench, window.label.unit.lpn)
+    assert row.grade == "X" and "serial_mismatch" in row.flags
+    assert row.verification["serial"]["scanned"] == "SN-SWAPPED01"
+    assert row.verification["gtin"]["ok"] is True
+
+
+def test_apparel_without_tags_is_b_and_a_grader_can_give_c_with_a_reason(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    to_inspection(window, qtbot, APPAREL)
+    screen = window.inspection
+    answer(window, qtbot, "right_item", "yes")
+    answer(window, qtbot, "tags_attached", False)
+    complete_checklist(window, qtbot)
+    assert screen.work is not None and screen.work.grade.value == "B"
+    assert "caps at B" in screen.outcome.text()
+
+    scan(qtbot, "CMD:GRADE:A")  # better than the cap: refused with the reason
+    qtbot.waitUntil(lambda: "better than this unit can get" in screen.message.text())
+    scan(qtbot, "CMD:GRADE:C")
+    qtbot.waitUntil(lambda: screen.reason_field.hasFocus())
+    qtbot.keyClicks(screen.reason_field, "pilling on both cuffs", delay=40)
+    qtbot.keyClick(screen.reason_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.work is not None and screen.work.grade.value == "C")
+    assert "pilling on both cuffs" in screen.outcome.text()
+
+    import_required_photos(window, qtbot, write_photo(tmp_path))
+    finish_to_label(window, qtbot)
+
+    assert window.label.unit is not None
+    row = inspection_row(bench, window.label.unit.lpn)
+    assert (row.grade, row.proposed_grade, row.override_reason) == (
+        "C", "B", "pilling on both cuffs")
+    assert row.answers["tags_attached"] is False
+    with bench.ctx.sessions() as session:
+        assert session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "inspection.grade_overridden")) is not None
+
+
+def test_beauty_with_a_broken_seal_is_x_with_its_seal_photo(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    to_inspection(window, qtbot, BEAUTY)
+    screen = window.inspection
+    answer(window, qtbot, "right_item", "yes")
+    answer(window, qtbot, "hygiene_seal_intact", False)
+    complete_checklist(window, qtbot)
+    assert screen.work is not None and screen.work.grade.value == "X"
+    assert "packaging" in screen.photo_needs.text()
+    assert "✗" in screen.photo_needs.text()
+
+    photo = write_photo(tmp_path)
+    import_required_photos(window, qtbot, photo)
+    assert "✗" not in screen.photo_needs.text()
+    finish_to_label(window, qtbot)
+
+    assert window.label.unit is not None
+    row = inspection_row(bench, window.label.unit.lpn)
+    assert row.grade == "X" and "hygiene_seal_broken" in row.flags
+    with bench.ctx.sessions() as session:
+        kinds = sorted(session.scalars(select(Photo.kind).where(
+            Photo.lpn == window.label.unit.lpn)))
+    assert kinds == ["back", "front", "packaging"]
+
+
+def test_space_takes_a_photo_from_the_camera_stored_clean_and_shown_with_its_caption(
+    bench: StationUnderTest, qtbot: QtBot, tmp_path: Path
+) -> None:
+    create_application()
+    video = write_label_video(tmp_path / "bench.avi", "SN-KFATP8KHV", frames=240)
+    camera = CameraScanner(str(video), PipelineDecoder(), realtime=True, retry_s=30)
+    store = FilePhotoStore(tmp_path / "photos")
+    window = MainWindow(bench.ctx, camera=camera, photos=store)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        sign_in(window, qtbot, Role.GRADER)
+        to_inspection(window, qtbot, ELECTRONICS)
+        screen = window.inspection
+        qtbot.waitUntil(lambda: not screen.camera.view.image.isNull(), timeout=10_000)
+        qtbot.keyClick(screen, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: screen.work is not None and len(screen.work.photos) == 1,
+                        timeout=10_000)
+        photo = screen.work.photos[0]
+        assert photo.kind.value == "front" and (photo.width, photo.height) == (640, 360)
+        stored = photo_path(store.folder, photo.sha256)
+        with Image.open(stored) as image:
+            assert image.format == "JPEG" and not image.getexif()
+        caption = screen.thumbs.item(0).text()
+        assert "front" in caption and "Grader Person" in caption
+        assert photo.sha256[:12] in caption
+        # the camera also reads the serial on the label it sees
+        qtbot.waitUntil(lambda: "SN-KFATP8KHV" in screen.checks.text(), timeout=10_000)
+    finally:
+        window.close()
+        window.background.wait_idle()
+        window.draft_saver.wait()
