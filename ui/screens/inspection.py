@@ -19,6 +19,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QTimer, Si
 from PySide6.QtGui import QIcon, QImage, QIntValidator, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -99,7 +101,7 @@ class InspectionScreen(KeyedScreen):
         self.camera_available = False
 
         self.title = QLabel()
-        self.title.setObjectName("title")
+        self.title.setObjectName("subtitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.item = QLabel()
         self.item.setWordWrap(True)
@@ -158,12 +160,23 @@ class InspectionScreen(KeyedScreen):
         keys.setObjectName("hint")
         keys.setWordWrap(True)
 
+        status = QWidget()
+        status_layout = QVBoxLayout(status)
+        status_layout.setContentsMargins(0, 0, 0, 0)
+        status_layout.addWidget(self.outcome)
+        status_layout.addWidget(self.missing)
+        status_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(status)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         left = QVBoxLayout()
         for widget in (self.title, self.item, self.checks, self.progress, self.question,
                        self.question_hint, self.answers, self.field, self.mode_panel,
-                       self.reason_field, self.outcome, self.missing):
+                       self.reason_field):
             left.addWidget(widget)
-        left.addStretch(1)
+        left.addWidget(scroll, 1)
         left.addWidget(self.notes)
         left.addWidget(self.message)
         left.addWidget(keys)
@@ -178,6 +191,7 @@ class InspectionScreen(KeyedScreen):
         self.thumbs = QListWidget()
         self.thumbs.setViewMode(QListView.ViewMode.IconMode)
         self.thumbs.setIconSize(THUMB_SIZE)
+        self.thumbs.setGridSize(QSize(THUMB_SIZE.width() + 60, THUMB_SIZE.height() + 90))
         self.thumbs.setResizeMode(QListView.ResizeMode.Adjust)
         self.thumbs.setWordWrap(True)
         self.thumbs.setObjectName("compact")
@@ -313,6 +327,8 @@ class InspectionScreen(KeyedScreen):
 
     def _clear_answers(self) -> None:
         for button in self.answer_buttons:
+            button.hide()
+            self.answer_grid.removeWidget(button)
             button.deleteLater()
         self.answer_buttons = []
 
@@ -621,7 +637,7 @@ class InspectionScreen(KeyedScreen):
                 self.message.error(str(error))
                 return
             self._add_thumb(photo, thumb)
-            self.message.ok(f"Photo kept: {photo_caption(photo).replace(chr(10), ' · ')}")
+            self.message.ok(f"Photo kept: {photo.kind.label}, {photo.width}×{photo.height}.")
             self._changed()
 
         def failed(error: Exception) -> None:
