@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.actor: Actor | None = None
         self._work: UnitInspection | None = None
         self.background = Background(self)
+        self._lookups = Background(self)  # reads that must never make a key wait on them
         self.photos = photos if photos is not None else MemoryPhotoStore()
         self.draft_saver = DraftSaver(ctx, self)
         self.evidence = evidence
@@ -544,8 +545,8 @@ class MainWindow(QMainWindow):
         """After signing in: the grader's unfinished inspections, to carry on exactly there."""
         if not allowed(actor.role, Action.INSPECT):
             return
-        self.background.run(lambda: drafts.open_drafts(self.ctx, actor),
-                            lambda found: self._ask_resume(actor, found), self._error)
+        self._lookups.run(lambda: drafts.open_drafts(self.ctx, actor),
+                          lambda found: self._ask_resume(actor, found), self._error)
 
     def _ask_resume(self, actor: Actor, found: list[DraftSummary]) -> None:
         if self.actor is not actor:
