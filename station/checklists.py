@@ -72,7 +72,6 @@ Flags raised before the checklist (e.g. at receiving) count the same as raised b
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import re
@@ -82,12 +81,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
-from station.config import ConfigError
 from station.errors import UserFacingError
 from station.photos import PhotoKind
 from station.text_hygiene import clean_text
+from station.toml_data import TOML_POSITION, DataFileError, KeyLines, Source, Table, one_of
 from station.vocabulary import Category, Flag, Grade
 
 DEFAULT_NAME: Final = "default"
@@ -256,85 +255,12 @@ class Checklist:
 # ---------------------------------------------------------------------------- errors
 
 
-class ChecklistError(ConfigError):
+class ChecklistError(DataFileError):
     """A problem in a checklist file: `file:line: key: problem` (line when known).
 
     A ConfigError, so start-up reports it like any other configuration problem."""
 
-    def __init__(self, file: Path | None, line: int | None, key: str, problem: str) -> None:
-        super().__init__(file, key, problem)
-        self.line = line
-        where = str(file) if file else "checklist"
-        if line is not None:
-            where = f"{where}:{line}"
-        self.args = (f"{where}: {key}: {problem}",)
-
-
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-_BARE_OR_QUOTED = re.compile(r"[A-Za-z0-9_-]+|\"(?:[^\"\\]|\\.)*\"|'[^']*'")
-_HEADER = re.compile(r"^\s*(\[\[|\[)\s*([^\[\]]+?)\s*(\]\]|\])\s*(?:#.*)?$")
-_KEY_LINE = re.compile(
-    r"^\s*((?:[A-Za-z0-9_-]+|\"(?:[^\"\\]|\\.)*\"|'[^']*')"
-    r"(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"(?:[^\"\\]|\\.)*\"|'[^']*'))*)\s*="
-)
-
-
-def _key_parts(text: str) -> list[str]:
-    return [part.strip("\"'") for part in _BARE_OR_QUOTED.findall(text)]
-
-
-class KeyLines:
-    """Which line of a TOML text defines each key path (`questions[3].when.question`).
-
-    A light scan of table headers and `key =` lines, enough for the files we write; a
-    path it cannot place falls back to its nearest placed parent (an inline table's key,
-    the `[[questions]]` header), so an error still points close to the problem.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.lines: dict[str, int] = {}
-        counts: dict[str, int] = {}
-        table = ""
-        in_string: str | None = None
-        for number, line in enumerate(text.splitlines(), start=1):
-            if in_string is not None:  # inside a multi-line string
-                if line.count(in_string) % 2 == 1:
-                    in_string = None
-                continue
-            header = _HEADER.match(line)
-            if header:
-                parts = _key_parts(header.group(2))
-                path = ""
-                for index, part in enumerate(parts):
-                    path = f"{path}.{part}" if path else part
-                    if index < len(parts) - 1 and path in counts:
-                        path = f"{path}[{counts[path] - 1}]"
-                if header.group(1) == "[[":
-                    counts[path] = counts.get(path, 0) + 1
-                    self.lines.setdefault(path, number)
-                    path = f"{path}[{counts[path] - 1}]"
-                table = path
-                self.lines.setdefault(path, number)
-                continue
-            key = _KEY_LINE.match(line)
-            if key:
-                path = ".".join(_key_parts(key.group(1)))
-                self.lines.setdefault(f"{table}.{path}" if table else path, number)
-                rest = line[key.end():]
-                for quote in ('"""', "'''"):
-                    if rest.count(quote) % 2 == 1:
-                        in_string = quote
-                        break
-
-    def line_of(self, path: str) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            if cut <= 0:
-                return None
-            path = path[:cut]
-        return None
+    what = "checklist"
 
 
 # ---------------------------------------------------------------------------- reading
@@ -355,122 +281,11 @@ _TYPE_KEYS = {"choices": QuestionType.CHOICE, "min": QuestionType.NUMBER,
               "max_length": QuestionType.TEXT}
 
 
-def _one_of(values: Iterable[str]) -> str:
-    return ", ".join(values)
+class _Source(Source):
+    error_type = ChecklistError
 
 
-class _Source:
-    def __init__(self, path: Path | None, text: str) -> None:
-        self.path = path
-        self.lines = KeyLines(text)
-
-    def error(self, key: str, problem: str) -> ChecklistError:
-        return ChecklistError(self.path, self.lines.line_of(key), key, problem)
-
-
-class _Table:
-    """One TOML table at a key path; unknown keys are refused as soon as it is opened."""
-
-    def __init__(self, raw: Any, key: str, source: _Source, allowed: tuple[str, ...]) -> None:
-        if not isinstance(raw, dict):
-            raise source.error(key, "must be a table")
-        self.raw: dict[str, Any] = raw
-        self.key = key
-        self.source = source
-        for name in raw:
-            if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
-                raise self.error(name, f"unknown key; {hint}allowed here: {_one_of(allowed)}")
-
-    def path(self, name: str) -> str:
-        return f"{self.key}.{name}" if self.key else name
-
-    def error(self, name: str, problem: str) -> ChecklistError:
-        return self.source.error(self.path(name), problem)
-
-    def has(self, name: str) -> bool:
-        return name in self.raw
-
-    def text(self, name: str, *, required: bool = False, max_len: int = 200) -> str:
-        if name not in self.raw:
-            if required:
-                raise self.error(name, "is required")
-            return ""
-        value = self.raw[name]
-        if not isinstance(value, str):
-            raise self.error(name, f"must be text in quotes (got {value!r})")
-        cleaned = clean_text(value, max_len=max(1, 4 * len(value)))
-        if required and not cleaned:
-            raise self.error(name, "must not be empty")
-        if len(cleaned) > max_len:
-            raise self.error(name, f"must be at most {max_len} characters (has {len(cleaned)})")
-        return cleaned
-
-    def identifier(self, name: str) -> str:
-        value = self.text(name, required=True, max_len=40)
-        if not _ID.fullmatch(value):
-            raise self.error(name, f"must be lower-case letters, digits and _ starting with "
-                                   f"a letter, e.g. powers_on (got {value!r})")
-        return value
-
-    def boolean(self, name: str, default: bool) -> bool:
-        value = self.raw.get(name, default)
-        if not isinstance(value, bool):
-            raise self.error(name, f"must be true or false (got {value!r})")
-        return value
-
-    def integer(self, name: str, default: int, low: int, high: int) -> int:
-        value = self.raw.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.error(name, f"must be a whole number from {low} to {high} (got {value!r})")
-        return value
-
-    def number(self, name: str) -> int | float | None:
-        if name not in self.raw:
-            return None
-        value = self.raw[name]
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-                isinstance(value, float) and not math.isfinite(value)):
-            raise self.error(name, f"must be a number (got {value!r})")
-        return value
-
-    def grade(self, name: str) -> Grade | None:
-        if name not in self.raw:
-            return None
-        value = self.raw[name]
-        if not isinstance(value, str) or value not in Grade.__members__:
-            raise self.error(name, f"must be a grade: {_one_of(Grade)} (got {value!r})")
-        return Grade(value)
-
-    def strings(self, name: str) -> list[str]:
-        value = self.raw.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.error(name, f'must be a list of texts, e.g. ["a", "b"] (got {value!r})')
-        return value
-
-    def flags(self, name: str) -> frozenset[Flag]:
-        flags: set[Flag] = set()
-        for value in self.strings(name):
-            if value not in {flag.value for flag in Flag}:
-                raise self.error(name, f"unknown flag '{value}'; flags are: {_one_of(Flag)}")
-            flags.add(Flag(value))
-        return frozenset(flags)
-
-    def table(self, name: str, allowed: tuple[str, ...]) -> _Table | None:
-        if name not in self.raw:
-            return None
-        return _Table(self.raw[name], self.path(name), self.source, allowed)
-
-    def tables(self, name: str, allowed: tuple[str, ...]) -> list[_Table]:
-        value = self.raw.get(name, [])
-        if not isinstance(value, list):
-            raise self.error(name, f"must be written as [[{self.path(name)}]] tables")
-        return [_Table(item, f"{self.path(name)}[{index}]", self.source, allowed)
-                for index, item in enumerate(value)]
-
-
-def _tests(table: _Table, subject: Question, what: str) -> tuple[Test, ...]:
+def _tests(table: Table, subject: Question, what: str) -> tuple[Test, ...]:
     """The equals / in / lt / gt tests of a `when` or an effect, checked against `subject`."""
     present = [op for op in _TEST_KEYS if table.has(op)]
     if not present:
@@ -498,7 +313,7 @@ def _tests(table: _Table, subject: Question, what: str) -> tuple[Test, ...]:
             for item in values:
                 if item not in subject.choices:
                     raise table.error(op, f"{item!r} is not one of the choices of {what}: "
-                                          f"{_one_of(repr(c) for c in subject.choices)}")
+                                          f"{one_of(repr(c) for c in subject.choices)}")
             tests.append(Test(op, tuple(values) if op == "in" else raw))
         else:
             values = raw if op == "in" else [raw]
@@ -513,7 +328,7 @@ def _tests(table: _Table, subject: Question, what: str) -> tuple[Test, ...]:
 
 
 def _condition(
-    table: _Table, earlier: Mapping[str, tuple[int, Question]], position: int | None,
+    table: Table, earlier: Mapping[str, tuple[int, Question]], position: int | None,
     everything: Mapping[str, int],
 ) -> Condition:
     """A `when`: `earlier` are the questions it may name; `position` is the asker's index."""
@@ -532,7 +347,7 @@ def _condition(
 
 
 def _question(
-    table: _Table, position: int, earlier: dict[str, tuple[int, Question]],
+    table: Table, position: int, earlier: dict[str, tuple[int, Question]],
     everything: Mapping[str, int],
 ) -> Question:
     question_id = table.identifier("id")
@@ -543,8 +358,8 @@ def _question(
     raw_type = table.raw.get("type")
     if raw_type not in {t.value for t in QuestionType}:
         if "type" not in table.raw:
-            raise table.error("type", f"is required: {_one_of(QuestionType)}")
-        raise table.error("type", f"must be one of {_one_of(QuestionType)} (got {raw_type!r})")
+            raise table.error("type", f"is required: {one_of(QuestionType)}")
+        raise table.error("type", f"must be one of {one_of(QuestionType)} (got {raw_type!r})")
     kind = QuestionType(raw_type)
     for key, owner in _TYPE_KEYS.items():
         if table.has(key) and kind != owner:
@@ -580,12 +395,12 @@ def _question(
     return replace(partial, when=when, effects=effects)
 
 
-def _effect(table: _Table, question: Question) -> Effect:
+def _effect(table: Table, question: Question) -> Effect:
     tests = _tests(table, question, "this question")
     lifts = table.flags("lifts")
     if unliftable := sorted(lifts - LIFTABLE_FLAGS):
         raise table.error("lifts", f"the default of '{unliftable[0].value}' cannot be lifted; "
-                                   f"only that of {_one_of(sorted(LIFTABLE_FLAGS))} can")
+                                   f"only that of {one_of(sorted(LIFTABLE_FLAGS))} can")
     effect = Effect(
         tests=tests, flags=table.flags("flags"), cap=table.grade("cap"),
         suggest=table.grade("suggest"), lifts=lifts,
@@ -599,13 +414,13 @@ def _effect(table: _Table, question: Question) -> Effect:
 
 
 def _photo(
-    table: _Table, questions: Mapping[str, tuple[int, Question]], defect_count: str | None,
+    table: Table, questions: Mapping[str, tuple[int, Question]], defect_count: str | None,
     kinds: dict[PhotoKind, int], index: int,
 ) -> PhotoRequirement:
     raw_kind = table.text("kind", required=True, max_len=32)
     if raw_kind not in {kind.value for kind in PhotoKind}:
         raise table.error("kind", f"unknown photo kind '{raw_kind}'; kinds are: "
-                                  f"{_one_of(PhotoKind)}")
+                                  f"{one_of(PhotoKind)}")
     kind = PhotoKind(raw_kind)
     if kind in kinds:
         raise table.error("kind", f"'{kind.value}' is already required by photos"
@@ -636,15 +451,15 @@ def parse_checklist(text: str, path: Path | None = None) -> Checklist:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         message = str(error)
-        found = _TOML_POSITION.search(message)
+        found = TOML_POSITION.search(message)
         line = int(found.group(1)) if found else None
         raise ChecklistError(path, line, "(syntax)", f"not valid TOML: {message}") from None
-    top = _Table(raw, "", source, _TOP_KEYS)
+    top = Table(raw, "", source, _TOP_KEYS)
     name = top.text("category", required=True, max_len=40)
     categories = [DEFAULT_NAME, *(category.value for category in Category)]
     if name not in categories:
         raise top.error("category", f"unknown category '{name}'; use one of "
-                                    f"{_one_of(categories)}")
+                                    f"{one_of(categories)}")
     version = top.text("version", required=True, max_len=32)
     if not _VERSION.fullmatch(version):
         raise top.error("version", "must be letters, digits, '.', '-' or '_', e.g. 2026.11-1")
@@ -709,7 +524,7 @@ def load_checklists(folder: Path) -> dict[Category, Checklist]:
     for path in sorted(folder.glob("*.toml")):
         if path.stem not in names:
             raise ChecklistError(path, None, "(file name)", f"'{path.stem}' is not a category; "
-                                 f"name the file after one of {_one_of(names)}")
+                                 f"name the file after one of {one_of(names)}")
         checklist = load_checklist_file(path)
         if checklist.name != path.stem:
             raise ChecklistError(path, KeyLines(path.read_text("utf-8")).line_of("category"),
