@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from station import __version__, audit, cli_users, rma_store, schema
+from station import __version__, audit, cli_rules, cli_users, rma_store, schema
 from station.bootstrap import OpenStation, central_url, open_station
 from station.config import (
     ConfigError,
@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "command or free text. Prints {input, kind, value, valid, fields, error} "
                     "per code. Exit 1 if any code is invalid.")
     cls.add_argument("codes", nargs="+", metavar="CODE")
+
+    cli_rules.add_commands(commands)
 
     cen = commands.add_parser("central", help="the central database")
     cen_commands = cen.add_subparsers(dest="central_command", metavar="ACTION", required=True)
@@ -331,6 +333,11 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
         if args.command == "classify":
             _, config = _configured(args)
             return cmd_classify(args.codes, config.rma_regex)
+        if args.command == "rules":
+            return cli_rules.cmd_rules_check(args.files)
+        if args.command == "route":
+            _, config = _configured(args)
+            return cli_rules.cmd_route(args.case_file, args.rules, config)
         if args.command == "evidence" and devices is None:
             print("This installation has no PDF renderer.", file=sys.stderr)
             return EXIT_FAILED

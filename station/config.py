@@ -117,6 +117,7 @@ class StationConfig:
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     central: CentralConfig = field(default_factory=CentralConfig)
     photos: PhotosConfig = field(default_factory=PhotosConfig)
+    rules_file: str = ""  # empty: the shipped resources/rules/default.toml
     destinations: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DESTINATIONS))
     source: Path | None = None
 
@@ -398,6 +399,10 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
     )
     pho.finish()
 
+    rul = top.sub("rules")
+    rules_file = rul.string("file", "", max_len=400)
+    rul.finish()
+
     dest = top.sub("destinations")
     destinations = dict(DEFAULT_DESTINATIONS)
     for disposition in Disposition:
@@ -413,7 +418,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
         station_code=code, site=site, lpn_prefix=lpn_prefix, locale=locale,
         rma_pattern=pattern, printer_uri=printer_uri, camera_source=camera_source,
         high_value_threshold_major=high_value, scanner=scanner, security=security,
-        privacy=privacy, feedback=feedback, central=central, photos=photos,
+        privacy=privacy, feedback=feedback, central=central, photos=photos, rules_file=rules_file,
         destinations=destinations, source=path,
     )
 
@@ -458,6 +463,9 @@ max_edge = 2048              # longest side of a stored photo, in pixels
 [scanner]
 max_key_interval_ms = 35
 min_length = 4
+
+[rules]
+file = ""                    # empty: the shipped routing and refund policy
 
 [central]
 url = ""                     # empty: the embedded SQLite central database in the data folder

@@ -14,6 +14,7 @@ from station.vocabulary import Category
 
 if TYPE_CHECKING:
     from station.checklists import Checklist
+    from station.rules import RuleSet
 
 
 def utc_now() -> datetime:
@@ -26,15 +27,23 @@ def _shipped_checklists() -> Mapping[Category, Checklist]:
     return shipped_checklists()
 
 
+def _shipped_rules() -> RuleSet:
+    from station.rules import shipped_rule_set
+
+    return shipped_rule_set()
+
+
 @dataclass(frozen=True)
 class StationContext:
-    """The local database, this station's identity, a clock (injected so tests can move it)
-    and the inspection checklist of every category (validated when the station opens)."""
+    """The local database, this station's identity, a clock (injected so tests can move it),
+    the inspection checklist of every category and the routing rule set (both validated
+    when the station opens)."""
 
     sessions: sessionmaker[Session]
     config: StationConfig
     clock: Callable[[], datetime] = field(default=utc_now)
     checklists: Mapping[Category, Checklist] = field(default_factory=_shipped_checklists)
+    rules: RuleSet = field(default_factory=_shipped_rules)
 
     def checklist_for(self, category: str) -> Checklist:
         """The checklist of a category; an unknown category gets the default one."""

@@ -402,6 +402,12 @@ def _sheet(session: Session, ctx: StationContext, actor: Actor, lpn: str,
     explanation = decision.explanation if decision is not None else {}
     why = explanation.get("disposition") if isinstance(explanation, Mapping) else None
     refund_why = explanation.get("refund") if isinstance(explanation, Mapping) else None
+    if isinstance(refund_why, Mapping):
+        refund_why = refund_why.get("why")
+    override = explanation.get("override") if isinstance(explanation, Mapping) else None
+    if isinstance(override, Mapping) and isinstance(why, str):
+        why = (f"{why}. Grader chose {override.get('chosen')} instead of "
+               f"{override.get('proposed')}: {override.get('reason')}")
     return EvidenceSheet(
         station_code=ctx.station_code,
         lpn=unit.lpn,

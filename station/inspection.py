@@ -11,13 +11,13 @@ all of them or none, never a refund without the inspection that justified it.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from station import audit, outbox
+from station import approvals, audit, outbox
 from station.authorization import require
 from station.context import StationContext
 from station.lpn import next_lpn
@@ -34,7 +34,8 @@ from station.models import (
     Unit,
 )
 from station.permissions import Action, Actor
-from station.routing import Decision, RoutingCase, decide
+from station.rules import Decision, RoutingCase, decide
+from station.text_hygiene import clean_text
 from station.unit_inspection import (
     InspectionError,
     OverReturnError,
@@ -42,7 +43,16 @@ from station.unit_inspection import (
     UnitInspection,
 )
 from station.verification import ExpectedItem, OtherLine
-from station.vocabulary import ExceptionKind, Flag, Grade, Reason, RefundAction, RequestedOutcome
+from station.vocabulary import (
+    Category,
+    Disposition,
+    ExceptionKind,
+    Flag,
+    Grade,
+    Reason,
+    RefundAction,
+    RequestedOutcome,
+)
 
 __all__ = ["FinalizedUnit", "InspectionError", "OverReturn", "OverReturnError", "UnitDraft",
            "UnitInspection", "finalize", "propose", "set_aside_over_return", "start_unit",
@@ -96,6 +106,7 @@ def unit_draft(session: Session, receipt: Receipt, line: RmaLine, lpn: str,
         line_no=line.line_no, sku=line.sku, description=line.description,
         category=line.category, reason=line.reason, requested=rma.requested,
         unit_price_minor=line.unit_price_minor, currency=line.currency, started_at=started_at,
+        order_date=rma.order_date,
         expected=ExpectedItem(line.sku, line.gtin, line.expected_serial, others),
     )
 
@@ -162,28 +173,79 @@ def set_aside_over_return(ctx: StationContext, actor: Actor, receipt_id: uuid.UU
         return OverReturn(case.id, receipt.id, rma.rma_number, line.sku)
 
 
-def propose(ctx: StationContext, work: UnitInspection) -> Decision:
-    """What the rules decide for this unit, its grade and flags (shown before confirming)."""
+def routing_case(ctx: StationContext, work: UnitInspection) -> RoutingCase:
+    """The unit as the rules see it: category, grade, flags, reason, request, price, age."""
     draft = work.draft
-    return decide(
-        RoutingCase(
-            grade=work.grade, reason=Reason(draft.reason),
-            requested=RequestedOutcome(draft.requested), price_minor=draft.unit_price_minor,
-            currency=draft.currency,
-            high_value_threshold_major=ctx.config.high_value_threshold_major,
-            flags=work.outcome().flags,
-        ),
-        ctx.config.destinations,
+    today = ctx.clock().date()
+    age = max(0, (today - draft.order_date).days) if draft.order_date else 0
+    try:
+        category = Category(draft.category)
+    except ValueError:
+        category = Category.OTHER
+    return RoutingCase(
+        category=category, grade=work.grade, reason=Reason(draft.reason),
+        requested=RequestedOutcome(draft.requested), price_minor=draft.unit_price_minor,
+        currency=draft.currency, days_since_purchase=age,
+        high_value_threshold_major=ctx.config.high_value_threshold_major,
+        flags=work.outcome().flags,
     )
+
+
+def propose(ctx: StationContext, work: UnitInspection) -> Decision:
+    """What the station's rule set decides for this unit (shown before confirming)."""
+    return decide(routing_case(ctx, work), ctx.rules, ctx.config.destinations)
 
 
 _EXCEPTION_FLAGS = {Flag.WRONG_ITEM: ExceptionKind.WRONG_ITEM}
 
 
-def finalize(ctx: StationContext, actor: Actor, work: UnitInspection) -> FinalizedUnit:
-    """Confirm the proposed decision: every fact of the unit in one local transaction.
+@dataclass(frozen=True)
+class Override:
+    """The grader chose another allowed disposition than the rules' best one, and why."""
 
-    Refused while a required answer or photo is missing (the message lists them).
+    disposition: Disposition
+    reason: str
+
+
+@dataclass(frozen=True)
+class BenchApproval:
+    """A supervisor at the bench approves the held refund (badge or PIN checked already)."""
+
+    supervisor: Actor
+    reason: str
+
+
+def overridden(ctx: StationContext, decision: Decision, override: Override) -> Decision:
+    """The decision with the grader's choice among the allowed dispositions."""
+    if override.disposition is decision.disposition:
+        return decision
+    allowed = {option["disposition"]: option for option in decision.options}
+    if override.disposition.value not in allowed:
+        why = next((item["why"] for item in decision.explanation.get("not_allowed", [])
+                    if item["disposition"] == override.disposition.value), "not allowed")
+        raise InspectionError(f"{override.disposition.value} is not allowed for this unit: "
+                              f"{why}.")
+    reason = clean_text(override.reason, 300)
+    if not reason:
+        raise InspectionError(f"Say why {override.disposition.value} and not "
+                              f"{decision.disposition.value}: a reason is required.")
+    explanation = {**decision.explanation, "override": {
+        "proposed": decision.disposition.value, "chosen": override.disposition.value,
+        "reason": reason,
+        "estimate_minor": allowed[override.disposition.value]["estimate_minor"]}}
+    destination = ctx.config.destinations.get(override.disposition, override.disposition.value)
+    return replace(decision, disposition=override.disposition, destination=destination,
+                   explanation=explanation)
+
+
+def finalize(ctx: StationContext, actor: Actor, work: UnitInspection, *,
+             override: Override | None = None,
+             approval: BenchApproval | None = None) -> FinalizedUnit:
+    """Confirm the decision: every fact of the unit in one local transaction.
+
+    Refused while a required answer or photo is missing (the message lists them). With an
+    `override`, the grader's allowed disposition replaces the best one (reason required);
+    with an `approval`, a supervisor's approval of a held refund is written with it.
     """
     require(ctx, actor, Action.INSPECT)
     require(ctx, actor, Action.ROUTE)
@@ -194,6 +256,12 @@ def finalize(ctx: StationContext, actor: Actor, work: UnitInspection) -> Finaliz
     outcome = work.outcome()
     grade = work.grade
     decision = propose(ctx, work)
+    if override is not None:
+        decision = overridden(ctx, decision, override)
+    if approval is not None:
+        require(ctx, approval.supervisor, Action.APPROVE_REFUND)
+        if decision.refund_action is not RefundAction.HELD:
+            raise InspectionError("The refund is not held; no approval is needed.")
     now = ctx.clock()
     with ctx.sessions.begin() as session:
         if session.scalar(select(Unit.id).where(Unit.lpn == draft.lpn)) is not None:
@@ -233,6 +301,7 @@ def finalize(ctx: StationContext, actor: Actor, work: UnitInspection) -> Finaliz
             rules_version=decision.rules_version, explanation=decision.explanation,
             decided_by=actor.user_id, decided_at=now, supersedes_id=None,
             station_code=ctx.station_code,
+            override_reason=decision.explanation.get("override", {}).get("reason"),
         )
         trigger = RefundTrigger(
             idempotency_key=f"{draft.rma_line_id}:{unit.id}", unit_id=unit.id,
@@ -244,6 +313,7 @@ def finalize(ctx: StationContext, actor: Actor, work: UnitInspection) -> Finaliz
         for fact in (disposition, trigger):
             session.add(fact)
             outbox.enqueue(session, fact, now=now)
+        session.flush()
         exception_id = _open_exceptions(ctx, session, actor, work, unit, now)
         session.execute(delete(InspectionDraft).where(InspectionDraft.lpn == draft.lpn))
         events: list[tuple[str, dict[str, object]]] = [
@@ -259,6 +329,9 @@ def finalize(ctx: StationContext, actor: Actor, work: UnitInspection) -> Finaliz
             events.append(("inspection.grade_overridden", {
                 "inspection_id": inspection.id, "proposed": outcome.grade.value,
                 "grade": grade.value, "reason": work.override_reason}))
+        if "override" in decision.explanation:
+            events.append(("disposition.overridden", {
+                "disposition_id": disposition.id, **decision.explanation["override"]}))
         events += [
             ("disposition.decided", {"disposition_id": disposition.id,
                                      "disposition": decision.disposition.value,
@@ -271,6 +344,12 @@ def finalize(ctx: StationContext, actor: Actor, work: UnitInspection) -> Finaliz
         for action, data in events:
             audit.record(session, station_code=ctx.station_code, actor=actor, action=action,
                          subject=draft.lpn, data=data, now=now)
+        if approval is not None:
+            resolution = approvals.resolve_in(
+                session, ctx, approval.supervisor, trigger, decision.if_approved, approve=True,
+                reason=approval.reason, subject=draft.lpn, now=now)
+            decision = replace(decision, refund_action=resolution.action,
+                               refund_minor=resolution.amount_minor)
         return FinalizedUnit(
             unit_id=unit.id, lpn=draft.lpn, rma_number=draft.rma_number, sku=draft.sku,
             grade=grade, decision=decision, refund_trigger_id=trigger.id, decided_at=now,

@@ -244,6 +244,7 @@ class DispositionDecision(Base):
     decided_at: Mapped[datetime] = mapped_column(index=True)
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     station_code: Mapped[str] = mapped_column(String(32))
+    override_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class RefundTrigger(Base):
@@ -263,6 +264,7 @@ class RefundTrigger(Base):
     created_at: Mapped[datetime]
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     station_code: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class PrintJob(Base):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from station.checklists import (
@@ -64,6 +64,7 @@ class UnitDraft:
     unit_price_minor: int
     currency: str
     started_at: datetime
+    order_date: date | None = None
     expected: ExpectedItem = field(default_factory=lambda: ExpectedItem("", None, None))
 
 

@@ -130,7 +130,7 @@ def test_the_sheet_holds_the_rma_line_the_inspection_the_decision_and_the_photos
         checklist.question(question_id).text for question_id in record.answers]
     assert all(answer.answer for answer in sheet.answers)
 
-    assert sheet.decision is not None and sheet.decision.rules_version == "builtin-1"
+    assert sheet.decision is not None and sheet.decision.rules_version == "2026.11-1"
     assert sheet.decision.why and sheet.decision.decided_by == grader.display_name
     assert sheet.refund is not None and line.currency in sheet.refund
 

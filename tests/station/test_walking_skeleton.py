@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
-from station_bench import StationUnderTest, inspect_unit, ready_unit
+from station_bench import TINY_PNG, StationUnderTest, inspect_unit, ready_unit
 
-from station import audit, inspection, receiving
+from station import audit, inspection, receiving, simulated_grader
 from station.models import (
     AuditEvent,
     DispositionDecision,
@@ -21,7 +21,8 @@ from station.models import (
 )
 from station.payloads import ScanError
 from station.permissions import PermissionDenied
-from station.vocabulary import Disposition, Grade, RefundAction, Role
+from station.photos import MemoryPhotoStore
+from station.vocabulary import Disposition, Flag, Grade, RefundAction, Role
 
 
 def first_rma_number(bench: StationUnderTest) -> str:
@@ -55,7 +56,7 @@ def test_a_grader_takes_a_parcel_from_scan_to_decision_and_every_fact_is_recorde
         assert stored is not None and stored.rma_line_id == line.id
         assert session.scalar(select(Inspection.grade)) == "A"
         decision = session.scalar(select(DispositionDecision))
-        assert decision is not None and decision.rules_version == "builtin-1"
+        assert decision is not None and decision.rules_version == "2026.11-1"
         assert decision.unit_id == stored.id
         trigger = session.scalar(select(RefundTrigger))
         assert trigger is not None
@@ -165,11 +166,14 @@ def test_a_failure_while_finalizing_leaves_no_partial_facts(bench: StationUnderT
         assert count(session, Unit) == 1
 
 
-def test_grade_x_holds_the_unit_and_the_refund(bench: StationUnderTest) -> None:
+def test_an_empty_box_holds_the_unit_and_the_refund(bench: StationUnderTest) -> None:
     grader = bench.actors[Role.GRADER]
     view = receiving.receive(bench.ctx, grader, first_rma_number(bench))
     assert view.receipt_id is not None
-    unit = inspect_unit(bench, grader, view.receipt_id, view.lines[0].id, Grade.X)
+    work = inspection.start_unit(bench.ctx, grader, view.receipt_id, view.lines[0].id)
+    work.toggle_flag(Flag.EMPTY_BOX)
+    simulated_grader.finish(work, Grade.X, grader, MemoryPhotoStore(), TINY_PNG, bench.clock())
+    unit = inspection.finalize(bench.ctx, grader, work)
     assert unit.decision.disposition == Disposition.HOLD
     assert unit.decision.refund_action == RefundAction.HELD
     with bench.ctx.sessions() as session:
