@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.scan.demo_hint.setVisible(demo)
         self.rma = RmaScreen(ctx, self.background)
         self.inspection = InspectionScreen(self.background, self.photos, ctx.clock)
-        self.decision = DecisionScreen()
+        self.decision = DecisionScreen(ctx, self.background)
         self.label = LabelScreen()
         self.stack = QStackedWidget()
         for screen in (self.first_admin, self.sign_in, self.scan, self.rma, self.inspection,
@@ -264,7 +264,11 @@ class MainWindow(QMainWindow):
             return
         payload = inspect_scan(text, self.ctx.config.rma_regex)
         if payload.kind == PayloadKind.BADGE:
-            if self.actor is None and current is self.sign_in:
+            if self.actor is not None and current is self.decision and \
+                    self.decision.awaiting_approval():
+                self.background.run(lambda: signin.sign_in_with_badge(self.ctx, payload.value),
+                                    self.decision.approver_signed, self.decision.approval_failed)
+            elif self.actor is None and current is self.sign_in:
                 self.sign_in.submit_badge(payload.value)
             elif self.actor is not None:
                 self._switch_user(payload.value)
@@ -595,6 +599,7 @@ class MainWindow(QMainWindow):
 
     def _confirm(self) -> None:
         unit_work, actor = self._work, self.actor
+        override, approval = self.decision.override, self.decision.approval
         if unit_work is None or actor is None:
             return
         self.decision.set_busy(True)
@@ -602,7 +607,8 @@ class MainWindow(QMainWindow):
         printer = self.printer
 
         def work() -> tuple[FinalizedUnit, bytes, uuid.UUID | None]:
-            unit = inspection.finalize(self.ctx, actor, unit_work)
+            unit = inspection.finalize(self.ctx, actor, unit_work, override=override,
+                                       approval=approval)
             if printer is None:
                 return unit, labels.render_png(unit), None
             job = print_queue.request_label(self.ctx, actor, unit, self.ctx.config.printer_uri)

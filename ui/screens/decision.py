@@ -1,73 +1,194 @@
-"""The proposed disposition and refund with the reason; Enter confirms, Esc regrades."""
+"""The proposed disposition and refund, why, and the alternatives with their estimates.
+
+Enter confirms. 1–9 picks another allowed disposition (a reason is asked on the screen).
+A HELD refund can be approved on the spot: a supervisor scans their badge, or presses S and
+signs with name and PIN, then gives the reason; otherwise it waits in the supervisor's
+queue. Esc goes back to the inspection (or cancels what is being asked).
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from station.inspection import UnitDraft
-from station.routing import Decision
-from station.vocabulary import Grade
+from station import signin
+from station.context import StationContext
+from station.errors import UserFacingError
+from station.inspection import BenchApproval, Override, UnitDraft
+from station.money import format_minor
+from station.permissions import Action, Actor, allowed
+from station.rules import Decision
+from station.vocabulary import Disposition, Grade, RefundAction
+from ui.background import Background
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine
+from ui.screens.inspection import FieldEdit
+
+COLUMNS = ("", "Disposition", "Destination", "Expected recovery")
 
 
 class DecisionScreen(KeyedScreen):
     confirmed = Signal()
     regrade = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: StationContext, background: Background) -> None:
         super().__init__()
+        self._ctx = ctx
+        self._background = background
+        self.decision: Decision | None = None
+        self.override: Override | None = None
+        self.approval: BenchApproval | None = None
+        self._approver: Actor | None = None
+        self._pending: Disposition | None = None
+        self._mode = ""
+
         self.title = QLabel()
-        self.title.setObjectName("title")
+        self.title.setObjectName("subtitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.disposition = QLabel()
         self.disposition.setObjectName("big")
         self.destination = QLabel()
         self.destination.setObjectName("destination")
         self.refund = QLabel()
+        self.refund.setWordWrap(True)
+        self.refund.setTextFormat(Qt.TextFormat.PlainText)
         self.why = QLabel()
         self.why.setWordWrap(True)
         self.why.setObjectName("hint")
         self.why.setTextFormat(Qt.TextFormat.PlainText)
+        self.options = QTableWidget(0, len(COLUMNS))
+        self.options.setObjectName("compact")
+        self.options.setHorizontalHeaderLabels(COLUMNS)
+        self.options.verticalHeader().setVisible(False)
+        self.options.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.options.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.options.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.options.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.options.setMaximumHeight(200)
+        self.not_allowed = QLabel()
+        self.not_allowed.setObjectName("hint")
+        self.not_allowed.setWordWrap(True)
+        self.not_allowed.setTextFormat(Qt.TextFormat.PlainText)
+        self.held = QLabel()
+        self.held.setObjectName("panel")
+        self.held.setWordWrap(True)
+        self.held.setTextFormat(Qt.TextFormat.PlainText)
+        self.supervisors = QComboBox()
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("Supervisor PIN, then Enter")
+        self.pin.setMaxLength(12)
+        self.pin.returnPressed.connect(self._check_pin)
+        signer = QHBoxLayout()
+        signer.addWidget(self.supervisors)
+        signer.addWidget(self.pin)
+        self.signer = QWidget()
+        self.signer.setLayout(signer)
+        self.reason = FieldEdit()
+        self.reason.setMaxLength(300)
+        self.reason.returnPressed.connect(self._reason_entered)
         self.message = MessageLine()
         self.confirm_button = QPushButton("Confirm  (Enter)")
         self.confirm_button.setObjectName("primary")
-        self.back_button = QPushButton("Change grade  (Esc)")
+        self.back_button = QPushButton("Back to the inspection  (Esc)")
         buttons = QHBoxLayout()
         buttons.addWidget(self.confirm_button)
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
+        keys = QLabel("Enter confirms · 1–9 chooses another allowed disposition (a reason is "
+                      "asked) · held refund: supervisor scans badge or S for name + PIN · "
+                      "Esc back")
+        keys.setObjectName("hint")
+        keys.setWordWrap(True)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(40, 30, 40, 30)
-        layout.addWidget(self.title)
-        layout.addWidget(self.disposition)
-        layout.addWidget(self.destination)
-        layout.addSpacing(8)
-        layout.addWidget(self.refund)
-        layout.addWidget(self.why)
+        layout.setContentsMargins(40, 24, 40, 24)
+        for widget in (self.title, self.disposition, self.destination, self.why,
+                       self.options, self.not_allowed, self.refund, self.held, self.signer,
+                       self.reason):
+            layout.addWidget(widget)
         layout.addStretch(1)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        layout.addWidget(keys)
 
         self.confirm_button.clicked.connect(self.confirm)
-        self.back_button.clicked.connect(self.regrade.emit)
+        self.back_button.clicked.connect(self.back)
         self.bind_keys(ENTER, self.confirm)
         self.bind_key(Qt.Key.Key_Escape, self.back)
+        self.bind_key(Qt.Key.Key_S, self.ask_pin)
+        for index in range(9):
+            self.bind_key(Qt.Key(Qt.Key.Key_1 + index), lambda i=index: self.choose(i))
+
+    # -- showing
 
     def show_decision(self, draft: UnitDraft, grade: Grade, decision: Decision) -> None:
-        self.title.setText(f"Unit {draft.lpn}  ·  grade {grade.value} ({grade.meaning})")
-        self.disposition.setText(decision.disposition.value.replace("_", " "))
-        self.destination.setText(f"→ {decision.destination}")
-        self.refund.setText(f"Refund: <b>{decision.refund_text}</b>")
-        explanation = decision.explanation
-        self.why.setText(
-            f"Why: {explanation['disposition']}; {explanation['refund']}. "
-            f"Rule {decision.rule_id} ({decision.rules_version})."
-        )
+        self.decision = decision
+        self.override, self.approval, self._approver, self._pending = None, None, None, None
+        self.title.setText(f"Unit {draft.lpn}  ·  grade {grade.value} ({grade.meaning})  ·  "
+                           f"rules {decision.rules_version}")
+        self._end_mode()
+        self._show()
         self.message.clear_message()
         self.set_busy(False)
-        self.confirm_button.setFocus()
+        self.setFocus()
+
+    def _show(self) -> None:
+        decision = self.decision
+        if decision is None:
+            return
+        chosen = self.override.disposition if self.override else decision.disposition
+        destination = (self._ctx.config.destinations.get(chosen, chosen.value)
+                       if self.override else decision.destination)
+        self.disposition.setText(chosen.value.replace("_", " "))
+        self.destination.setText(f"→ {destination}")
+        explanation = decision.explanation
+        why = f"Why: {explanation.get('disposition', '')}."
+        if self.override is not None:
+            why = (f"Chosen by the grader instead of {decision.disposition.value}: "
+                   f"{self.override.reason}. (Rules: {explanation.get('disposition', '')}.)")
+        self.why.setText(why)
+        options = decision.options
+        self.options.setRowCount(len(options))
+        for row, option in enumerate(options):
+            mark = "✓" if option["disposition"] == chosen.value else str(row + 1)
+            values = (mark, option["disposition"],
+                      self._ctx.config.destinations.get(option["disposition"],
+                                                        option["disposition"]),
+                      option["estimate"])
+            for column, value in enumerate(values):
+                self.options.setItem(row, column, QTableWidgetItem(value))
+        reasons: dict[str, list[str]] = {}
+        for item in explanation.get("not_allowed", []):
+            reasons.setdefault(item["why"], []).append(item["disposition"])
+        self.not_allowed.setText("Not allowed: " + "; ".join(
+            f"{', '.join(names)} — {why_not}" for why_not, names in reasons.items()))
+        refund = explanation.get("refund", {})
+        text = f"Refund: {decision.refund_text} — {refund.get('why', '')}"
+        if self.approval is not None and decision.if_approved is not None:
+            action, amount = decision.if_approved
+            text = (f"Refund: {action.value} {format_minor(amount, decision.currency)}, "
+                    f"approved by {self.approval.supervisor.display_name}: "
+                    f"{self.approval.reason}")
+        self.refund.setText(text)
+        held = decision.refund_action is RefundAction.HELD and self.approval is None
+        self.held.setVisible(held)
+        if held:
+            self.held.setText("The refund is held for a supervisor. To approve it now, a "
+                              "supervisor scans their badge or presses S for name and PIN. "
+                              "Enter confirms and leaves it in the supervisor's queue.")
 
     def set_busy(self, busy: bool) -> None:
         self.confirm_button.setEnabled(not busy)
@@ -75,10 +196,118 @@ class DecisionScreen(KeyedScreen):
         if busy:
             self.message.warning("Saving the decision…")
 
+    # -- overriding the disposition
+
+    def choose(self, index: int) -> None:
+        decision = self.decision
+        if decision is None or self._mode:
+            return
+        options = decision.options
+        if index >= len(options):
+            self.message.error(f"There are {len(options)} allowed disposition(s); press 1–"
+                               f"{len(options)}.")
+            return
+        disposition = Disposition(options[index]["disposition"])
+        if disposition is decision.disposition:
+            self.override = None
+            self._show()
+            self.message.ok(f"{disposition.value}, as the rules propose.")
+            return
+        self._pending = disposition
+        self._ask(f"Why {disposition.value} and not {decision.disposition.value}? Type, then "
+                  "Enter (Esc cancels)", "override")
+
+    # -- approving a held refund
+
+    def awaiting_approval(self) -> bool:
+        decision = self.decision
+        return (decision is not None and decision.refund_action is RefundAction.HELD
+                and self.approval is None and self.isVisible())
+
+    def ask_pin(self) -> None:
+        if not self.awaiting_approval() or self._mode:
+            return
+        self.supervisors.clear()
+        for user in signin.list_users(self._ctx):
+            if allowed(user.role, Action.APPROVE_REFUND):
+                self.supervisors.addItem(f"{user.display_name} ({user.role.value})",
+                                         user.username)
+        self._mode = "pin"
+        self.signer.setVisible(True)
+        self.pin.clear()
+        self.pin.setFocus()
+        self.message.warning("Supervisor: choose your name (↑↓), type your PIN, Enter.")
+
+    def _check_pin(self) -> None:
+        username = self.supervisors.currentData()
+        pin = self.pin.text()
+        self.pin.clear()
+        if not username:
+            return
+        self._background.run(lambda: signin.sign_in(self._ctx, str(username), pin),
+                             self.approver_signed, self.approval_failed)
+
+    def approver_signed(self, actor: Actor) -> None:
+        """A supervisor proved who they are (badge or PIN): now the reason."""
+        if not allowed(actor.role, Action.APPROVE_REFUND):
+            self._end_mode()
+            self.message.error(f"{actor.display_name} is a {actor.role.value}; only a "
+                               "supervisor or an administrator can approve a held refund.")
+            return
+        self._approver = actor
+        self.signer.setVisible(False)
+        self._ask(f"{actor.display_name}: why approve this refund? Type, then Enter", "approve")
+
+    def approval_failed(self, error: Exception) -> None:
+        self.message.error(str(error) if isinstance(error, UserFacingError) else
+                           f"That did not work ({error.__class__.__name__}).")
+        if self._mode == "pin":
+            self.pin.setFocus()
+
+    # -- the reason field
+
+    def _ask(self, prompt: str, mode: str) -> None:
+        self._mode = mode
+        self.reason.clear()
+        self.reason.setPlaceholderText(prompt)
+        self.reason.setVisible(True)
+        self.reason.setFocus()
+        self.message.warning(prompt)
+
+    def _reason_entered(self) -> None:
+        text = self.reason.text().strip()
+        if not text:
+            self.message.error("A reason is required.")
+            return
+        if self._mode == "override" and self._pending is not None:
+            self.override = Override(self._pending, text)
+            self.message.ok(f"{self._pending.value} chosen; the reason is recorded. Enter "
+                            "confirms.")
+        elif self._mode == "approve" and self._approver is not None:
+            self.approval = BenchApproval(self._approver, text)
+            self.message.ok(f"Approved by {self._approver.display_name}. Enter confirms.")
+        self._end_mode()
+        self._show()
+
+    def _end_mode(self) -> None:
+        self._mode = ""
+        self._pending = None
+        self.reason.setVisible(False)
+        self.signer.setVisible(False)
+        self.setFocus()
+
+    # -- leaving
+
     def back(self) -> None:
+        if self._mode:
+            self._end_mode()
+            self.message.warning("Cancelled.")
+            return
         if self.back_button.isEnabled():
             self.regrade.emit()
 
     def confirm(self) -> None:
+        if self._mode:
+            return
         if self.confirm_button.isEnabled():
             self.confirmed.emit()
