@@ -18,6 +18,11 @@ from station.unit_inspection import PhotoTaken, UnitInspection
 from station.vocabulary import Grade
 
 SIMULATED_REASON = "graded by the simulated grader"
+#: A 2×2 PNG the simulated grader "photographs" with: the photo store keeps it like any other.
+SIMULATED_PHOTO = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001649444154789c63f8cfc0f09f8181e13f03c3ff0c0c0c00360c05fbd3b8"
+    "38b80000000049454e44ae426082")
 
 
 def _candidates(question: Question) -> list[AnswerValue]:

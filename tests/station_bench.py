@@ -18,6 +18,7 @@ from station.models import User
 from station.permissions import Actor
 from station.pull import pull_rmas
 from station.signin import actor_of
+from station.simulated_grader import SIMULATED_PHOTO
 from station.users import add_user
 from station.vocabulary import Role
 
@@ -98,10 +99,7 @@ def make_station(folder: Path, *, rma_count: int = 12, station_code: str = "BENC
 
 
 #: A 2×2 PNG: what tests store as a photo when the image itself does not matter.
-TINY_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
-    "0000001649444154789c63f8cfc0f09f8181e13f03c3ff0c0c0c00360c05fbd3b8"
-    "38b80000000049454e44ae426082")
+TINY_PNG = SIMULATED_PHOTO
 
 
 def ready_unit(bench: StationUnderTest, actor: Actor, receipt_id: Any, line_id: Any,
