@@ -240,7 +240,7 @@ def confirm_printed(ctx: StationContext, actor: Actor, job_id: uuid.UUID) -> Non
 
 
 def _refund_text(action: str, amount_minor: int, currency: str) -> str:
-    """As routing.Decision.refund_text words it."""
+    """As rules.Decision.refund_text words it."""
     amount = format_minor(amount_minor, currency)
     if action in {RefundAction.HELD.value, RefundAction.DENY.value}:
         return f"{action} ({amount})"

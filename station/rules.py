@@ -106,7 +106,17 @@ class Decision:
     explanation: dict[str, Any]
 
     @property
+    def refund_summary(self) -> str:
+        """For the screen: a held refund also says what approval would give."""
+        if self.refund_action is RefundAction.HELD and self.if_approved is not None:
+            action, amount = self.if_approved
+            return (f"HELD (if approved: {action.value} "
+                    f"{format_minor(amount, self.currency)})")
+        return self.refund_text
+
+    @property
     def refund_text(self) -> str:
+        """As labels print it (`print_queue` words a reprint the same way)."""
         if self.refund_action in {RefundAction.HELD, RefundAction.DENY}:
             return f"{self.refund_action.value} ({format_minor(self.refund_minor, self.currency)})"
         if self.refund_action is RefundAction.EXCHANGE:

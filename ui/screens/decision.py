@@ -75,7 +75,9 @@ class DecisionScreen(KeyedScreen):
         self.options.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.options.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.options.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.options.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.options.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.options.setMaximumHeight(200)
         self.not_allowed = QLabel()
         self.not_allowed.setObjectName("hint")
@@ -176,7 +178,7 @@ class DecisionScreen(KeyedScreen):
         self.not_allowed.setText("Not allowed: " + "; ".join(
             f"{', '.join(names)} — {why_not}" for why_not, names in reasons.items()))
         refund = explanation.get("refund", {})
-        text = f"Refund: {decision.refund_text} — {refund.get('why', '')}"
+        text = f"Refund: {decision.refund_summary} — {refund.get('why', '')}"
         if self.approval is not None and decision.if_approved is not None:
             action, amount = decision.if_approved
             text = (f"Refund: {action.value} {format_minor(amount, decision.currency)}, "
