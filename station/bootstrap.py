@@ -11,7 +11,6 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL, make_url
@@ -22,7 +21,7 @@ from station.config import Locations, StationConfig
 from station.context import StationContext, utc_now
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import AuditEvent, Station
-from station.rules import load_rule_set
+from station.rules import configured_rule_set
 from station.secrets_store import central_password
 
 
@@ -79,13 +78,12 @@ def central_url(
 
 def open_station(config: StationConfig, locations: Locations) -> OpenStation:
     """Make the data folder and local database ready; raise SchemaError if it is too new."""
-    rules = load_rule_set(Path(config.rules_file).expanduser()) if config.rules_file else None
+    rules = configured_rule_set(config)
     locations.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(sqlite_url(locations.local_db))
     schema.upgrade(engine, label="station's local")
     ctx = StationContext(session_factory(engine), config)
-    if rules is not None:
-        ctx = dataclasses.replace(ctx, rules=rules)
+    ctx = dataclasses.replace(ctx, rules=rules)
     opened = OpenStation(ctx, engine, locations)
     if opened.central_is_embedded:
         schema.upgrade(opened.central_engine(), label="embedded central")

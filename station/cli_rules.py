@@ -31,10 +31,9 @@ from station.rules import (
     Decision,
     RoutingCase,
     RulesError,
-    RuleSet,
+    configured_rule_set,
     decide,
     load_rule_set,
-    shipped_rule_set,
 )
 from station.vocabulary import Category, Flag, Grade, Reason, RequestedOutcome
 
@@ -152,14 +151,6 @@ def cmd_rules_check(files: Sequence[Path]) -> int:
 
 
 # ---------------------------------------------------------------------------- route
-
-
-def configured_rule_set(config: StationConfig) -> RuleSet:
-    """The rule set the station decides with (as `bootstrap.open_station` loads it); a
-    RulesError here is a configuration problem."""
-    if config.rules_file:
-        return load_rule_set(Path(config.rules_file).expanduser())
-    return shipped_rule_set()
 
 
 def cmd_route(case_file: str, rules_file: Path | None, config: StationConfig) -> int:

@@ -19,8 +19,9 @@ Refund semantics (in this order):
 2. FULL or PARTIAL becomes EXCHANGE (no money; the replacement is triggered) when the RMA
    asked for an exchange, or STORE_CREDIT (plus the bonus, never above the price) when it
    asked for store credit.
-3. Any refund other than DENY becomes HELD when a fraud flag is raised or the unit's price
-   is above the high-value threshold; a HELD decision keeps what approval would give.
+3. Any refund becomes HELD when a fraud flag is raised (even a denial: a supervisor looks
+   at every suspected fraud), and any but a denial when the unit's price is above the
+   high-value threshold; a HELD decision keeps what approval would give.
 
 Amounts are integer minor units in the RMA's currency and never exceed the unit's price.
 """
@@ -36,6 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Final
 
+from station.config import StationConfig
 from station.money import CURRENCY_EXPONENTS, format_minor
 from station.toml_data import TOML_POSITION, DataFileError, Source, Table, one_of
 from station.vocabulary import (
@@ -434,6 +436,17 @@ def shipped_rule_set() -> RuleSet:
     return load_rule_set(RULES_DIR / "default.toml")
 
 
+def configured_rule_set(config: StationConfig) -> RuleSet:
+    """The rule set a station decides with: `[rules] file` (relative to the configuration
+    file's folder) or the shipped default. Raises RulesError, a configuration problem."""
+    if not config.rules_file:
+        return shipped_rule_set()
+    path = Path(config.rules_file).expanduser()
+    if not path.is_absolute() and config.source is not None:
+        path = config.source.parent / path
+    return load_rule_set(path)
+
+
 # ---------------------------------------------------------------------------- deciding
 
 
@@ -455,7 +468,8 @@ def _facts(case: RoutingCase, rules: RuleSet) -> _Facts:
     policy = rules.policy
     warranty = case.within_vendor_warranty
     if warranty is None:
-        warranty = case.days_since_purchase <= policy.warranty_days(case.category)
+        days = policy.warranty_days(case.category)
+        warranty = days > 0 and case.days_since_purchase <= days
     return _Facts(case, case.reason in policy.merchant_fault_reasons,
                   case.days_since_purchase > policy.return_window_days, warranty)
 
@@ -498,10 +512,13 @@ def _refund(rule: Rule, facts: _Facts, rules: RuleSet) -> tuple[RefundAction, in
     if kind == RuleRefund.BY_REASON:
         if facts.merchant_fault:
             return RefundAction.FULL, price, f"full refund: {case.reason.label} is our fault"
-        if fee >= 100:
+        if facts.outside_window:
+            kind = RuleRefund.DENY
+        elif fee >= 100:
             return (RefundAction.HELD, price, f"held: {case.reason.label} with grade "
                     f"{case.grade.value} leaves nothing to refund automatically")
-        kind = RuleRefund.PARTIAL
+        else:
+            kind = RuleRefund.PARTIAL
     if kind == RuleRefund.DENY:
         why = (f"denied: {case.days_since_purchase} days since purchase, the return window "
                f"is {policy.return_window_days} days" if facts.outside_window
@@ -513,6 +530,22 @@ def _refund(rule: Rule, facts: _Facts, rules: RuleSet) -> tuple[RefundAction, in
         return RefundAction.FULL, price, "full refund"
     return (RefundAction.PARTIAL, price - _percent_of(price, fee),
             f"{fee} % restocking fee for grade {case.grade.value} ({case.reason.label})")
+
+
+def _as_requested(action: RefundAction, amount: int, why: str, case: RoutingCase,
+                  rules: RuleSet) -> tuple[RefundAction, int, str]:
+    """Step 2 of the refund: money becomes an exchange or store credit when asked for."""
+    if action not in (RefundAction.FULL, RefundAction.PARTIAL):
+        return action, amount, why
+    if case.requested is RequestedOutcome.EXCHANGE:
+        return (RefundAction.EXCHANGE, 0, f"exchange requested ({why}); the replacement is "
+                "triggered instead of money")
+    if case.requested is RequestedOutcome.STORE_CREDIT:
+        bonus = rules.policy.store_credit_bonus_pct
+        credit = min(case.price_minor, amount + _percent_of(amount, bonus))
+        return (RefundAction.STORE_CREDIT, credit, f"store credit requested ({why}; {bonus} % "
+                "bonus, never above the price)")
+    return action, amount, why
 
 
 def decide(case: RoutingCase, rules: RuleSet, destinations: Mapping[str, str]) -> Decision:
@@ -531,32 +564,24 @@ def decide(case: RoutingCase, rules: RuleSet, destinations: Mapping[str, str]) -
         disposition, value = Disposition.HOLD, 0
         disposition_why = (f"rule '{rule.id}' allows none of its dispositions for this unit; "
                            "a supervisor decides")
-    action, amount, refund_why = _refund(rule, facts, rules)
-    if action in (RefundAction.FULL, RefundAction.PARTIAL):
-        if case.requested is RequestedOutcome.EXCHANGE:
-            action, amount, refund_why = (RefundAction.EXCHANGE, 0,
-                                          f"exchange requested ({refund_why}); the "
-                                          "replacement is triggered instead of money")
-        elif case.requested is RequestedOutcome.STORE_CREDIT:
-            bonus = rules.policy.store_credit_bonus_pct
-            amount = min(case.price_minor, amount + _percent_of(amount, bonus))
-            action, refund_why = (RefundAction.STORE_CREDIT,
-                                  f"store credit requested ({refund_why}; {bonus} % bonus, "
-                                  "never above the price)")
+    action, amount, refund_why = _as_requested(*_refund(rule, facts, rules), case, rules)
     if_approved: dict[str, Any] | None = None
-    if action not in (RefundAction.DENY, RefundAction.HELD):
+    if action is not RefundAction.HELD:
         fraud = sorted(f.value for f in case.flags & rules.policy.fraud_flags)
         threshold = facts.major_to_minor(case.high_value_threshold_major)
         held_why = (f"fraud flag(s) {', '.join(fraud)}" if fraud else
                     f"the unit is worth more than the high-value threshold "
                     f"({case.high_value_threshold_major} {case.currency})"
-                    if case.price_minor > threshold else None)
+                    if case.price_minor > threshold and action is not RefundAction.DENY
+                    else None)
         if held_why is not None:
             if_approved = {"action": action.value, "amount_minor": amount, "why": refund_why}
             action, refund_why = RefundAction.HELD, f"held for a supervisor: {held_why}"
     elif action is RefundAction.HELD:
-        if_approved = {"action": RefundAction.FULL.value, "amount_minor": case.price_minor,
-                       "why": "approved in full by a supervisor"}
+        approved, approved_minor, approved_why = _as_requested(
+            RefundAction.FULL, case.price_minor, "approved in full by a supervisor", case, rules)
+        if_approved = {"action": approved.value, "amount_minor": approved_minor,
+                       "why": approved_why}
     amount = max(0, min(amount, case.price_minor))
     ranked = sorted(options, key=lambda o: (-o[1], rule.allow.index(o[0])))
     explanation: dict[str, Any] = {
