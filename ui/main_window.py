@@ -710,6 +710,7 @@ class MainWindow(QMainWindow):
         folder = self.photos.folder
 
         def work() -> WrittenSheet:
+            target.parent.mkdir(parents=True, exist_ok=True)
             return evidence.export_pdf(self.ctx, actor, unit.lpn, folder, renderer, target)
 
         def done(written: WrittenSheet) -> None:

@@ -11,7 +11,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import func, select
 from station_bench import StationUnderTest
 from ui_steps import (
     answer_with_keys,
@@ -23,15 +23,17 @@ from ui_steps import (
 
 from drivers.camera_scanner import CameraScanner
 from drivers.decode_pipeline import PipelineDecoder
+from drivers.evidence_pdf import ReportLabEvidenceRenderer
 from drivers.photo_store import FilePhotoStore
-from station.models import AuditEvent, Inspection, Photo, Unit
+from station import inspection, receiving
+from station.models import AuditEvent, ExceptionCase, Inspection, Photo, Unit
 from station.retention import photo_path
 from station.vocabulary import Role
 from ui.app import create_application
 from ui.main_window import MainWindow
 
 SCANNER_MS = 3
-ELECTRONICS, BEAUTY, APPAREL = "RMA-100002", "RMA-100004", "RMA-100007"
+ELECTRONICS, TOYS_X3, BEAUTY, APPAREL = "RMA-100002", "RMA-100003", "RMA-100004", "RMA-100007"
 
 
 @pytest.fixture
@@ -223,5 +225,54 @@ def test_space_takes_a_photo_from_the_camera_stored_clean_and_shown_with_its_cap
         qtbot.waitUntil(lambda: "SN-KFATP8KHV" in screen.checks.text(), timeout=10_000)
     finally:
         window.close()
+        window.background.wait_idle()
+        window.draft_saver.wait()
+
+
+def test_a_fourth_unit_of_a_line_of_three_is_set_aside_as_an_over_return(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    grader = bench.actors[Role.GRADER]
+    view = receiving.receive(bench.ctx, grader, TOYS_X3)
+    assert view.receipt_id is not None
+    for _ in range(3):  # three units on benches already
+        inspection.start_unit(bench.ctx, grader, view.receipt_id, view.lines[0].id)
+    scan(qtbot, TOYS_X3)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    scan(qtbot, "CMD:NEXT")
+    qtbot.waitUntil(lambda: "over-return" in window.rma.message.text())
+    assert "Enter sets it aside" in window.rma.message.text()
+    qtbot.keyClick(window.rma, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "set aside for a supervisor" in window.rma.message.text())
+    with bench.ctx.sessions() as session:
+        case = session.scalar(select(ExceptionCase))
+        assert case is not None and case.kind == "over_return"
+        assert session.scalar(select(func.count()).select_from(Unit)) == 0
+
+
+def test_e_on_the_label_screen_writes_the_units_evidence_sheet(
+    bench: StationUnderTest, qtbot: QtBot, tmp_path: Path
+) -> None:
+    create_application()
+    window = MainWindow(bench.ctx, photos=FilePhotoStore(tmp_path / "photos"),
+                        evidence=ReportLabEvidenceRenderer(),
+                        evidence_folder=tmp_path / "evidence")
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        sign_in(window, qtbot, Role.GRADER)
+        to_inspection(window, qtbot, APPAREL)
+        complete_checklist(window, qtbot)
+        import_required_photos(window, qtbot, write_photo(tmp_path))
+        finish_to_label(window, qtbot)
+        assert window.label.unit is not None
+        lpn = window.label.unit.lpn
+        qtbot.keyClick(window.label, Qt.Key.Key_E)
+        qtbot.waitUntil(lambda: "Evidence sheet written" in window.label.message.text(),
+                        timeout=15_000)
+        pdf = tmp_path / "evidence" / f"{lpn}.pdf"
+        assert pdf.read_bytes().startswith(b"%PDF")
+        assert "2 photo(s)" in window.label.message.text()
+    finally:
         window.background.wait_idle()
         window.draft_saver.wait()
