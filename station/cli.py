@@ -27,7 +27,7 @@ from station.config import (
     resolve_locations,
 )
 from station.database import make_engine, session_factory
-from station.demo import DemoFolderError, seed_demo
+from station.demo import DemoFolderError, open_demo
 from station.devices import Devices
 from station.errors import UserFacingError
 from station.evidence import EvidenceError, export_pdf
@@ -77,7 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="data folder (default: $RETURNS_STATION_HOME or the platform's)")
     parser.add_argument("--demo", action="store_true",
-                        help="start the app on a fresh demo station with sample returns and users")
+                        help="start the app on the demo station (sample returns and users), "
+                             "as it was left; a new one the first time")
+    parser.add_argument("--fresh-demo", action="store_true",
+                        help="with --demo: start the demo over (the previous demo is wiped)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     db = commands.add_parser("db", help="database maintenance")
@@ -345,7 +348,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
             locations = resolve_locations(
                 data_dir=args.data_dir or str(resolve_locations().data_dir / "demo"),
             )
-            opened = seed_demo(locations, today=date.today())
+            opened = open_demo(locations, today=date.today(), fresh=args.fresh_demo)
             configure_logging(locations.logs_dir)
         else:
             locations, opened = _open(args)

@@ -1,7 +1,9 @@
-"""A fresh demo station: its own data folder, one user per role, 240 realistic RMAs.
+"""The demo station: its own data folder, one user per role, 240 realistic RMAs.
 
-The demo folder carries a marker file, and only a folder with that marker is ever wiped,
-so `--demo` can never delete a real station's data.
+`open_demo` reopens the previous demo station as it was left (so work in progress, such as
+an unfinished inspection, survives closing or killing the app), and seeds a new one when
+there is none or when asked to start over. The demo folder carries a marker file, and only
+a folder with that marker is ever wiped, so the demo can never delete a real station's data.
 """
 
 from __future__ import annotations
@@ -55,6 +57,16 @@ def prepare_demo_folder(folder: Path) -> None:
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).write_text("Demo data of Returns Station; safe to delete.\n")
+
+
+def open_demo(locations: Locations, *, today: date, fresh: bool = False) -> OpenStation:
+    """The previous demo station as it was left, or a newly seeded one (`fresh`, or none)."""
+    folder = locations.data_dir
+    config_file = folder / CONFIG_FILE_NAME
+    if not fresh and (folder / MARKER).exists() and locations.local_db.exists() \
+            and config_file.exists():
+        return open_station(load_config(config_file, required=True), locations)
+    return seed_demo(locations, today=today)
 
 
 def seed_demo(locations: Locations, *, today: date, rma_count: int = 240) -> OpenStation:

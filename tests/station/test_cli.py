@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 import resources
 from station import schema
@@ -147,6 +147,20 @@ def test_demo_seeds_a_station_with_users_and_200_plus_rmas(tmp_path: Path) -> No
     locations = resolve_locations(data_dir=str(tmp_path))
     assert locations.config_file.exists()
     assert run("--demo", "--data-dir", str(tmp_path), "db", "status") == 0
+
+
+def test_the_demo_reopens_as_it_was_left_unless_asked_to_start_over(tmp_path: Path) -> None:
+    assert run("--demo", "--data-dir", str(tmp_path), "db", "status") == 0
+    local = make_engine(sqlite_url(tmp_path / "station.db"))
+    with local.begin() as connection:
+        connection.execute(text("DELETE FROM rma_lines WHERE rma_id IN (SELECT id FROM rmas "
+                                "WHERE rma_number = 'RMA-100001')"))
+        connection.execute(text("DELETE FROM rmas WHERE rma_number = 'RMA-100001'"))
+    local.dispose()
+    assert run("--demo", "--data-dir", str(tmp_path), "db", "status") == 0
+    assert "RMA-100001" not in rma_numbers(tmp_path / "station.db")  # kept as it was
+    assert run("--demo", "--fresh-demo", "--data-dir", str(tmp_path), "db", "status") == 0
+    assert "RMA-100001" in rma_numbers(tmp_path / "station.db")  # seeded anew
 
 
 def test_a_new_station_without_users_can_import_without_signing_in(

@@ -239,13 +239,13 @@ class InspectionScreen(KeyedScreen):
             f"{format_minor(draft.unit_price_minor, draft.currency)} · RMA "
             f"{escape(draft.rma_number)} line {draft.line_no}")
         self.notes.setText(work.notes)
+        self.camera_wanted.emit(True)  # first: the photo hint depends on the camera
         self._reload_thumbs()
         self.refresh()
         if message:
             self.message.ok(message)
         else:
             self.message.clear_message()
-        self.camera_wanted.emit(True)
 
     def refresh(self) -> None:
         work = self.work
