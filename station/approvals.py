@@ -66,7 +66,8 @@ def resolve_in(session: Session, ctx: StationContext, supervisor: Actor, held: R
         idempotency_key=resolution_key(held), unit_id=held.unit_id,
         rma_line_id=held.rma_line_id, action=action.value, amount_minor=amount,
         currency=held.currency, settling=True, decided_by=supervisor.user_id, created_at=now,
-        supersedes_id=held.id, station_code=ctx.station_code, note=reason)
+        supersedes_id=held.id, station_code=ctx.station_code, note=reason,
+        settle_key=held.settle_key)
     session.add(trigger)
     outbox.enqueue(session, trigger, now=now)
     audit.record(session, station_code=ctx.station_code, actor=supervisor,

@@ -309,6 +309,7 @@ def finalize(ctx: StationContext, actor: Actor, work: UnitInspection, *,
             amount_minor=decision.refund_minor, currency=decision.currency,
             settling=decision.refund_action != RefundAction.HELD, decided_by=actor.user_id,
             created_at=now, supersedes_id=None, station_code=ctx.station_code,
+            settle_key=f"{draft.rma_line_id}:{finished + 1}",
         )
         for fact in (disposition, trigger):
             session.add(fact)

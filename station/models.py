@@ -29,6 +29,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -157,6 +158,12 @@ class Receipt(Base):
     received_at: Mapped[datetime]
     expected: Mapped[bool] = mapped_column(Boolean)
 
+    __table_args__ = (
+        Index("uq_receipts_rma_id", "rma_id", unique=True,
+              postgresql_where=text("rma_id IS NOT NULL"),
+              sqlite_where=text("rma_id IS NOT NULL")),
+    )
+
 
 class Unit(Base):
     """Fact: one physical item with the licence-plate number the station assigned."""
@@ -265,6 +272,15 @@ class RefundTrigger(Base):
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     station_code: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+    #: "<rma line>:<unit slot>" on settling triggers: the central database keeps at most one
+    #: settling trigger per key, so one unit of a line is never refunded twice.
+    settle_key: Mapped[str | None] = mapped_column(String(80))
+
+    __table_args__ = (
+        Index("uq_refund_triggers_settle_key", "settle_key", unique=True,
+              postgresql_where=text("settling AND settle_key IS NOT NULL"),
+              sqlite_where=text("settling AND settle_key IS NOT NULL")),
+    )
 
 
 class PrintJob(Base):
@@ -334,6 +350,48 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class SyncConflict(Base):
+    """Central fact: a station's fact that lost to another station's (a second settling
+    refund for one unit of a line, a parcel received twice). The losing fact's payload is
+    kept here, never in its own table, and reaches its station on the next pull."""
+
+    __tablename__ = "sync_conflicts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the losing fact's id
+    kind: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    station_code: Mapped[str] = mapped_column(String(32), index=True)
+    winner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    winner_station: Mapped[str] = mapped_column(String(32))
+    winner_at: Mapped[datetime | None]
+    subject: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    detected_at: Mapped[datetime]
+    change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class StationSync(Base):
+    """Central state: each station that ever synced, its last applied outbox entry."""
+
+    __tablename__ = "station_sync"
+
+    station_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    registered_at: Mapped[datetime]
+    last_push_at: Mapped[datetime | None]
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    schema_revision: Mapped[str] = mapped_column(String(32))
+
+
+class RefundAck(Base):
+    """Central state: the shop's side has acted on a settling refund trigger."""
+
+    __tablename__ = "refund_acks"
+
+    trigger_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    acked_at: Mapped[datetime]
+    consumer: Mapped[str] = mapped_column(String(64))
+
+
 class OutboxEntry(Base):
     """A fact waiting to be pushed to the central database; `seq` is the push order."""
 
@@ -345,6 +403,8 @@ class OutboxEntry(Base):
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    parked_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Counter(Base):

@@ -1,0 +1,419 @@
+"""Sync between a station and the central database: push facts, pull what changed.
+
+Push sends outbox entries in per-station sequence order (never by wall clock), a batch per
+central transaction. Each fact is inserted if absent on its station-made id, so a batch
+delivered twice — after a crash, a lost connection, even during the central COMMIT —
+changes nothing the second time; only after the central commit are the entries marked sent
+locally. Two kinds of fact can lose to another station's: a settling refund trigger for a
+unit slot of an RMA line that is already settled centrally (the unique index on
+`settle_key`), and a second receipt of one RMA (the unique index on `rma_id`). The losing
+fact is then kept in `sync_conflicts` with its payload (never in its own table) and an
+exception is opened for the supervisors; the station learns it on its next pull.
+
+A batch the central side rejects for another reason (a constraint, a schema problem) is
+split to find the entries at fault; those are parked locally with the error, shown in the
+app and never retried silently, and the others go on. A lost connection is `SyncOffline`:
+nothing is marked, and the next attempt sends the same entries again.
+
+Pull copies RMAs (`station.pull`) and this station's conflicts changed since its
+watermarks, a page per local transaction, so a station offline for a week catches up
+without a reset.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Final
+
+from sqlalchemy import Date, Engine, Table, Uuid, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from station import schema, sequences
+from station.errors import UserFacingError
+from station.models import (
+    Base,
+    Counter,
+    ExceptionCase,
+    OutboxEntry,
+    Station,
+    StationSync,
+    SyncConflict,
+    UtcDateTime,
+)
+from station.pull import pull_rmas
+from station.vocabulary import ExceptionKind
+
+BATCH_SIZE: Final = 500
+CONFLICT_SEQ: Final = "sync_conflicts_change_seq"
+CONFLICT_WATERMARK: Final = "pull.conflicts"
+_CONFLICT_NAMESPACE: Final = uuid.UUID("6f1d0b52-3c0e-4a8e-9a57-2f7c9d1b8e40")
+
+
+class SyncError(UserFacingError):
+    """Sync cannot go on; the message says why and what to do."""
+
+
+class SyncOffline(SyncError):
+    """The central database cannot be reached; try again later (nothing was lost)."""
+
+
+class SchemaMismatch(SyncError):
+    """The central database's schema is not the one this station was built for."""
+
+
+@dataclass
+class PushResult:
+    sent: int = 0
+    conflicts: int = 0
+    parked: int = 0
+    batches: int = 0
+    conflict_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StationIdentity:
+    code: str
+    site: str
+    lpn_prefix: str
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def check_central_schema(engine: Engine) -> str:
+    """The central revision, if it is this station's; else SchemaMismatch naming both."""
+    try:
+        revision = schema.current_revision(engine)
+    except (OperationalError, InterfaceError) as error:
+        raise SyncOffline(f"The central database cannot be reached: {_first_line(error)}") \
+            from None
+    head = schema.head_revision()
+    if revision != head:
+        raise SchemaMismatch(
+            f"The central database is at schema revision {revision or 'none'}, this station "
+            f"at {head}. Sync is paused until they match: upgrade the central database "
+            "(returns-station central init --url …) or this station, whichever is older.")
+    return revision
+
+
+def register(session: Session, station: StationIdentity, revision: str, now: datetime) -> None:
+    """A station registers itself on its first sync (and keeps its revision current)."""
+    existing = session.get(Station, station.code)
+    if existing is None:
+        clash = session.scalar(select(Station.code).where(
+            Station.lpn_prefix == station.lpn_prefix))
+        if clash is not None:
+            raise SyncError(f"LPN prefix {station.lpn_prefix} is already used by station "
+                            f"{clash}; give this station its own ([station] lpn_prefix).")
+        session.add(Station(code=station.code, name=station.code, site=station.site,
+                            lpn_prefix=station.lpn_prefix, created_at=now))
+    state = session.get(StationSync, station.code)
+    if state is None:
+        session.add(StationSync(station_code=station.code, registered_at=now,
+                                last_push_at=None, last_seq=0, schema_revision=revision))
+    else:
+        state.schema_revision = revision
+    session.flush()
+
+
+# ---------------------------------------------------------------------------- decoding
+
+
+def _tables() -> dict[str, Table]:
+    return {name: table for name, table in Base.metadata.tables.items()}
+
+
+def decode(table: Table, payload: dict[str, Any]) -> dict[str, Any]:
+    """An outbox payload back into column values (UUIDs, aware datetimes, dates)."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        if column.key not in payload:
+            continue
+        value = payload[column.key]
+        if value is not None:
+            if isinstance(column.type, Uuid):
+                value = uuid.UUID(str(value))
+            elif isinstance(column.type, UtcDateTime):
+                value = datetime.fromisoformat(str(value))
+            elif isinstance(column.type, Date):
+                value = date.fromisoformat(str(value))
+        values[column.key] = value
+    return values
+
+
+def _insert_if_absent(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT (primary key) DO NOTHING; other unique keys still raise."""
+    keys = [column.name for column in table.primary_key.columns]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(table).on_conflict_do_nothing(index_elements=keys),
+                        rows)
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=keys), rows)
+    else:  # pragma: no cover - the two engines we support
+        raise SyncError(f"Sync does not support the {dialect} database engine.")
+
+
+# ---------------------------------------------------------------------------- push
+
+
+def _contested(entity: str, values: dict[str, Any]) -> bool:
+    if entity == "refund_triggers":
+        return bool(values.get("settling")) and values.get("settle_key") is not None
+    return entity == "receipts" and values.get("rma_id") is not None
+
+
+def _record_conflict(session: Session, entity: str, values: dict[str, Any],
+                     payload: dict[str, Any], now: datetime) -> uuid.UUID:
+    table = _tables()[entity]
+    if entity == "refund_triggers":
+        winner_row = session.execute(select(table).where(
+            table.c.settle_key == values["settle_key"], table.c.settling.is_(True))).first()
+        kind, subject = ExceptionKind.REFUND_CONFLICT, str(values["settle_key"])
+        winner_at = winner_row.created_at if winner_row is not None else None
+    else:
+        winner_row = session.execute(select(table).where(
+            table.c.rma_id == values["rma_id"])).first()
+        kind, subject = ExceptionKind.DUPLICATE_RECEIPT, str(values["rma_id"])
+        winner_at = winner_row.received_at if winner_row is not None else None
+    if winner_row is None:  # the clash was on something else: not ours to explain
+        raise SyncError(f"{entity} {values['id']} was rejected by a unique key that is not "
+                        "a known conflict")
+    exists = session.get(SyncConflict, values["id"])
+    if exists is not None:
+        return exists.id
+    winner_station = str(winner_row.station_code)
+    session.add(SyncConflict(
+        id=values["id"], kind=kind.value, entity=entity, station_code=values["station_code"],
+        winner_id=winner_row.id, winner_station=winner_station, winner_at=winner_at,
+        subject=subject[:100], payload=payload, detected_at=now,
+        change_seq=sequences.bump(session, CONFLICT_SEQ)))
+    details = {"losing_fact": entity, "losing_id": str(values["id"]),
+               "losing_station": values["station_code"], "winner_id": str(winner_row.id),
+               "winner_station": winner_station,
+               "winner_at": winner_at.isoformat() if winner_at else None}
+    session.add(ExceptionCase(
+        id=uuid.uuid5(_CONFLICT_NAMESPACE, str(values["id"])), kind=kind.value,
+        receipt_id=values["id"] if entity == "receipts" else None,
+        unit_id=values.get("unit_id"), details=details,
+        opened_by=values.get("decided_by") or values.get("received_by"), opened_at=now,
+        station_code=values["station_code"]))
+    session.flush()
+    return uuid.UUID(str(values["id"]))
+
+
+def apply_entries(session: Session, entries: Sequence[OutboxEntry], now: datetime,
+                  result: PushResult) -> None:
+    """Insert the entries' facts if absent, in seq order per table; conflicts recorded."""
+    tables = _tables()
+    pending: dict[str, list[dict[str, Any]]] = {}
+
+    def flush() -> None:
+        for name, rows in pending.items():
+            _insert_if_absent(session, tables[name], rows)
+        pending.clear()
+
+    for entry in entries:
+        table = tables.get(entry.entity)
+        if table is None:
+            raise SyncError(f"outbox entry {entry.seq}: unknown kind of fact '{entry.entity}'")
+        values = decode(table, entry.payload)
+        if not _contested(entry.entity, values):
+            pending.setdefault(entry.entity, []).append(values)
+            continue
+        flush()  # keep seq order around a contested fact
+        try:
+            with session.begin_nested():
+                _insert_if_absent(session, table, [values])
+        except IntegrityError:
+            result.conflict_ids.append(
+                _record_conflict(session, entry.entity, values, entry.payload, now))
+            result.conflicts += 1
+    flush()
+
+
+def _is_transient(error: BaseException) -> bool:
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error)
+    return text.strip().splitlines()[0][:300] if text.strip() else error.__class__.__name__
+
+
+def _send(central: sessionmaker[Session], station: StationIdentity, revision: str,
+          entries: Sequence[OutboxEntry], now: datetime, result: PushResult) -> None:
+    with central.begin() as session:
+        register(session, station, revision, now)
+        apply_entries(session, entries, now, result)
+        state = session.get(StationSync, station.code)
+        assert state is not None
+        state.last_seq = max(state.last_seq, entries[-1].seq)
+        state.last_push_at = now
+
+
+def push(local: sessionmaker[Session], central: sessionmaker[Session], central_engine: Engine,
+         station: StationIdentity, *, clock: Callable[[], datetime],
+         batch_size: int = BATCH_SIZE, max_batches: int | None = None,
+         before_mark: Callable[[], None] | None = None) -> PushResult:
+    """Send every waiting outbox entry (or `max_batches` batches); raises SyncOffline or
+    SchemaMismatch. `before_mark` runs between the central commit and the local mark (for
+    fault tests that kill the process exactly there)."""
+    revision = check_central_schema(central_engine)
+    try:
+        with central.begin() as session:
+            register(session, station, revision, clock())
+    except SQLAlchemyError as error:
+        if _is_transient(error):
+            raise SyncOffline(f"Lost the central database: {_first_line(error)}") from None
+        raise
+    result = PushResult()
+    while max_batches is None or result.batches < max_batches:
+        with local() as session:
+            entries = list(session.scalars(
+                select(OutboxEntry).where(OutboxEntry.sent_at.is_(None),
+                                          OutboxEntry.parked_at.is_(None))
+                .order_by(OutboxEntry.seq).limit(batch_size)))
+            session.expunge_all()
+        if not entries:
+            break
+        now = clock()
+        conflicts_before = result.conflicts
+        try:
+            _send(central, station, revision, entries, now, result)
+            done = [entry.seq for entry in entries]
+        except (SQLAlchemyError, SyncError) as error:
+            if isinstance(error, SQLAlchemyError) and _is_transient(error):
+                raise SyncOffline(f"Lost the central database: {_first_line(error)}") \
+                    from None
+            result.conflicts = conflicts_before
+            result.conflict_ids = result.conflict_ids[:conflicts_before]
+            done = _send_one_by_one(local, central, station, revision, entries, clock, result)
+        if before_mark is not None:
+            before_mark()
+        with local.begin() as session:
+            session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(done))
+                            .values(sent_at=now))
+        result.sent += len(done)
+        result.batches += 1
+    return result
+
+
+def _send_one_by_one(local: sessionmaker[Session], central: sessionmaker[Session],
+                     station: StationIdentity, revision: str, entries: Sequence[OutboxEntry],
+                     clock: Callable[[], datetime], result: PushResult) -> list[int]:
+    """A rejected batch: each entry alone; the ones still rejected are parked."""
+    done: list[int] = []
+    for entry in entries:
+        try:
+            _send(central, station, revision, [entry], clock(), result)
+            done.append(entry.seq)
+        except SQLAlchemyError as error:
+            if _is_transient(error):
+                raise SyncOffline(f"Lost the central database: {_first_line(error)}") \
+                    from None
+            with local.begin() as session:
+                session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq)
+                                .values(parked_at=clock(),
+                                        error=f"{error.__class__.__name__}: "
+                                              f"{_first_line(error)}"))
+            result.parked += 1
+        except SyncError as error:
+            with local.begin() as session:
+                session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq)
+                                .values(parked_at=clock(), error=str(error)))
+            result.parked += 1
+    return done
+
+
+def unpark(local: sessionmaker[Session]) -> int:
+    """Send parked entries again (after the cause was fixed); returns how many."""
+    with local.begin() as session:
+        parked = list(session.scalars(select(OutboxEntry.seq).where(
+            OutboxEntry.parked_at.is_not(None), OutboxEntry.sent_at.is_(None))))
+        session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(parked))
+                        .values(parked_at=None, error=None))
+        return len(parked)
+
+
+# ---------------------------------------------------------------------------- pull
+
+
+def pull_conflicts(central: sessionmaker[Session], local: sessionmaker[Session],
+                   station_code: str, *, page_size: int = 500) -> list[SyncConflict]:
+    """This station's conflicts since its watermark, copied into its own database."""
+    pulled: list[SyncConflict] = []
+    while True:
+        with local.begin() as local_session:
+            mark = local_session.get(Counter, CONFLICT_WATERMARK)
+            watermark = mark.value if mark else 0
+            with central() as central_session:
+                page = list(central_session.scalars(
+                    select(SyncConflict).where(SyncConflict.station_code == station_code,
+                                               SyncConflict.change_seq > watermark)
+                    .order_by(SyncConflict.change_seq).limit(page_size)))
+                central_session.expunge_all()
+            if not page:
+                return pulled
+            for conflict in page:
+                if local_session.get(SyncConflict, conflict.id) is None:
+                    local_session.merge(conflict)
+                    pulled.append(conflict)
+            if mark is None:
+                local_session.add(Counter(name=CONFLICT_WATERMARK, value=page[-1].change_seq))
+            else:
+                mark.value = page[-1].change_seq
+
+
+@dataclass(frozen=True)
+class PullResult:
+    rmas: int
+    conflicts: list[SyncConflict]
+
+
+def pull(central: sessionmaker[Session], local: sessionmaker[Session],
+         station_code: str) -> PullResult:
+    """RMAs and this station's conflicts changed since the watermarks."""
+    try:
+        rmas = pull_rmas(central, local)
+        conflicts = pull_conflicts(central, local, station_code)
+    except SQLAlchemyError as error:
+        if _is_transient(error):
+            raise SyncOffline(f"Lost the central database: {_first_line(error)}") from None
+        raise
+    return PullResult(rmas, conflicts)
+
+
+def conflict_text(conflict: SyncConflict) -> str:
+    """For people: "Refund of unit slot … already settled at station B at 10:42"."""
+    when = conflict.winner_at.astimezone().strftime("%d %b %H:%M") if conflict.winner_at \
+        else "earlier"
+    if conflict.kind == ExceptionKind.REFUND_CONFLICT.value:
+        return (f"Already refunded at station {conflict.winner_station} at {when}: this "
+                "station's refund was not applied; a supervisor has the case.")
+    return (f"Parcel already received at station {conflict.winner_station} at {when}: a "
+            "supervisor has the case.")
+
+
+def waiting(local: sessionmaker[Session]) -> tuple[int, int]:
+    """(entries waiting to be sent, entries parked)."""
+    with local() as session:
+        unsent = OutboxEntry.sent_at.is_(None)
+        pending = session.scalar(select(func.count()).select_from(OutboxEntry).where(
+            unsent, OutboxEntry.parked_at.is_(None))) or 0
+        parked = session.scalar(select(func.count()).select_from(OutboxEntry).where(
+            unsent, OutboxEntry.parked_at.is_not(None))) or 0
+        return pending, parked

@@ -1,0 +1,208 @@
+"""Push and pull with one central database (a shared SQLite file here; PostgreSQL in
+tests/integration): facts arrive once however often they are sent, conflicts between
+stations are recorded and reach the loser, bad entries are parked, not dropped."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+from station_bench import START, ManualClock, StationUnderTest, _template, inspect_unit
+
+from station import receiving, schema, sync
+from station.bootstrap import open_station
+from station.config import StationConfig, resolve_locations
+from station.database import make_engine, session_factory, sqlite_url
+from station.models import (
+    ExceptionCase,
+    OutboxEntry,
+    Receipt,
+    RefundTrigger,
+    StationSync,
+    SyncConflict,
+    Unit,
+    User,
+)
+from station.signin import actor_of
+from station.vocabulary import Grade, Role
+
+LINE_OF_ONE = "RMA-100002"  # one electronics unit
+
+
+@dataclasses.dataclass
+class Site:
+    central_path: Path
+    stations: list[StationUnderTest]
+
+    @property
+    def central(self) -> sessionmaker[Session]:
+        return session_factory(make_engine(sqlite_url(self.central_path)))
+
+    def push(self, bench: StationUnderTest, **options: object) -> sync.PushResult:
+        engine = make_engine(sqlite_url(self.central_path))
+        try:
+            return sync.push(bench.ctx.sessions, session_factory(engine), engine,
+                             identity(bench), clock=bench.clock, **options)  # type: ignore[arg-type]
+        finally:
+            engine.dispose()
+
+
+def identity(bench: StationUnderTest) -> sync.StationIdentity:
+    config = bench.ctx.config
+    return sync.StationIdentity(config.station_code, config.site, config.effective_lpn_prefix)
+
+
+def station_copy(folder: Path, code: str, prefix: str) -> StationUnderTest:
+    """A station made from the shared template, so its RMAs have the central ids."""
+    shutil.copytree(_template(12, "BENCH-01"), folder)
+    locations = resolve_locations(data_dir=str(folder), env={})
+    opened = open_station(StationConfig(station_code=code, lpn_prefix=prefix), locations)
+    clock = ManualClock(START)
+    opened = dataclasses.replace(opened, ctx=dataclasses.replace(opened.ctx, clock=clock))
+    with opened.ctx.sessions() as session:
+        actors = {Role(u.role): actor_of(u) for u in session.scalars(select(User))}
+    return StationUnderTest(opened, clock, actors)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    a = station_copy(tmp_path / "a", "BENCH-A", "BA")
+    b = station_copy(tmp_path / "b", "BENCH-B", "BB")
+    central = tmp_path / "central.db"
+    shutil.copy(a.locations.embedded_central_db, central)  # holds the same RMAs
+    return Site(central, [a, b])
+
+
+def count(session: Session, model: type, *where: object) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def finish_one(bench: StationUnderTest, number: str = LINE_OF_ONE,
+               grade: Grade = Grade.A) -> object:
+    grader = bench.actors[Role.GRADER]
+    view = receiving.receive(bench.ctx, grader, number)
+    assert view.receipt_id is not None
+    return inspect_unit(bench, grader, view.receipt_id, view.lines[0].id, grade)
+
+
+def pending(bench: StationUnderTest) -> int:
+    return sync.waiting(bench.ctx.sessions)[0]
+
+
+def test_a_push_sends_every_fact_once_and_registers_the_station(site: Site) -> None:
+    a = site.stations[0]
+    finish_one(a)
+    waiting = pending(a)
+    assert waiting > 10
+    result = site.push(a)
+    assert (result.sent, result.conflicts, result.parked) == (waiting, 0, 0)
+    assert pending(a) == 0
+    with site.central() as central:
+        assert count(central, Unit) == 1 and count(central, RefundTrigger) == 1
+        state = central.get(StationSync, "BENCH-A")
+        assert state is not None and state.last_seq > 0
+
+
+def test_the_same_batch_delivered_again_changes_nothing(site: Site) -> None:
+    a = site.stations[0]
+    finish_one(a)
+    site.push(a)
+    with site.central() as central:
+        before = {table: central.scalar(text(f"SELECT count(*) FROM {table}"))
+                  for table in ("units", "inspections", "refund_triggers", "audit_events",
+                                "photos", "dispositions", "receipts")}
+    for _ in range(3):  # as if the local "sent" mark was lost every time
+        with a.ctx.sessions.begin() as session:
+            session.execute(update(OutboxEntry).values(sent_at=None))
+        site.push(a)
+    with site.central() as central:
+        after = {table: central.scalar(text(f"SELECT count(*) FROM {table}"))
+                 for table in before}
+    assert after == before
+
+
+def test_a_crash_between_the_central_commit_and_the_local_mark_loses_nothing(
+    site: Site,
+) -> None:
+    a = site.stations[0]
+    finish_one(a)
+
+    def power_cut() -> None:
+        raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        site.push(a, before_mark=power_cut)
+    assert pending(a) > 0  # not marked: it will be sent again
+    site.push(a)
+    assert pending(a) == 0
+    with site.central() as central:
+        assert count(central, RefundTrigger) == 1
+
+
+def test_two_stations_refunding_one_unit_one_wins_and_the_other_learns_it(site: Site) -> None:
+    a, b = site.stations
+    finish_one(a)
+    b.clock.advance(minutes=5)
+    finish_one(b)
+    site.push(a)
+    result = site.push(b)
+    assert result.conflicts == 2  # B's receipt of the parcel and B's refund
+    with site.central() as central:
+        settling = central.scalars(select(RefundTrigger).where(
+            RefundTrigger.settling.is_(True))).all()
+        assert [t.station_code for t in settling] == ["BENCH-A"]
+        conflicts = central.scalars(select(SyncConflict)).all()
+        assert {c.kind for c in conflicts} == {"refund_conflict", "duplicate_receipt"}
+        assert all(c.station_code == "BENCH-B" and c.winner_station == "BENCH-A"
+                   for c in conflicts)
+        assert count(central, ExceptionCase, ExceptionCase.kind == "refund_conflict") == 1
+        assert count(central, Receipt) == 1
+    pulled = sync.pull(site.central, b.ctx.sessions, "BENCH-B")
+    assert len(pulled.conflicts) == 2
+    refund = next(c for c in pulled.conflicts if c.kind == "refund_conflict")
+    assert sync.conflict_text(refund).startswith("Already refunded at station BENCH-A at ")
+    assert sync.pull(site.central, b.ctx.sessions, "BENCH-B").conflicts == []  # once
+    assert sync.pull(site.central, a.ctx.sessions, "BENCH-A").conflicts == []
+
+
+def test_an_entry_the_central_side_rejects_is_parked_with_its_error_and_the_rest_go_on(
+    site: Site,
+) -> None:
+    a = site.stations[0]
+    finish_one(a)
+    with a.ctx.sessions.begin() as session:
+        bad = session.scalars(select(OutboxEntry).where(OutboxEntry.entity == "units")).one()
+        payload = dict(bad.payload)
+        payload["lpn"] = None  # the central NOT NULL refuses it
+        bad.payload = payload
+        bad_seq = bad.seq
+    waiting = pending(a)
+    result = site.push(a)
+    assert (result.parked, result.sent) == (1, waiting - 1)
+    with a.ctx.sessions() as session:
+        parked = session.get(OutboxEntry, bad_seq)
+        assert parked is not None and parked.parked_at is not None and parked.sent_at is None
+        assert parked.error and "IntegrityError" in parked.error
+    assert sync.waiting(a.ctx.sessions) == (0, 1)
+    with site.central() as central:
+        assert count(central, RefundTrigger) == 1 and count(central, Unit) == 0
+
+
+def test_a_central_database_on_another_schema_version_stops_sync_and_says_which(
+    site: Site,
+) -> None:
+    a = site.stations[0]
+    finish_one(a)
+    engine = make_engine(sqlite_url(site.central_path))
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+    engine.dispose()
+    with pytest.raises(sync.SchemaMismatch, match=f"revision 0005, this station at "
+                                                  f"{schema.head_revision()}"):
+        site.push(a)
+    assert pending(a) > 0
+
