@@ -97,6 +97,7 @@ class CentralConfig:
     sslmode: str = ""
     sslrootcert: str = ""
     password_env: str = CENTRAL_PASSWORD_ENV
+    sync_interval_s: int = 15  # how often the app pushes and pulls
 
 
 @dataclass(frozen=True)
@@ -388,6 +389,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
             check=lambda v: None if re.fullmatch(r"[A-Z_][A-Z0-9_]*", v) else
             "must be an environment variable name such as RETURNS_STATION_CENTRAL_PASSWORD",
         ),
+        sync_interval_s=cen.integer("sync_interval_s", 15, 2, 3600),
     )
     cen.finish()
 
@@ -469,4 +471,5 @@ file = ""                    # empty: the shipped routing and refund policy
 
 [central]
 url = ""                     # empty: the embedded SQLite central database in the data folder
+sync_interval_s = 15         # how often the app pushes its facts and pulls changes
 """

@@ -417,3 +417,19 @@ def waiting(local: sessionmaker[Session]) -> tuple[int, int]:
         parked = session.scalar(select(func.count()).select_from(OutboxEntry).where(
             unsent, OutboxEntry.parked_at.is_not(None))) or 0
         return pending, parked
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: PushResult
+    pulled: PullResult
+    finished_at: datetime
+
+
+def sync_once(local: sessionmaker[Session], central: sessionmaker[Session],
+              central_engine: Engine, station: StationIdentity, *,
+              clock: Callable[[], datetime]) -> SyncReport:
+    """Push everything waiting, then pull; raises SyncOffline / SchemaMismatch / SyncError."""
+    pushed = push(local, central, central_engine, station, clock=clock)
+    pulled = pull(central, local, station.code)
+    return SyncReport(pushed, pulled, clock())

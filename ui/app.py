@@ -12,11 +12,13 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 import resources
+from station import sync
 from station.bootstrap import OpenStation
 from station.printing import PrinterUnavailable, PrinterUriError
 from ui.hardware import Hardware
 from ui.main_window import MainWindow
 from ui.retention_timer import RetentionTimer
+from ui.sync_worker import SyncWorker
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +43,18 @@ def build_window(opened: OpenStation, demo: bool) -> MainWindow:
         except (PrinterUriError, PrinterUnavailable) as error:
             log.error("printer %s not usable: %s", config.printer_uri, error)
     photos = hardware.photo_store(opened.locations.photos_folder(config), config.photos)
+    identity = sync.StationIdentity(config.station_code, config.site,
+                                    config.effective_lpn_prefix)
+    ctx = opened.ctx
+    worker = SyncWorker(
+        lambda: sync.sync_once(ctx.sessions, opened.central_sessions(), opened.central_engine(),
+                               identity, clock=ctx.clock),
+        lambda: sync.waiting(ctx.sessions), config.central.sync_interval_s)
     window = MainWindow(opened.ctx, demo=demo, sources=hardware.scan_sources(config),
                         camera=hardware.camera(config), printer=printer, photos=photos,
                         evidence=hardware.evidence_renderer(),
-                        evidence_folder=opened.locations.data_dir / "evidence")
+                        evidence_folder=opened.locations.data_dir / "evidence",
+                        sync_worker=worker)
     RetentionTimer(opened, window.background, window)
     return window
 

@@ -54,6 +54,7 @@ from ui.screens.rma import RmaScreen
 from ui.screens.scan import ScanScreen
 from ui.screens.sign_in import SignInScreen
 from ui.source_bridge import SourceBridge
+from ui.sync_worker import SyncStatus, SyncWorker
 from ui.users_dialog import UsersDialog
 from ui.wedge_filter import WedgeFilter
 
@@ -66,7 +67,8 @@ class MainWindow(QMainWindow):
                  sources: Sequence[ScanSource] = (), camera: PreviewSource | None = None,
                  printer: LabelPrinter | None = None, photos: PhotoStore | None = None,
                  evidence: EvidenceRenderer | None = None,
-                 evidence_folder: Path | None = None) -> None:
+                 evidence_folder: Path | None = None,
+                 sync_worker: SyncWorker | None = None) -> None:
         """`photos` None keeps photos in memory only (tests); the app passes the photo
         store of `[photos]`, the PDF renderer and the folder evidence sheets go to."""
         super().__init__()
@@ -80,6 +82,7 @@ class MainWindow(QMainWindow):
         self.draft_saver = DraftSaver(ctx, self)
         self.evidence = evidence
         self.evidence_folder = evidence_folder
+        self.sync_worker = sync_worker
         self.setWindowTitle(f"Returns Station — {ctx.station_code}" + ("  [DEMO]" if demo else ""))
         self.resize(1280, 800)
 
@@ -164,6 +167,9 @@ class MainWindow(QMainWindow):
         self._camera_panel: CameraPanel | None = None
         self.scan.camera_toggled.connect(self.toggle_camera)
         self.scan.resume_requested.connect(self.resume_draft)
+        if sync_worker is not None:
+            sync_worker.status_changed.connect(self._sync_status)
+            sync_worker.start()
         if signin.has_users(ctx):
             self._show(self.sign_in)
             self.sign_in.reset()
@@ -249,6 +255,8 @@ class MainWindow(QMainWindow):
             self._camera_bridge.stop()
         for bridge in self.sources:
             bridge.stop()
+        if self.sync_worker is not None:
+            self.sync_worker.stop()
         super().closeEvent(event)
 
     def on_scan(self, text: str, entered: bool = True) -> None:
@@ -381,6 +389,10 @@ class MainWindow(QMainWindow):
         self.mute_action.setShortcut(QKeySequence("Ctrl+M"))
         self.mute_action.toggled.connect(lambda muted: self.feedback.set_muted(muted))
         station_menu.addAction(self.mute_action)
+        self.sync_action = QAction("S&ync now", self)
+        self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F9))
+        self.sync_action.triggered.connect(self.sync_now)
+        station_menu.addAction(self.sync_action)
         test_print = QAction("&Test print", self)
         test_print.triggered.connect(self.test_print)
         station_menu.addAction(test_print)
@@ -411,7 +423,27 @@ class MainWindow(QMainWindow):
         self.user_label.setText(f"{who.display_name} ({who.role.value})" if who else "Signed out")
         with self.ctx.sessions() as session:
             waiting = outbox.pending_count(session)
-        self.outbox_label.setText(f"{waiting} fact(s) waiting to sync")
+        if self.sync_worker is None or self.sync_worker.status.online is None:
+            self.outbox_label.setText(f"{waiting} fact(s) waiting to sync")
+
+    def sync_now(self) -> None:
+        """Station ▸ Sync now (F9): push and pull at once, in the background."""
+        if self.sync_worker is None:
+            self.statusBar().showMessage("Sync is not set up on this station.", 10_000)
+            return
+        self.outbox_label.setText("syncing…")
+        self.sync_worker.sync_now()
+
+    def _sync_status(self, status: SyncStatus) -> None:
+        self.outbox_label.setText(status.text)
+        self.outbox_label.setToolTip(status.last_error or "Last sync went well.")
+        if status.last_error:
+            self.statusBar().showMessage(f"Sync: {status.last_error}", 15_000)
+        for text in status.conflicts:
+            self.feedback.signal(Tone.ERROR)
+            self.statusBar().showMessage(text, 30_000)
+            if self.stack.currentWidget() is self.scan:
+                self.scan.message.error(text)
 
     def _ask_volume(self) -> None:
         value, ok = QInputDialog.getInt(self, "Sound volume", "Volume (0–100 %):",
