@@ -37,7 +37,8 @@ class OpenStation:
     def central_engine(self) -> Engine:
         """The central database's engine, made on first use (it may be a remote server)."""
         if self._central is None:
-            self._central = make_engine(central_url(self.ctx.config, self.locations))
+            self._central = make_engine(central_url(self.ctx.config, self.locations),
+                                        isolation_level=self.ctx.config.central.isolation)
         return self._central
 
     def central_sessions(self) -> sessionmaker[Session]:

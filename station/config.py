@@ -98,6 +98,7 @@ class CentralConfig:
     sslrootcert: str = ""
     password_env: str = CENTRAL_PASSWORD_ENV
     sync_interval_s: int = 15  # how often the app pushes and pulls
+    isolation: str = ""  # "": the server's default; SERIALIZABLE as on distributed SQL
 
 
 @dataclass(frozen=True)
@@ -390,6 +391,13 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
             "must be an environment variable name such as RETURNS_STATION_CENTRAL_PASSWORD",
         ),
         sync_interval_s=cen.integer("sync_interval_s", 15, 2, 3600),
+        isolation=cen.string(
+            "isolation", "",
+            check=lambda v: None if v in {"", "READ COMMITTED", "REPEATABLE READ",
+                                          "SERIALIZABLE"} else
+            "must be READ COMMITTED, REPEATABLE READ or SERIALIZABLE (or empty for the "
+            "server's default)",
+        ),
     )
     cen.finish()
 

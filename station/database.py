@@ -22,8 +22,10 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str | URL, *, connect_args: dict[str, Any] | None = None) -> Engine:
-    """An engine for either database; SQLite files get the durability settings above."""
+def make_engine(url: str | URL, *, connect_args: dict[str, Any] | None = None,
+                isolation_level: str = "") -> Engine:
+    """An engine for either database; SQLite files get the durability settings above.
+    `isolation_level` applies to a server database (SQLite transactions are serial)."""
     parsed = make_url(url)
     args = dict(connect_args or {})
     if parsed.get_backend_name() == "sqlite":
@@ -35,6 +37,9 @@ def make_engine(url: str | URL, *, connect_args: dict[str, Any] | None = None) -
         engine = create_engine(parsed, connect_args=args)
         _configure_sqlite(engine)
         return engine
+    if isolation_level:
+        return create_engine(parsed, connect_args=args, pool_pre_ping=True,
+                             isolation_level=isolation_level)
     return create_engine(parsed, connect_args=args, pool_pre_ping=True)
 
 

@@ -39,7 +39,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import schema, sequences
+from station import retry, schema, sequences
 from station.errors import UserFacingError
 from station.models import (
     Base,
@@ -78,6 +78,7 @@ class PushResult:
     conflicts: int = 0
     parked: int = 0
     batches: int = 0
+    retries: int = 0
     conflict_ids: list[uuid.UUID] = field(default_factory=list)
 
 
@@ -244,6 +245,8 @@ def apply_entries(session: Session, entries: Sequence[OutboxEntry], now: datetim
 
 
 def _is_transient(error: BaseException) -> bool:
+    if retry.is_retryable(error):  # retried already; still losing races: try again later
+        return True
     if isinstance(error, OperationalError | InterfaceError):
         return True
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
@@ -256,13 +259,25 @@ def _first_line(error: BaseException) -> str:
 
 def _send(central: sessionmaker[Session], station: StationIdentity, revision: str,
           entries: Sequence[OutboxEntry], now: datetime, result: PushResult) -> None:
-    with central.begin() as session:
-        register(session, station, revision, now)
-        apply_entries(session, entries, now, result)
-        state = session.get(StationSync, station.code)
-        assert state is not None
-        state.last_seq = max(state.last_seq, entries[-1].seq)
-        state.last_push_at = now
+    """One central transaction for the batch, run again whole if it loses a race
+    (serialization failure or deadlock: see station.retry)."""
+    def transaction() -> PushResult:
+        attempt = PushResult()
+        with central.begin() as session:
+            register(session, station, revision, now)
+            apply_entries(session, entries, now, attempt)
+            state = session.get(StationSync, station.code)
+            assert state is not None
+            state.last_seq = max(state.last_seq, entries[-1].seq)
+            state.last_push_at = now
+        return attempt
+
+    def count_retry(_attempt: int, _error: BaseException) -> None:
+        result.retries += 1
+
+    done = retry.retrying(transaction, on_retry=count_retry)
+    result.conflicts += done.conflicts
+    result.conflict_ids.extend(done.conflict_ids)
 
 
 def push(local: sessionmaker[Session], central: sessionmaker[Session], central_engine: Engine,
@@ -273,9 +288,12 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
     SchemaMismatch. `before_mark` runs between the central commit and the local mark (for
     fault tests that kill the process exactly there)."""
     revision = check_central_schema(central_engine)
-    try:
+    def register_now() -> None:
         with central.begin() as session:
             register(session, station, revision, clock())
+
+    try:
+        retry.retrying(register_now)
     except SQLAlchemyError as error:
         if _is_transient(error):
             raise SyncOffline(f"Lost the central database: {_first_line(error)}") from None
@@ -291,7 +309,6 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
         if not entries:
             break
         now = clock()
-        conflicts_before = result.conflicts
         try:
             _send(central, station, revision, entries, now, result)
             done = [entry.seq for entry in entries]
@@ -299,8 +316,6 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
             if isinstance(error, SQLAlchemyError) and _is_transient(error):
                 raise SyncOffline(f"Lost the central database: {_first_line(error)}") \
                     from None
-            result.conflicts = conflicts_before
-            result.conflict_ids = result.conflict_ids[:conflicts_before]
             done = _send_one_by_one(local, central, station, revision, entries, clock, result)
         if before_mark is not None:
             before_mark()

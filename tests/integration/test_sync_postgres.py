@@ -1,0 +1,155 @@
+"""Sync against a real PostgreSQL central database, at SERIALIZABLE as a distributed SQL
+engine (CockroachDB) would run it: racing stations lose serialization races, their batches
+are run again whole, and still every fact lands once with one winner per unit slot."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from station_bench import START, ManualClock, StationUnderTest, _template, inspect_unit
+
+from station import receiving, retry, schema, sync
+from station.bootstrap import open_station
+from station.config import StationConfig, resolve_locations
+from station.database import make_engine, session_factory, sqlite_url
+from station.models import OutboxEntry, RefundTrigger, SyncConflict, User
+from station.pull import pull_rmas
+from station.signin import actor_of
+from station.vocabulary import Grade, Role
+
+pytestmark = pytest.mark.postgres
+LINE_OF_ONE = "RMA-100002"
+
+
+@pytest.fixture
+def central(fresh_postgres_url: str) -> Iterator[Engine]:
+    """A SERIALIZABLE PostgreSQL central holding the template's RMAs (same ids)."""
+    engine = make_engine(fresh_postgres_url, isolation_level="SERIALIZABLE")
+    schema.upgrade(engine, label="central")
+    source = make_engine(sqlite_url(_template(12, "BENCH-01") / "central.db"))
+    pull_rmas(session_factory(source), session_factory(engine))
+    source.dispose()
+    yield engine
+    engine.dispose()
+
+
+def station(folder: Path, number: int) -> StationUnderTest:
+    shutil.copytree(_template(12, "BENCH-01"), folder)
+    locations = resolve_locations(data_dir=str(folder), env={})
+    opened = open_station(StationConfig(station_code=f"RACE-{number:02d}",
+                                        lpn_prefix=f"R{number}"), locations)
+    clock = ManualClock(START)
+    opened = dataclasses.replace(opened, ctx=dataclasses.replace(opened.ctx, clock=clock))
+    with opened.ctx.sessions() as session:
+        actors = {Role(u.role): actor_of(u) for u in session.scalars(select(User))}
+    return StationUnderTest(opened, clock, actors)
+
+
+def identity(bench: StationUnderTest) -> sync.StationIdentity:
+    config = bench.ctx.config
+    return sync.StationIdentity(config.station_code, config.site, config.effective_lpn_prefix)
+
+
+def finish_line_of_one(bench: StationUnderTest) -> None:
+    grader = bench.actors[Role.GRADER]
+    view = receiving.receive(bench.ctx, grader, LINE_OF_ONE)
+    assert view.receipt_id is not None
+    inspect_unit(bench, grader, view.receipt_id, view.lines[0].id, Grade.A)
+
+
+def local_fact_ids(bench: StationUnderTest) -> set[tuple[str, str]]:
+    with bench.ctx.sessions() as session:
+        return {(e.entity, str(e.entity_id)) for e in session.scalars(select(OutboxEntry))}
+
+
+def test_eight_stations_racing_on_one_line_at_serializable_one_wins_none_lost(
+    central: Engine, tmp_path: Path
+) -> None:
+    stations = [station(tmp_path / f"s{n}", n) for n in range(8)]
+    for bench in stations:
+        finish_line_of_one(bench)
+    results: dict[str, sync.PushResult] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(stations))
+
+    def push(bench: StationUnderTest) -> None:
+        try:
+            start.wait()
+            results[bench.ctx.station_code] = sync.push(
+                bench.ctx.sessions, session_factory(central), central, identity(bench),
+                clock=bench.clock, batch_size=7)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=push, args=(bench,)) for bench in stations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+
+    sessions = session_factory(central)
+    with sessions() as session:
+        duplicated = session.execute(text(
+            "SELECT settle_key FROM refund_triggers WHERE settling GROUP BY settle_key "
+            "HAVING count(*) > 1")).all()
+        settling = session.scalars(select(RefundTrigger).where(
+            RefundTrigger.settling.is_(True))).all()
+        conflicts = session.scalars(select(SyncConflict)).all()
+        central_ids = {(table, str(row)) for table in
+                       ("receipts", "units", "inspections", "dispositions", "refund_triggers",
+                        "photos", "audit_events")
+                       for row in session.scalars(text(f"SELECT id FROM {table}"))}
+        conflict_ids = {str(c.id) for c in conflicts}
+    retries = sum(r.retries for r in results.values())
+    print(f"\n8 racing stations at SERIALIZABLE: {len(settling)} settling trigger(s), "
+          f"{len(duplicated)} duplicated, {len(conflicts)} conflicts, {retries} retried "
+          "transactions")
+    assert duplicated == [] and len(settling) == 1
+    assert sum(1 for c in conflicts if c.kind == "refund_conflict") == 7
+    assert sum(1 for c in conflicts if c.kind == "duplicate_receipt") == 7
+    winner = settling[0].station_code
+    assert all(c.winner_station == winner for c in conflicts)
+    for bench in stations:  # every fact is central, or recorded as the conflict it lost
+        lost = {fact for fact in local_fact_ids(bench)
+                if fact[0] in {"receipts", "units", "inspections", "dispositions",
+                               "refund_triggers", "photos", "audit_events"}
+                and fact not in central_ids and fact[1] not in conflict_ids}
+        assert lost == set(), (bench.ctx.station_code, lost)
+        assert sync.waiting(bench.ctx.sessions) == (0, 0)
+        pulled = sync.pull(sessions, bench.ctx.sessions, bench.ctx.station_code)
+        expected = 0 if bench.ctx.station_code == winner else 2
+        assert len(pulled.conflicts) == expected
+
+
+def test_a_serialization_failure_is_retried_whole_and_then_given_up(central: Engine) -> None:
+    sessions = session_factory(central)
+    calls: list[int] = []
+
+    def lose_twice() -> int:
+        calls.append(1)
+        with sessions.begin() as session:
+            if len(calls) < 3:
+                session.execute(text(
+                    "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40001', "
+                    "MESSAGE = 'could not serialize access'; END $$"))
+            return int(session.scalar(select(func.count()).select_from(RefundTrigger)) or 0)
+
+    assert retry.retrying(lose_twice, sleep=lambda _s: None) == 0
+    assert len(calls) == 3
+
+    def always_lose() -> int:
+        with sessions.begin() as session:
+            session.execute(text("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40001'; "
+                                 "END $$"))
+        return 0
+
+    with pytest.raises(Exception) as lost:
+        retry.retrying(always_lose, attempts=3, sleep=lambda _s: None)
+    assert retry.sqlstate(lost.value) == "40001"
