@@ -15,9 +15,20 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
-from station import __version__, audit, cli_rules, cli_users, rma_store, schema
+from station import (
+    __version__,
+    audit,
+    cli_central,
+    cli_rules,
+    cli_users,
+    rma_shopify,
+    rma_store,
+    schema,
+)
 from station.bootstrap import OpenStation, central_url, open_station
 from station.config import (
     ConfigError,
@@ -34,6 +45,7 @@ from station.evidence import EvidenceError, export_pdf
 from station.label_render import LabelError, to_png_bytes
 from station.labels import sample_label
 from station.logging_setup import configure_logging
+from station.models import Rma
 from station.payloads import inspect_scan, payload_json
 from station.pin_input import PinReader
 from station.print_queue import PrintQueueError, label_for_lpn
@@ -65,6 +77,16 @@ def _csv_help() -> str:
     return "CSV columns (header row required, one row per RMA line):\n" + "\n".join(rows)
 
 
+def _shopify_help() -> str:
+    return (
+        "Shopify returns (--format shopify): the JSON of a GraphQL Admin API query for Return\n"
+        "objects (data.returns, data.order.returns, data.orders[].returns), a list of Returns\n"
+        "or one Return. The RMA number is the return's name without '#' (#1001-R1 -> 1001-R1),\n"
+        "so rma.number_pattern must accept it. OPEN and CLOSED returns are imported;\n"
+        "REQUESTED, CANCELED and DECLINED ones are skipped and listed. A product tag\n"
+        f"'{rma_shopify.CATEGORY_TAG_PREFIX}<category>' sets an item's category.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="returns-station",
@@ -90,13 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("status", help="show each database's schema revision")
 
     imp = commands.add_parser(
-        "import-rmas", help="import RMAs from a CSV file (all or nothing)",
+        "import-rmas", help="import RMAs from a CSV file or Shopify returns (JSON), all or nothing",
         description="Import RMAs into the central database and pull them into this station. "
-                    "A file with any bad row imports nothing; every problem is listed with "
-                    "its line number.",
-        epilog=_csv_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
+                    "A file with any bad row or return imports nothing; every problem is listed "
+                    "with its line (CSV) or record (JSON) number. Importing a file again "
+                    "updates changed RMAs (their version goes up) and leaves the rest as they "
+                    "are.",
+        epilog=_csv_help() + "\n\n" + _shopify_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--format", choices=["auto", "csv", "shopify"], default="auto",
+                     help="csv: the documented CSV; shopify: Shopify Admin API Return objects "
+                          "(JSON). auto (default): .json files and files starting with { or [ "
+                          "are shopify, the rest csv")
+    imp.add_argument("--rma-prefix", default="", metavar="PREFIX",
+                     help="shopify only: put PREFIX before every RMA number made from a "
+                          "return's name (#1001-R1 -> PREFIX1001-R1)")
     imp.add_argument("--as", dest="as_user", metavar="USER",
                      help="who imports (a supervisor or admin; not needed on a new station "
                           "that has no users yet); the PIN is read from the terminal without "
@@ -183,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         "set-password",
         help="store the central database password in the OS keyring (typed without echo, or "
              "one line on standard input); the environment variable still wins")
+    cli_central.add_commands(commands, cen_commands)
 
     priv = commands.add_parser("privacy", help="customer-data retention")
     priv_commands = priv.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
@@ -279,8 +312,34 @@ def _cmd_db(args: argparse.Namespace, opened: OpenStation) -> int:
     return EXIT_OK
 
 
+def _import_format(args: argparse.Namespace) -> str:
+    """csv or shopify: --format, else the file's extension, else its first character."""
+    if args.format != "auto":
+        return str(args.format)
+    suffix = args.file.suffix.lower()
+    if suffix in (".json", ".csv"):
+        return "shopify" if suffix == ".json" else "csv"
+    with args.file.open("rb") as stream:
+        head = stream.read(64)
+    return "shopify" if rma_shopify.looks_like_json(head) else "csv"
+
+
+def _read_limited(path: Path, limit: int) -> bytes:
+    """The file's bytes, or at most limit + 1 of them: enough to know it is too big."""
+    with path.open("rb") as stream:
+        return stream.read(limit + 1)
+
+
 def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int:
     try:
+        file_format = _import_format(args)
+        if file_format == "shopify":
+            data = _read_limited(args.file, rma_shopify.MAX_FILE_BYTES)
+            return _cmd_import_shopify(args, data, opened, reader)
+        if args.rma_prefix:
+            print("--rma-prefix applies to Shopify returns files only (--format shopify).",
+                  file=sys.stderr)
+            return EXIT_CONFIG
         data = args.file.read_bytes()
     except OSError as error:
         print(f"{args.file}: cannot read the file: {error.strerror}", file=sys.stderr)
@@ -304,6 +363,60 @@ def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader
     print(f"{args.file}: {len(records)} RMAs read: {summary.created} new, {summary.updated} "
           f"updated, {summary.unchanged} unchanged; {pulled} pulled into this station.")
     return EXIT_OK
+
+
+def _cmd_import_shopify(args: argparse.Namespace, data: bytes, opened: OpenStation,
+                        reader: PinReader) -> int:
+    problem = rma_shopify.rma_prefix_problem(args.rma_prefix)
+    if problem:
+        print(f"--rma-prefix: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        found = rma_shopify.parse_shopify_returns(
+            data, rma_pattern=opened.ctx.config.rma_regex, today=date.today(),
+            rma_prefix=args.rma_prefix)
+    except rma_shopify.RmaShopifyError as error:
+        print(f"{args.file}: nothing was imported; fix these returns and import the file "
+              "again:", file=sys.stderr)
+        for line in rma_shopify.iter_problem_lines(error, args.file.name):
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_FAILED
+    records = found.records
+    central = opened.central_sessions()
+    if records:
+        actor = (cli_users.acting_user(opened, args.as_user, reader)
+                 if args.as_user or has_users(opened.ctx) else None)
+        summary = rma_store.import_as(opened.ctx, actor, central, records)
+        pulled = pull_rmas(central, opened.ctx.sessions)
+        log.info("imported Shopify returns from %s: %s, %d skipped", args.file.name, summary,
+                 len(found.skipped))
+        print(f"{args.file}: {len(records)} RMAs read from Shopify returns: {summary.created} "
+              f"new, {summary.updated} updated, {summary.unchanged} unchanged; {pulled} pulled "
+              "into this station.")
+    else:
+        print(f"{args.file}: no Shopify return to import; nothing changed.")
+    if found.skipped:
+        count = len(found.skipped)
+        print(f"{count} return{'' if count == 1 else 's'} skipped:")
+        for skipped in found.skipped:
+            print(f"  {skipped}")
+        for number in _already_imported(central, found.skipped):
+            print(f"  warning: RMA {number} was imported earlier and stays receivable here; "
+                  "stop it by hand if its parcel must not be accepted")
+    for note in found.notes:
+        print(f"note: {note}")
+    return EXIT_OK
+
+
+def _already_imported(central: sessionmaker[Session],
+                      skipped: Sequence[rma_shopify.SkippedReturn]) -> list[str]:
+    """RMA numbers of skipped returns that an earlier import already put in central."""
+    numbers = sorted({s.rma_number for s in skipped if s.rma_number})
+    if not numbers:
+        return []
+    with central() as session:
+        return list(session.scalars(
+            select(Rma.rma_number).where(Rma.rma_number.in_(numbers)).order_by(Rma.rma_number)))
 
 
 def _cmd_evidence(args: argparse.Namespace, opened: OpenStation, reader: PinReader,
@@ -447,8 +560,10 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
         return _cmd_audit(args, opened)
     if args.command == "label":
         return _cmd_label_render(args, opened)
-    if args.command == "central":
+    if args.command == "central" and args.central_command == "set-password":
         return _cmd_central(opened, reader)
+    if args.command in ("central", "sync", "refunds"):
+        return cli_central.run(args, opened)
     if args.command == "privacy":
         return _cmd_purge(args, opened, reader)
     if args.command == "evidence" and devices is not None:

@@ -1,0 +1,194 @@
+"""Commands for the central database: set it up, grant a station its least privileges, sync
+from the command line, and the refund-trigger consumer contract (pending / ack).
+
+    returns-station central init --url URL
+    returns-station central grants [--role returns_station] [--consumer-role …]
+    returns-station sync
+    returns-station refunds pending [--format json|text] [--limit N]
+    returns-station refunds ack ID... [--consumer NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from typing import Any, Final
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
+
+from station import schema, sync
+from station.bootstrap import OpenStation, central_url
+from station.database import make_engine
+from station.models import RefundAck, RefundTrigger
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+
+#: Facts a station only ever adds: INSERT (with ON CONFLICT DO NOTHING) and SELECT.
+FACT_TABLES: Final = ("receipts", "units", "inspections", "photos", "dispositions",
+                      "refund_triggers", "print_jobs", "print_attempts", "exceptions",
+                      "audit_events", "sync_conflicts")
+#: State a station keeps up to date centrally.
+STATE_TABLES: Final = ("stations", "station_sync", "counters")
+#: Reference data a station only reads.
+READ_TABLES: Final = ("rmas", "rma_lines", "users", "alembic_version")
+
+
+def add_commands(commands: Any, central_actions: Any) -> None:
+    init = central_actions.add_parser(
+        "init", help="create or upgrade the central database's schema at URL (the password "
+                     "comes from the environment variable or keyring, never the URL)")
+    init.add_argument("--url", required=True, help="postgresql://user@host/db")
+    grants = central_actions.add_parser(
+        "grants", help="print the SQL that creates a least-privileged role for stations "
+                       "and one for the shop's refund consumer")
+    grants.add_argument("--role", default="returns_station")
+    grants.add_argument("--consumer-role", default="returns_refunds")
+    commands.add_parser("sync", help="push this station's facts to the central database and "
+                                     "pull what changed (the app does it in the background)")
+    refunds = commands.add_parser("refunds", help="the refund triggers the shop acts on")
+    actions = refunds.add_subparsers(dest="refunds_command", metavar="ACTION", required=True)
+    pending = actions.add_parser("pending", help="settling refund triggers not acknowledged")
+    pending.add_argument("--format", choices=("json", "text"), default="json")
+    pending.add_argument("--limit", type=int, default=1000)
+    ack = actions.add_parser("ack", help="acknowledge refund triggers (idempotent)")
+    ack.add_argument("ids", nargs="+", metavar="ID")
+    ack.add_argument("--consumer", default="cli", help="who acted on them (default: cli)")
+
+
+def grants_sql(role: str, consumer: str) -> str:
+    """Least privilege: stations insert facts and read reference data; no UPDATE or DELETE
+    on any fact. The consumer reads the pending view and inserts acknowledgements."""
+    lines = [
+        f"-- Stations, one role for all: give it a password with ALTER ROLE {role} PASSWORD",
+        f"CREATE ROLE {role} LOGIN;",
+        f"GRANT USAGE ON SCHEMA public TO {role};",
+        *(f"GRANT SELECT, INSERT ON {table} TO {role};" for table in FACT_TABLES),
+        *(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {role};" for table in STATE_TABLES),
+        *(f"GRANT SELECT ON {table} TO {role};" for table in READ_TABLES),
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(FACT_TABLES)} FROM {role};",
+        "",
+        f"-- The shop's refund consumer: give it a password with ALTER ROLE {consumer} PASSWORD",
+        f"CREATE ROLE {consumer} LOGIN;",
+        f"GRANT USAGE ON SCHEMA public TO {consumer};",
+        f"GRANT SELECT ON refund_triggers_pending, refund_triggers TO {consumer};",
+        f"GRANT SELECT, INSERT ON refund_acks TO {consumer};",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _safe_role(name: str) -> bool:
+    return name.isidentifier() and name.islower() and len(name) <= 63
+
+
+def run(args: argparse.Namespace, opened: OpenStation) -> int:
+    if args.command == "central" and args.central_command == "init":
+        return _init(args, opened)
+    if args.command == "central" and args.central_command == "grants":
+        if not (_safe_role(args.role) and _safe_role(args.consumer_role)):
+            print("Role names must be lower-case identifiers (a-z, 0-9, _).", file=sys.stderr)
+            return EXIT_FAILED
+        sys.stdout.write(grants_sql(args.role, args.consumer_role))
+        return EXIT_OK
+    if args.command == "sync":
+        return _sync(opened)
+    if args.command == "refunds" and args.refunds_command == "pending":
+        return _pending(opened, args.format, args.limit)
+    return _ack(opened, args.ids, args.consumer)
+
+
+def _init(args: argparse.Namespace, opened: OpenStation) -> int:
+    url = central_url(opened.ctx.config, opened.locations, override=args.url)
+    engine = make_engine(url)
+    try:
+        before, after = schema.upgrade(engine, label="central")
+    except OperationalError as error:
+        print(f"Cannot reach {schema.describe(engine)}: {str(error.orig).splitlines()[0]}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        engine.dispose()
+    print(f"{schema.describe(make_engine(url))}: schema {before or 'empty'} → {after}")
+    return EXIT_OK
+
+
+def _sync(opened: OpenStation) -> int:
+    config = opened.ctx.config
+    identity = sync.StationIdentity(config.station_code, config.site,
+                                    config.effective_lpn_prefix)
+    try:
+        report = sync.sync_once(opened.ctx.sessions, opened.central_sessions(),
+                                opened.central_engine(), identity, clock=opened.ctx.clock)
+    except sync.SyncError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_FAILED
+    pushed = report.pushed
+    print(f"pushed {pushed.sent} fact(s) in {pushed.batches} batch(es): {pushed.conflicts} "
+          f"conflict(s), {pushed.parked} parked, {pushed.retries} retried; pulled "
+          f"{report.pulled.rmas} RMA(s) and {len(report.pulled.conflicts)} conflict(s)")
+    for conflict in report.pulled.conflicts:
+        print(f"  {sync.conflict_text(conflict)}")
+    _waiting, parked = sync.waiting(opened.ctx.sessions)
+    if parked:
+        print(f"{parked} fact(s) are parked: the central database refused them; see the "
+              "station's log and fix the cause.", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _pending(opened: OpenStation, output: str, limit: int) -> int:
+    with opened.central_sessions()() as session:
+        rows = session.execute(text(
+            "SELECT id, action, amount_minor, currency, station_code, created_at, "
+            "rma_number, order_number, line_no, sku, lpn, supersedes_id "
+            "FROM refund_triggers_pending ORDER BY created_at, id LIMIT :limit"),
+            {"limit": max(1, min(limit, 100_000))}).mappings().all()
+    records = [{
+        "id": str(row["id"]), "action": row["action"], "amount_minor": row["amount_minor"],
+        "currency": row["currency"], "station": row["station_code"],
+        "created_at": str(row["created_at"]), "rma_number": row["rma_number"],
+        "order_number": row["order_number"], "line_no": row["line_no"], "sku": row["sku"],
+        "lpn": row["lpn"],
+        "supersedes_id": str(row["supersedes_id"]) if row["supersedes_id"] else None,
+    } for row in rows]
+    if output == "json":
+        print(json.dumps(records, indent=2))
+    else:
+        for record in records:
+            print(f"{record['id']}  {record['action']:<12} {record['amount_minor']:>10} "
+                  f"{record['currency']}  {record['rma_number']} line {record['line_no']}  "
+                  f"{record['lpn']}")
+        print(f"{len(records)} pending")
+    return EXIT_OK
+
+
+def _ack(opened: OpenStation, raw_ids: list[str], consumer: str) -> int:
+    ids: list[uuid.UUID] = []
+    for raw in raw_ids:
+        try:
+            ids.append(uuid.UUID(raw))
+        except ValueError:
+            print(f"{raw[:60]!r} is not a refund trigger id (a UUID); nothing acknowledged.",
+                  file=sys.stderr)
+            return EXIT_FAILED
+    now = opened.ctx.clock()
+    with opened.central_sessions().begin() as session:
+        known = set(session.scalars(select(RefundTrigger.id).where(
+            RefundTrigger.id.in_(ids), RefundTrigger.settling.is_(True))))
+        unknown = [str(i) for i in ids if i not in known]
+        if unknown:
+            print(f"Not settling refund triggers here: {', '.join(unknown)}; nothing "
+                  "acknowledged.", file=sys.stderr)
+            return EXIT_FAILED
+        fresh = 0
+        for trigger_id in ids:
+            if session.get(RefundAck, trigger_id) is None:
+                session.add(RefundAck(trigger_id=trigger_id, acked_at=now,
+                                      consumer=consumer[:64]))
+                fresh += 1
+    print(f"acknowledged {fresh} refund trigger(s); {len(ids) - fresh} already were")
+    return EXIT_OK
+
