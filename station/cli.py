@@ -27,6 +27,7 @@ from station import (
     cli_users,
     rma_shopify,
     rma_store,
+    rule_sets,
     schema,
 )
 from station.bootstrap import OpenStation, central_url, open_station
@@ -59,6 +60,7 @@ from station.printing import (
 from station.privacy import purge_station
 from station.pull import pull_rmas
 from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
+from station.rules import RulesError
 from station.secrets_store import KEYRING_SERVICE, store_central_password
 from station.signin import has_users
 from station.vocabulary import Role
@@ -449,7 +451,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
         if args.command == "classify":
             _, config = _configured(args)
             return cmd_classify(args.codes, config.rma_regex)
-        if args.command == "rules":
+        if args.command == "rules" and args.rules_command == "check":
             return cli_rules.cmd_rules_check(args.files)
         if args.command == "route":
             _, config = _configured(args)
@@ -564,6 +566,18 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
         return _cmd_central(opened, reader)
     if args.command in ("central", "sync", "refunds"):
         return cli_central.run(args, opened)
+    if args.command == "rules":
+        actor = cli_users.acting_user(opened, args.as_user, reader)
+        try:
+            published = rule_sets.publish(opened.ctx, actor, opened.central_sessions(),
+                                          args.file)
+        except RulesError as error:
+            print(str(error), file=sys.stderr)
+            return EXIT_FAILED
+        print(f"{args.file}: rule set {published.version}, {published.rules} rules, "
+              + ("published; stations take it on their next sync" if published.new else
+                 "already published (unchanged)"))
+        return EXIT_OK
     if args.command == "privacy":
         return _cmd_purge(args, opened, reader)
     if args.command == "evidence" and devices is not None:

@@ -111,6 +111,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                     "first problem of an invalid one as FILE:LINE: KEY: PROBLEM on standard "
                     "error. Exit 1 if any file is invalid.")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    publish = rules_commands.add_parser(
+        "publish", help="validate a rule set and publish it centrally; every station pulls it "
+                        "and decides with it (unless its [rules] file overrides)")
+    publish.add_argument("file", type=Path, metavar="FILE")
+    publish.add_argument("--as", dest="as_user", metavar="USER",
+                         help="a supervisor or admin (the PIN is asked)")
 
     route = commands.add_parser(
         "route", help="what-if: the disposition and refund a rule set gives a case (JSON)",

@@ -34,6 +34,7 @@ from station.models import (
     Unit,
 )
 from station.permissions import Action, Actor
+from station.rule_sets import current_rule_set
 from station.rules import Decision, RoutingCase, decide
 from station.text_hygiene import clean_text
 from station.unit_inspection import (
@@ -193,7 +194,7 @@ def routing_case(ctx: StationContext, work: UnitInspection) -> RoutingCase:
 
 def propose(ctx: StationContext, work: UnitInspection) -> Decision:
     """What the station's rule set decides for this unit (shown before confirming)."""
-    return decide(routing_case(ctx, work), ctx.rules, ctx.config.destinations)
+    return decide(routing_case(ctx, work), current_rule_set(ctx), ctx.config.destinations)
 
 
 _EXCEPTION_FLAGS = {Flag.WRONG_ITEM: ExceptionKind.WRONG_ITEM}

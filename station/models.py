@@ -370,6 +370,20 @@ class SyncConflict(Base):
     change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+class PublishedRuleSet(Base):
+    """Reference data: a routing rule set a supervisor published centrally; stations pull
+    it and decide with the newest one unless their configuration names a file."""
+
+    __tablename__ = "rule_sets"
+
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime]
+    published_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 class StationSync(Base):
     """Central state: each station that ever synced, its last applied outbox entry."""
 

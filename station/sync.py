@@ -52,6 +52,7 @@ from station.models import (
     UtcDateTime,
 )
 from station.pull import pull_rmas
+from station.rule_sets import pull_rule_sets
 from station.vocabulary import ExceptionKind
 
 BATCH_SIZE: Final = 500
@@ -397,19 +398,22 @@ def pull_conflicts(central: sessionmaker[Session], local: sessionmaker[Session],
 class PullResult:
     rmas: int
     conflicts: list[SyncConflict]
+    rule_sets: int = 0
 
 
 def pull(central: sessionmaker[Session], local: sessionmaker[Session],
          station_code: str) -> PullResult:
-    """RMAs and this station's conflicts changed since the watermarks."""
+    """RMAs, this station's conflicts and published rule sets changed since the
+    watermarks."""
     try:
         rmas = pull_rmas(central, local)
         conflicts = pull_conflicts(central, local, station_code)
+        rule_sets = pull_rule_sets(central, local)
     except SQLAlchemyError as error:
         if _is_transient(error):
             raise SyncOffline(f"Lost the central database: {_first_line(error)}") from None
         raise
-    return PullResult(rmas, conflicts)
+    return PullResult(rmas, conflicts, rule_sets)
 
 
 def conflict_text(conflict: SyncConflict) -> str:
