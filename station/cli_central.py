@@ -47,8 +47,11 @@ def add_commands(commands: Any, central_actions: Any) -> None:
                        "and one for the shop's refund consumer")
     grants.add_argument("--role", default="returns_station")
     grants.add_argument("--consumer-role", default="returns_refunds")
-    commands.add_parser("sync", help="push this station's facts to the central database and "
-                                     "pull what changed (the app does it in the background)")
+    sync_command = commands.add_parser(
+        "sync", help="push this station's facts to the central database and pull what "
+                     "changed (the app does it in the background)")
+    sync_command.add_argument("--retry-parked", action="store_true",
+                              help="send the parked facts again (after fixing the cause)")
     refunds = commands.add_parser("refunds", help="the refund triggers the shop acts on")
     actions = refunds.add_subparsers(dest="refunds_command", metavar="ACTION", required=True)
     pending = actions.add_parser("pending", help="settling refund triggers not acknowledged")
@@ -94,6 +97,8 @@ def run(args: argparse.Namespace, opened: OpenStation) -> int:
         sys.stdout.write(grants_sql(args.role, args.consumer_role))
         return EXIT_OK
     if args.command == "sync":
+        if args.retry_parked:
+            print(f"{sync.unpark(opened.ctx.sessions)} parked fact(s) will be sent again")
         return _sync(opened)
     if args.command == "refunds" and args.refunds_command == "pending":
         return _pending(opened, args.format, args.limit)
@@ -133,8 +138,11 @@ def _sync(opened: OpenStation) -> int:
         print(f"  {sync.conflict_text(conflict)}")
     _waiting, parked = sync.waiting(opened.ctx.sessions)
     if parked:
-        print(f"{parked} fact(s) are parked: the central database refused them; see the "
-              "station's log and fix the cause.", file=sys.stderr)
+        print(f"{parked} fact(s) are parked: the central database refused them. Fix the "
+              "cause, then: returns-station sync --retry-parked", file=sys.stderr)
+        for entry in sync.parked_entries(opened.ctx.sessions, limit=20):
+            print(f"  #{entry.seq} {entry.entity} {entry.entity_id}: {entry.error}",
+                  file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

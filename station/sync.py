@@ -355,6 +355,25 @@ def _send_one_by_one(local: sessionmaker[Session], central: sessionmaker[Session
     return done
 
 
+@dataclass(frozen=True)
+class ParkedEntry:
+    seq: int
+    entity: str
+    entity_id: uuid.UUID
+    parked_at: datetime | None
+    error: str
+
+
+def parked_entries(local: sessionmaker[Session], limit: int = 100) -> list[ParkedEntry]:
+    """The entries the central side refused, oldest first, with the error it gave."""
+    with local() as session:
+        rows = session.scalars(select(OutboxEntry).where(
+            OutboxEntry.parked_at.is_not(None), OutboxEntry.sent_at.is_(None))
+            .order_by(OutboxEntry.seq).limit(limit))
+        return [ParkedEntry(row.seq, row.entity, row.entity_id, row.parked_at,
+                            row.error or "") for row in rows]
+
+
 def unpark(local: sessionmaker[Session]) -> int:
     """Send parked entries again (after the cause was fixed); returns how many."""
     with local.begin() as session:

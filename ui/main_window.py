@@ -21,7 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import drafts, evidence, inspection, labels, outbox, print_queue, receiving, signin
+from station import (
+    drafts,
+    evidence,
+    inspection,
+    labels,
+    outbox,
+    print_queue,
+    receiving,
+    signin,
+    sync,
+)
 from station.context import StationContext
 from station.drafts import DraftSummary
 from station.errors import UserFacingError
@@ -393,6 +403,9 @@ class MainWindow(QMainWindow):
         self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F9))
         self.sync_action.triggered.connect(self.sync_now)
         station_menu.addAction(self.sync_action)
+        parked = QAction("&Parked facts…", self)
+        parked.triggered.connect(self.show_parked)
+        station_menu.addAction(parked)
         test_print = QAction("&Test print", self)
         test_print.triggered.connect(self.test_print)
         station_menu.addAction(test_print)
@@ -433,6 +446,28 @@ class MainWindow(QMainWindow):
             return
         self.outbox_label.setText("syncing…")
         self.sync_worker.sync_now()
+
+    def show_parked(self) -> None:
+        """Station ▸ Parked facts: what the central database refused, and send them again
+        once the cause is fixed."""
+        entries = sync.parked_entries(self.ctx.sessions, limit=50)
+        box = QMessageBox(self)
+        box.setWindowTitle("Parked facts")
+        if not entries:
+            box.setText("Nothing is parked: the central database took every fact.")
+            box.exec()
+            return
+        box.setText(f"{len(entries)} fact(s) were refused by the central database and wait "
+                    "here. Fix the cause, then send them again.")
+        box.setDetailedText("\n".join(f"#{e.seq} {e.entity} {e.entity_id}: {e.error}"
+                                      for e in entries))
+        again = box.addButton("Send again", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if box.clickedButton() is again:
+            count = sync.unpark(self.ctx.sessions)
+            self.statusBar().showMessage(f"{count} parked fact(s) will be sent again.", 10_000)
+            self.sync_now()
 
     def _sync_status(self, status: SyncStatus) -> None:
         self.outbox_label.setText(status.text)

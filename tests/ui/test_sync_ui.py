@@ -3,12 +3,14 @@ words, and Station ▸ Sync now (F9) — all without the screen waiting on the n
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from station_bench import StationUnderTest, inspect_unit
 
 from station import receiving, sync
-from station.models import RefundTrigger
+from station.models import OutboxEntry, RefundTrigger
 from station.vocabulary import Grade, Role
 from ui.app import create_application
 from ui.main_window import MainWindow
@@ -66,3 +68,32 @@ def test_offline_is_shown_in_words_and_nothing_is_lost(bench: StationUnderTest,
         assert "connection refused" in window.outbox_label.toolTip()
     finally:
         window.close()
+
+
+def test_parked_facts_are_shown_with_their_error_and_can_be_sent_again(
+    bench: StationUnderTest, qtbot: QtBot
+) -> None:
+    grader = bench.actors[Role.GRADER]
+    view = receiving.receive(bench.ctx, grader, "RMA-100006")
+    assert view.receipt_id is not None
+    with bench.ctx.sessions.begin() as session:
+        entry = session.scalars(select(OutboxEntry)).first()
+        assert entry is not None
+        entry.parked_at, entry.error = bench.clock(), "IntegrityError: null value in lpn"
+    create_application()
+    window = MainWindow(bench.ctx)
+    qtbot.addWidget(window)
+    seen: list[str] = []
+
+    def press_send_again() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.append(box.detailedText())
+        for button in box.buttons():
+            if button.text() == "Send again":
+                button.click()
+
+    QTimer.singleShot(100, press_send_again)
+    window.show_parked()
+    assert "IntegrityError: null value in lpn" in seen[0]
+    assert sync.waiting(bench.ctx.sessions)[1] == 0
