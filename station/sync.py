@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import Date, Engine, Table, Uuid, func, select, update
+from sqlalchemy import Date, Engine, Table, Uuid, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import (
     DBAPIError,
-    IntegrityError,
     InterfaceError,
     OperationalError,
     SQLAlchemyError,
@@ -167,6 +166,30 @@ def _insert_if_absent(session: Session, table: Table, rows: list[dict[str, Any]]
         raise SyncError(f"Sync does not support the {dialect} database engine.")
 
 
+def _insert_contested(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING (any unique key) RETURNING id: whether it went in.
+
+    Not inserted is either this very fact delivered again (maybe by a concurrent push of
+    the same batch) or a fact that lost to another station's; the caller tells which."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+        return session.execute(statement.returning(table.c.id)).first() is not None
+    if dialect == "sqlite":
+        lite = sqlite.insert(table).values(values).on_conflict_do_nothing()
+        return session.execute(lite.returning(table.c.id)).first() is not None
+    raise SyncError(f"Sync does not support the {dialect} database engine.")
+
+
+def _guard_locks(session: Session) -> None:
+    """On PostgreSQL: never wait more than a few seconds for a lock (a dead connection's
+    transaction may hold rows until the server notices), and let our own transaction end
+    itself if this connection dies while it is open."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL lock_timeout = '5s'"))
+        session.execute(text("SET LOCAL idle_in_transaction_session_timeout = '60s'"))
+
+
 # ---------------------------------------------------------------------------- push
 
 
@@ -177,7 +200,7 @@ def _contested(entity: str, values: dict[str, Any]) -> bool:
 
 
 def _record_conflict(session: Session, entity: str, values: dict[str, Any],
-                     payload: dict[str, Any], now: datetime) -> uuid.UUID:
+                     payload: dict[str, Any], now: datetime) -> uuid.UUID | None:
     table = _tables()[entity]
     if entity == "refund_triggers":
         winner_row = session.execute(select(table).where(
@@ -192,9 +215,11 @@ def _record_conflict(session: Session, entity: str, values: dict[str, Any],
     if winner_row is None:  # the clash was on something else: not ours to explain
         raise SyncError(f"{entity} {values['id']} was rejected by a unique key that is not "
                         "a known conflict")
+    if winner_row.id == values["id"]:
+        return None  # the fact itself, committed by a concurrent delivery
     exists = session.get(SyncConflict, values["id"])
     if exists is not None:
-        return exists.id
+        return None
     winner_station = str(winner_row.station_code)
     session.add(SyncConflict(
         id=values["id"], kind=kind.value, entity=entity, station_code=values["station_code"],
@@ -235,12 +260,13 @@ def apply_entries(session: Session, entries: Sequence[OutboxEntry], now: datetim
             pending.setdefault(entry.entity, []).append(values)
             continue
         flush()  # keep seq order around a contested fact
-        try:
-            with session.begin_nested():
-                _insert_if_absent(session, table, [values])
-        except IntegrityError:
-            result.conflict_ids.append(
-                _record_conflict(session, entry.entity, values, entry.payload, now))
+        if _insert_contested(session, table, values):
+            continue
+        if session.execute(select(table.c.id).where(table.c.id == values["id"])).first():
+            continue  # delivered again: already here
+        conflict = _record_conflict(session, entry.entity, values, entry.payload, now)
+        if conflict is not None:
+            result.conflict_ids.append(conflict)
             result.conflicts += 1
     flush()
 
@@ -265,6 +291,7 @@ def _send(central: sessionmaker[Session], station: StationIdentity, revision: st
     def transaction() -> PushResult:
         attempt = PushResult()
         with central.begin() as session:
+            _guard_locks(session)
             register(session, station, revision, now)
             apply_entries(session, entries, now, attempt)
             state = session.get(StationSync, station.code)
@@ -295,6 +322,7 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
 
     try:
         retry.retrying(register_now)
+        resend_unconfirmed(local, central, station.code)
     except SQLAlchemyError as error:
         if _is_transient(error):
             raise SyncOffline(f"Lost the central database: {_first_line(error)}") from None
@@ -326,6 +354,22 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
         result.sent += len(done)
         result.batches += 1
     return result
+
+
+def resend_unconfirmed(local: sessionmaker[Session], central: sessionmaker[Session],
+                       station_code: str) -> int:
+    """Entries marked sent that the central database does not have (it lost commits it had
+    confirmed, e.g. restored from a backup): send them again. Returns how many."""
+    with central() as session:
+        state = session.get(StationSync, station_code)
+        confirmed = state.last_seq if state is not None else 0
+    with local.begin() as session:
+        lost = list(session.scalars(select(OutboxEntry.seq).where(
+            OutboxEntry.sent_at.is_not(None), OutboxEntry.seq > confirmed)))
+        if lost:
+            session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(lost))
+                            .values(sent_at=None))
+        return len(lost)
 
 
 def _send_one_by_one(local: sessionmaker[Session], central: sessionmaker[Session],
