@@ -24,6 +24,7 @@ from station import (
     audit,
     cli_central,
     cli_rules,
+    cli_simulate,
     cli_users,
     rma_shopify,
     rma_store,
@@ -218,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="store the central database password in the OS keyring (typed without echo, or "
              "one line on standard input); the environment variable still wins")
     cli_central.add_commands(commands, cen_commands)
+    cli_simulate.add_commands(commands)
 
     priv = commands.add_parser("privacy", help="customer-data retention")
     priv_commands = priv.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
@@ -453,6 +455,8 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
             return cmd_classify(args.codes, config.rma_regex)
         if args.command == "rules" and args.rules_command == "check":
             return cli_rules.cmd_rules_check(args.files)
+        if args.command == "simulate":
+            return cli_simulate.run(args)
         if args.command == "route":
             _, config = _configured(args)
             return cli_rules.cmd_route(args.case_file, args.rules, config)

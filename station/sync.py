@@ -356,13 +356,37 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
     return result
 
 
+def _central_has(central: sessionmaker[Session], entry: OutboxEntry | None) -> bool:
+    """Whether the central database holds the fact of `entry` (this installation's own)."""
+    if entry is None:
+        return False
+    table = _tables().get(entry.entity)
+    if table is None:
+        return False
+    with central() as session:
+        return session.execute(select(table.c.id).where(
+            table.c.id == entry.entity_id)).first() is not None
+
+
 def resend_unconfirmed(local: sessionmaker[Session], central: sessionmaker[Session],
                        station_code: str) -> int:
     """Entries marked sent that the central database does not have (it lost commits it had
-    confirmed, e.g. restored from a backup): send them again. Returns how many."""
+    confirmed, e.g. restored from a backup): send them again. Returns how many.
+
+    Refuses (SyncError) a second installation under a station code that already sent
+    facts: its sequences would clash with the first one's and park everything."""
     with central() as session:
         state = session.get(StationSync, station_code)
         confirmed = state.last_seq if state is not None else 0
+    with local() as session:
+        ever_sent = session.scalar(select(OutboxEntry.seq).where(
+            OutboxEntry.sent_at.is_not(None)).limit(1)) is not None
+        first = session.scalars(select(OutboxEntry).order_by(OutboxEntry.seq).limit(1)).first()
+    if confirmed > 0 and not ever_sent and not _central_has(central, first):
+        raise SyncError(
+            f"Station code {station_code} was already used by another installation, which "
+            f"sent {confirmed} fact(s) to this central database. Give this station its own "
+            "[station] code and lpn_prefix; nothing was sent.")
     with local.begin() as session:
         lost = list(session.scalars(select(OutboxEntry.seq).where(
             OutboxEntry.sent_at.is_not(None), OutboxEntry.seq > confirmed)))

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from station_bench import START, ManualClock, StationUnderTest, _template, inspect_unit
 
@@ -206,3 +206,22 @@ def test_a_central_database_on_another_schema_version_stops_sync_and_says_which(
         site.push(a)
     assert pending(a) > 0
 
+
+
+def test_a_second_installation_under_a_station_code_in_use_is_refused(
+    site: Site, tmp_path: Path
+) -> None:
+    a = site.stations[0]
+    finish_one(a, "RMA-100006")
+    site.push(a)
+    reinstalled = station_copy(tmp_path / "a-again", "BENCH-A", "BA")
+    with reinstalled.ctx.sessions.begin() as session:  # a fresh install shares no history
+        session.execute(delete(OutboxEntry))
+    finish_one(reinstalled, "RMA-100009")
+    waiting = pending(reinstalled)
+    with pytest.raises(sync.SyncError, match="already used by another installation"):
+        site.push(reinstalled)
+    assert pending(reinstalled) == waiting  # nothing sent, nothing parked
+    with a.ctx.sessions.begin() as session:  # the first one, its marks lost, is still itself
+        session.execute(update(OutboxEntry).values(sent_at=None))
+    assert site.push(a).parked == 0
