@@ -23,6 +23,7 @@ from station import (
     __version__,
     audit,
     cli_central,
+    cli_report,
     cli_rules,
     cli_simulate,
     cli_users,
@@ -220,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
              "one line on standard input); the environment variable still wins")
     cli_central.add_commands(commands, cen_commands)
     cli_simulate.add_commands(commands)
+    cli_report.add_commands(commands)
 
     priv = commands.add_parser("privacy", help="customer-data retention")
     priv_commands = priv.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
@@ -570,6 +572,8 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
         return _cmd_central(opened, reader)
     if args.command in ("central", "sync", "refunds"):
         return cli_central.run(args, opened)
+    if args.command == "report":
+        return cli_report.run(args, opened)
     if args.command == "rules":
         actor = cli_users.acting_user(opened, args.as_user, reader)
         try:

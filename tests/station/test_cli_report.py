@@ -1,0 +1,148 @@
+"""`returns-station report daily` on the fixed day of test_reports: JSON and CSV files, the
+central database or this station only, and refused options."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cli_runner import run
+from station_bench import make_station
+from test_reports import BOOK_OVERRIDE, Day, build_day
+
+from station.simulated_grader import SIMULATED_REASON
+
+CONFIG = '[station]\ncode = "BENCH-01"\nlpn_prefix = "BN"\n'
+DAY_OPTIONS = ("report", "daily", "--date", "2026-11-20", "--tz", "Europe/Berlin")
+
+
+@pytest.fixture
+def day(tmp_path: Path) -> Iterator[Day]:
+    bench = make_station(tmp_path / "station")
+    built = build_day(bench)
+    bench.opened.close()  # the command opens the station itself
+    (bench.locations.data_dir / "config.toml").write_text(CONFIG, encoding="utf-8")
+    yield built
+
+
+def cli(day: Day, *args: str) -> int:
+    return run("--data-dir", str(day.bench.locations.data_dir), *args)
+
+
+def test_json_from_the_central_database_after_sync(
+    day: Day, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(day, "sync") == 0
+    out = tmp_path / "day.json"
+    assert cli(day, *DAY_OPTIONS, "--format", "json", "--out", str(out)) == 0
+    assert capsys.readouterr().out.endswith(
+        f"Daily summary 2026-11-20 (Europe/Berlin, central) written to {out}\n")
+    report = json.loads(out.read_text("utf-8"))
+    assert report["scope"]["source"] == "central"
+    assert report["scope"]["central_error"] is None
+    assert report["received"]["parcels"] == 8
+    assert report["refunds"]["money_refunded_minor"] == {"EUR": 169700, "USD": 13599}
+    assert report["refunds"]["by_action"]["HELD"] == {"units": 1,
+                                                       "amount_minor": {"GBP": 76900}}
+    assert report["dwell"]["units_waiting"] == 6  # the day is over: taken at its end
+    assert report["exceptions"]["open"] == 2
+    assert {o["reason"] for o in report["overrides"]["items"]} == {BOOK_OVERRIDE, SIMULATED_REASON}
+
+
+def test_csv_of_this_station_only(
+    day: Day, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "day.csv"
+    assert cli(day, *DAY_OPTIONS, "--local", "--format", "csv", "--out", str(out)) == 0
+    assert "(Europe/Berlin, local (this station only))" in capsys.readouterr().out
+    table = list(csv.reader(io.StringIO(out.read_text("utf-8"))))
+    assert table[0] == ["section", "key", "value"]
+    assert table[1] == ["report", "report", "daily_disposition_summary"]
+    cells = {(section, key): value for section, key, value in table[1:]}
+    assert cells["scope", "source"] == "local (this station only)"
+    assert cells["scope", "from"] == cells["scope", "to"] == "2026-11-20"
+    assert cells["scope", "station"] == ""  # null: the whole site
+    assert cells["received", "units_expected"] == "13"
+    assert cells["grades", "A"] == "6"
+    assert cells["dispositions", "by_disposition.LIQUIDATE"] == "1"
+    assert cells["refunds", "by_action.FULL.amount_minor.EUR"] == "169700"
+    assert cells["refunds", "by_action.DENY.amount_minor.USD"] == "0"
+    assert cells["recovery", "by_currency.GBP.recovery_rate"] == ""
+    assert cells["recovery", "by_currency.EUR.recovery_rate"] == "1.0"
+    assert cells["reasons", "1.reason"] == "changed_mind"
+    assert cells["reasons", "1.units"] == "5"
+    assert cells["handling_time", "median_seconds"] == "1500.0"
+    assert cells["exceptions", "closed"] == ""
+    assert cells["exceptions", "resolutions_tracked"] == "false"
+    assert cells["overrides", "items.1.reason"] == BOOK_OVERRIDE
+    assert ("refunds", "by_action.EXCHANGE.amount_minor") not in cells  # empty: no rows
+
+
+def test_unreachable_central_database_falls_back_to_this_station(
+    day: Day, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RETURNS_STATION_CENTRAL_PASSWORD", "not-used")
+    (day.bench.locations.data_dir / "config.toml").write_text(
+        CONFIG + '\n[central]\nurl = "postgresql://returns@127.0.0.1:1/returns"\n',
+        encoding="utf-8")
+    assert cli(day, *DAY_OPTIONS, "--format", "json", "--out", "-") == 0
+    captured = capsys.readouterr()
+    assert "The central database cannot be reached (OperationalError" in captured.err
+    assert "the report shows this station only" in captured.err
+    report = json.loads(captured.out)
+    assert report["scope"]["source"] == "local (this station only)"
+    assert report["scope"]["central_error"].startswith("OperationalError")
+    assert report["inspected"]["units"] == 7
+
+
+def test_one_grader_and_one_category(day: Day, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(day, *DAY_OPTIONS, "--local", "--grader", "supervisor", "--format", "json",
+               "--out", "-") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["scope"]["grader"], report["inspected"]["units"]) == ("supervisor", 1)
+    assert cli(day, *DAY_OPTIONS, "--local", "--category", "electronics", "--to",
+               "2026-11-21", "--format", "json", "--out", "-") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["scope"]["category"], report["scope"]["to"]) == ("electronics",
+                                                                    "2026-11-21")
+    assert report["refunds"]["by_action"]["FULL"]["amount_minor"] == {"EUR": 129900}
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (("--date", "20.11.2026"), "not a date as YYYY-MM-DD"),
+    (("--date", "2026-02-30"), "not a date of the calendar"),
+    (("--date", "2026-11-20", "--to", "2026-11-19"), "before --date"),
+    (("--date", "2024-01-01", "--to", "2026-01-01"), "at most 366 days"),
+    (("--date", "2026-11-20", "--tz", "Mars/Olympus"), "not a time zone"),
+])
+def test_bad_options_are_refused_with_exit_2(
+    day: Day, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    options: tuple[str, ...], message: str,
+) -> None:
+    out = tmp_path / "never.json"
+    assert cli(day, "report", "daily", *options, "--local", "--format", "json", "--out",
+               str(out)) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_an_unknown_grader_or_an_unwritable_file_fails_with_exit_1(
+    day: Day, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(day, *DAY_OPTIONS, "--local", "--grader", "nobody", "--format", "json",
+               "--out", str(tmp_path / "x.json")) == 1
+    assert "There is no user 'nobody'" in capsys.readouterr().err
+    assert cli(day, *DAY_OPTIONS, "--local", "--format", "csv", "--out",
+               str(tmp_path / "missing-folder" / "x.csv")) == 1
+    assert "Cannot write" in capsys.readouterr().err
+
+
+def test_pdf_is_not_offered_yet(day: Day) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli(day, *DAY_OPTIONS, "--format", "pdf", "--out", "x.pdf")
+    assert exited.value.code == 2

@@ -1,0 +1,465 @@
+"""The daily disposition summary, checked figure by figure against a small fixed day.
+
+The day is 20 Nov 2026 in Europe/Berlin (UTC+1): from 19 Nov 23:00 UTC to 20 Nov 23:00
+UTC. Every expectation below is worked out by hand from the schedule and the default rule
+set (resources/rules/default.toml), never by the report's own code.
+
+Schedule (times UTC; "g" the grader, "s" the supervisor inspecting as a grader):
+
+| time          | what                                                                 |
+|---------------|----------------------------------------------------------------------|
+| 19 Nov 22:00  | g: unexpected parcel (exception opened before the day, still open)   |
+| 19 Nov 22:30  | g: RMA-100004 received; 22:40-22:50 shampoo A, DENY: before the day |
+| 19 Nov 23:30  | g: RMA-100006 received (00:30 Berlin: inside the day); 2 lines        |
+| 20 Nov 08:00  | g: book 29.99 USD graded B (proposed A), 08:10 finalized with an     |
+|               |    override OPEN_BOX -> LIQUIDATE; PARTIAL 26.99 USD                 |
+| 20 Nov 08:20  | g: RMA-100011 received (laptop 1299 EUR, tablet 449 EUR)             |
+| 20 Nov 08:30  | g: laptop A, 08:45 finalized: RESTOCK, refund HELD (high value)      |
+| 20 Nov 09:00  | s: RMA-100001 received (sneakers 99 EUR, vacuum 299 EUR)             |
+| 20 Nov 09:10  | g: sneakers A, 09:30 finalized: RESTOCK, FULL 99.00 EUR              |
+| 20 Nov 09:40  | s: vacuum A, 10:00 finalized: RESTOCK, FULL 299.00 EUR               |
+| 20 Nov 10:30  | g: unexpected parcel (exception opened in the day)                   |
+| 20 Nov 11:00  | s: the laptop's held refund approved: FULL 1299.00 EUR               |
+| 20 Nov 12:00  | g: RMA-100003 received (train set x3, 63.99 USD, ordered 13 Oct)      |
+| 20 Nov 12:10  | g: one train set A, 12:20 finalized: outside the window: HOLD, DENY   |
+| 20 Nov 12:30  | g: RMA-100010 received (sneakers 109 USD, slippers; store credit)     |
+| 20 Nov 12:35  | g: sneakers A, 12:45 finalized: RESTOCK, STORE_CREDIT 109.00 USD      |
+| 20 Nov 13:00  | g: RMA-100005 received (earrings 769 GBP)                            |
+| 20 Nov 13:05  | g: earrings A, 13:15 finalized: RESTOCK, HELD (never approved)       |
+| 20 Nov 22:30  | g: RMA-100009 received (23:30 Berlin: inside the day), no unit yet   |
+| 20 Nov 23:30  | g: RMA-100012 received (00:30 Berlin 21 Nov: after the day); 23:40    |
+|               |    its bottle A finalized: after the day                             |
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from station_bench import StationUnderTest, make_station, ready_unit
+
+from station import approvals, inspection, receiving, reports, sync
+from station.inspection import Override
+from station.models import Inspection, RefundTrigger, SyncConflict, Unit
+from station.simulated_grader import SIMULATED_REASON
+from station.vocabulary import Disposition, Grade, RefundAction, Role
+
+BERLIN = ZoneInfo("Europe/Berlin")
+DAY = date(2026, 11, 20)
+AFTER = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)  # "now" for the report: the day is over
+BOOK_OVERRIDE = "open-box shelf is full this week"
+APPROVAL = "checked the serial; a regular customer"
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+@dataclass
+class Day:
+    bench: StationUnderTest
+    lpns: dict[str, str]
+
+
+def _set(bench: StationUnderTest, moment: datetime) -> None:
+    bench.clock.now = moment
+
+
+def _receive(bench: StationUnderTest, role: Role, number: str, moment: datetime
+             ) -> receiving.RmaView:
+    _set(bench, moment)
+    view = receiving.receive(bench.ctx, bench.actors[role], number)
+    assert view.receipt_id is not None
+    return view
+
+
+def _unit(bench: StationUnderTest, role: Role, view: receiving.RmaView, line: int,
+          grade: Grade, started: datetime, finished: datetime,
+          override: Override | None = None) -> inspection.FinalizedUnit:
+    _set(bench, started)
+    actor = bench.actors[role]
+    work = ready_unit(bench, actor, view.receipt_id, view.lines[line].id, grade)
+    _set(bench, finished)
+    return inspection.finalize(bench.ctx, actor, work, override=override)
+
+
+def build_day(bench: StationUnderTest) -> Day:
+    g, s = Role.GRADER, Role.SUPERVISOR
+    lpns: dict[str, str] = {}
+    _set(bench, at(19, 22))
+    receiving.receive_unexpected(bench.ctx, bench.actors[g], "1Z999AA10123456784")
+
+    shampoo = _receive(bench, g, "RMA-100004", at(19, 22, 30))
+    unit = _unit(bench, g, shampoo, 0, Grade.A, at(19, 22, 40), at(19, 22, 50))
+    # Ordered 16 Oct: 34 days before, outside the 30-day window, a change of mind: denied.
+    assert (unit.decision.refund_action, unit.decision.refund_minor) == (RefundAction.DENY, 0)
+
+    books = _receive(bench, g, "RMA-100006", at(19, 23, 30))
+    unit = _unit(bench, g, books, 0, Grade.B, at(20, 8), at(20, 8, 10),
+                 override=Override(Disposition.LIQUIDATE, BOOK_OVERRIDE))
+    assert unit.decision.disposition is Disposition.LIQUIDATE
+    assert (unit.decision.refund_action, unit.decision.refund_minor) == (
+        RefundAction.PARTIAL, 2699)
+    lpns["book"] = unit.lpn
+
+    laptops = _receive(bench, g, "RMA-100011", at(20, 8, 20))
+    laptop = _unit(bench, g, laptops, 0, Grade.A, at(20, 8, 30), at(20, 8, 45))
+    assert laptop.decision.disposition is Disposition.RESTOCK
+    assert (laptop.decision.refund_action, laptop.decision.refund_minor) == (
+        RefundAction.HELD, 129900)
+
+    shoes = _receive(bench, s, "RMA-100001", at(20, 9))
+    unit = _unit(bench, g, shoes, 0, Grade.A, at(20, 9, 10), at(20, 9, 30))
+    assert (unit.decision.refund_action, unit.decision.refund_minor) == (RefundAction.FULL,
+                                                                         9900)
+    unit = _unit(bench, s, shoes, 1, Grade.A, at(20, 9, 40), at(20, 10))
+    assert (unit.decision.refund_action, unit.decision.refund_minor) == (RefundAction.FULL,
+                                                                         29900)
+    lpns["vacuum"] = unit.lpn
+
+    _set(bench, at(20, 10, 30))
+    receiving.receive_unexpected(bench.ctx, bench.actors[g], "1Z999AA10123456791")
+
+    _set(bench, at(20, 11))
+    approved = approvals.resolve_held_refund(bench.ctx, bench.actors[s],
+                                             laptop.refund_trigger_id, approve=True,
+                                             reason=APPROVAL)
+    assert (approved.action, approved.amount_minor) == (RefundAction.FULL, 129900)
+
+    trains = _receive(bench, g, "RMA-100003", at(20, 12))
+    unit = _unit(bench, g, trains, 0, Grade.A, at(20, 12, 10), at(20, 12, 20))
+    assert unit.decision.disposition is Disposition.HOLD
+    assert (unit.decision.refund_action, unit.decision.refund_minor) == (RefundAction.DENY, 0)
+
+    credit = _receive(bench, g, "RMA-100010", at(20, 12, 30))
+    unit = _unit(bench, g, credit, 0, Grade.A, at(20, 12, 35), at(20, 12, 45))
+    assert (unit.decision.refund_action, unit.decision.refund_minor) == (
+        RefundAction.STORE_CREDIT, 10900)  # the 10 % bonus never exceeds the price
+
+    earrings = _receive(bench, g, "RMA-100005", at(20, 13))
+    unit = _unit(bench, g, earrings, 0, Grade.A, at(20, 13, 5), at(20, 13, 15))
+    assert (unit.decision.refund_action, unit.decision.refund_minor) == (
+        RefundAction.HELD, 76900)
+
+    _receive(bench, g, "RMA-100009", at(20, 22, 30))
+    bottles = _receive(bench, g, "RMA-100012", at(20, 23, 30))
+    _unit(bench, g, bottles, 0, Grade.A, at(20, 23, 35), at(20, 23, 40))
+
+    with bench.ctx.sessions() as session:  # the fixture is what the expectations assume
+        overridden = {row.grade: (row.proposed_grade, row.override_reason)
+                      for row in session.scalars(select(Inspection))
+                      if row.override_reason}
+    assert overridden == {"B": ("A", SIMULATED_REASON)}
+    return Day(bench, lpns)
+
+
+@pytest.fixture
+def day(tmp_path: Path) -> Iterator[Day]:
+    bench = make_station(tmp_path / "station")
+    yield build_day(bench)
+    bench.opened.close()
+
+
+def summary(day: Day, *, now: datetime = AFTER, **options: Any) -> dict[str, Any]:
+    return reports.daily_summary(day.bench.ctx.sessions, start=DAY, tz=BERLIN, now=now,
+                                 scope_label=reports.SOURCE_LOCAL, **options)
+
+
+# --------------------------------------------------------------------- the whole site
+
+
+def test_scope_names_the_period_in_its_time_zone_and_the_source(day: Day) -> None:
+    scope = summary(day)["scope"]
+    assert scope == {
+        "from": "2026-11-20", "to": "2026-11-20", "tz": "Europe/Berlin",
+        "start": "2026-11-20T00:00:00+01:00", "end": "2026-11-21T00:00:00+01:00",
+        "station": None, "grader": None, "category": None,
+        "source": "local (this station only)",
+        "generated_at": "2026-11-21T10:00:00+01:00",
+        "as_of": "2026-11-21T00:00:00+01:00",  # the day is over: its end
+        "central_error": None,
+    }
+
+
+def test_parcels_and_units_received(day: Day) -> None:
+    # In the Berlin day: RMA-100006 (2 lines of 1), -100011 (2 of 1), -100001 (2 of 1),
+    # -100003 (1 line of 3), -100010 (2 of 1), -100005 (1), -100009 (1), and one
+    # unexpected parcel. Not: RMA-100004 and the first unexpected parcel (before),
+    # RMA-100012 (after).
+    assert summary(day)["received"] == {
+        "parcels": 8, "parcels_expected": 7, "parcels_unexpected": 1,
+        "units_expected": 2 + 2 + 2 + 3 + 2 + 1 + 1,
+        "units_taken": 7,  # book, laptop, 2 sneakers, vacuum, a train set, earrings
+    }
+
+
+def test_units_inspected_grades_and_reasons(day: Day) -> None:
+    report = summary(day)
+    assert report["inspected"] == {"units": 7, "by_category": {
+        "books_media": 1, "electronics": 1, "footwear": 2, "home_kitchen": 1,
+        "jewellery_watches": 1, "toys": 1}}
+    assert report["grades"] == {"A": 6, "B": 1, "C": 0, "D": 0, "X": 0}
+    # book, laptop, train set, USD sneakers, earrings: changed_mind; EUR sneakers: late;
+    # vacuum: damaged in transit.
+    assert report["reasons"] == [
+        {"reason": "changed_mind", "units": 5},
+        {"reason": "damaged_in_transit", "units": 1},
+        {"reason": "late_delivery", "units": 1},
+    ]
+
+
+def test_units_by_disposition_and_destination(day: Day) -> None:
+    dispositions = summary(day)["dispositions"]
+    assert dispositions["units"] == 7
+    assert dispositions["by_disposition"] == {
+        "RESTOCK": 5, "REFURBISH": 0, "OPEN_BOX": 0, "LIQUIDATE": 1, "RTV": 0, "DONATE": 0,
+        "RECYCLE": 0, "DESTROY": 0, "HOLD": 1}
+    assert dispositions["by_destination"] == {"HOLD-SUP": 1, "LIQ-CAGE": 1, "STOCK-A": 5}
+
+
+def test_refunds_by_action_with_amounts_per_currency(day: Day) -> None:
+    refunds = summary(day)["refunds"]
+    # The laptop's HELD trigger is superseded by the approval (FULL, 11:00): it counts as
+    # FULL. The earrings' HELD trigger was never resolved: it counts as HELD.
+    assert refunds["by_action"] == {
+        "FULL": {"units": 3, "amount_minor": {"EUR": 9900 + 29900 + 129900}},
+        "PARTIAL": {"units": 1, "amount_minor": {"USD": 2699}},
+        "STORE_CREDIT": {"units": 1, "amount_minor": {"USD": 10900}},
+        "EXCHANGE": {"units": 0, "amount_minor": {}},
+        "DENY": {"units": 1, "amount_minor": {"USD": 0}},
+        "HELD": {"units": 1, "amount_minor": {"GBP": 76900}},
+    }
+    assert refunds["units"] == 7
+    assert refunds["money_refunded_minor"] == {"EUR": 169700, "USD": 2699 + 10900}
+    assert refunds["held_resolutions"] == {"approved": 1, "denied": 0}
+
+
+def test_recovery_value_and_rate_per_currency(day: Day) -> None:
+    # Estimates: RESTOCK A = 100 % of the price; the book's override to LIQUIDATE
+    # B = 20 % of 29.99 = 5.998 -> 600 (not OPEN_BOX's 80 %); HOLD = 0 % (train set).
+    assert summary(day)["recovery"] == {"by_currency": {
+        "EUR": {"units": 3, "expected_recovery_minor": 129900 + 9900 + 29900,
+                "refunded_minor": 129900 + 9900 + 29900, "recovery_rate": 1.0},
+        "GBP": {"units": 1, "expected_recovery_minor": 76900, "refunded_minor": 0,
+                "recovery_rate": None},  # held: nothing refunded yet
+        "USD": {"units": 3, "expected_recovery_minor": 600 + 0 + 10900,
+                "refunded_minor": 2699 + 0 + 10900, "recovery_rate": round(11500 / 13599, 4)},
+    }}
+
+
+def test_handling_time_from_receipt_to_disposition(day: Day) -> None:
+    # earrings 10 min, USD sneakers 10, train set 20, laptop 25, EUR sneakers 30,
+    # vacuum 60, book 8 h 40 min (received 23:30 the evening before, decided 08:10).
+    # Median: the 4th of 7; p90: the ceil(6.3) = 7th.
+    assert summary(day)["handling_time"] == {
+        "units": 7, "median_seconds": 1500.0, "p90_seconds": 31200.0,
+        "max_seconds": 31200.0}
+
+
+def test_dwell_of_units_still_waiting_at_the_end_of_the_day(day: Day) -> None:
+    # At 23:00 UTC: RMA-100006 line 2 since 23:30 the day before (23.5 h), the tablet since
+    # 08:20 (14 h 40 min), two train sets since 12:00 (11 h each), the slippers since
+    # 12:30 (10.5 h), RMA-100009 since 22:30 (30 min). Sorted: 1800, 37800, 39600, 39600,
+    # 52800, 84600: median (39600 + 39600) / 2, p90 the ceil(5.4) = 6th.
+    assert summary(day)["dwell"] == {
+        "parcels_waiting": 5, "units_waiting": 6,
+        "median_seconds": 39600.0, "p90_seconds": 84600.0, "max_seconds": 84600.0}
+
+
+def test_dwell_during_the_day_is_taken_now(day: Day) -> None:
+    # At 12:25 UTC: RMA-100006 line 2 (12 h 55 min), the tablet (4 h 5 min), two train
+    # sets (25 min); RMA-100010, -100005 and -100009 had not arrived.
+    dwell = summary(day, now=at(20, 12, 25))["dwell"]
+    assert dwell == {"parcels_waiting": 3, "units_waiting": 4, "median_seconds":
+                     (1500 + 14700) / 2, "p90_seconds": 46500.0, "max_seconds": 46500.0}
+
+
+def test_units_per_grader_hour(day: Day) -> None:
+    productivity = summary(day)["productivity"]
+    # grader: 6 units, first start 08:00, last completion 13:15: 5.25 h.
+    # supervisor: the vacuum, 09:40-10:00: 1/3 h.
+    hours = 5.25 + 1 / 3
+    assert productivity["units"] == 7
+    assert productivity["grader_hours"] == round(hours, 4)
+    assert productivity["units_per_grader_hour"] == round(7 / hours, 4)
+    assert [(g["username"], g["units"], g["hours"], g["units_per_hour"])
+            for g in productivity["by_grader"]] == [
+        ("grader", 6, 5.25, round(6 / 5.25, 4)),
+        ("supervisor", 1, round(1 / 3, 4), 3.0)]
+
+
+def test_exceptions_opened_and_still_open(day: Day) -> None:
+    assert summary(day)["exceptions"] == {
+        "opened": 1, "opened_by_kind": {"unexpected_parcel": 1},
+        "closed": None, "resolutions_tracked": False,  # no resolution facts yet
+        "open": 2, "open_by_kind": {"unexpected_parcel": 2}}
+
+
+def test_overrides_and_their_reasons(day: Day) -> None:
+    overrides = summary(day)["overrides"]
+    assert (overrides["grade"], overrides["disposition"]) == (1, 1)
+    assert overrides["by_reason"] == [
+        {"kind": "disposition", "reason": BOOK_OVERRIDE, "count": 1},
+        {"kind": "grade", "reason": SIMULATED_REASON, "count": 1}]
+    book = day.lpns["book"]
+    assert overrides["items"] == [
+        {"kind": "disposition", "lpn": book, "station": "BENCH-01",
+         "at": "2026-11-20T09:10:00+01:00", "by": "grader", "proposed": "OPEN_BOX",
+         "chosen": "LIQUIDATE", "reason": BOOK_OVERRIDE},
+        {"kind": "grade", "lpn": book, "station": "BENCH-01",
+         "at": "2026-11-20T09:10:00+01:00", "by": "grader", "proposed": "A",
+         "chosen": "B", "reason": SIMULATED_REASON}]
+
+
+# --------------------------------------------------------------------- narrower scopes
+
+
+def test_the_day_before_in_berlin_holds_only_what_came_before_midnight(day: Day) -> None:
+    report = reports.daily_summary(day.bench.ctx.sessions, start=date(2026, 11, 19),
+                                   tz=BERLIN, now=AFTER, scope_label=reports.SOURCE_LOCAL)
+    assert report["received"]["parcels"] == 2  # the first unexpected parcel, RMA-100004
+    assert report["inspected"]["units"] == 1
+    assert report["refunds"]["by_action"]["DENY"] == {"units": 1,
+                                                       "amount_minor": {"USD": 0}}
+    assert report["dispositions"]["by_disposition"]["HOLD"] == 1
+    assert report["exceptions"]["opened"] == 1
+
+
+def test_a_utc_day_cuts_elsewhere(day: Day) -> None:
+    report = reports.daily_summary(day.bench.ctx.sessions, start=DAY, tz=UTC, now=AFTER,
+                                   scope_label=reports.SOURCE_LOCAL)
+    # 20 Nov UTC: without RMA-100006 (19 Nov 23:30), with RMA-100012 (20 Nov 23:30) and
+    # its bottle (23:40).
+    assert report["received"]["parcels"] == 8
+    assert report["inspected"]["units"] == 8
+    assert report["refunds"]["by_action"]["PARTIAL"]["units"] == 1  # the book: 08:10
+    assert report["scope"]["tz"] == "UTC"
+
+
+def test_a_range_of_days_adds_up(day: Day) -> None:
+    report = summary(day, end=date(2026, 11, 21))
+    assert report["received"]["parcels"] == 9  # RMA-100012 too
+    assert report["inspected"]["units"] == 8  # and its bottle: A, FULL 29.99 USD
+    assert report["refunds"]["money_refunded_minor"] == {"EUR": 169700,
+                                                         "USD": 2699 + 10900 + 2999}
+
+
+def test_one_grader(day: Day) -> None:
+    report = summary(day, grader="supervisor")
+    # The supervisor received RMA-100001 and inspected the vacuum.
+    assert report["received"] == {"parcels": 1, "parcels_expected": 1,
+                                  "parcels_unexpected": 0, "units_expected": 2,
+                                  "units_taken": 2}
+    assert report["inspected"]["units"] == 1
+    assert report["refunds"]["by_action"]["FULL"] == {"units": 1,
+                                                       "amount_minor": {"EUR": 29900}}
+    assert report["exceptions"]["opened"] == 0
+    assert report["overrides"]["items"] == []
+    assert report["productivity"]["units_per_grader_hour"] == 3.0
+
+
+def test_one_category(day: Day) -> None:
+    report = summary(day, category="electronics")
+    assert report["received"]["parcels"] == 1 and report["received"]["units_expected"] == 2
+    assert report["dispositions"]["by_disposition"]["RESTOCK"] == 1
+    assert report["refunds"]["by_action"]["FULL"] == {"units": 1,
+                                                       "amount_minor": {"EUR": 129900}}
+    assert report["dwell"]["units_waiting"] == 1  # the tablet
+    assert report["exceptions"]["open"] == 0  # unexpected parcels have no category
+
+
+def test_one_station(day: Day) -> None:
+    assert summary(day, station="BENCH-01")["inspected"]["units"] == 7
+    other = summary(day, station="BENCH-99")
+    assert other["received"]["parcels"] == other["inspected"]["units"] == 0
+    assert other["handling_time"]["median_seconds"] is None
+
+
+def test_an_unknown_grader_or_a_backwards_period_is_refused(day: Day) -> None:
+    with pytest.raises(reports.ReportError, match="no user 'nobody'"):
+        summary(day, grader="nobody")
+    with pytest.raises(reports.ReportError, match="before it starts"):
+        summary(day, end=date(2026, 11, 19))
+    with pytest.raises(reports.ReportError, match="not a category"):
+        summary(day, category="garden")
+
+
+# --------------------------------------------------------------------- central and local
+
+
+def _push(bench: StationUnderTest) -> None:
+    config = bench.ctx.config
+    sync.sync_once(bench.ctx.sessions, bench.opened.central_sessions(),
+                   bench.opened.central_engine(),
+                   sync.StationIdentity(config.station_code, config.site,
+                                        config.effective_lpn_prefix), clock=bench.clock)
+
+
+def test_the_central_database_gives_the_same_figures_once_synced(day: Day) -> None:
+    _push(day.bench)
+    central = reports.summarize(day.bench.opened.central_sessions, day.bench.ctx.sessions,
+                                start=DAY, tz=BERLIN, now=AFTER)
+    local = summary(day)
+    assert central["scope"]["source"] == "central"
+    assert central["scope"]["central_error"] is None
+    del central["scope"]["source"], local["scope"]["source"]
+    assert central == local  # names come from the local users: central has none
+
+
+def test_offline_the_local_database_is_used_and_labelled(day: Day) -> None:
+    def unreachable() -> Any:
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(create_engine("sqlite:////nonexistent-folder/central.db"))
+
+    report = reports.summarize(unreachable, day.bench.ctx.sessions, start=DAY, tz=BERLIN,
+                               now=AFTER)
+    assert report["scope"]["source"] == "local (this station only)"
+    assert "OperationalError" in report["scope"]["central_error"]
+    assert report["inspected"]["units"] == 7
+
+
+def test_a_refund_that_lost_a_sync_conflict_is_not_counted(day: Day) -> None:
+    bench = day.bench
+    with bench.ctx.sessions.begin() as session:
+        vacuum = session.scalar(select(Unit.id).where(Unit.lpn == day.lpns["vacuum"]))
+        trigger = session.scalar(select(RefundTrigger).where(RefundTrigger.unit_id == vacuum))
+        assert trigger is not None
+        session.add(SyncConflict(
+            id=trigger.id, kind="refund_conflict", entity="refund_triggers",
+            station_code="BENCH-01", winner_id=uuid.uuid4(), winner_station="BENCH-02",
+            winner_at=at(20, 9, 55), subject=str(trigger.settle_key), payload={},
+            detected_at=at(20, 10, 5), change_seq=1))
+    refunds = summary(day)["refunds"]
+    assert refunds["by_action"]["FULL"] == {"units": 2, "amount_minor": {"EUR": 139800}}
+
+
+def test_the_summary_is_plain_json(day: Day) -> None:
+    report = summary(day)
+    assert json.loads(json.dumps(report)) == report
+
+
+def test_the_local_time_zone_is_an_iana_zone_when_the_machine_names_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    assert reports.zone_name(reports.local_zone()) == "Europe/Berlin"
+    with pytest.raises(reports.ReportError, match="not a time zone"):
+        reports.zone("Mars/Olympus")
+
+
+def test_percentiles_are_nearest_rank_and_the_median_is_the_middle() -> None:
+    assert reports.nearest_rank([5, 1, 4, 2, 3, 6, 7, 8, 9, 10], 90) == 9.0
+    assert reports.nearest_rank([1.0], 90) == 1.0
+    assert reports.nearest_rank([], 90) is None
+    assert reports.median([1, 2, 3, 10]) == 2.5
+
