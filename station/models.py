@@ -331,6 +331,21 @@ class ExceptionCase(Base):
     station_code: Mapped[str] = mapped_column(String(32))
 
 
+class ExceptionResolution(Base):
+    """Fact: a supervisor closed an exception with an outcome and a reason. An exception is
+    resolved at most once (the unique key), so two stations cannot both close it."""
+
+    __tablename__ = "exception_resolutions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    exception_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    resolved_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    resolved_at: Mapped[datetime] = mapped_column(index=True)
+    station_code: Mapped[str] = mapped_column(String(32))
+
+
 class AuditEvent(Base):
     """Fact: who did what, when, where; hash-chained per station so edits are detectable."""
 

@@ -125,6 +125,21 @@ class Role(StrEnum):
         return self.level >= other.level
 
 
+class ExceptionOutcome(StrEnum):
+    """How a supervisor closed an exception."""
+
+    ACCEPTED = "accepted"  # taken in as a return after all (e.g. an unexpected parcel matched)
+    RETURNED_TO_CUSTOMER = "returned_to_customer"
+    RETURNED_TO_CARRIER = "returned_to_carrier"
+    REFUND_ADJUSTED = "refund_adjusted"  # the refund was corrected by a superseding trigger
+    NO_ACTION = "no_action"  # nothing to do (e.g. a duplicate that was already handled)
+    ESCALATED = "escalated"  # passed to fraud / customer service outside the station
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
 class ExceptionKind(StrEnum):
     UNEXPECTED_PARCEL = "unexpected_parcel"
     WRONG_ITEM = "wrong_item"

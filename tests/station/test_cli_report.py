@@ -76,8 +76,8 @@ def test_csv_of_this_station_only(
     assert cells["reasons", "1.reason"] == "changed_mind"
     assert cells["reasons", "1.units"] == "5"
     assert cells["handling_time", "median_seconds"] == "1500.0"
-    assert cells["exceptions", "closed"] == ""
-    assert cells["exceptions", "resolutions_tracked"] == "false"
+    assert cells["exceptions", "closed"] == "0"
+    assert cells["exceptions", "resolutions_tracked"] == "true"
     assert cells["overrides", "items.1.reason"] == BOOK_OVERRIDE
     assert ("refunds", "by_action.EXCHANGE.amount_minor") not in cells  # empty: no rows
 

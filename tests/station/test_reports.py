@@ -46,11 +46,11 @@ import pytest
 from sqlalchemy import select
 from station_bench import StationUnderTest, make_station, ready_unit
 
-from station import approvals, inspection, receiving, reports, sync
+from station import approvals, inspection, queues, receiving, reports, sync
 from station.inspection import Override
 from station.models import Inspection, RefundTrigger, SyncConflict, Unit
 from station.simulated_grader import SIMULATED_REASON
-from station.vocabulary import Disposition, Grade, RefundAction, Role
+from station.vocabulary import Disposition, ExceptionOutcome, Grade, RefundAction, Role
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 20)
@@ -299,8 +299,22 @@ def test_units_per_grader_hour(day: Day) -> None:
 def test_exceptions_opened_and_still_open(day: Day) -> None:
     assert summary(day)["exceptions"] == {
         "opened": 1, "opened_by_kind": {"unexpected_parcel": 1},
-        "closed": None, "resolutions_tracked": False,  # no resolution facts yet
+        "closed": 0, "resolutions_tracked": True,
         "open": 2, "open_by_kind": {"unexpected_parcel": 2}}
+
+
+def test_an_exception_closed_in_the_day_counts_as_closed_and_no_longer_open(
+    day: Day,
+) -> None:
+    bench = day.bench
+    supervisor = bench.actors[Role.SUPERVISOR]
+    with bench.ctx.sessions() as session:
+        oldest = queues.open_exceptions(bench.ctx, supervisor, session)[0]
+    _set(bench, datetime(2026, 11, 20, 14, 0, tzinfo=UTC))  # 15:00 in Berlin
+    queues.resolve_exception(bench.ctx, supervisor, oldest.exception_id,
+                             ExceptionOutcome.RETURNED_TO_CARRIER, "no RMA, sender unknown")
+    exceptions = summary(day)["exceptions"]
+    assert (exceptions["opened"], exceptions["closed"], exceptions["open"]) == (1, 1, 1)
 
 
 def test_overrides_and_their_reasons(day: Day) -> None:
