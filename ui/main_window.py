@@ -28,6 +28,7 @@ from station import (
     labels,
     outbox,
     print_queue,
+    queues,
     receiving,
     signin,
     sync,
@@ -56,6 +57,7 @@ from ui.draft_saver import DraftSaver
 from ui.feedback import Feedback, Tone
 from ui.message_line import MessageLine
 from ui.print_worker import PrintWorker
+from ui.queues_dialog import QueuesDialog
 from ui.screens.decision import DecisionScreen
 from ui.screens.first_admin import FirstAdminScreen
 from ui.screens.inspection import InspectionScreen
@@ -389,6 +391,10 @@ class MainWindow(QMainWindow):
         sign_out.setShortcut(QKeySequence("Ctrl+L"))
         sign_out.triggered.connect(self.sign_out)
         station_menu.addAction(sign_out)
+        self.queues_action = QAction("Supervisor &queues…", self)
+        self.queues_action.setShortcut(QKeySequence(Qt.Key.Key_F6))
+        self.queues_action.triggered.connect(self.show_queues)
+        station_menu.addAction(self.queues_action)
         self.users_action = QAction("&Users…", self)
         self.users_action.setShortcut(QKeySequence("Ctrl+U"))
         self.users_action.triggered.connect(self.show_users)
@@ -432,6 +438,8 @@ class MainWindow(QMainWindow):
     def _refresh_status(self) -> None:
         self.users_action.setVisible(self.actor is not None
                                      and allowed(self.actor.role, Action.MANAGE_USERS))
+        self.queues_action.setVisible(self.actor is not None
+                                      and allowed(self.actor.role, Action.APPROVE_REFUND))
         who = self.actor
         self.user_label.setText(f"{who.display_name} ({who.role.value})" if who else "Signed out")
         with self.ctx.sessions() as session:
@@ -511,6 +519,17 @@ class MainWindow(QMainWindow):
         self._show(self.sign_in)
         self.sign_in.reset()
         self._refresh_status()
+
+    def show_queues(self) -> None:
+        """F6: held refunds and exceptions (supervisors; the core checks again)."""
+        if self.actor is None:
+            return
+        dialog = QueuesDialog(self.ctx, self.actor, self.background, self)
+        dialog.exec()
+        dialog.deleteLater()
+        self.activateWindow()
+        if self.stack.currentWidget() is self.scan:
+            self._offer_drafts(self.actor)
 
     def show_users(self) -> None:
         if self.actor is None:
@@ -618,6 +637,14 @@ class MainWindow(QMainWindow):
             return
         self._lookups.run(lambda: drafts.open_drafts(self.ctx, actor),
                           lambda found: self._ask_resume(actor, found), self._error)
+        if allowed(actor.role, Action.APPROVE_REFUND):
+            self._lookups.run(lambda: self._queue_counts(actor), self.scan.show_queues,
+                              self._error)
+
+    def _queue_counts(self, actor: Actor) -> tuple[int, int]:
+        with self.ctx.sessions() as session:
+            return (len(queues.held_refunds(self.ctx, actor, session)),
+                    len(queues.open_exceptions(self.ctx, actor, session)))
 
     def _ask_resume(self, actor: Actor, found: list[DraftSummary]) -> None:
         if self.actor is not actor:

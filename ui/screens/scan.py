@@ -77,6 +77,10 @@ class ScanScreen(KeyedScreen):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         layout.addWidget(self.drafts_hint)
+        self.queue_hint = QLabel()
+        self.queue_hint.setObjectName("hint")
+        self.queue_hint.setVisible(False)
+        layout.addWidget(self.queue_hint)
         layout.addWidget(self.demo_hint)
         self.camera = CameraPanel()
         self.camera.setVisible(False)
@@ -101,12 +105,20 @@ class ScanScreen(KeyedScreen):
         self.drafts_hint.setText("Unfinished inspection(s): " + "; ".join(
             summary.text for summary in summaries))
 
+    def show_queues(self, counts: tuple[int, int]) -> None:
+        """For a supervisor: what waits in the queues (F6 opens them)."""
+        held, open_exceptions = counts
+        self.queue_hint.setText(f"Supervisor queues: {held} held refund(s), "
+                                f"{open_exceptions} open exception(s) — F6 opens them.")
+        self.queue_hint.setVisible(True)
+
     def _resume(self) -> None:
         if self._draft_lpns:
             self.resume_requested.emit(self._draft_lpns[0])
 
     def start(self, actor: Actor, message: str | None = None) -> None:
         self._actor = actor
+        self.queue_hint.setVisible(False)
         self._set_unknown(None)
         self.field.clear()
         self.field.setEnabled(True)

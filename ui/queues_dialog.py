@@ -1,0 +1,192 @@
+"""Station ▸ Supervisor queues (F6): held refunds to approve or deny, exceptions to close.
+
+Every action needs a reason, typed in the dialog, and goes through the core, which checks
+the role again and records the decision as a fact with its audit event. The lists are read
+and the actions run on the window's background worker.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station import approvals, queues
+from station.context import StationContext
+from station.errors import UserFacingError
+from station.money import format_minor
+from station.permissions import Actor
+from station.queues import HeldRefund, OpenException
+from station.vocabulary import ExceptionOutcome
+from ui.background import Background
+from ui.message_line import MessageLine
+
+REFUND_COLUMNS = ("LPN", "RMA", "SKU", "Amount", "Station", "Held since")
+EXCEPTION_COLUMNS = ("Kind", "Station", "Opened", "Details")
+
+
+def _table(columns: tuple[str, ...]) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setObjectName("compact")
+    table.setHorizontalHeaderLabels(list(columns))
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _cell(text: str) -> QTableWidgetItem:
+    return QTableWidgetItem(text)
+
+
+class QueuesDialog(QDialog):
+    def __init__(self, ctx: StationContext, actor: Actor, background: Background,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx, self._actor, self._background = ctx, actor, background
+        self.refunds: list[HeldRefund] = []
+        self.exceptions: list[OpenException] = []
+        self.setWindowTitle("Supervisor queues")
+        self.resize(1100, 620)
+
+        self.refund_table = _table(REFUND_COLUMNS)
+        self.refund_reason = QLineEdit()
+        self.refund_reason.setPlaceholderText("Reason (required), then Approve or Deny")
+        self.approve_button = QPushButton("&Approve")
+        self.deny_button = QPushButton("&Deny")
+        self.approve_button.clicked.connect(lambda: self.decide_refund(True))
+        self.deny_button.clicked.connect(lambda: self.decide_refund(False))
+        refund_row = QHBoxLayout()
+        refund_row.addWidget(self.refund_reason, 1)
+        refund_row.addWidget(self.approve_button)
+        refund_row.addWidget(self.deny_button)
+        refund_page = QWidget()
+        refund_layout = QVBoxLayout(refund_page)
+        refund_layout.addWidget(self.refund_table, 1)
+        refund_layout.addLayout(refund_row)
+
+        self.exception_table = _table(EXCEPTION_COLUMNS)
+        self.outcome = QComboBox()
+        for outcome in ExceptionOutcome:
+            self.outcome.addItem(outcome.label, outcome.value)
+        self.exception_reason = QLineEdit()
+        self.exception_reason.setPlaceholderText("Reason (required), then Close")
+        self.close_button = QPushButton("&Close exception")
+        self.close_button.clicked.connect(self.close_exception)
+        exception_row = QHBoxLayout()
+        exception_row.addWidget(self.outcome)
+        exception_row.addWidget(self.exception_reason, 1)
+        exception_row.addWidget(self.close_button)
+        exception_page = QWidget()
+        exception_layout = QVBoxLayout(exception_page)
+        exception_layout.addWidget(self.exception_table, 1)
+        exception_layout.addLayout(exception_row)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(refund_page, "Held refunds")
+        self.tabs.addTab(exception_page, "Exceptions")
+        title = QLabel("Supervisor queues")
+        title.setObjectName("title")
+        self.message = MessageLine()
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
+        self.reload()
+
+    # -- lists
+
+    def reload(self) -> None:
+        ctx, actor = self._ctx, self._actor
+
+        def work() -> tuple[list[HeldRefund], list[OpenException]]:
+            with ctx.sessions() as session:
+                return (queues.held_refunds(ctx, actor, session),
+                        queues.open_exceptions(ctx, actor, session))
+
+        self._background.run(work, self._show, self._failed)
+
+    def _show(self, lists: tuple[list[HeldRefund], list[OpenException]]) -> None:
+        self.refunds, self.exceptions = lists
+        self.refund_table.setRowCount(len(self.refunds))
+        for row, held in enumerate(self.refunds):
+            values = (held.lpn, held.rma_number, held.sku,
+                      format_minor(held.amount_minor, held.currency), held.station_code,
+                      f"{held.held_at.astimezone():%d %b %H:%M}")
+            for column, value in enumerate(values):
+                self.refund_table.setItem(row, column, _cell(value))
+        self.exception_table.setRowCount(len(self.exceptions))
+        for row, case in enumerate(self.exceptions):
+            details = ", ".join(f"{k}: {v}" for k, v in list(case.details.items())[:4])
+            values = (case.kind.replace("_", " "), case.station_code,
+                      f"{case.opened_at.astimezone():%d %b %H:%M}", details)
+            for column, value in enumerate(values):
+                self.exception_table.setItem(row, column, _cell(value))
+        self.tabs.setTabText(0, f"Held refunds ({len(self.refunds)})")
+        self.tabs.setTabText(1, f"Exceptions ({len(self.exceptions)})")
+        if self.refunds:
+            self.refund_table.selectRow(0)
+        if self.exceptions:
+            self.exception_table.selectRow(0)
+
+    # -- actions
+
+    def decide_refund(self, approve: bool) -> None:
+        row = self.refund_table.currentRow()
+        if not 0 <= row < len(self.refunds):
+            self.message.warning("Choose a held refund first.")
+            return
+        trigger_id, reason = self.refunds[row].trigger_id, self.refund_reason.text()
+        ctx, actor = self._ctx, self._actor
+
+        def work() -> approvals.Resolution:
+            return approvals.resolve_held_refund(ctx, actor, trigger_id, approve=approve,
+                                                 reason=reason)
+
+        def done(result: approvals.Resolution) -> None:
+            self.refund_reason.clear()
+            self.message.ok(f"{result.lpn}: {result.action.value} "
+                            f"{format_minor(result.amount_minor, result.currency)} recorded.")
+            self.reload()
+
+        self._background.run(work, done, self._failed)
+
+    def close_exception(self) -> None:
+        row = self.exception_table.currentRow()
+        if not 0 <= row < len(self.exceptions):
+            self.message.warning("Choose an exception first.")
+            return
+        exception_id: uuid.UUID = self.exceptions[row].exception_id
+        outcome = ExceptionOutcome(self.outcome.currentData())
+        reason = self.exception_reason.text()
+        ctx, actor = self._ctx, self._actor
+
+        def done(_resolution: uuid.UUID) -> None:
+            self.exception_reason.clear()
+            self.message.ok(f"Exception closed: {outcome.label}.")
+            self.reload()
+
+        self._background.run(
+            lambda: queues.resolve_exception(ctx, actor, exception_id, outcome, reason),
+            done, self._failed)
+
+    def _failed(self, error: Exception) -> None:
+        self.message.error(str(error) if isinstance(error, UserFacingError) else
+                           f"That did not work ({error.__class__.__name__}).")
