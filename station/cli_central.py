@@ -122,8 +122,7 @@ def _init(args: argparse.Namespace, opened: OpenStation) -> int:
 
 def _sync(opened: OpenStation) -> int:
     config = opened.ctx.config
-    identity = sync.StationIdentity(config.station_code, config.site,
-                                    config.effective_lpn_prefix)
+    identity = sync.StationIdentity.of(config)
     try:
         report = sync.sync_once(opened.ctx.sessions, opened.central_sessions(),
                                 opened.central_engine(), identity, clock=opened.ctx.clock)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from station.models import Counter, Rma, RmaLine
+from station import sequences
+from station.models import Rma, RmaLine
 
 _WATERMARK = "pull.rmas"
 _RMA_COLUMNS = [c.key for c in Rma.__table__.columns]
@@ -45,8 +46,7 @@ def pull_rmas(
     pulled = 0
     while True:
         with local.begin() as local_session:
-            mark = local_session.get(Counter, _WATERMARK)
-            watermark = mark.value if mark else 0
+            watermark = sequences.current(local_session, _WATERMARK)
             with central() as central_session:
                 page = list(central_session.scalars(
                     select(Rma).where(Rma.change_seq > watermark).order_by(Rma.change_seq)
@@ -56,8 +56,5 @@ def pull_rmas(
                     _copy_rma(local_session, rma)
             if not page:
                 return pulled
-            if mark is None:
-                local_session.add(Counter(name=_WATERMARK, value=page[-1].change_seq))
-            else:
-                mark.value = page[-1].change_seq
+            sequences.set_to(local_session, _WATERMARK, page[-1].change_seq)
             pulled += len(page)

@@ -19,7 +19,7 @@ from station import audit, sequences
 from station.authorization import require
 from station.context import StationContext
 from station.errors import UserFacingError
-from station.models import Counter, PublishedRuleSet
+from station.models import PublishedRuleSet
 from station.permissions import Action, Actor
 from station.rules import RuleSet, load_rule_set, parse_rule_set
 
@@ -66,8 +66,7 @@ def publish(ctx: StationContext, actor: Actor, central: sessionmaker[Session],
 def pull_rule_sets(central: sessionmaker[Session], local: sessionmaker[Session]) -> int:
     """Copy rule sets published since the watermark; returns how many."""
     with local.begin() as local_session:
-        mark = local_session.get(Counter, WATERMARK)
-        watermark = mark.value if mark else 0
+        watermark = sequences.current(local_session, WATERMARK)
         with central() as central_session:
             page = list(central_session.scalars(
                 select(PublishedRuleSet).where(PublishedRuleSet.change_seq > watermark)
@@ -77,10 +76,7 @@ def pull_rule_sets(central: sessionmaker[Session], local: sessionmaker[Session])
             parse_rule_set(row.text)  # a set this version cannot read is not taken
             local_session.merge(row)
         if page:
-            if mark is None:
-                local_session.add(Counter(name=WATERMARK, value=page[-1].change_seq))
-            else:
-                mark.value = page[-1].change_seq
+            sequences.set_to(local_session, WATERMARK, page[-1].change_seq)
         return len(page)
 
 

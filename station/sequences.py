@@ -33,3 +33,12 @@ def bump(session: Session, name: str) -> int:
 
 def current(session: Session, name: str) -> int:
     return int(session.scalar(select(Counter.value).where(Counter.name == name)) or 0)
+
+
+def set_to(session: Session, name: str, value: int) -> None:
+    """Set counter `name` (a pull watermark, kept by one writer) to `value`."""
+    counter = session.get(Counter, name)
+    if counter is None:
+        session.add(Counter(name=name, value=value))
+    else:
+        counter.value = value

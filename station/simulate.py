@@ -360,8 +360,7 @@ class SimStation:
     @property
     def identity(self) -> sync.StationIdentity:
         config = self.opened.ctx.config
-        return sync.StationIdentity(config.station_code, config.site,
-                                    config.effective_lpn_prefix)
+        return sync.StationIdentity.of(config)
 
     def close(self) -> None:
         self.central_engine.dispose()

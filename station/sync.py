@@ -39,10 +39,10 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from station import retry, schema, sequences
+from station.config import StationConfig
 from station.errors import UserFacingError
 from station.models import (
     Base,
-    Counter,
     ExceptionCase,
     OutboxEntry,
     Station,
@@ -87,6 +87,11 @@ class StationIdentity:
     code: str
     site: str
     lpn_prefix: str
+
+    @classmethod
+    def of(cls, config: StationConfig) -> StationIdentity:
+        """The station a configuration describes."""
+        return cls(config.station_code, config.site, config.effective_lpn_prefix)
 
 
 # ---------------------------------------------------------------------------- checks
@@ -279,6 +284,10 @@ def _is_transient(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
+def _offline(error: BaseException) -> SyncOffline:
+    return SyncOffline(f"Lost the central database: {_first_line(error)}")
+
+
 def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error)
     return text.strip().splitlines()[0][:300] if text.strip() else error.__class__.__name__
@@ -287,15 +296,18 @@ def _first_line(error: BaseException) -> str:
 def _send(central: sessionmaker[Session], station: StationIdentity, revision: str,
           entries: Sequence[OutboxEntry], now: datetime, result: PushResult) -> None:
     """One central transaction for the batch, run again whole if it loses a race
-    (serialization failure or deadlock: see station.retry)."""
+    (serialization failure or deadlock: see station.retry). `push` registered the
+    station already; it is registered here only if its row vanished since."""
     def transaction() -> PushResult:
         attempt = PushResult()
         with central.begin() as session:
             _guard_locks(session)
-            register(session, station, revision, now)
             apply_entries(session, entries, now, attempt)
             state = session.get(StationSync, station.code)
-            assert state is not None
+            if state is None:
+                register(session, station, revision, now)
+                state = session.get(StationSync, station.code)
+                assert state is not None
             state.last_seq = max(state.last_seq, entries[-1].seq)
             state.last_push_at = now
         return attempt
@@ -316,6 +328,7 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
     SchemaMismatch. `before_mark` runs between the central commit and the local mark (for
     fault tests that kill the process exactly there)."""
     revision = check_central_schema(central_engine)
+
     def register_now() -> None:
         with central.begin() as session:
             register(session, station, revision, clock())
@@ -325,7 +338,7 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
         resend_unconfirmed(local, central, station.code)
     except SQLAlchemyError as error:
         if _is_transient(error):
-            raise SyncOffline(f"Lost the central database: {_first_line(error)}") from None
+            raise _offline(error) from None
         raise
     result = PushResult()
     while max_batches is None or result.batches < max_batches:
@@ -343,8 +356,7 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
             done = [entry.seq for entry in entries]
         except (SQLAlchemyError, SyncError) as error:
             if isinstance(error, SQLAlchemyError) and _is_transient(error):
-                raise SyncOffline(f"Lost the central database: {_first_line(error)}") \
-                    from None
+                raise _offline(error) from None
             done = _send_one_by_one(local, central, station, revision, entries, clock, result)
         if before_mark is not None:
             before_mark()
@@ -405,21 +417,17 @@ def _send_one_by_one(local: sessionmaker[Session], central: sessionmaker[Session
         try:
             _send(central, station, revision, [entry], clock(), result)
             done.append(entry.seq)
+            continue
         except SQLAlchemyError as error:
             if _is_transient(error):
-                raise SyncOffline(f"Lost the central database: {_first_line(error)}") \
-                    from None
-            with local.begin() as session:
-                session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq)
-                                .values(parked_at=clock(),
-                                        error=f"{error.__class__.__name__}: "
-                                              f"{_first_line(error)}"))
-            result.parked += 1
+                raise _offline(error) from None
+            refused = f"{error.__class__.__name__}: {_first_line(error)}"
         except SyncError as error:
-            with local.begin() as session:
-                session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq)
-                                .values(parked_at=clock(), error=str(error)))
-            result.parked += 1
+            refused = str(error)
+        with local.begin() as session:
+            session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq)
+                            .values(parked_at=clock(), error=refused))
+        result.parked += 1
     return done
 
 
@@ -461,8 +469,7 @@ def pull_conflicts(central: sessionmaker[Session], local: sessionmaker[Session],
     pulled: list[SyncConflict] = []
     while True:
         with local.begin() as local_session:
-            mark = local_session.get(Counter, CONFLICT_WATERMARK)
-            watermark = mark.value if mark else 0
+            watermark = sequences.current(local_session, CONFLICT_WATERMARK)
             with central() as central_session:
                 page = list(central_session.scalars(
                     select(SyncConflict).where(SyncConflict.station_code == station_code,
@@ -475,10 +482,7 @@ def pull_conflicts(central: sessionmaker[Session], local: sessionmaker[Session],
                 if local_session.get(SyncConflict, conflict.id) is None:
                     local_session.merge(conflict)
                     pulled.append(conflict)
-            if mark is None:
-                local_session.add(Counter(name=CONFLICT_WATERMARK, value=page[-1].change_seq))
-            else:
-                mark.value = page[-1].change_seq
+            sequences.set_to(local_session, CONFLICT_WATERMARK, page[-1].change_seq)
 
 
 @dataclass(frozen=True)
@@ -498,7 +502,7 @@ def pull(central: sessionmaker[Session], local: sessionmaker[Session],
         rule_sets = pull_rule_sets(central, local)
     except SQLAlchemyError as error:
         if _is_transient(error):
-            raise SyncOffline(f"Lost the central database: {_first_line(error)}") from None
+            raise _offline(error) from None
         raise
     return PullResult(rmas, conflicts, rule_sets)
 

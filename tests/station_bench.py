@@ -85,11 +85,13 @@ def _template(rma_count: int, station_code: str) -> Path:
 
 
 def make_station(folder: Path, *, rma_count: int = 12, station_code: str = "BENCH-01",
-                 **config: object) -> StationUnderTest:
-    """A copy of a prepared station, opened with this config and a clock the test moves."""
-    shutil.copytree(_template(rma_count, station_code), folder)
+                 lpn_prefix: str = "BN", **config: object) -> StationUnderTest:
+    """A copy of a prepared station, opened as `station_code` with this config and a clock
+    the test moves. Every copy has the same RMAs (same ids) as the template's embedded
+    central database, so copies opened under different codes can sync with one central."""
+    shutil.copytree(_template(rma_count, "BENCH-01"), folder)
     locations = resolve_locations(data_dir=str(folder), env={})
-    cfg = StationConfig(station_code=station_code, lpn_prefix="BN", **config)  # type: ignore[arg-type]
+    cfg = StationConfig(station_code=station_code, lpn_prefix=lpn_prefix, **config)  # type: ignore[arg-type]
     clock = ManualClock(START)
     opened = open_station(cfg, locations)
     opened = replace(opened, ctx=replace(opened.ctx, clock=clock))

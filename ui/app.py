@@ -43,8 +43,7 @@ def build_window(opened: OpenStation, demo: bool) -> MainWindow:
         except (PrinterUriError, PrinterUnavailable) as error:
             log.error("printer %s not usable: %s", config.printer_uri, error)
     photos = hardware.photo_store(opened.locations.photos_folder(config), config.photos)
-    identity = sync.StationIdentity(config.station_code, config.site,
-                                    config.effective_lpn_prefix)
+    identity = sync.StationIdentity.of(config)
     ctx = opened.ctx
     worker = SyncWorker(
         lambda: sync.sync_once(ctx.sessions, opened.central_sessions(), opened.central_engine(),

@@ -4,39 +4,27 @@ settling refund trigger."""
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
 from pathlib import Path
 
 import psycopg
 import pytest
 from cli_runner import run
-from sqlalchemy import make_url, select, text
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import ProgrammingError
-from station_bench import START, ManualClock, StationUnderTest, _template, inspect_unit
+from station_bench import (
+    _template,
+    inspect_unit,
+    make_station,
+)
 
 from station import receiving, schema, sync
-from station.bootstrap import open_station
 from station.cli_central import grants_sql
-from station.config import StationConfig, resolve_locations
 from station.database import make_engine, session_factory, sqlite_url
-from station.models import RefundTrigger, User
+from station.models import RefundTrigger
 from station.pull import pull_rmas
-from station.signin import actor_of
 from station.vocabulary import Grade, Role
 
 pytestmark = pytest.mark.postgres
-
-
-def station(folder: Path) -> StationUnderTest:
-    shutil.copytree(_template(12, "BENCH-01"), folder)
-    locations = resolve_locations(data_dir=str(folder), env={})
-    opened = open_station(StationConfig(station_code="BENCH-01", lpn_prefix="BN"), locations)
-    clock = ManualClock(START)
-    opened = dataclasses.replace(opened, ctx=dataclasses.replace(opened.ctx, clock=clock))
-    with opened.ctx.sessions() as session:
-        actors = {Role(u.role): actor_of(u) for u in session.scalars(select(User))}
-    return StationUnderTest(opened, clock, actors)
 
 
 def test_central_init_grants_and_notify(fresh_postgres_url: str, tmp_path: Path,
@@ -60,7 +48,7 @@ def test_central_init_grants_and_notify(fresh_postgres_url: str, tmp_path: Path,
     listener = psycopg.connect(make_url(fresh_postgres_url).set(drivername="postgresql")
                                .render_as_string(hide_password=False), autocommit=True)
     listener.execute("LISTEN refund_triggers")
-    bench = station(tmp_path / "station")
+    bench = make_station(tmp_path / "station")
     grader = bench.actors[Role.GRADER]
     view = receiving.receive(bench.ctx, grader, "RMA-100006")
     assert view.receipt_id is not None

@@ -4,23 +4,23 @@ are run again whole, and still every fact lands once with one winner per unit sl
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, text
-from station_bench import START, ManualClock, StationUnderTest, _template, inspect_unit
+from station_bench import (
+    StationUnderTest,
+    _template,
+    inspect_unit,
+    make_station,
+)
 
 from station import receiving, retry, schema, sync
-from station.bootstrap import open_station
-from station.config import StationConfig, resolve_locations
 from station.database import make_engine, session_factory, sqlite_url
-from station.models import OutboxEntry, RefundTrigger, SyncConflict, User
+from station.models import OutboxEntry, RefundTrigger, SyncConflict
 from station.pull import pull_rmas
-from station.signin import actor_of
 from station.vocabulary import Grade, Role
 
 pytestmark = pytest.mark.postgres
@@ -39,21 +39,9 @@ def central(fresh_postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def station(folder: Path, number: int) -> StationUnderTest:
-    shutil.copytree(_template(12, "BENCH-01"), folder)
-    locations = resolve_locations(data_dir=str(folder), env={})
-    opened = open_station(StationConfig(station_code=f"RACE-{number:02d}",
-                                        lpn_prefix=f"R{number}"), locations)
-    clock = ManualClock(START)
-    opened = dataclasses.replace(opened, ctx=dataclasses.replace(opened.ctx, clock=clock))
-    with opened.ctx.sessions() as session:
-        actors = {Role(u.role): actor_of(u) for u in session.scalars(select(User))}
-    return StationUnderTest(opened, clock, actors)
-
-
 def identity(bench: StationUnderTest) -> sync.StationIdentity:
     config = bench.ctx.config
-    return sync.StationIdentity(config.station_code, config.site, config.effective_lpn_prefix)
+    return sync.StationIdentity.of(config)
 
 
 def finish_line_of_one(bench: StationUnderTest) -> None:
@@ -71,7 +59,8 @@ def local_fact_ids(bench: StationUnderTest) -> set[tuple[str, str]]:
 def test_eight_stations_racing_on_one_line_at_serializable_one_wins_none_lost(
     central: Engine, tmp_path: Path
 ) -> None:
-    stations = [station(tmp_path / f"s{n}", n) for n in range(8)]
+    stations = [make_station(tmp_path / f"s{n}", station_code=f"RACE-{n:02d}",
+                             lpn_prefix=f"R{n}") for n in range(8)]
     for bench in stations:
         finish_line_of_one(bench)
     results: dict[str, sync.PushResult] = {}

@@ -413,8 +413,7 @@ def _push(bench: StationUnderTest) -> None:
     config = bench.ctx.config
     sync.sync_once(bench.ctx.sessions, bench.opened.central_sessions(),
                    bench.opened.central_engine(),
-                   sync.StationIdentity(config.station_code, config.site,
-                                        config.effective_lpn_prefix), clock=bench.clock)
+                   sync.StationIdentity.of(config), clock=bench.clock)
 
 
 def test_the_central_database_gives_the_same_figures_once_synced(day: Day) -> None:

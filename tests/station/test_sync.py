@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
-from station_bench import START, ManualClock, StationUnderTest, _template, inspect_unit
+from station_bench import (
+    StationUnderTest,
+    inspect_unit,
+    make_station,
+)
 
 from station import receiving, schema, sync
-from station.bootstrap import open_station
-from station.config import StationConfig, resolve_locations
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import (
     ExceptionCase,
@@ -25,9 +27,7 @@ from station.models import (
     StationSync,
     SyncConflict,
     Unit,
-    User,
 )
-from station.signin import actor_of
 from station.vocabulary import Grade, Role
 
 LINE_OF_ONE = "RMA-100002"  # one electronics unit
@@ -53,25 +53,13 @@ class Site:
 
 def identity(bench: StationUnderTest) -> sync.StationIdentity:
     config = bench.ctx.config
-    return sync.StationIdentity(config.station_code, config.site, config.effective_lpn_prefix)
-
-
-def station_copy(folder: Path, code: str, prefix: str) -> StationUnderTest:
-    """A station made from the shared template, so its RMAs have the central ids."""
-    shutil.copytree(_template(12, "BENCH-01"), folder)
-    locations = resolve_locations(data_dir=str(folder), env={})
-    opened = open_station(StationConfig(station_code=code, lpn_prefix=prefix), locations)
-    clock = ManualClock(START)
-    opened = dataclasses.replace(opened, ctx=dataclasses.replace(opened.ctx, clock=clock))
-    with opened.ctx.sessions() as session:
-        actors = {Role(u.role): actor_of(u) for u in session.scalars(select(User))}
-    return StationUnderTest(opened, clock, actors)
+    return sync.StationIdentity.of(config)
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
-    a = station_copy(tmp_path / "a", "BENCH-A", "BA")
-    b = station_copy(tmp_path / "b", "BENCH-B", "BB")
+    a = make_station(tmp_path / "a", station_code="BENCH-A", lpn_prefix="BA")
+    b = make_station(tmp_path / "b", station_code="BENCH-B", lpn_prefix="BB")
     central = tmp_path / "central.db"
     shutil.copy(a.locations.embedded_central_db, central)  # holds the same RMAs
     return Site(central, [a, b])
@@ -214,7 +202,8 @@ def test_a_second_installation_under_a_station_code_in_use_is_refused(
     a = site.stations[0]
     finish_one(a, "RMA-100006")
     site.push(a)
-    reinstalled = station_copy(tmp_path / "a-again", "BENCH-A", "BA")
+    reinstalled = make_station(tmp_path / "a-again", station_code="BENCH-A",
+                               lpn_prefix="BA")
     with reinstalled.ctx.sessions.begin() as session:  # a fresh install shares no history
         session.execute(delete(OutboxEntry))
     finish_one(reinstalled, "RMA-100009")

@@ -19,7 +19,7 @@ from ui.sync_worker import SyncWorker
 
 def identity(bench: StationUnderTest) -> sync.StationIdentity:
     config = bench.ctx.config
-    return sync.StationIdentity(config.station_code, config.site, config.effective_lpn_prefix)
+    return sync.StationIdentity.of(config)
 
 
 def make_window(bench: StationUnderTest, qtbot: QtBot, worker: SyncWorker) -> MainWindow:
