@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from station.check_digits import gs1_check_digit, is_valid_gtin
 from station.money import CURRENCY_EXPONENTS, MoneyError, check_currency, parse_major
-from station.rma_records import RmaLineRecord, RmaRecord
+from station.rma_records import RmaFileRejected, RmaLineRecord, RmaRecord
 from station.vocabulary import Category, Reason, RequestedOutcome
 
 T = TypeVar("T")
@@ -80,25 +80,13 @@ class CsvProblem:
         return f"line {self.line}, column {self.column}: {self.message}"
 
 
-class RmaCsvError(Exception):
-    """The file was rejected and nothing imported; `problems` lists what to fix (at most 200).
+class RmaCsvError(RmaFileRejected):
+    """A CSV file rejected; `problems` are CsvProblem (line and column)."""
 
-    `omitted` counts further problems found but not listed, so the message can say so.
-    """
+    problems: list[CsvProblem]
 
     def __init__(self, problems: list[CsvProblem], omitted: int = 0) -> None:
         super().__init__(problems, omitted)
-        self.problems = problems
-        self.omitted = omitted
-
-    def __str__(self) -> str:
-        total = len(self.problems) + self.omitted
-        noun = "problem" if total == 1 else "problems"
-        lines = [f"the RMA file was not imported: {total} {noun} found"]
-        lines.extend(str(problem) for problem in self.problems)
-        if self.omitted:
-            lines.append(f"... and {self.omitted} more not shown; fix these and import again")
-        return "\n".join(lines)
 
 
 def parse_rma_csv(data: bytes, *, rma_pattern: re.Pattern[str], today: date) -> list[RmaRecord]:

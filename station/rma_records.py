@@ -6,8 +6,10 @@ them separate lets every source (CSV, shop exports, demo data) share one validat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
 from station.vocabulary import Category, Reason, RequestedOutcome
 
@@ -35,3 +37,26 @@ class RmaRecord:
     requested: RequestedOutcome
     lines: tuple[RmaLineRecord, ...]
     carrier_tracking: str | None = None
+
+
+class RmaFileRejected(Exception):
+    """An import file was rejected and nothing imported; `problems` lists what to fix (at
+    most 200) and `omitted` counts further problems found but not listed.
+
+    Shared by every import format; each names its kind of file in `what`."""
+
+    what: ClassVar[str] = "RMA file"
+
+    def __init__(self, problems: Sequence[object], omitted: int = 0) -> None:
+        super().__init__(problems, omitted)
+        self.problems = problems
+        self.omitted = omitted
+
+    def __str__(self) -> str:
+        total = len(self.problems) + self.omitted
+        noun = "problem" if total == 1 else "problems"
+        lines = [f"the {self.what} was not imported: {total} {noun} found"]
+        lines.extend(str(problem) for problem in self.problems)
+        if self.omitted:
+            lines.append(f"... and {self.omitted} more not shown; fix these and import again")
+        return "\n".join(lines)

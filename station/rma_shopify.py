@@ -38,7 +38,7 @@ from typing import Any, Final
 
 from station.check_digits import is_valid_gtin
 from station.money import CURRENCY_EXPONENTS, MoneyError, check_currency
-from station.rma_records import RmaLineRecord, RmaRecord
+from station.rma_records import RmaFileRejected, RmaLineRecord, RmaRecord
 from station.text_hygiene import clean_text
 from station.vocabulary import Category, Reason, RequestedOutcome
 
@@ -175,22 +175,14 @@ class ShopifyProblem:
         return ": ".join(parts)
 
 
-class RmaShopifyError(Exception):
-    """The file was rejected and nothing imported; `problems` lists what to fix (at most 200)."""
+class RmaShopifyError(RmaFileRejected):
+    """A Shopify returns file rejected; `problems` are ShopifyProblem (record and path)."""
+
+    what = "Shopify returns file"
+    problems: list[ShopifyProblem]
 
     def __init__(self, problems: list[ShopifyProblem], omitted: int = 0) -> None:
         super().__init__(problems, omitted)
-        self.problems = problems
-        self.omitted = omitted
-
-    def __str__(self) -> str:
-        total = len(self.problems) + self.omitted
-        noun = "problem" if total == 1 else "problems"
-        lines = [f"the Shopify returns file was not imported: {total} {noun} found"]
-        lines.extend(str(problem) for problem in self.problems)
-        if self.omitted:
-            lines.append(f"... and {self.omitted} more not shown; fix these and import again")
-        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
