@@ -5,12 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from station_bench import PINS
 
 from station.simulated_grader import best_answer
 from station.vocabulary import Role
 from ui.main_window import MainWindow
+
+SCANNER_MS = 3  # between keys, as a keyboard-wedge scanner types
+
+
+def scan(qtbot: QtBot, text: str) -> None:
+    """A keyboard-wedge scanner: fast keys into whatever has the focus, then Enter."""
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    qtbot.keyClicks(widget, text, delay=SCANNER_MS)
+    qtbot.wait(SCANNER_MS)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
 
 
 def sign_in(window: MainWindow, qtbot: QtBot, role: Role) -> None:

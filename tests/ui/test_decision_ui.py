@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from station_bench import PINS, StationUnderTest, make_station
-from ui_steps import finish_inspection, sign_in, write_photo
+from ui_steps import finish_inspection, scan, sign_in, write_photo
 
 from station import users
 from station.models import AuditEvent, DispositionDecision, RefundTrigger
@@ -20,7 +19,6 @@ from station.vocabulary import Role
 from ui.app import create_application
 from ui.main_window import MainWindow
 
-SCANNER_MS = 3
 BOOK = "RMA-100006"  # a paperback, changed mind, 29.99 USD
 
 
@@ -44,14 +42,6 @@ def window(bench: StationUnderTest, qtbot: QtBot) -> Iterator[MainWindow]:
     win = open_window(bench, qtbot)
     yield win
     win.background.wait_idle()
-
-
-def scan(qtbot: QtBot, text: str) -> None:
-    widget = QApplication.focusWidget()
-    assert widget is not None
-    qtbot.keyClicks(widget, text, delay=SCANNER_MS)
-    qtbot.wait(SCANNER_MS)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
 
 
 def to_decision(window: MainWindow, qtbot: QtBot, photo: Path) -> None:

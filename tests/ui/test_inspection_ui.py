@@ -9,7 +9,6 @@ import pytest
 from label_video import write_label_video
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from station_bench import StationUnderTest
@@ -17,6 +16,7 @@ from ui_steps import (
     answer_with_keys,
     complete_checklist,
     import_required_photos,
+    scan,
     sign_in,
     write_photo,
 )
@@ -32,7 +32,6 @@ from station.vocabulary import Role
 from ui.app import create_application
 from ui.main_window import MainWindow
 
-SCANNER_MS = 3
 ELECTRONICS, TOYS_X3, BEAUTY, APPAREL = "RMA-100002", "RMA-100003", "RMA-100004", "RMA-100007"
 
 
@@ -47,15 +46,6 @@ def window(bench: StationUnderTest, qtbot: QtBot, tmp_path: Path) -> Iterator[Ma
     yield win
     win.draft_saver.wait()
     win.background.wait_idle()
-
-
-def scan(qtbot: QtBot, text: str) -> None:
-    """A keyboard-wedge scanner: fast keys, then Enter."""
-    widget = QApplication.focusWidget()
-    assert widget is not None
-    qtbot.keyClicks(widget, text, delay=SCANNER_MS)
-    qtbot.wait(SCANNER_MS)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
 
 
 def to_inspection(window: MainWindow, qtbot: QtBot, number: str) -> None:
