@@ -81,6 +81,11 @@ def open_drafts(ctx: StationContext, actor: Actor) -> list[DraftSummary]:
         return out
 
 
+def _may_take(row: InspectionDraft, actor: Actor) -> bool:
+    """A draft is its grader's; a supervisor may take over anyone's."""
+    return row.user_id == actor.user_id or actor.role.at_least(Role.SUPERVISOR)
+
+
 def resume(ctx: StationContext, actor: Actor, lpn: str) -> UnitInspection:
     """The saved inspection of `lpn`, exactly as it was left; audited."""
     require(ctx, actor, Action.INSPECT)
@@ -89,7 +94,7 @@ def resume(ctx: StationContext, actor: Actor, lpn: str) -> UnitInspection:
         row = session.get(InspectionDraft, lpn)
         if row is None:
             raise InspectionError(f"No unfinished inspection of {lpn} on this station.")
-        if row.user_id != actor.user_id and not actor.role.at_least(Role.SUPERVISOR):
+        if not _may_take(row, actor):
             raise InspectionError(f"{lpn} is another grader's unfinished inspection; only "
                                   "they or a supervisor can resume it.")
         receipt = session.get(Receipt, row.receipt_id)
@@ -115,7 +120,7 @@ def discard(ctx: StationContext, actor: Actor, lpn: str) -> None:
         row = session.get(InspectionDraft, lpn)
         if row is None:
             return
-        if row.user_id != actor.user_id and not actor.role.at_least(Role.SUPERVISOR):
+        if not _may_take(row, actor):
             raise InspectionError(f"{lpn} is another grader's unfinished inspection.")
         state = row.state
         session.execute(delete(InspectionDraft).where(InspectionDraft.lpn == lpn))
