@@ -12,11 +12,9 @@ reader never sees half a PDF.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Final
 
 from PIL import Image
 
+from station.atomic_file import write_atomically
 from station.label_render import LabelError
 from station.printing import (
     Backend,
@@ -43,28 +42,6 @@ def pdf_bytes(image: Image.Image, dpi: int) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PDF", resolution=float(dpi))
     return buffer.getvalue()
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write `data` to `target` so that it is either the old file or the whole new one."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                             dir=target.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable where possible
-        folder = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
 
 
 class PdfPrinter:

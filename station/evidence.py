@@ -13,9 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from typing import Any, Final, NamedTuple, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import audit
+from station import atomic_file, audit
 from station.authorization import require
 from station.checklists import Checklist, format_answer
 from station.context import StationContext
@@ -489,23 +487,11 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write `data` to `path` so a reader sees the old file or the whole new one, never half;
     raises EvidenceError saying why the file cannot be written."""
     target = path.expanduser()
-    folder = target.parent
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                             dir=folder)
+        atomic_file.write_atomically(target, data)
     except OSError as error:
         raise EvidenceError(f"Cannot write {target}: {error.strerror or error}. Choose a "
                             "folder that exists and that you may write to.") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise EvidenceError(f"Cannot write {target}: {error.strerror or error}.") from None
 
 
 def export_pdf(ctx: StationContext, actor: Actor, lpn: str, photos_folder: Path,
