@@ -855,16 +855,18 @@ class ChecklistRun:
     def _applicable(self, question: Question, values: Mapping[str, AnswerValue]) -> bool:
         return question.when is None or question.when.holds(values)
 
+    def still_to_ask(self) -> list[Question]:
+        """Unanswered questions that apply now (none once the checklist has ended)."""
+        if self.ended:
+            return []
+        values = self.values()
+        return [q for q in self.checklist.questions
+                if q.id not in values and self._applicable(q, values)]
+
     @property
     def current(self) -> Question | None:
         """The next question to ask; None when every applicable question is answered."""
-        if self.ended:
-            return None
-        values = self.values()
-        for question in self.checklist.questions:
-            if question.id not in values and self._applicable(question, values):
-                return question
-        return None
+        return next(iter(self.still_to_ask()), None)
 
     def answer(self, raw: object, *, question_id: str | None = None) -> Answer:
         """Answer the current question; `question_id` guards against a stale screen."""
@@ -904,11 +906,5 @@ class ChecklistRun:
         """Exactly what blocks finishing: required questions that apply now and are not
         answered (a question whose `when` waits on an unanswered one is not listed yet),
         and photos short for `grade` (default: the proposed grade)."""
-        values = self.values()
-        questions: tuple[Question, ...] = ()
-        if not self.ended:
-            questions = tuple(
-                q for q in self.checklist.questions
-                if q.required and q.id not in values and self._applicable(q, values)
-            )
+        questions = tuple(q for q in self.still_to_ask() if q.required)
         return Missing(questions, self.missing_photos(taken, grade))

@@ -160,12 +160,8 @@ class UnitInspection:
     @property
     def progress(self) -> tuple[int, int]:
         """(answered, answered + still to ask) — the total shrinks or grows with branches."""
-        values = self.run.values()
-        remaining = sum(
-            1 for q in self.checklist.questions
-            if q.id not in values and (q.when is None or q.when.holds(values))
-        ) if not self.run.ended else 0
-        return len(values), len(values) + remaining
+        answered = len(self.run.answers)
+        return answered, answered + len(self.run.still_to_ask())
 
     def outcome(self) -> Outcome:
         return self.run.outcome()
