@@ -442,9 +442,9 @@ class MainWindow(QMainWindow):
                                       and allowed(self.actor.role, Action.APPROVE_REFUND))
         who = self.actor
         self.user_label.setText(f"{who.display_name} ({who.role.value})" if who else "Signed out")
-        with self.ctx.sessions() as session:
-            waiting = outbox.pending_count(session)
         if self.sync_worker is None or self.sync_worker.status.online is None:
+            with self.ctx.sessions() as session:  # else the sync status says it
+                waiting = outbox.pending_count(session)
             self.outbox_label.setText(f"{waiting} fact(s) waiting to sync")
 
     def sync_now(self) -> None:
