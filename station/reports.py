@@ -250,8 +250,8 @@ def _user_names(session_makers: Iterable[sessionmaker[Session]],
 # ------------------------------------------------------------------------ the figures
 
 
-def _received(session: Session, scope: _Scope) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Parcels received in the period, and the dwell of their units still waiting."""
+def _receipt_conditions(scope: _Scope) -> list[ColumnElement[bool]]:
+    """Parcels received in the period that count (not a lost duplicate), scope-filtered."""
     conditions: list[ColumnElement[bool]] = [
         Receipt.received_at >= scope.start, Receipt.received_at < scope.end,
         _not_lost(Receipt.id)]
@@ -262,6 +262,12 @@ def _received(session: Session, scope: _Scope) -> tuple[dict[str, Any], dict[str
     if scope.category is not None:
         conditions.append(exists().where(RmaLine.rma_id == Receipt.rma_id,
                                          RmaLine.category == scope.category))
+    return conditions
+
+
+def _received(session: Session, scope: _Scope) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Parcels received in the period, and the dwell of their units still waiting."""
+    conditions = _receipt_conditions(scope)
     receipts = session.execute(
         select(Receipt.id, Receipt.rma_id, Receipt.expected, Receipt.received_at)
         .where(*conditions)).all()
@@ -423,12 +429,21 @@ def _trigger_columns() -> AnySelect:
         RefundTrigger).join(Unit, Unit.id == RefundTrigger.unit_id)
 
 
+def _refunds_in_period(scope: _Scope) -> list[ColumnElement[bool]]:
+    return [RefundTrigger.created_at >= scope.start, RefundTrigger.created_at < scope.end,
+            _not_lost(RefundTrigger.id)]
+
+
+def _effective_refunds(session: Session, scope: _Scope) -> dict[uuid.UUID, _Refund]:
+    """Each unit's effective refund trigger created in the period, scope-filtered."""
+    return _effective(session.execute(_units(_trigger_columns(), scope).where(
+        *_refunds_in_period(scope), _not_superseded(RefundTrigger, scope))))
+
+
 def _refunds(session: Session, scope: _Scope) -> dict[str, Any]:
     """Effective refund triggers created in the period, by action and currency."""
-    in_period = [RefundTrigger.created_at >= scope.start, RefundTrigger.created_at < scope.end,
-                 _not_lost(RefundTrigger.id)]
-    effective = _effective(session.execute(_units(_trigger_columns(), scope).where(
-        *in_period, _not_superseded(RefundTrigger, scope))))
+    in_period = _refunds_in_period(scope)
+    effective = _effective_refunds(session, scope)
     by_action: dict[str, dict[str, Any]] = {
         action.value: {"units": 0, "amount_minor": {}} for action in RefundAction}
     money: Counter[str] = Counter()
@@ -453,13 +468,23 @@ def _refunds(session: Session, scope: _Scope) -> dict[str, Any]:
             "held_resolutions": {"approved": approved, "denied": denied}}
 
 
+def _refunds_of_decided(session: Session, scope: _Scope) -> dict[uuid.UUID, _Refund]:
+    """The effective refund trigger of each unit dispositioned in the period, whenever made."""
+    unit_ids = _decided_in_period(select(DispositionDecision.unit_id), scope)
+    return _effective(session.execute(_trigger_columns().where(
+        RefundTrigger.unit_id.in_(unit_ids), _not_superseded(RefundTrigger, scope),
+        _not_lost(RefundTrigger.id))))
+
+
 def _recovery(session: Session, scope: _Scope, decided: Sequence[_Decided]
               ) -> dict[str, Any]:
     """Expected recovery of the period's dispositioned units against what they refunded."""
-    unit_ids = _decided_in_period(select(DispositionDecision.unit_id), scope)
-    refunds = _effective(session.execute(_trigger_columns().where(
-        RefundTrigger.unit_id.in_(unit_ids), _not_superseded(RefundTrigger, scope),
-        _not_lost(RefundTrigger.id))))
+    return _recovery_of(decided, _refunds_of_decided(session, scope))
+
+
+def _recovery_of(decided: Iterable[_Decided], refunds: dict[uuid.UUID, _Refund]
+                 ) -> dict[str, Any]:
+    """Recovery per currency of `decided` units, given each unit's effective refund."""
     by_currency: dict[str, dict[str, Any]] = {}
     for unit in decided:
         entry = by_currency.setdefault(unit.currency, {
@@ -592,15 +617,11 @@ def _overrides(inspected: Sequence[_Inspected], decided: Sequence[_Decided], sco
 # ------------------------------------------------------------------------ the summary
 
 
-def daily_summary(sessions: sessionmaker[Session], *, start: date, end: date | None = None,
-                  station: str | None = None, grader: str | None = None,
-                  category: str | None = None, tz: tzinfo, now: datetime,
-                  scope_label: str, users: sessionmaker[Session] | None = None
-                  ) -> dict[str, Any]:
-    """The summary of the local days `start`..`end` (inclusive) in `tz`, from the facts
-    `sessions` reads; `users` (the station's local database) names graders the central
-    database does not know. `grader` is a username; `category` a category identifier."""
-    end = end or start
+def _open_scope(directories: Sequence[sessionmaker[Session]], *, start: date, end: date,
+                station: str | None, grader: str | None, category: str | None, tz: tzinfo,
+                now: datetime) -> _Scope:
+    """The checked scope of a report on the local days `start`..`end`; ReportError if the
+    period, category or grader (looked up in `directories`) is not one there can be."""
     if end < start:
         raise ReportError(f"The period ends ({end}) before it starts ({start}).")
     if (end - start).days + 1 > MAX_DAYS:
@@ -610,15 +631,39 @@ def daily_summary(sessions: sessionmaker[Session], *, start: date, end: date | N
                           + ", ".join(c.value for c in Category) + ".")
     if now.tzinfo is None:
         raise ReportError("`now` must be an aware datetime.")
-    directories = [sessions] if users is None else [sessions, users]
     grader_ids = None
     if grader is not None:
         grader_ids = _user_ids(directories, grader)
         if not grader_ids:
             raise ReportError(f"There is no user {grader!r}.")
     first, after = period_utc(start, end, tz)
-    scope = _Scope(first, after, min(now.astimezone(UTC), after), tz, station, grader_ids,
-                   category)
+    return _Scope(first, after, min(now.astimezone(UTC), after), tz, station, grader_ids,
+                  category)
+
+
+def _by_hour(decided: Iterable[_Decided], tz: tzinfo) -> list[dict[str, Any]]:
+    """Effective dispositions by the local hour of the day they were decided (0-23)."""
+    counts: dict[int, Counter[str]] = {hour: Counter() for hour in range(24)}
+    for item in decided:
+        counts[item.decided_at.astimezone(tz).hour][item.disposition] += 1
+    return [{"hour": hour, "units": sum(counter.values()),
+             "by_disposition": {d.value: counter.get(d.value, 0) for d in Disposition}}
+            for hour, counter in counts.items()]
+
+
+def daily_summary(sessions: sessionmaker[Session], *, start: date, end: date | None = None,
+                  station: str | None = None, grader: str | None = None,
+                  category: str | None = None, tz: tzinfo, now: datetime,
+                  scope_label: str, users: sessionmaker[Session] | None = None
+                  ) -> dict[str, Any]:
+    """The summary of the local days `start`..`end` (inclusive) in `tz`, from the facts
+    `sessions` reads; `users` (the station's local database) names graders the central
+    database does not know. `grader` is a username; `category` a category identifier."""
+    end = end or start
+    directories = [sessions] if users is None else [sessions, users]
+    scope = _open_scope(directories, start=start, end=end, station=station, grader=grader,
+                        category=category, tz=tz, now=now)
+    first, after = scope.start, scope.end
     with sessions() as session:
         received, dwell = _received(session, scope)
         inspected = _inspections(session, scope)
@@ -653,6 +698,7 @@ def daily_summary(sessions: sessionmaker[Session], *, start: date, end: date | N
             | {k: v for k, v in sorted(dispositions.items())
                if k not in {d.value for d in Disposition}},
             "by_destination": dict(sorted(destinations.items())),
+            "by_hour": _by_hour(decided, tz),
         },
         "grades": {g.value: grades.get(g.value, 0) for g in Grade},
         "reasons": [{"reason": reason, "units": n} for reason, n in

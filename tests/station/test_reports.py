@@ -46,7 +46,7 @@ import pytest
 from sqlalchemy import select
 from station_bench import StationUnderTest, make_station, ready_unit
 
-from station import approvals, inspection, queues, receiving, reports, sync
+from station import approvals, inspection, queues, receiving, report_trend, reports, sync
 from station.inspection import Override
 from station.models import Inspection, RefundTrigger, SyncConflict, Unit
 from station.simulated_grader import SIMULATED_REASON
@@ -223,6 +223,19 @@ def test_units_by_disposition_and_destination(day: Day) -> None:
         "RESTOCK": 5, "REFURBISH": 0, "OPEN_BOX": 0, "LIQUIDATE": 1, "RTV": 0, "DONATE": 0,
         "RECYCLE": 0, "DESTROY": 0, "HOLD": 1}
     assert dispositions["by_destination"] == {"HOLD-SUP": 1, "LIQ-CAGE": 1, "STOCK-A": 5}
+
+
+def test_units_by_disposition_per_hour_of_the_berlin_day(day: Day) -> None:
+    # Decided (UTC → Berlin): book 08:10 → 09 LIQUIDATE, laptop 08:45 → 09, sneakers 09:30
+    # → 10, vacuum 10:00 → 11, train set 12:20 → 13 HOLD, USD sneakers 12:45 → 13,
+    # earrings 13:15 → 14; the rest RESTOCK.
+    by_hour = summary(day)["dispositions"]["by_hour"]
+    assert [entry["hour"] for entry in by_hour] == list(range(24))
+    busy = {entry["hour"]: {d: n for d, n in entry["by_disposition"].items() if n}
+            for entry in by_hour if entry["units"]}
+    assert busy == {9: {"RESTOCK": 1, "LIQUIDATE": 1}, 10: {"RESTOCK": 1},
+                    11: {"RESTOCK": 1}, 13: {"RESTOCK": 1, "HOLD": 1}, 14: {"RESTOCK": 1}}
+    assert set(by_hour[0]["by_disposition"]) == {d.value for d in Disposition}
 
 
 def test_refunds_by_action_with_amounts_per_currency(day: Day) -> None:
@@ -476,3 +489,39 @@ def test_percentiles_are_nearest_rank_and_the_median_is_the_middle() -> None:
     assert reports.nearest_rank([], 90) is None
     assert reports.median([1, 2, 3, 10]) == 2.5
 
+
+
+# --------------------------------------------------------------------- the 14-day trend
+
+
+def test_the_trend_counts_each_berlin_day_as_its_own_summary_does(day: Day) -> None:
+    data = report_trend.trend(day.bench.ctx.sessions, end=date(2026, 11, 21), tz=BERLIN,
+                              now=AFTER, source=reports.SOURCE_LOCAL)
+    assert (data["from"], data["to"], data["tz"]) == ("2026-11-08", "2026-11-21",
+                                                       "Europe/Berlin")
+    assert len(data["days"]) == 14 and data["source"] == "local (this station only)"
+    busy = {entry["date"]: (entry["parcels"], entry["inspected"], entry["dispositioned"])
+            for entry in data["days"] if entry["parcels"] or entry["inspected"]}
+    # 19 Nov (Berlin): the first unexpected parcel (23:00) and RMA-100004 (23:30) with its
+    # shampoo (23:50); 21 Nov: RMA-100012 and its bottle.
+    assert busy == {"2026-11-19": (2, 1, 1), "2026-11-20": (8, 7, 7),
+                    "2026-11-21": (1, 1, 1)}
+    by_date = {entry["date"]: entry for entry in data["days"]}
+    assert by_date["2026-11-20"]["recovery"] == summary(day)["recovery"]["by_currency"]
+    assert by_date["2026-11-21"]["recovery"] == {"USD": {
+        "units": 1, "expected_recovery_minor": 2999, "refunded_minor": 2999,
+        "recovery_rate": 1.0}}
+    assert by_date["2026-11-08"]["recovery"] == {}
+    assert by_date["2026-11-19"]["recovery"].keys() == {"USD"}  # the shampoo
+    # USD: the shampoo, 3 units on the 20th, the bottle = 5; EUR 3; GBP 1.
+    assert report_trend.main_currency(data) == "USD"
+
+
+def test_the_trend_follows_the_scope_options(day: Day) -> None:
+    data = report_trend.trend(day.bench.ctx.sessions, end=DAY, tz=BERLIN, now=AFTER,
+                              category="electronics")
+    assert [(e["date"], e["dispositioned"]) for e in data["days"] if e["dispositioned"]] == [
+        ("2026-11-20", 1)]
+    with pytest.raises(reports.ReportError, match="no user 'nobody'"):
+        report_trend.trend(day.bench.ctx.sessions, end=DAY, tz=BERLIN, now=AFTER,
+                           grader="nobody")
