@@ -46,9 +46,19 @@ import pytest
 from sqlalchemy import select
 from station_bench import StationUnderTest, make_station, ready_unit
 
-from station import approvals, inspection, queues, receiving, report_trend, reports, sync
+from station import (
+    approvals,
+    inspection,
+    queues,
+    receiving,
+    report_trend,
+    report_units,
+    reports,
+    sync,
+)
 from station.inspection import Override
 from station.models import Inspection, RefundTrigger, SyncConflict, Unit
+from station.report_units import Figure
 from station.simulated_grader import SIMULATED_REASON
 from station.vocabulary import Disposition, ExceptionOutcome, Grade, RefundAction, Role
 
@@ -115,6 +125,7 @@ def build_day(bench: StationUnderTest) -> Day:
     assert laptop.decision.disposition is Disposition.RESTOCK
     assert (laptop.decision.refund_action, laptop.decision.refund_minor) == (
         RefundAction.HELD, 129900)
+    lpns["laptop"] = laptop.lpn
 
     shoes = _receive(bench, s, "RMA-100001", at(20, 9))
     unit = _unit(bench, g, shoes, 0, Grade.A, at(20, 9, 10), at(20, 9, 30))
@@ -525,3 +536,80 @@ def test_the_trend_follows_the_scope_options(day: Day) -> None:
     with pytest.raises(reports.ReportError, match="no user 'nobody'"):
         report_trend.trend(day.bench.ctx.sessions, end=DAY, tz=BERLIN, now=AFTER,
                            grader="nobody")
+
+
+# --------------------------------------------------------------------- the units behind
+
+
+def units(day: Day, figure: Figure, **options: Any) -> report_units.UnitList:
+    return report_units.units_behind(day.bench.ctx.sessions, figure, start=DAY, tz=BERLIN,
+                                     now=AFTER, **options)
+
+
+def test_the_units_behind_a_grade_are_the_units_graded_so(day: Day) -> None:
+    listed = units(day, Figure("grade", "B"))
+    assert listed.title == "Units graded B" and listed.total == 1
+    (book,) = listed.rows
+    assert (book.lpn, book.grade, book.disposition, book.destination, book.refund) == (
+        day.lpns["book"], "B", "LIQUIDATE", "LIQ-CAGE", "PARTIAL 26.99 USD")
+    assert (book.category, book.reason) == ("books_media", "changed_mind")
+    assert book.at == at(20, 8, 10)
+
+
+def test_a_held_refund_approved_later_lists_the_approval(day: Day) -> None:
+    listed = units(day, Figure("refund", "FULL"))
+    assert listed.total == 3
+    laptop = next(row for row in listed.rows if row.lpn == day.lpns["laptop"])
+    assert laptop.refund == "FULL 1299.00 EUR" and laptop.at == at(20, 11)
+
+
+def test_the_units_of_one_hour_of_the_stacked_chart(day: Day) -> None:
+    listed = units(day, Figure("dispositioned", hour=13))
+    assert listed.title == "Units dispositioned, 13:00-13:59"
+    assert sorted(row.disposition for row in listed.rows) == ["HOLD", "RESTOCK"]
+    assert [row.disposition for row in units(day, Figure("disposition", "LIQUIDATE",
+                                                         hour=9)).rows] == ["LIQUIDATE"]
+
+
+def test_overrides_list_the_unit_once_whatever_was_overridden(day: Day) -> None:
+    assert [r.lpn for r in units(day, Figure("override", "grade")).rows] == [day.lpns["book"]]
+    assert [r.lpn for r in units(day, Figure("override", "disposition")).rows] == [
+        day.lpns["book"]]
+    assert units(day, Figure("override")).total == 1
+
+
+def test_every_figure_has_as_many_units_behind_it_as_it_says(day: Day) -> None:
+    report = summary(day)
+    expected: dict[Figure, int] = {Figure("inspected"): report["inspected"]["units"],
+                                   Figure("dispositioned"): report["dispositions"]["units"]}
+    expected |= {Figure("grade", g): n for g, n in report["grades"].items()}
+    expected |= {Figure("reason", r["reason"]): r["units"] for r in report["reasons"]}
+    expected |= {Figure("category", c): n
+                 for c, n in report["inspected"]["by_category"].items()}
+    expected |= {Figure("disposition", d): n
+                 for d, n in report["dispositions"]["by_disposition"].items()}
+    expected |= {Figure("destination", d): n
+                 for d, n in report["dispositions"]["by_destination"].items()}
+    expected |= {Figure("refund", a): b["units"] for a, b in report["refunds"]["by_action"].items()}
+    for hour in report["dispositions"]["by_hour"]:
+        expected[Figure("dispositioned", hour=hour["hour"])] = hour["units"]
+        expected |= {Figure("disposition", d, hour["hour"]): n
+                     for d, n in hour["by_disposition"].items()}
+    for figure, count in expected.items():
+        assert units(day, figure).total == count, figure
+    assert units(day, Figure("category", "electronics"), grader="supervisor").total == 0
+
+
+def test_a_long_list_is_cut_but_says_how_many_there_are(day: Day) -> None:
+    listed = units(day, Figure("inspected"), limit=2)
+    assert (listed.total, len(listed.rows), listed.truncated) == (7, 2, True)
+    assert [row.at for row in listed.rows] == [at(20, 8, 10), at(20, 8, 45)]  # oldest first
+
+
+def test_a_figure_that_does_not_exist_is_refused(day: Day) -> None:
+    with pytest.raises(reports.ReportError, match="not a figure with units"):
+        units(day, Figure("weather"))
+    with pytest.raises(reports.ReportError, match="'Z' is not one of A, B, C, D, X"):
+        units(day, Figure("grade", "Z"))
+    with pytest.raises(reports.ReportError, match="not an hour"):
+        units(day, Figure("dispositioned", hour=24))
