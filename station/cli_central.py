@@ -30,7 +30,8 @@ EXIT_FAILED: Final = 1
 #: Facts a station only ever adds: INSERT (with ON CONFLICT DO NOTHING) and SELECT.
 FACT_TABLES: Final = ("receipts", "units", "inspections", "photos", "dispositions",
                       "refund_triggers", "print_jobs", "print_attempts", "exceptions",
-                      "exception_resolutions", "audit_events", "sync_conflicts")
+                      "exception_resolutions", "label_voids", "audit_events",
+                      "sync_conflicts")
 #: State a station keeps up to date centrally.
 STATE_TABLES: Final = ("stations", "station_sync", "counters")
 #: Reference data a station only reads.

@@ -211,7 +211,8 @@ def _words(identifier: str) -> str:
     return identifier.replace("_", " ")
 
 
-def _label(enum: type[Category] | type[Reason], value: str) -> str:
+def vocabulary_label(enum: type[Category] | type[Reason], value: str) -> str:
+    """A category's or return reason's label for people; an unknown value in words."""
     try:
         return enum(value).label
     except ValueError:
@@ -224,7 +225,10 @@ def _answer_text(value: object) -> str:
     return _text(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def _answers(raw: Mapping[str, Any], checklist: Checklist | None) -> tuple[EvidenceAnswer, ...]:
+def checklist_answers(raw: Mapping[str, Any],
+                      checklist: Checklist | None) -> tuple[EvidenceAnswer, ...]:
+    """An inspection's answers in the order given, each question worded as `checklist`
+    words it now (its id if the checklist is unknown or dropped it)."""
     answers: list[EvidenceAnswer] = []
     for question_id, value in raw.items():
         question = _text(question_id, 100)
@@ -235,7 +239,8 @@ def _answers(raw: Mapping[str, Any], checklist: Checklist | None) -> tuple[Evide
     return tuple(answers)
 
 
-def _checklist_named(checklists: Iterable[Checklist], name: str) -> Checklist | None:
+def checklist_named(checklists: Iterable[Checklist], name: str) -> Checklist | None:
+    """The checklist called `name` among `checklists`, None if the station has none."""
     return next((checklist for checklist in checklists if checklist.name == name), None)
 
 
@@ -274,16 +279,26 @@ def _detail(value: object) -> str:
                  300)
 
 
-def _exception_line(case: ExceptionCase) -> str:
+def exception_kind(kind: str) -> str:
+    """An exception's kind in words ("unexpected parcel"), an unknown kind cleaned."""
     try:
-        kind = _words(ExceptionKind(case.kind).value)
+        return _words(ExceptionKind(kind).value)
     except ValueError:
-        kind = _text(_words(case.kind), 60)
-    details = _public(case.details)
-    shown = ([f"{_text(key, 40)}: {_detail(value)}" for key, value in details.items()]
-             if isinstance(details, dict) else [])
-    return f"{kind}, opened {utc_minutes(case.opened_at)}" + (
-        f" ({'; '.join(shown)})" if shown else "")
+        return _text(_words(kind), 60)
+
+
+def exception_details(details: object) -> str:
+    """An exception's details as `key: value; ...` for paper that may leave the company:
+    keys that may name the customer left out, every value cleaned and shortened."""
+    shown = _public(details)
+    return "; ".join(f"{_text(key, 40)}: {_detail(value)}" for key, value in shown.items()
+                     ) if isinstance(shown, dict) else ""
+
+
+def _exception_line(case: ExceptionCase) -> str:
+    shown = exception_details(case.details)
+    return f"{exception_kind(case.kind)}, opened {utc_minutes(case.opened_at)}" + (
+        f" ({shown})" if shown else "")
 
 
 def _refund(trigger: RefundTrigger | None) -> str | None:
@@ -296,8 +311,9 @@ def _refund(trigger: RefundTrigger | None) -> str | None:
     return text if trigger.settling else f"{text}, not settling: waits for a supervisor"
 
 
-def _file_state(path: Path, sha256: str, taken_at: datetime, retention_cutoff: datetime | None,
-                ) -> PhotoFile:
+def file_state(path: Path, sha256: str, taken_at: datetime, retention_cutoff: datetime | None,
+               ) -> PhotoFile:
+    """What became of the photo file at `path`: hashed in full, so an altered file shows."""
     digest = hashlib.sha256()
     try:
         with path.open("rb") as stream:
@@ -315,18 +331,20 @@ def _file_state(path: Path, sha256: str, taken_at: datetime, retention_cutoff: d
 # --------------------------------------------------------------------------- gathering
 
 
-class _Names:
-    """Users' display names, looked up once each."""
+class Names:
+    """Users' display names, looked up once each, in the first of `sessions` that knows
+    them (users are not synced: the central database may not know a station's users)."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, *sessions: Session) -> None:
+        self._sessions = sessions
         self._names: dict[uuid.UUID, str] = {}
 
     def __call__(self, user_id: uuid.UUID | None) -> str:
         if user_id is None:
             return ""
         if user_id not in self._names:
-            user = self._session.get(User, user_id)
+            user = next((found for session in self._sessions
+                         if (found := session.get(User, user_id)) is not None), None)
             self._names[user_id] = (_text(user.display_name, 100) if user is not None
                                     else f"unknown user {user_id}")
         return self._names[user_id]
@@ -339,8 +357,10 @@ def _not_found(lpn: str) -> EvidenceError:
                          "evidence sheet there.")
 
 
-def _photos(session: Session, ctx: StationContext, unit: Unit, photos_folder: Path,
-            names: _Names) -> tuple[EvidencePhoto, ...]:
+def unit_photos(session: Session, ctx: StationContext, unit: Unit, photos_folder: Path,
+                names: Names) -> tuple[EvidencePhoto, ...]:
+    """Every photo of the unit, oldest first, each with what became of its file in
+    `photos_folder` (a photo taken at another station is missing here, its hash kept)."""
     days = ctx.config.privacy.retention_days
     cutoff = ctx.clock() - timedelta(days=days) if days > 0 else None
     photos: list[EvidencePhoto] = []
@@ -361,7 +381,7 @@ def _photos(session: Session, ctx: StationContext, unit: Unit, photos_folder: Pa
             continue
         photos.append(EvidencePhoto(
             kind, utc_minutes(row.taken_at), names(row.taken_by), row.size_bytes, row.width,
-            row.height, row.sha256, path, _file_state(path, row.sha256, row.taken_at, cutoff),
+            row.height, row.sha256, path, file_state(path, row.sha256, row.taken_at, cutoff),
         ))
     return tuple(photos)
 
@@ -391,8 +411,8 @@ def _sheet(session: Session, ctx: StationContext, actor: Actor, lpn: str,
     rma = session.get(Rma, line.rma_id) if line is not None else None
     exceptions = session.scalars(select(ExceptionCase).where(ExceptionCase.unit_id == unit.id)
                                  .order_by(ExceptionCase.opened_at, ExceptionCase.id))
-    names = _Names(session)
-    checklist = _checklist_named(ctx.checklists.values(), inspection.checklist)
+    names = Names(session)
+    checklist = checklist_named(ctx.checklists.values(), inspection.checklist)
     try:
         grade_meaning = Grade(inspection.grade).meaning
     except ValueError:
@@ -416,8 +436,8 @@ def _sheet(session: Session, ctx: StationContext, actor: Actor, lpn: str,
         sku=_text(line.sku, 64) if line else "",
         gtin=_text(line.gtin, 14) if line and line.gtin else None,
         description=_text(line.description, 200) if line else "",
-        category=_label(Category, line.category) if line else "",
-        reason=_label(Reason, line.reason) if line else "",
+        category=vocabulary_label(Category, line.category) if line else "",
+        reason=vocabulary_label(Reason, line.reason) if line else "",
         requested=_text(_words(rma.requested), 40) if rma else "",
         price_paid=format_minor(line.unit_price_minor, line.currency) if line else "",
         grader=names(inspection.grader_id),
@@ -425,7 +445,7 @@ def _sheet(session: Session, ctx: StationContext, actor: Actor, lpn: str,
         completed_at=utc_minutes(inspection.completed_at),
         checklist=_text(inspection.checklist, 40),
         checklist_version=_text(inspection.checklist_version, 40),
-        answers=_answers(inspection.answers or {}, checklist),
+        answers=checklist_answers(inspection.answers or {}, checklist),
         flags=tuple(_text(_words(str(flag)), 60) for flag in inspection.flags or ()),
         proposed_grade=_text(inspection.proposed_grade, 1) or None,
         grade=_text(inspection.grade, 1),
@@ -445,7 +465,7 @@ def _sheet(session: Session, ctx: StationContext, actor: Actor, lpn: str,
         refund=_refund(trigger),
         refund_why=_text(refund_why, 300) if isinstance(refund_why, str) else "",
         exceptions=tuple(_exception_line(case) for case in exceptions),
-        photos=_photos(session, ctx, unit, photos_folder, names),
+        photos=unit_photos(session, ctx, unit, photos_folder, names),
         generated_at=utc_minutes(ctx.clock()),
         generated_by=_text(actor.display_name, 100),
     )

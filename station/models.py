@@ -346,6 +346,21 @@ class ExceptionResolution(Base):
     station_code: Mapped[str] = mapped_column(String(32))
 
 
+class LabelVoid(Base):
+    """Fact: a supervisor voided a print job's label with a reason; the queue never prints
+    it again. A job is voided at most once (the unique key), whichever station voids it."""
+
+    __tablename__ = "label_voids"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    job_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    voided_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    voided_at: Mapped[datetime] = mapped_column(index=True)
+    station_code: Mapped[str] = mapped_column(String(32))
+
+
 class AuditEvent(Base):
     """Fact: who did what, when, where; hash-chained per station so edits are detectable."""
 

@@ -38,6 +38,7 @@ from station.models import (
     DispositionDecision,
     ExceptionCase,
     Inspection,
+    LabelVoid,
     PrintAttempt,
     PrintJob,
     Receipt,
@@ -132,6 +133,31 @@ def _parse_job_id(text: str) -> uuid.UUID | None:
         return None
 
 
+def job_for(session: Session, unit_lpn_or_job_id: str | uuid.UUID, *,
+            never_printed: str) -> PrintJob:
+    """The job named by its id, or the latest job of the unit with that LPN; a
+    PrintQueueError otherwise (`never_printed` ends the message for a unit without one)."""
+    job_id = (unit_lpn_or_job_id if isinstance(unit_lpn_or_job_id, uuid.UUID)
+              else _parse_job_id(unit_lpn_or_job_id))
+    if job_id is not None:
+        job = session.get(PrintJob, job_id)
+        if job is None:
+            raise PrintQueueError(f"There is no print job {job_id}.")
+        return job
+    lpn = clean_text(str(unit_lpn_or_job_id), 20).upper()
+    unit_id = session.scalar(select(Unit.id).where(Unit.lpn == lpn))
+    if unit_id is None:
+        raise PrintQueueError(f"There is no unit {lpn!r}. Scan the unit's label "
+                              "or type its LPN.")
+    latest = session.scalar(
+        select(PrintJob).where(PrintJob.unit_id == unit_id)
+        .order_by(PrintJob.requested_at.desc(), PrintJob.id.desc()).limit(1)
+    )
+    if latest is None:
+        raise PrintQueueError(f"No label was ever asked for unit {lpn}; {never_printed}")
+    return latest
+
+
 def request_reprint(ctx: StationContext, actor: Actor, unit_lpn_or_job_id: str | uuid.UUID,
                     reason: str, *, printer_uri: str | None = None) -> uuid.UUID:
     """Queue another copy of a unit's label (its latest job, or the job named), with the
@@ -143,25 +169,8 @@ def request_reprint(ctx: StationContext, actor: Actor, unit_lpn_or_job_id: str |
                               f"{MIN_REASON_LEN} characters), e.g. \"label torn\".")
     now = ctx.clock()
     with ctx.sessions.begin() as session:
-        job_id = (unit_lpn_or_job_id if isinstance(unit_lpn_or_job_id, uuid.UUID)
-                  else _parse_job_id(unit_lpn_or_job_id))
-        if job_id is not None:
-            original = session.get(PrintJob, job_id)
-            if original is None:
-                raise PrintQueueError(f"There is no print job {job_id}.")
-        else:
-            lpn = clean_text(str(unit_lpn_or_job_id), 20).upper()
-            unit_id = session.scalar(select(Unit.id).where(Unit.lpn == lpn))
-            if unit_id is None:
-                raise PrintQueueError(f"There is no unit {lpn!r}. Scan the unit's label "
-                                      "or type its LPN.")
-            original = session.scalar(
-                select(PrintJob).where(PrintJob.unit_id == unit_id)
-                .order_by(PrintJob.requested_at.desc(), PrintJob.id.desc()).limit(1)
-            )
-            if original is None:
-                raise PrintQueueError(f"No label was ever asked for unit {lpn}; print its "
-                                      "label rather than a reprint.")
+        original = job_for(session, unit_lpn_or_job_id,
+                           never_printed="print its label rather than a reprint.")
         lpn_of = session.scalar(select(Unit.lpn).where(Unit.id == original.unit_id))
         job = PrintJob(unit_id=original.unit_id, label_kind=original.label_kind,
                        printer_uri=(printer_uri or original.printer_uri)[:200],
@@ -193,12 +202,15 @@ def job_state(session: Session, job_id: uuid.UUID) -> str:
 
 def pending_jobs(ctx: StationContext) -> list[PrintJob]:
     """This station's jobs still to print: never tried, or last tried OFFLINE, NOT_READY,
-    TIMED_OUT or REFUSED; oldest first. PRINTED and SENT_UNCONFIRMED jobs are not."""
+    TIMED_OUT or REFUSED; oldest first. PRINTED and SENT_UNCONFIRMED jobs are not, and
+    neither is a voided job (station.label_voids)."""
     final = exists().where(PrintAttempt.job_id == PrintJob.id,
                            PrintAttempt.state.in_(FINAL_STATES))
+    voided = exists().where(LabelVoid.job_id == PrintJob.id)
     with ctx.sessions() as session:
         return list(session.scalars(
-            select(PrintJob).where(PrintJob.station_code == ctx.station_code, ~final)
+            select(PrintJob).where(PrintJob.station_code == ctx.station_code, ~final,
+                                   ~voided)
             .order_by(PrintJob.requested_at, PrintJob.id)
         ))
 
