@@ -573,7 +573,7 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
     if args.command in ("central", "sync", "refunds"):
         return cli_central.run(args, opened)
     if args.command == "report":
-        return cli_report.run(args, opened)
+        return cli_report.run(args, opened, devices)
     if args.command == "rules":
         actor = cli_users.acting_user(opened, args.as_user, reader)
         try:

@@ -1,12 +1,15 @@
 """Reports from the command line:
 
     returns-station report daily --date YYYY-MM-DD [--to YYYY-MM-DD] [--station S]
-        [--grader USER] [--category C] [--tz ZONE] [--local] --format json|csv --out FILE
+        [--grader USER] [--category C] [--tz ZONE] [--local] --format json|csv|pdf --out FILE
 
 The figures come from the central database (every station); when it cannot be reached, or
 with --local, from this station's own database, and the report says so
-(`scope.source` = "local (this station only)"). Exit 0 written, 1 refused (an unknown
-grader, a file that cannot be written), 2 bad options (a date, a time zone, a period).
+(`scope.source` = "local (this station only)"). The PDF adds a 14-day trend and the
+exception list, read from the same database as the summary, and is drawn by the
+installation's `ReportRenderer` (Devices). Exit 0 written, 1 refused (an unknown grader, a
+file that cannot be written, no PDF renderer), 2 bad options (a date, a time zone, a
+period, a PDF to standard output).
 """
 
 from __future__ import annotations
@@ -15,19 +18,24 @@ import argparse
 import json
 import re
 import sys
-from datetime import date
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Final
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from station import report_csv, reports
 from station.bootstrap import OpenStation
-from station.evidence import write_atomically
+from station.devices import Devices
+from station.evidence import pdf_page_count, write_atomically
+from station.report_document import ReportDocument, report_exceptions
+from station.report_trend import trend
 from station.vocabulary import Category
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_OPTIONS: Final = 2
-FORMATS: Final = ("json", "csv")
+FORMATS: Final = ("json", "csv", "pdf")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -63,10 +71,11 @@ def add_commands(commands: Any) -> None:
                             "reachable (the report then covers this station only)")
     daily.add_argument("--format", required=True, choices=FORMATS,
                        help="json: every figure under documented keys; csv: one "
-                            "section,key,value row per figure")
+                            "section,key,value row per figure; pdf: the print-ready report "
+                            "(figures, charts, 14-day trend, exception list)")
     daily.add_argument("--out", required=True, metavar="FILE",
-                       help="where to write the report (- for standard output); an "
-                            "existing file is replaced whole")
+                       help="where to write the report (- for standard output, not for "
+                            "pdf); an existing file is replaced whole")
 
 
 def _day(option: str, text: str) -> date | None:
@@ -80,7 +89,24 @@ def _day(option: str, text: str) -> date | None:
         return None
 
 
-def run(args: argparse.Namespace, opened: OpenStation) -> int:
+def _pdf(args: argparse.Namespace, opened: OpenStation, devices: Devices,
+         summary: dict[str, Any], end: date, tz: tzinfo, now: datetime) -> bytes:
+    """The PDF report: the summary, the 14 days to `end` and the exception list, all read
+    from the database the summary came from."""
+    central = summary["scope"]["source"] == reports.SOURCE_CENTRAL
+    sessions: sessionmaker[Session] = (opened.central_sessions() if central
+                                       else opened.ctx.sessions)
+    users = opened.ctx.sessions if central else None
+    days = trend(sessions, end=end, tz=tz, now=now, station=args.station, grader=args.grader,
+                 category=args.category, users=users, source=summary["scope"]["source"])
+    document = ReportDocument(
+        summary=summary, trend=days, exceptions=report_exceptions(sessions, summary,
+                                                                  users=users),
+        generated_by=f"returns-station report on station {opened.ctx.station_code}")
+    return devices.report_renderer().render(document)
+
+
+def run(args: argparse.Namespace, opened: OpenStation, devices: Devices | None = None) -> int:
     start = _day("--date", args.date)
     end = _day("--to", args.to) if args.to else start
     if start is None or end is None:
@@ -96,23 +122,38 @@ def run(args: argparse.Namespace, opened: OpenStation) -> int:
     except reports.ReportError as error:
         print(f"--tz: {error}", file=sys.stderr)
         return EXIT_OPTIONS
+    if args.format == "pdf" and args.out == "-":
+        print("--format pdf needs --out FILE: a PDF is not written to standard output.",
+              file=sys.stderr)
+        return EXIT_OPTIONS
+    if args.format == "pdf" and devices is None:
+        print("This installation has no PDF renderer.", file=sys.stderr)
+        return EXIT_FAILED
+    now = opened.ctx.clock()
     summary = reports.summarize(
         None if args.local else opened.central_sessions, opened.ctx.sessions,
         start=start, end=end, station=args.station, grader=args.grader,
-        category=args.category, tz=tz, now=opened.ctx.clock())
+        category=args.category, tz=tz, now=now)
     scope = summary["scope"]
     if scope["central_error"]:
         print(f"The central database cannot be reached ({scope['central_error']}); the "
               "report shows this station only.", file=sys.stderr)
+    period = scope["from"] if scope["from"] == scope["to"] else (
+        f"{scope['from']} to {scope['to']}")
+    written = f"Daily summary {period} ({scope['tz']}, {scope['source']}) written to {args.out}"
+    if args.format == "pdf" and devices is not None:
+        pdf = _pdf(args, opened, devices, summary, end, tz, now)
+        write_atomically(Path(args.out), pdf)
+        pages = pdf_page_count(pdf)
+        print(f"{written} ({pages} page{'' if pages == 1 else 's'})")
+        return EXIT_OK
     if args.format == "json":
         text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
     else:
         text = report_csv.to_csv(summary)
-    period = scope["from"] if scope["from"] == scope["to"] else (
-        f"{scope['from']} to {scope['to']}")
     if args.out == "-":
         sys.stdout.write(text)
         return EXIT_OK
     write_atomically(Path(args.out), text.encode("utf-8"))
-    print(f"Daily summary {period} ({scope['tz']}, {scope['source']}) written to {args.out}")
+    print(written)
     return EXIT_OK

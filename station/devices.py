@@ -12,6 +12,7 @@ from typing import Protocol
 from station.decoding import DecodedCode
 from station.evidence import EvidenceRenderer
 from station.printing import LabelPrinter
+from station.report_document import ReportRenderer
 
 
 @dataclass(frozen=True)
@@ -40,4 +41,8 @@ class Devices(Protocol):
 
     def evidence_renderer(self) -> EvidenceRenderer:
         """What turns a unit's evidence sheet into a PDF."""
+        ...
+
+    def report_renderer(self) -> ReportRenderer:
+        """What turns the daily summary report into a PDF."""
         ...

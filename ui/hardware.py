@@ -15,6 +15,7 @@ from drivers.evidence_pdf import ReportLabEvidenceRenderer
 from drivers.image_files import UnreadableFile, decode_file
 from drivers.label_printers import open_label_printer
 from drivers.photo_store import FilePhotoStore
+from drivers.report_pdf import ReportLabReportRenderer
 from drivers.serial_scanner import SerialScanner
 from station.config import PhotosConfig, StationConfig
 from station.decoding import BarcodeDecoder
@@ -22,6 +23,7 @@ from station.devices import FileDecode, FoundCode
 from station.evidence import EvidenceRenderer
 from station.photos import PhotoStore
 from station.printing import LabelPrinter
+from station.report_document import ReportRenderer
 from station.scanner_port import PreviewSource, ScanSource
 
 
@@ -43,6 +45,9 @@ class Hardware:
 
     def evidence_renderer(self) -> EvidenceRenderer:
         return ReportLabEvidenceRenderer()
+
+    def report_renderer(self) -> ReportRenderer:
+        return ReportLabReportRenderer()
 
     def scan_sources(self, config: StationConfig) -> list[ScanSource]:
         """Scanners besides keyboard-wedge ones (which need no set-up)."""

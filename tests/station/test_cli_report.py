@@ -1,11 +1,14 @@
-"""`returns-station report daily` on the fixed day of test_reports: JSON and CSV files, the
-central database or this station only, and refused options."""
+"""`returns-station report daily` on the fixed day of test_reports: JSON, CSV and PDF files,
+the central database or this station only, and refused options."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from cli_runner import run
 from station_bench import make_station
 from test_reports import BOOK_OVERRIDE, Day, build_day
 
+from drivers.report_pdf import ReportLabReportRenderer
 from station.simulated_grader import SIMULATED_REASON
 
 CONFIG = '[station]\ncode = "BENCH-01"\nlpn_prefix = "BN"\n'
@@ -142,7 +146,74 @@ def test_an_unknown_grader_or_an_unwritable_file_fails_with_exit_1(
     assert "Cannot write" in capsys.readouterr().err
 
 
-def test_pdf_is_not_offered_yet(day: Day) -> None:
-    with pytest.raises(SystemExit) as exited:
-        cli(day, *DAY_OPTIONS, "--format", "pdf", "--out", "x.pdf")
-    assert exited.value.code == 2
+class ReportRendererOnly:
+    """Devices with nothing but the real report renderer."""
+
+    def report_renderer(self) -> ReportLabReportRenderer:
+        return ReportLabReportRenderer()
+
+
+def pdf_cli(day: Day, *args: str) -> int:
+    return run("--data-dir", str(day.bench.locations.data_dir), *args,
+               devices=ReportRendererOnly())
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text in drawing order: a table row's cells one after the other."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; "
+                    "`bash scripts/bootstrap.sh --test` installs it")
+    text = subprocess.run([pdftotext, "-raw", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return " ".join(text.split())
+
+
+def test_pdf_from_the_central_database_with_trend_and_exceptions(
+    day: Day, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(day, "sync") == 0
+    out = tmp_path / "day.pdf"
+    assert pdf_cli(day, *DAY_OPTIONS, "--format", "pdf", "--out", str(out)) == 0
+    assert re.search(r"Daily summary 2026-11-20 \(Europe/Berlin, central\) written to "
+                     rf"{re.escape(str(out))} \([2-6] pages\)\n$", capsys.readouterr().out)
+    text = pdf_text(out)
+    for phrase in (
+        "Daily disposition summary · Friday 2026-11-20",
+        "Source: central database (every station that has synced)",
+        "Parcels received 8 (7 expected, 1 unexpected)",
+        "Money refunded 1697.00 EUR; 135.99 USD",
+        "Held (not paid yet) 1 769.00 GBP",
+        "EUR 3 1697.00 EUR 1697.00 EUR 100.0 %", "USD 3 115.00 USD 135.99 USD 84.6 %",
+        "Units by disposition per hour of the day", "Grade mix", "Top reasons (top 10)",
+        "14-day trend: 2026-11-07 to 2026-11-20", "Recovery rate per day (",
+        "2026-11-19 2 1 1", "2026-11-20 8 7 7",  # the trend counts as the summary does
+        BOOK_OVERRIDE,
+        "Exceptions (2 listed, 2 open)",
+        "2026-11-19 23:00 unexpected parcel BENCH-01 code: 1Z999AA10123456784",
+        "2026-11-20 11:30 unexpected parcel BENCH-01 code: 1Z999AA10123456791",
+        "by returns-station report on station BENCH-01",
+    ):
+        assert phrase in text, phrase
+    assert "LOCAL DATA" not in text
+
+
+def test_pdf_of_this_station_only_says_so_on_the_paper(day: Day, tmp_path: Path) -> None:
+    out = tmp_path / "local.pdf"
+    assert pdf_cli(day, *DAY_OPTIONS, "--local", "--format", "pdf", "--out", str(out)) == 0
+    text = pdf_text(out)
+    assert "LOCAL DATA: THIS STATION ONLY" in text
+    assert "The central database was not asked (--local)." in text
+    assert "source: local (this station only)" in text  # the trend's, too
+    assert "OPEN" in text
+
+
+def test_pdf_needs_a_file_and_a_renderer(
+    day: Day, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert pdf_cli(day, *DAY_OPTIONS, "--local", "--format", "pdf", "--out", "-") == 2
+    assert "--format pdf needs --out FILE" in capsys.readouterr().err
+    out = tmp_path / "never.pdf"
+    assert cli(day, *DAY_OPTIONS, "--local", "--format", "pdf", "--out", str(out)) == 1
+    assert "This installation has no PDF renderer." in capsys.readouterr().err
+    assert not out.exists()

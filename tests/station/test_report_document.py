@@ -1,0 +1,148 @@
+"""The exception list of the PDF report: the exceptions behind the summary's figures
+(opened in the period, closed in it, still open at its end) with their outcome as it stood
+then, in the report's time zone, in the summary's scope, and never naming the customer.
+
+The day is 20 Nov 2026 in Europe/Berlin (UTC+1): 19 Nov 23:00 UTC to 20 Nov 23:00 UTC.
+Schedule (UTC; unexpected parcels received by the clerk unless said otherwise):
+
+| time          | what                                                                   |
+|---------------|------------------------------------------------------------------------|
+| 18 Nov 10:00  | parcel OLD-CLOSED, closed 18 Nov 12:00: before the day, not listed     |
+| 19 Nov 20:00  | parcel OLD-OPEN, never closed: still open at the day's end, listed     |
+| 19 Nov 21:00  | parcel OLD-CLOSED-TODAY, closed 20 Nov 10:00: closed in the day, listed |
+| 20 Nov 08:00  | parcel EARLY (by the supervisor), closed 09:00: listed with outcome    |
+| 20 Nov 12:00  | a wrong item naming the customer, open: listed, customer left out      |
+| 20 Nov 15:00  | parcel LATE, closed 21 Nov 08:00: after the day, so listed as open     |
+| 21 Nov 00:30  | parcel TOMORROW: after the day, not listed                             |
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from station_bench import StationUnderTest
+
+from station import queues, receiving, reports
+from station.models import ExceptionCase
+from station.report_document import ReportException, report_exceptions
+from station.vocabulary import ExceptionKind, ExceptionOutcome, Role
+
+BERLIN = ZoneInfo("Europe/Berlin")
+DAY = date(2026, 11, 20)
+AFTER = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def berlin(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=BERLIN)
+
+
+def parcel(bench: StationUnderTest, code: str, moment: datetime,
+           role: Role = Role.CLERK) -> uuid.UUID:
+    bench.clock.now = moment
+    return receiving.receive_unexpected(bench.ctx, bench.actors[role], code).exception_id
+
+
+def close(bench: StationUnderTest, exception_id: uuid.UUID, moment: datetime,
+          outcome: ExceptionOutcome, reason: str) -> None:
+    bench.clock.now = moment
+    queues.resolve_exception(bench.ctx, bench.actors[Role.SUPERVISOR], exception_id, outcome,
+                             reason)
+
+
+def wrong_item(bench: StationUnderTest, moment: datetime) -> None:
+    """A wrong-item exception whose details name the customer, as a shop export might."""
+    with bench.ctx.sessions.begin() as session:
+        session.add(ExceptionCase(
+            kind=ExceptionKind.WRONG_ITEM.value, receipt_id=None, unit_id=None,
+            details={"expected_sku": "SKU-1", "scanned": "<b>SKU-2</b> &\x1b",
+                     "customer_name": "Jane Doe", "customer": {"email": "jane@example.com"}},
+            opened_by=bench.actors[Role.GRADER].user_id, opened_at=moment,
+            station_code=bench.ctx.station_code))
+
+
+@pytest.fixture
+def day(bench: StationUnderTest) -> StationUnderTest:
+    close(bench, parcel(bench, "OLD-CLOSED", at(18, 10)), at(18, 12),
+          ExceptionOutcome.NO_ACTION, "duplicate scan")
+    parcel(bench, "OLD-OPEN", at(19, 20))
+    close(bench, parcel(bench, "OLD-CLOSED-TODAY", at(19, 21)), at(20, 10),
+          ExceptionOutcome.RETURNED_TO_CARRIER, "no RMA, refused at the dock")
+    close(bench, parcel(bench, "EARLY", at(20, 8), Role.SUPERVISOR), at(20, 9),
+          ExceptionOutcome.ACCEPTED, "matched RMA-100002 by the packing slip")
+    wrong_item(bench, at(20, 12))
+    late = parcel(bench, "LATE", at(20, 15))
+    close(bench, late, at(21, 8), ExceptionOutcome.ESCALATED, "sent to customer service")
+    parcel(bench, "TOMORROW", at(21, 0, 30))
+    return bench
+
+
+def summary(bench: StationUnderTest, **options: Any) -> dict[str, Any]:
+    return reports.daily_summary(bench.ctx.sessions, start=DAY, tz=BERLIN, now=AFTER,
+                                 scope_label=reports.SOURCE_LOCAL, **options)
+
+
+def codes(listed: tuple[ReportException, ...]) -> list[str]:
+    return [case.details.split(";")[0].removeprefix("code: ") for case in listed]
+
+
+def test_the_list_holds_the_exceptions_behind_the_days_figures_oldest_first(
+    day: StationUnderTest,
+) -> None:
+    listed = report_exceptions(day.ctx.sessions, summary(day))
+    assert codes(listed) == ["OLD-OPEN", "OLD-CLOSED-TODAY", "EARLY", "expected_sku: SKU-1",
+                             "LATE"]
+    figures = summary(day)["exceptions"]
+    assert (figures["opened"], figures["closed"], figures["open"]) == (3, 2, 3)
+    assert sum(case.outcome is None for case in listed) == figures["open"]
+
+
+def test_each_exception_shows_kind_station_local_time_details_and_outcome(
+    day: StationUnderTest,
+) -> None:
+    old_open, closed_today, early, wrong, late = report_exceptions(day.ctx.sessions,
+                                                                   summary(day))
+    assert old_open == ReportException(
+        kind="unexpected parcel", station="BENCH-01", opened_at=berlin(19, 21),
+        details="code: OLD-OPEN; kind: free_text", outcome=None)
+    assert old_open.opened_at.tzinfo == BERLIN
+    assert closed_today.outcome == "returned to carrier: no RMA, refused at the dock"
+    assert (early.opened_at, early.outcome) == (
+        berlin(20, 9), "accepted: matched RMA-100002 by the packing slip")
+    assert (wrong.kind, wrong.outcome) == ("wrong item", None)
+    assert late.outcome is None  # closed only after the day: open when it ended
+
+
+def test_details_never_name_the_customer_and_are_cleaned(day: StationUnderTest) -> None:
+    wrong = report_exceptions(day.ctx.sessions, summary(day))[3]
+    assert wrong.details == "expected_sku: SKU-1; scanned: <b>SKU-2</b> &"
+    assert "Jane" not in wrong.details and "example.com" not in wrong.details
+
+
+def test_the_summarys_station_and_grader_filter_the_list(day: StationUnderTest) -> None:
+    assert codes(report_exceptions(day.ctx.sessions, summary(day, station="BENCH-01"))) == (
+        codes(report_exceptions(day.ctx.sessions, summary(day))))
+    assert report_exceptions(day.ctx.sessions, summary(day, station="DOCK-9")) == ()
+    assert codes(report_exceptions(day.ctx.sessions, summary(day, grader="supervisor"))) == [
+        "EARLY"]
+
+
+def test_a_report_made_during_the_day_shows_outcomes_so_far(day: StationUnderTest) -> None:
+    midday = reports.daily_summary(day.ctx.sessions, start=DAY, tz=BERLIN, now=at(20, 9, 30),
+                                   scope_label=reports.SOURCE_LOCAL)
+    listed = report_exceptions(day.ctx.sessions, midday)
+    assert codes(listed)[:3] == ["OLD-OPEN", "OLD-CLOSED-TODAY", "EARLY"]
+    assert [case.outcome for case in listed[:2]] == [None, None]  # closed at 10:00, later
+    assert listed[2].outcome == "accepted: matched RMA-100002 by the packing slip"
+
+
+def test_the_list_stops_at_the_limit(day: StationUnderTest) -> None:
+    assert codes(report_exceptions(day.ctx.sessions, summary(day), limit=2)) == [
+        "OLD-OPEN", "OLD-CLOSED-TODAY"]
