@@ -53,7 +53,8 @@ def build_window(opened: OpenStation, demo: bool) -> MainWindow:
                         camera=hardware.camera(config), printer=printer, photos=photos,
                         evidence=hardware.evidence_renderer(),
                         evidence_folder=opened.locations.data_dir / "evidence",
-                        sync_worker=worker)
+                        sync_worker=worker, central=opened.central_sessions,
+                        reports_renderer=hardware.report_renderer())
     RetentionTimer(opened, window.background, window)
     return window
 

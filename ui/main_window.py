@@ -30,6 +30,7 @@ from station import (
     print_queue,
     queues,
     receiving,
+    reports,
     signin,
     sync,
 )
@@ -46,6 +47,7 @@ from station.permissions import Action, Actor, allowed
 from station.photos import MemoryPhotoStore, PhotoStore
 from station.printing import JobState, LabelPrinter, PrintOutcome, render_label
 from station.receiving import RmaView, UnexpectedReceipt
+from station.report_document import ReportRenderer
 from station.scanner_port import PreviewSource, ScanSource
 from station.users import UserInfo
 from station.vocabulary import Grade
@@ -66,7 +68,9 @@ from ui.screens.rma import RmaScreen
 from ui.screens.scan import ScanScreen
 from ui.screens.sign_in import SignInScreen
 from ui.source_bridge import SourceBridge
+from ui.summary_dialog import CentralSessions, SummaryDialog
 from ui.sync_worker import SyncStatus, SyncWorker
+from ui.unit_window import UnitWindow
 from ui.users_dialog import UsersDialog
 from ui.wedge_filter import WedgeFilter
 
@@ -80,9 +84,12 @@ class MainWindow(QMainWindow):
                  printer: LabelPrinter | None = None, photos: PhotoStore | None = None,
                  evidence: EvidenceRenderer | None = None,
                  evidence_folder: Path | None = None,
-                 sync_worker: SyncWorker | None = None) -> None:
+                 sync_worker: SyncWorker | None = None,
+                 central: CentralSessions | None = None,
+                 reports_renderer: ReportRenderer | None = None) -> None:
         """`photos` None keeps photos in memory only (tests); the app passes the photo
-        store of `[photos]`, the PDF renderer and the folder evidence sheets go to."""
+        store of `[photos]`, the PDF renderers, the folder evidence sheets go to and the
+        central database the supervisor's summary reads (None: this station's only)."""
         super().__init__()
         self.ctx = ctx
         self.demo = demo
@@ -95,6 +102,10 @@ class MainWindow(QMainWindow):
         self.evidence = evidence
         self.evidence_folder = evidence_folder
         self.sync_worker = sync_worker
+        self.central = central
+        self.reports_renderer = reports_renderer
+        self.summary_dialog: SummaryDialog | None = None
+        self.unit_windows: list[UnitWindow] = []
         self.setWindowTitle(f"Returns Station — {ctx.station_code}" + ("  [DEMO]" if demo else ""))
         self.resize(1280, 800)
 
@@ -375,11 +386,13 @@ class MainWindow(QMainWindow):
         self.background.run(lambda: signin.sign_out(self.ctx, actor, reason="idle_locked"),
                             lambda _none: None, self._error)
         self.actor = None
+        self._close_supervisor_windows()
         self._show(self.sign_in)
         self.sign_in.reset(f"Locked after {minutes} min without use. Sign in to carry on where "
                            "you were.")
         self.sign_in.select_user(actor.username)
         self._refresh_status()
+
     @property
     def _shortcut_actions(self) -> list[QAction]:
         menus = self.menuBar().findChildren(QMenu)
@@ -395,6 +408,10 @@ class MainWindow(QMainWindow):
         self.queues_action.setShortcut(QKeySequence(Qt.Key.Key_F6))
         self.queues_action.triggered.connect(self.show_queues)
         station_menu.addAction(self.queues_action)
+        self.summary_action = QAction("Daily &summary…", self)
+        self.summary_action.setShortcut(QKeySequence(Qt.Key.Key_F7))
+        self.summary_action.triggered.connect(self.show_summary)
+        station_menu.addAction(self.summary_action)
         self.users_action = QAction("&Users…", self)
         self.users_action.setShortcut(QKeySequence("Ctrl+U"))
         self.users_action.triggered.connect(self.show_users)
@@ -440,6 +457,7 @@ class MainWindow(QMainWindow):
                                      and allowed(self.actor.role, Action.MANAGE_USERS))
         self.queues_action.setVisible(self.actor is not None
                                       and allowed(self.actor.role, Action.APPROVE_REFUND))
+        self.summary_action.setVisible(self.queues_action.isVisible())
         who = self.actor
         self.user_label.setText(f"{who.display_name} ({who.role.value})" if who else "Signed out")
         if self.sync_worker is None or self.sync_worker.status.online is None:
@@ -515,10 +533,21 @@ class MainWindow(QMainWindow):
         self.actor = None
         self._work = None
         self._stop_camera()
+        self._close_supervisor_windows()
         self._locked_screen = None
         self._show(self.sign_in)
         self.sign_in.reset()
         self._refresh_status()
+
+    def _close_supervisor_windows(self) -> None:
+        """The summary and unit windows belong to whoever opened them: gone at sign-out."""
+        windows, self.unit_windows = self.unit_windows, []
+        for window in windows:
+            window.close()
+        if self.summary_dialog is not None:
+            self.summary_dialog.close()
+            self.summary_dialog.deleteLater()
+            self.summary_dialog = None
 
     def show_queues(self) -> None:
         """F6: held refunds and exceptions (supervisors; the core checks again)."""
@@ -530,6 +559,38 @@ class MainWindow(QMainWindow):
         self.activateWindow()
         if self.stack.currentWidget() is self.scan:
             self._offer_drafts(self.actor)
+
+    def show_summary(self) -> None:
+        """F7: the daily disposition summary, its charts and the units behind them."""
+        if self.actor is None or not allowed(self.actor.role, Action.APPROVE_REFUND):
+            return
+        if self.summary_dialog is None:
+            self.summary_dialog = SummaryDialog(
+                self.ctx, self.actor, self.background, central=self.central,
+                tz=reports.local_zone(), renderer=self.reports_renderer,
+                export_folder=self.evidence_folder, parent=self)
+            self.summary_dialog.unit_opened.connect(self.show_unit)
+        self.summary_dialog.show()
+        self.summary_dialog.raise_()
+
+    def show_unit(self, lpn: str) -> None:
+        """A unit's whole history, from the database the open summary reads."""
+        summary, actor = self.summary_dialog, self.actor
+        if summary is None or summary.loaded is None or actor is None:
+            return
+        worker = self.print_worker
+        window = UnitWindow(self.ctx, actor, self.background, summary.loaded.sessions, lpn,
+                            self.photos.folder, reports.local_zone(),
+                            on_reprint=worker.kick if worker is not None else None,
+                            parent=summary)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.unit_windows.append(window)
+        window.destroyed.connect(lambda _obj=None, w=window: self._forget_unit(w))
+        window.show()
+
+    def _forget_unit(self, window: UnitWindow) -> None:
+        if window in self.unit_windows:
+            self.unit_windows.remove(window)
 
     def show_users(self) -> None:
         if self.actor is None:

@@ -1,0 +1,132 @@
+"""The supervisor's daily summary in the app: F7 opens the figures and charts of the day, a
+click on a bar or a figure lists the units behind it, a unit opens its whole story, and a
+label is voided there with a reason; a grader has no summary to open."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+from PySide6.QtCharts import QBarSet, QChartView, QStackedBarSeries
+from PySide6.QtCore import QPoint, QPointF, Qt
+from pytestqt.qtbot import QtBot
+from station_bench import StationUnderTest, inspect_unit, make_station
+from ui_steps import sign_in
+
+from drivers.report_pdf import ReportLabReportRenderer
+from station import print_queue, receiving
+from station.vocabulary import Grade, Role
+from ui.app import create_application
+from ui.main_window import MainWindow
+from ui.summary_dialog import SummaryDialog
+from ui.unit_window import UnitWindow
+
+
+def _day_of_work(bench: StationUnderTest) -> dict[str, str]:
+    """Three units of RMA-100001 and RMA-100006 finished this morning, each label asked for."""
+    grader = bench.actors[Role.GRADER]
+    lpns: dict[str, str] = {}
+    for number, grades in (("RMA-100001", (Grade.A, Grade.B)), ("RMA-100006", (Grade.A,))):
+        view = receiving.receive(bench.ctx, grader, number)
+        assert view.receipt_id is not None
+        for line, grade in enumerate(grades):
+            bench.clock.now += timedelta(minutes=7)
+            unit = inspect_unit(bench, grader, view.receipt_id, view.lines[line].id, grade)
+            print_queue.request_label(bench.ctx, grader, unit, "pdf:///tmp/labels")
+            lpns[f"{number}/{line}"] = unit.lpn
+    return lpns
+
+
+def _click_bar(qtbot: QtBot, view: QChartView, bar_set: QBarSet, index: int) -> None:
+    """Click the middle of one bar of a (stacked) bar chart, as the supervisor would."""
+    chart = view.chart()
+    series = next(s for s in chart.series() if isinstance(s, QStackedBarSeries))
+    below = sum(other.at(index) for other in series.barSets()[:series.barSets().index(bar_set)])
+    inside = chart.mapToPosition(QPointF(index, below + bar_set.at(index) / 2), series)
+    point = view.mapFromScene(chart.mapToScene(inside))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(point.x(),
+                                                                            point.y()))
+
+
+def test_a_supervisor_goes_from_the_summary_to_a_unit_and_voids_its_label(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    bench = make_station(tmp_path / "station")
+    lpns = _day_of_work(bench)
+    create_application()
+    window = MainWindow(bench.ctx, evidence_folder=tmp_path / "exports",
+                        reports_renderer=ReportLabReportRenderer())
+    qtbot.addWidget(window)
+    window.show()
+
+    sign_in(window, qtbot, Role.GRADER)
+    assert not window.summary_action.isVisible()
+    window.show_summary()  # the shortcut does nothing for a grader
+    assert window.summary_dialog is None
+    window.sign_out()
+
+    sign_in(window, qtbot, Role.SUPERVISOR)
+    assert window.summary_action.isVisible()
+    window.summary_action.trigger()  # F7
+    dialog = window.summary_dialog
+    assert isinstance(dialog, SummaryDialog)
+    qtbot.waitUntil(lambda: dialog.loaded is not None)
+    assert "THIS STATION ONLY" in dialog.source.text()  # no central database configured
+    inspected = dialog.figure_item("Units inspected")
+    assert inspected is not None and inspected.text(1) == "3"
+    grade_b = dialog.figure_item("B")
+    assert grade_b is not None and grade_b.text(1) == "1"
+
+    # A bar of the stacked hourly chart: the units routed so in that hour.
+    hourly = dialog.charts.hourly.chart()
+    series = next(s for s in hourly.series() if isinstance(s, QStackedBarSeries))
+    restock = next(s for s in series.barSets() if s.label() == "RESTOCK")
+    column = next(i for i in range(restock.count()) if restock.at(i))
+    _click_bar(qtbot, dialog.charts.hourly, restock, column)
+    qtbot.waitUntil(lambda: dialog.units is not None)
+    assert dialog.tabs.currentIndex() == 1
+    assert dialog.units is not None
+    assert dialog.units.title.startswith("Units routed to RESTOCK, ")
+    assert dialog.units.total == int(restock.at(column))
+    assert {row.disposition for row in dialog.units.rows} == {"RESTOCK"}
+
+    # A figure of the tree: the one unit graded B.
+    dialog.tabs.setCurrentIndex(0)
+    dialog.figures.itemActivated.emit(grade_b, 0)
+    qtbot.waitUntil(lambda: dialog.units is not None and dialog.units.title == "Units graded B")
+    assert [row.lpn for row in dialog.units.rows] == [lpns["RMA-100001/1"]]
+    assert dialog.unit_table.item(0, 6).text() == "B"
+
+    # The unit's story, and its label voided with a reason.
+    dialog.unit_table.itemActivated.emit(dialog.unit_table.item(0, 0))
+    qtbot.waitUntil(lambda: len(window.unit_windows) == 1)
+    unit_window = window.unit_windows[0]
+    assert isinstance(unit_window, UnitWindow)
+    qtbot.waitUntil(lambda: unit_window.history is not None)
+    story = unit_window.story.toPlainText()
+    assert lpns["RMA-100001/1"] in story and "grade B" in story
+    assert "Disposition decisions" in story and "Refund" in story
+    assert unit_window.labels.rowCount() == 1
+    unit_window.void_button.click()  # no reason yet
+    qtbot.waitUntil(lambda: "at least 3 characters" in unit_window.message.text())
+    unit_window.reason.setText("printed on the wrong tote")
+    unit_window.void_button.click()
+    qtbot.waitUntil(lambda: unit_window.labels.item(0, 4).text() == "voided")
+    assert "printed on the wrong tote" in unit_window.labels.item(0, 6).text()
+    assert "Label voided" in unit_window.message.text()
+
+    # Exports of what is on screen.
+    csv_file, pdf_file = tmp_path / "day.csv", tmp_path / "day.pdf"
+    dialog.export_csv(csv_file)
+    qtbot.waitUntil(csv_file.exists)
+    assert "inspected,units,3" in csv_file.read_text(encoding="utf-8")
+    dialog.export_pdf(pdf_file)
+    qtbot.waitUntil(lambda: dialog.message.tone != "warning", timeout=20_000)
+    assert "PDF written" in dialog.message.text()
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_file), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "local (this station only)" in text.lower() or "this station only" in text.lower()
+
+    window.sign_out()  # the supervisor's windows go with them
+    assert window.summary_dialog is None and window.unit_windows == []

@@ -1,0 +1,457 @@
+"""Station ▸ Daily summary (F7): the supervisor's view of a day or a range of days.
+
+The figures (a tree: every number of the JSON report, in words), the four charts and the
+list of units behind whatever figure, bar or slice the supervisor opens; a unit opens its
+whole history. The summary comes from the central database when it answers, else from this
+station's own one, and the banner says which. Counting, the trend, the lists and the exports
+all run on the window's background worker; the dialog says what it is doing meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from pathlib import Path
+from typing import Any, Final
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from station import report_csv, report_trend, reports
+from station.atomic_file import write_atomically
+from station.context import StationContext
+from station.errors import UserFacingError
+from station.money import format_minor
+from station.permissions import Actor
+from station.report_document import ReportDocument, ReportRenderer, report_exceptions
+from station.report_units import Figure, UnitList, UnitRow, units_behind
+from station.vocabulary import Category
+from ui.background import Background
+from ui.message_line import MessageLine
+from ui.summary_charts import Pick, SummaryCharts
+
+UNIT_COLUMNS: Final = ("LPN", "Station", "When", "SKU", "Category", "Reason", "Grade",
+                       "Disposition", "Destination", "Refund")
+CentralSessions = Callable[[], sessionmaker[Session]]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One refresh: the summary, its trend and which database both came from."""
+
+    summary: dict[str, Any]
+    trend: dict[str, Any]
+    sessions: sessionmaker[Session]
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}:{minutes % 60:02d} h"
+
+
+def _amounts(amounts: Mapping[str, int]) -> str:
+    return ", ".join(format_minor(n, c) for c, n in amounts.items()) or "—"
+
+
+def _rate(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.1%}"
+
+
+class SummaryDialog(QDialog):
+    """Filters on top; figures and charts on the first tab, the units of a figure on the
+    second; double-click (or Enter on) a figure or a unit to open it."""
+
+    unit_opened = Signal(str)  # an LPN
+
+    def __init__(self, ctx: StationContext, actor: Actor, background: Background, *,
+                 central: CentralSessions | None, tz: tzinfo,
+                 renderer: ReportRenderer | None = None,
+                 export_folder: Path | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx, self._actor, self._background = ctx, actor, background
+        self._central, self._tz, self._renderer = central, tz, renderer
+        self.export_folder = export_folder or Path.home()
+        self.loaded: Loaded | None = None
+        self.units: UnitList | None = None
+        self.setWindowTitle("Daily disposition summary")
+        self.resize(1400, 900)
+
+        today = QDate.fromString(ctx.clock().astimezone(tz).date().isoformat(),
+                                 Qt.DateFormat.ISODate)
+        self.start = QDateEdit(today)
+        self.end = QDateEdit(today)
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.station = QLineEdit()
+        self.station.setPlaceholderText("all stations")
+        self.grader = QLineEdit()
+        self.grader.setPlaceholderText("all graders")
+        self.category = QComboBox()
+        self.category.addItem("all categories", None)
+        for category in Category:
+            self.category.addItem(category.value.replace("_", " "), category.value)
+        self.refresh_button = QPushButton("&Refresh")
+        self.refresh_button.setObjectName("primary")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.csv_button = QPushButton("Export &CSV…")
+        self.csv_button.clicked.connect(self._ask_csv)
+        self.pdf_button = QPushButton("Export &PDF…")
+        self.pdf_button.clicked.connect(self._ask_pdf)
+        self.pdf_button.setEnabled(renderer is not None)
+        filters = QHBoxLayout()
+        for text, widget in (("From", self.start), ("to", self.end), ("Station", self.station),
+                             ("Grader", self.grader)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            filters.addWidget(label)
+            filters.addWidget(widget)
+        filters.addWidget(self.category)
+        filters.addWidget(self.refresh_button)
+        filters.addStretch(1)
+        filters.addWidget(self.csv_button)
+        filters.addWidget(self.pdf_button)
+
+        self.source = QLabel()
+        self.source.setObjectName("panel")
+        self.source.setWordWrap(True)
+        self.source.setTextFormat(Qt.TextFormat.PlainText)
+        self.figures = QTreeWidget()
+        self.figures.setObjectName("compact")
+        self.figures.setColumnCount(2)
+        self.figures.setHeaderLabels(["Figure", "Value"])
+        self.figures.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.figures.itemActivated.connect(self._figure_activated)
+        self.charts = SummaryCharts()
+        self.charts.picked.connect(self._picked)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.figures)
+        splitter.addWidget(self.charts)
+        splitter.setSizes([460, 940])
+
+        self.units_title = QLabel("Open a figure, a bar or a slice to list its units.")
+        self.units_title.setObjectName("subtitle")
+        self.unit_table = QTableWidget(0, len(UNIT_COLUMNS))
+        self.unit_table.setObjectName("compact")
+        self.unit_table.setHorizontalHeaderLabels(list(UNIT_COLUMNS))
+        self.unit_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.unit_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.unit_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.unit_table.verticalHeader().setVisible(False)
+        self.unit_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.unit_table.horizontalHeader().setStretchLastSection(True)
+        self.unit_table.itemActivated.connect(lambda item: self.open_unit(item.row()))
+        units_page = QWidget()
+        units_layout = QVBoxLayout(units_page)
+        units_layout.addWidget(self.units_title)
+        units_layout.addWidget(self.unit_table, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, "Summary")
+        self.tabs.addTab(units_page, "Units")
+        self.message = MessageLine()
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.source)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
+        self.refresh()
+
+    # ------------------------------------------------------------------ options
+
+    def options(self) -> dict[str, Any]:
+        """The report options the filters stand for, as `reports.summarize` takes them."""
+        return {
+            "start": date.fromisoformat(self.start.date().toString(Qt.DateFormat.ISODate)),
+            "end": date.fromisoformat(self.end.date().toString(Qt.DateFormat.ISODate)),
+            "station": self.station.text().strip() or None,
+            "grader": self.grader.text().strip() or None,
+            "category": self.category.currentData(),
+            "tz": self._tz,
+        }
+
+    # ------------------------------------------------------------------ the summary
+
+    def refresh(self) -> None:
+        options = self.options()
+        ctx, central = self._ctx, self._central
+
+        def work() -> Loaded:
+            now = ctx.clock()
+            summary = reports.summarize(central, ctx.sessions, now=now, **options)
+            sessions = (central() if central is not None
+                        and summary["scope"]["source"] == reports.SOURCE_CENTRAL
+                        else ctx.sessions)
+            users = ctx.sessions if sessions is not ctx.sessions else None
+            trend = report_trend.trend(
+                sessions, end=options["end"], tz=options["tz"], now=now,
+                station=options["station"], grader=options["grader"],
+                category=options["category"], users=users,
+                source=summary["scope"]["source"])
+            return Loaded(summary, trend, sessions)
+
+        self.message.warning("Counting…")
+        self.refresh_button.setEnabled(False)
+        self._background.run(work, self._show, self._failed)
+
+    def _show(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self.refresh_button.setEnabled(True)
+        self.message.clear_message()
+        scope = loaded.summary["scope"]
+        period = scope["from"] if scope["from"] == scope["to"] else (
+            f"{scope['from']} to {scope['to']}")
+        filters = ", ".join(f"{name} {scope[name]}" for name in ("station", "grader", "category")
+                            if scope[name]) or "the whole site"
+        if scope["source"] == reports.SOURCE_CENTRAL:
+            self.source.setText(f"{period} ({scope['tz']}), {filters}: central database, "
+                                f"every station. As of {scope['as_of'][:16]}.")
+            self.source.setStyleSheet("")
+        else:
+            why = (f" The central database cannot be reached ({scope['central_error']})."
+                   if scope["central_error"] else "")
+            self.source.setText(f"{period} ({scope['tz']}), {filters}: THIS STATION ONLY "
+                                f"(its local database).{why}")
+            self.source.setStyleSheet("background: #fde2e1; color: #8a1c16;")
+        self._fill_figures(loaded.summary)
+        self.charts.show_summary(loaded.summary, loaded.trend)
+
+    def _fill_figures(self, summary: Mapping[str, Any]) -> None:
+        self.figures.clear()
+
+        def row(parent: QTreeWidget | QTreeWidgetItem, name: str, value: object,
+                figure: Figure | None = None) -> QTreeWidgetItem:
+            item = QTreeWidgetItem([name, str(value)])
+            if figure is not None:
+                item.setData(0, Qt.ItemDataRole.UserRole, figure)
+                item.setToolTip(0, "Double-click to list the units")
+                font = item.font(0)
+                font.setUnderline(True)
+                item.setFont(0, font)
+            if isinstance(parent, QTreeWidget):
+                parent.addTopLevelItem(item)
+            else:
+                parent.addChild(item)
+            return item
+
+        tree = self.figures
+        received = summary["received"]
+        parcels = row(tree, "Parcels received", received["parcels"])
+        row(parcels, "expected (with an RMA)", received["parcels_expected"])
+        row(parcels, "unexpected", received["parcels_unexpected"])
+        row(parcels, "units announced on their RMAs", received["units_expected"])
+        row(parcels, "units taken in", received["units_taken"])
+        inspected = row(tree, "Units inspected", summary["inspected"]["units"],
+                        Figure("inspected"))
+        for category, n in summary["inspected"]["by_category"].items():
+            row(inspected, category.replace("_", " "), n, Figure("category", category))
+        grades = row(tree, "Grades", sum(summary["grades"].values()))
+        for grade, n in summary["grades"].items():
+            row(grades, grade, n, Figure("grade", grade) if n else None)
+        reasons = row(tree, "Return reasons", len(summary["reasons"]))
+        for entry in summary["reasons"]:
+            row(reasons, entry["reason"].replace("_", " "), entry["units"],
+                Figure("reason", entry["reason"]))
+        dispositions = summary["dispositions"]
+        routed = row(tree, "Units dispositioned", dispositions["units"],
+                     Figure("dispositioned"))
+        for disposition, n in dispositions["by_disposition"].items():
+            if n:
+                row(routed, disposition, n, Figure("disposition", disposition))
+        sent = row(tree, "Destinations", len(dispositions["by_destination"]))
+        for destination, n in dispositions["by_destination"].items():
+            row(sent, destination, n, Figure("destination", destination))
+        refunds = summary["refunds"]
+        refunded = row(tree, "Refunds", refunds["units"], Figure("refund"))
+        for action, bucket in refunds["by_action"].items():
+            row(refunded, action.replace("_", " ").lower(),
+                f"{bucket['units']} · {_amounts(bucket['amount_minor'])}",
+                Figure("refund", action) if bucket["units"] else None)
+        row(refunded, "money refunded", _amounts(refunds["money_refunded_minor"]))
+        held = refunds["held_resolutions"]
+        row(refunded, "held refunds resolved", f"{held['approved']} approved, "
+                                               f"{held['denied']} denied")
+        recovery = row(tree, "Recovery", "")
+        for currency, entry in summary["recovery"]["by_currency"].items():
+            row(recovery, currency, f"{_rate(entry['recovery_rate'])} · expected "
+                f"{format_minor(entry['expected_recovery_minor'], currency)} of "
+                f"{format_minor(entry['refunded_minor'], currency)} refunded "
+                f"({entry['units']} units)")
+        handling = summary["handling_time"]
+        times = row(tree, "Handling time (receipt → disposition)",
+                    f"median {_minutes(handling['median_seconds'])}, "
+                    f"p90 {_minutes(handling['p90_seconds'])}")
+        row(times, "units", handling["units"])
+        dwell = summary["dwell"]
+        row(tree, "Waiting (not yet dispositioned)",
+            f"{dwell['units_waiting']} units in {dwell['parcels_waiting']} parcels, median "
+            f"{_minutes(dwell['median_seconds'])}, p90 {_minutes(dwell['p90_seconds'])}")
+        productivity = summary["productivity"]
+        people = row(tree, "Units per grader-hour",
+                     _rate_text(productivity["units_per_grader_hour"]))
+        for grader in productivity["by_grader"]:
+            row(people, grader["display_name"] or grader["username"] or grader["grader_id"],
+                f"{grader['units']} units in {grader['hours']:.2f} h = "
+                f"{_rate_text(grader['units_per_hour'])}/h")
+        exceptions = summary["exceptions"]
+        closed = exceptions["closed"]
+        opened = row(tree, "Exceptions", f"{exceptions['opened']} opened, "
+                     f"{'—' if closed is None else closed} closed, {exceptions['open']} open")
+        for kind, n in exceptions["opened_by_kind"].items():
+            row(opened, f"opened: {kind.replace('_', ' ')}", n)
+        for kind, n in exceptions["open_by_kind"].items():
+            row(opened, f"open: {kind.replace('_', ' ')}", n)
+        overrides = summary["overrides"]
+        changed = row(tree, "Overrides", overrides["grade"] + overrides["disposition"],
+                      Figure("override"))
+        row(changed, "grade", overrides["grade"],
+            Figure("override", "grade") if overrides["grade"] else None)
+        row(changed, "disposition", overrides["disposition"],
+            Figure("override", "disposition") if overrides["disposition"] else None)
+        for entry in overrides["by_reason"]:
+            row(changed, f"{entry['kind']}: {entry['reason']}", entry["count"])
+        tree.expandToDepth(0)
+
+    # ------------------------------------------------------------------ the units
+
+    def figure_item(self, name: str) -> QTreeWidgetItem | None:
+        """The figure row called `name` (first match, depth first)."""
+        found = self.figures.findItems(name, Qt.MatchFlag.MatchExactly
+                                       | Qt.MatchFlag.MatchRecursive, 0)
+        return found[0] if found else None
+
+    def _figure_activated(self, item: QTreeWidgetItem) -> None:
+        figure = item.data(0, Qt.ItemDataRole.UserRole)
+        if isinstance(figure, Figure):
+            self.show_units(Pick(figure))
+
+    def _picked(self, pick: Pick) -> None:
+        self.show_units(pick)
+
+    def show_units(self, pick: Pick) -> None:
+        """List the units behind `pick` on the Units tab (a trend bar: that one day)."""
+        loaded = self.loaded
+        if loaded is None:
+            return
+        options = self.options()
+        if pick.day is not None:
+            options["start"] = options["end"] = pick.day
+        users = self._ctx.sessions if loaded.sessions is not self._ctx.sessions else None
+        now = self._ctx.clock()
+
+        def work() -> UnitList:
+            return units_behind(loaded.sessions, pick.figure, now=now, users=users, **options)
+
+        self.message.warning("Finding the units…")
+        self._background.run(work, lambda listed: self._show_units(listed, pick), self._failed)
+
+    def _show_units(self, listed: UnitList, pick: Pick) -> None:
+        self.units = listed
+        self.message.clear_message()
+        when = f" on {pick.day.isoformat()}" if pick.day is not None else ""
+        more = (f" (the first {len(listed.rows)} shown)" if listed.truncated else "")
+        self.units_title.setText(f"{listed.title}{when}: {listed.total} unit(s){more}")
+        self.unit_table.setRowCount(len(listed.rows))
+        for index, unit in enumerate(listed.rows):
+            for column, value in enumerate(self._unit_cells(unit)):
+                self.unit_table.setItem(index, column, QTableWidgetItem(value))
+        self.tabs.setCurrentIndex(1)
+        if listed.rows:
+            self.unit_table.selectRow(0)
+            self.unit_table.setFocus()
+
+    def _unit_cells(self, unit: UnitRow) -> tuple[str, ...]:
+        return (unit.lpn, unit.station, f"{unit.at.astimezone(self._tz):%d %b %H:%M}",
+                unit.sku, unit.category.replace("_", " "), unit.reason.replace("_", " "),
+                unit.grade, unit.disposition, unit.destination, unit.refund)
+
+    def open_unit(self, row: int) -> None:
+        if self.units is not None and 0 <= row < len(self.units.rows):
+            self.unit_opened.emit(self.units.rows[row].lpn)
+
+    # ------------------------------------------------------------------ exports
+
+    def _default_name(self, suffix: str) -> Path:
+        options = self.options()
+        period = options["start"].isoformat() + (
+            "" if options["end"] == options["start"] else f"_{options['end'].isoformat()}")
+        return self.export_folder / f"disposition-summary-{period}.{suffix}"
+
+    def _ask_csv(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(self, "Export the summary as CSV",
+                                                    str(self._default_name("csv")),
+                                                    "CSV (*.csv)")
+        if path:
+            self.export_csv(Path(path))
+
+    def _ask_pdf(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(self, "Export the summary as PDF",
+                                                    str(self._default_name("pdf")),
+                                                    "PDF (*.pdf)")
+        if path:
+            self.export_pdf(Path(path))
+
+    def export_csv(self, path: Path) -> None:
+        """Write the summary on screen as CSV (section,key,value rows) to `path`."""
+        loaded = self.loaded
+        if loaded is None:
+            self.message.warning("Wait for the summary, then export it.")
+            return
+        data = report_csv.to_csv(loaded.summary).encode("utf-8")
+        self._background.run(lambda: write_atomically(path, data),
+                             lambda _none: self.message.ok(f"CSV written to {path}."),
+                             self._failed)
+        self.message.warning("Writing the CSV…")
+
+    def export_pdf(self, path: Path) -> None:
+        """Write the print-ready report (figures, charts, exception list) to `path`."""
+        loaded, renderer = self.loaded, self._renderer
+        if loaded is None or renderer is None:
+            self.message.warning("Wait for the summary, then export it." if renderer else
+                                 "This installation has no PDF renderer.")
+            return
+        users = self._ctx.sessions if loaded.sessions is not self._ctx.sessions else None
+        name = self._actor.display_name
+
+        def work() -> None:
+            exceptions = report_exceptions(loaded.sessions, loaded.summary, users=users)
+            document = ReportDocument(loaded.summary, loaded.trend, exceptions, name)
+            write_atomically(path, renderer.render(document))
+
+        self.message.warning("Writing the PDF…")
+        self._background.run(work, lambda _none: self.message.ok(f"PDF written to {path}."),
+                             self._failed)
+
+    def _failed(self, error: Exception) -> None:
+        self.refresh_button.setEnabled(True)
+        self.message.error(str(error) if isinstance(error, UserFacingError) else
+                           f"That did not work ({error.__class__.__name__}).")
+
+
+def _rate_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
