@@ -322,7 +322,7 @@ def _header(document: ReportDocument, s: _Styles, width: float) -> list[Flowable
     else:
         error = scope.get("central_error")
         why = (f"The central database could not be reached: {_short(error, 200)}."
-               if error else "The central database was not asked (--local).")
+               if error else "The central database was not asked (a local report).")
         box = Table([[s.p("LOCAL DATA: THIS STATION ONLY", s.warning_title)],
                      [s.p(f"Source: {source}. These figures come from this station's own "
                           "database; other stations' work is not in them.", s.warning)],

@@ -203,7 +203,7 @@ def test_pdf_of_this_station_only_says_so_on_the_paper(day: Day, tmp_path: Path)
     assert pdf_cli(day, *DAY_OPTIONS, "--local", "--format", "pdf", "--out", str(out)) == 0
     text = pdf_text(out)
     assert "LOCAL DATA: THIS STATION ONLY" in text
-    assert "The central database was not asked (--local)." in text
+    assert "The central database was not asked (a local report)." in text
     assert "source: local (this station only)" in text  # the trend's, too
     assert "OPEN" in text
 
