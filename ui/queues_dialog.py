@@ -1,6 +1,7 @@
 """Station ▸ Supervisor queues (F6): held refunds to approve or deny, exceptions to close.
 
-Every action needs a reason, typed in the dialog, and goes through the core, which checks
+Every action needs a reason, typed in the dialog (a refund decision the supervisor's PIN
+too), and goes through the core, which checks
 the role again and records the decision as a fact with its audit event. The lists are read
 and the actions run on the window's background worker.
 """
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import approvals, queues
+from station import approvals, queues, signin
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.money import format_minor
@@ -68,13 +69,18 @@ class QueuesDialog(QDialog):
 
         self.refund_table = _table(REFUND_COLUMNS)
         self.refund_reason = QLineEdit()
-        self.refund_reason.setPlaceholderText("Reason (required), then Approve or Deny")
+        self.refund_reason.setPlaceholderText("Reason (required)")
+        self.refund_pin = QLineEdit()
+        self.refund_pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.refund_pin.setMaxLength(12)
+        self.refund_pin.setPlaceholderText("Your PIN, then Approve or Deny")
         self.approve_button = QPushButton("&Approve")
         self.deny_button = QPushButton("&Deny")
         self.approve_button.clicked.connect(lambda: self.decide_refund(True))
         self.deny_button.clicked.connect(lambda: self.decide_refund(False))
         refund_row = QHBoxLayout()
         refund_row.addWidget(self.refund_reason, 1)
+        refund_row.addWidget(self.refund_pin)
         refund_row.addWidget(self.approve_button)
         refund_row.addWidget(self.deny_button)
         refund_page = QWidget()
@@ -154,10 +160,15 @@ class QueuesDialog(QDialog):
             self.message.warning("Choose a held refund first.")
             return
         trigger_id, reason = self.refunds[row].trigger_id, self.refund_reason.text()
+        pin = self.refund_pin.text()
+        self.refund_pin.clear()
         ctx, actor = self._ctx, self._actor
 
         def work() -> approvals.Resolution:
-            return approvals.resolve_held_refund(ctx, actor, trigger_id, approve=approve,
+            # The PIN again, as at the bench: a refund decision is never made on a screen
+            # someone else left signed in. A wrong PIN counts towards the lock-out.
+            confirmed = signin.sign_in(ctx, actor.username, pin)
+            return approvals.resolve_held_refund(ctx, confirmed, trigger_id, approve=approve,
                                                  reason=reason)
 
         def done(result: approvals.Resolution) -> None:

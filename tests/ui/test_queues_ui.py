@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
-from station_bench import inspect_unit, make_station
+from station_bench import PINS, inspect_unit, make_station
 from ui_steps import sign_in
 
 from station import receiving
@@ -61,9 +61,16 @@ def test_a_supervisor_works_the_queues_and_a_grader_does_not_see_them(
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: len(dialog.refunds) == 1 and len(dialog.exceptions) == 1)
     assert dialog.refund_table.item(0, 3).text() == "29.99 USD"
+    dialog.refund_pin.setText(PINS[Role.SUPERVISOR])
     dialog.approve_button.click()  # no reason yet: refused by the core
     qtbot.waitUntil(lambda: "reason is required" in dialog.message.text())
+    assert dialog.refund_pin.text() == ""  # typed once per decision
     dialog.refund_reason.setText("receipt checked")
+    dialog.refund_pin.setText("0000")
+    dialog.approve_button.click()  # the PIN is checked again, as at the bench
+    qtbot.waitUntil(lambda: "Wrong PIN" in dialog.message.text())
+    assert len(dialog.refunds) == 1
+    dialog.refund_pin.setText(PINS[Role.SUPERVISOR])
     dialog.approve_button.click()
     qtbot.waitUntil(lambda: dialog.refunds == [] and "FULL 29.99 USD" in dialog.message.text())
     dialog.tabs.setCurrentIndex(1)
