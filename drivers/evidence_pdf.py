@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -65,23 +65,23 @@ UNREADABLE_NOTE: Final = "file cannot be read as an image; hash kept"
 
 
 @dataclass(frozen=True)
-class _Fonts:
+class PdfFonts:
     regular: str
     bold: str
     mono: str
 
 
 @lru_cache(maxsize=4)
-def _fonts(font_dir: Path) -> _Fonts:
+def pdf_fonts(font_dir: Path) -> PdfFonts:
     """DejaVu Sans, Bold and Sans Mono registered once; the built-in fonts without them."""
     files = {"EvidenceSans": "DejaVuSans.ttf", "EvidenceSans-Bold": "DejaVuSans-Bold.ttf",
              "EvidenceMono": "DejaVuSansMono.ttf"}
     if not all((font_dir / file).is_file() for file in files.values()):
-        return _Fonts("Helvetica", "Helvetica-Bold", "Courier")
+        return PdfFonts("Helvetica", "Helvetica-Bold", "Courier")
     for name, file in files.items():
         if name not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(name, str(font_dir / file)))
-    return _Fonts("EvidenceSans", "EvidenceSans-Bold", "EvidenceMono")
+    return PdfFonts("EvidenceSans", "EvidenceSans-Bold", "EvidenceMono")
 
 
 def markup(text: str, *, empty: str = DASH) -> str:
@@ -97,7 +97,7 @@ def _plain(text: str) -> str:
 
 
 class _Styles:
-    def __init__(self, fonts: _Fonts) -> None:
+    def __init__(self, fonts: PdfFonts) -> None:
         self.fonts = fonts
         self.body = ParagraphStyle("body", fontName=fonts.regular, fontSize=9, leading=11.5)
         self.label = ParagraphStyle("label", parent=self.body, fontName=fonts.bold)
@@ -117,6 +117,14 @@ class _Styles:
         return Paragraph(markup(text, empty=empty), style or self.body)
 
 
+def with_page_count(build: Callable[[int | None], tuple[bytes, int]]) -> bytes:
+    """The PDF `build` makes, built twice: the first pass counts the pages (`build` gets
+    None and returns the count) so that the second can print "page x of y"."""
+    _, pages = build(None)
+    pdf, _ = build(pages)
+    return pdf
+
+
 class ReportLabEvidenceRenderer:
     """`station.evidence.EvidenceRenderer` for A4 paper."""
 
@@ -124,10 +132,8 @@ class ReportLabEvidenceRenderer:
         self._font_dir = font_dir
 
     def render(self, sheet: EvidenceSheet) -> bytes:
-        styles = _Styles(_fonts(self._font_dir))
-        _, pages = self._build(sheet, styles, total=None)  # a first pass counts the pages
-        pdf, _ = self._build(sheet, styles, total=pages)
-        return pdf
+        styles = _Styles(pdf_fonts(self._font_dir))
+        return with_page_count(lambda total: self._build(sheet, styles, total))
 
     def _build(self, sheet: EvidenceSheet, styles: _Styles, total: int | None,
                ) -> tuple[bytes, int]:

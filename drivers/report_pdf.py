@@ -48,7 +48,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from drivers.evidence_pdf import DASH, FONT_DIR, FOOTER_Y, MARGIN, _Fonts, _fonts, markup
+from drivers.evidence_pdf import (
+    DASH,
+    FONT_DIR,
+    FOOTER_Y,
+    MARGIN,
+    PdfFonts,
+    markup,
+    pdf_fonts,
+    with_page_count,
+)
 from station.money import format_minor
 from station.report_document import ReportDocument, ReportException
 from station.report_trend import main_currency
@@ -182,7 +191,7 @@ def _axis(low: float, high: float, *, whole: bool) -> tuple[float, float, float]
 
 
 class _Styles:
-    def __init__(self, fonts: _Fonts) -> None:
+    def __init__(self, fonts: PdfFonts) -> None:
         self.fonts = fonts
         self.body = ParagraphStyle("body", fontName=fonts.regular, fontSize=8.5, leading=10.5)
         self.bold = ParagraphStyle("bold", parent=self.body, fontName=fonts.bold)
@@ -232,10 +241,8 @@ class ReportLabReportRenderer:
         self._font_dir = font_dir
 
     def render(self, document: ReportDocument) -> bytes:
-        styles = _Styles(_fonts(self._font_dir))
-        _, pages = self._build(document, styles, total=None)  # a first pass counts the pages
-        pdf, _ = self._build(document, styles, total=pages)
-        return pdf
+        styles = _Styles(pdf_fonts(self._font_dir))
+        return with_page_count(lambda total: self._build(document, styles, total))
 
     def _build(self, document: ReportDocument, styles: _Styles, total: int | None,
                ) -> tuple[bytes, int]:

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from PySide6.QtCharts import (
     QAbstractAxis,
+    QAbstractSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
@@ -73,9 +74,15 @@ def _chart(title: str) -> QChart:
     return chart
 
 
-def _axis_fonts(*axes: QAbstractAxis) -> None:
-    for axis in axes:
-        axis.setLabelsFont(_font(9))
+def _place(chart: QChart, series: QAbstractSeries,
+           *axes: tuple[QAbstractAxis, Qt.AlignmentFlag]) -> None:
+    """Put each axis on its side of the chart (unless it is there already) and draw
+    `series` against them."""
+    for axis, side in axes:
+        if axis not in chart.axes():
+            axis.setLabelsFont(_font(9))
+            chart.addAxis(axis, side)
+        series.attachAxis(axis)
 
 
 def _count_axis(maximum: float) -> QValueAxis:
@@ -143,11 +150,8 @@ class SummaryCharts(QWidget):
         axis_x = QBarCategoryAxis()
         axis_x.append([f"{entry['hour']:02d}" for entry in shown])
         axis_y = _count_axis(max(entry["units"] for entry in shown))
-        _axis_fonts(axis_x, axis_y)
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis_x)
-        series.attachAxis(axis_y)
+        _place(chart, series, (axis_x, Qt.AlignmentFlag.AlignBottom),
+               (axis_y, Qt.AlignmentFlag.AlignLeft))
         self._keep.append(series)
         return chart
 
@@ -199,11 +203,8 @@ class SummaryCharts(QWidget):
         axis_y = QBarCategoryAxis()
         axis_y.append([entry["reason"].replace("_", " ") for entry in ordered])
         axis_x = _count_axis(max(entry["units"] for entry in top))
-        _axis_fonts(axis_x, axis_y)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(axis_y)
-        series.attachAxis(axis_x)
+        _place(chart, series, (axis_y, Qt.AlignmentFlag.AlignLeft),
+               (axis_x, Qt.AlignmentFlag.AlignBottom))
         chart.legend().setVisible(False)
         self._keep.append(series)
         return chart
@@ -226,14 +227,10 @@ class SummaryCharts(QWidget):
         chart.addSeries(bars)
         axis_x = QBarCategoryAxis()
         axis_x.append([str(day.day) for day in self.trend_days])
-        chart.setTitle(f"14 days to {self.trend_days[-1]:%d %b}: units dispositioned and "
-                       "recovery rate")
+        chart.setTitle(f"14 days to {self.trend_days[-1]:%d %b}: units and recovery rate")
         axis_y = _count_axis(max(entry["dispositioned"] for entry in days))
-        _axis_fonts(axis_x, axis_y)
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        bars.attachAxis(axis_x)
-        bars.attachAxis(axis_y)
+        _place(chart, bars, (axis_x, Qt.AlignmentFlag.AlignBottom),
+               (axis_y, Qt.AlignmentFlag.AlignLeft))
         currency = main_currency(dict(trend))
         if currency is not None:
             line = QLineSeries()
@@ -249,10 +246,8 @@ class SummaryCharts(QWidget):
             axis_rate.setLabelFormat("%d %%")
             axis_rate.setRange(0, max([120.0] + [p.y() * 1.1 for p in line.points()]))
             axis_rate.applyNiceNumbers()
-            _axis_fonts(axis_rate)
-            chart.addAxis(axis_rate, Qt.AlignmentFlag.AlignRight)
-            line.attachAxis(axis_x)
-            line.attachAxis(axis_rate)
+            _place(chart, line, (axis_x, Qt.AlignmentFlag.AlignBottom),
+                   (axis_rate, Qt.AlignmentFlag.AlignRight))
             self._keep.append(line)
         self._keep.append(bars)
         return chart
