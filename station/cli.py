@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start the app on the demo station (sample returns and users), "
                              "as it was left; a new one the first time")
     parser.add_argument("--fresh-demo", action="store_true",
-                        help="with --demo: start the demo over (the previous demo is wiped)")
+                        help="start the demo over (the previous demo is wiped); implies --demo")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     db = commands.add_parser("db", help="database maintenance")
@@ -465,7 +465,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
         if args.command == "evidence" and devices is None:
             print("This installation has no PDF renderer.", file=sys.stderr)
             return EXIT_FAILED
-        if args.demo:
+        if args.demo or args.fresh_demo:
             locations = resolve_locations(
                 data_dir=args.data_dir or str(resolve_locations().data_dir / "demo"),
             )

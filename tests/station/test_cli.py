@@ -163,6 +163,12 @@ def test_the_demo_reopens_as_it_was_left_unless_asked_to_start_over(tmp_path: Pa
     assert "RMA-100001" in rma_numbers(tmp_path / "station.db")  # seeded anew
 
 
+
+def test_fresh_demo_alone_means_the_demo_started_over(tmp_path: Path) -> None:
+    assert run("--fresh-demo", "--data-dir", str(tmp_path), "db", "status") == 0
+    assert "RMA-100001" in rma_numbers(tmp_path / "station.db")  # the demo, not a bare station
+
+
 def test_a_new_station_without_users_can_import_without_signing_in(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
