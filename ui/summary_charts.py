@@ -6,6 +6,7 @@ the supervisor can open the list behind it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -86,10 +87,15 @@ def _place(chart: QChart, series: QAbstractSeries,
 
 
 def _count_axis(maximum: float) -> QValueAxis:
+    """An axis of whole units: one tick per unit up to 10, round numbers above."""
     axis = QValueAxis()
     axis.setLabelFormat("%d")
-    axis.setRange(0, max(1.0, float(maximum)))
-    axis.applyNiceNumbers()
+    top = max(1, math.ceil(maximum))
+    axis.setRange(0, top)
+    if top <= 10:
+        axis.setTickCount(top + 1)
+    else:
+        axis.applyNiceNumbers()
     return axis
 
 
@@ -214,6 +220,9 @@ class SummaryCharts(QWidget):
         self.trend_days = []
         if trend is None or not trend["days"]:
             _say_empty(chart, "not available")
+            return chart
+        if not any(entry["dispositioned"] for entry in trend["days"]):
+            _say_empty(chart, "no units dispositioned")
             return chart
         days = trend["days"]
         self.trend_days = [date.fromisoformat(entry["date"]) for entry in days]

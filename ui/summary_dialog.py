@@ -111,6 +111,8 @@ class SummaryDialog(QDialog):
         self.station.setPlaceholderText("all stations")
         self.grader = QLineEdit()
         self.grader.setPlaceholderText("all graders")
+        for edit in (self.station, self.grader):
+            edit.setMinimumWidth(170)
         self.category = QComboBox()
         self.category.addItem("all categories", None)
         for category in Category:
@@ -247,7 +249,7 @@ class SummaryDialog(QDialog):
         def row(parent: QTreeWidget | QTreeWidgetItem, name: str, value: object,
                 figure: Figure | None = None) -> QTreeWidgetItem:
             item = QTreeWidgetItem([name, str(value)])
-            if figure is not None:
+            if figure is not None and value not in (0, "0"):
                 item.setData(0, Qt.ItemDataRole.UserRole, figure)
                 item.setToolTip(0, "Double-click to list the units")
                 font = item.font(0)
