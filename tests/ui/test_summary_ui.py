@@ -15,7 +15,7 @@ from station_bench import StationUnderTest, inspect_unit, make_station
 from ui_steps import sign_in
 
 from drivers.report_pdf import ReportLabReportRenderer
-from station import print_queue, receiving
+from station import print_queue, receiving, sync
 from station.vocabulary import Grade, Role
 from ui.app import create_application
 from ui.main_window import MainWindow
@@ -130,3 +130,36 @@ def test_a_supervisor_goes_from_the_summary_to_a_unit_and_voids_its_label(
 
     window.sign_out()  # the supervisor's windows go with them
     assert window.summary_dialog is None and window.unit_windows == []
+
+
+def test_after_sync_the_summary_and_the_unit_come_from_the_central_database(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    bench = make_station(tmp_path / "station")
+    lpns = _day_of_work(bench)
+    sync.sync_once(bench.ctx.sessions, bench.opened.central_sessions(),
+                   bench.opened.central_engine(), sync.StationIdentity.of(bench.ctx.config),
+                   clock=bench.clock)
+    create_application()
+    window = MainWindow(bench.ctx, central=bench.opened.central_sessions)
+    qtbot.addWidget(window)
+    window.show()
+    sign_in(window, qtbot, Role.SUPERVISOR)
+    window.show_summary()
+    dialog = window.summary_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.loaded is not None)
+    assert "central database, every station" in dialog.source.text()
+    assert not dialog.pdf_button.isEnabled()  # this window was given no PDF renderer
+    restock = dialog.figure_item("RESTOCK")
+    assert restock is not None
+    dialog.figures.itemActivated.emit(restock, 0)
+    qtbot.waitUntil(lambda: dialog.units is not None)
+    assert dialog.units is not None
+    assert lpns["RMA-100001/0"] in {row.lpn for row in dialog.units.rows}
+    dialog.open_unit(0)
+    qtbot.waitUntil(lambda: bool(window.unit_windows)
+                    and window.unit_windows[0].history is not None)
+    history = window.unit_windows[0].history
+    assert history is not None and history.unit.station_code == "BENCH-01"
+    assert len(history.labels) == 1  # the print job reached the central database too
