@@ -425,10 +425,10 @@ class SummaryDialog(QDialog):
             self.message.warning("Wait for the summary, then export it.")
             return
         data = report_csv.to_csv(loaded.summary).encode("utf-8")
+        self.message.warning("Writing the CSV…")
         self._background.run(lambda: write_atomically(path, data),
                              lambda _none: self.message.ok(f"CSV written to {path}."),
                              self._failed)
-        self.message.warning("Writing the CSV…")
 
     def export_pdf(self, path: Path) -> None:
         """Write the print-ready report (figures, charts, exception list) to `path`."""

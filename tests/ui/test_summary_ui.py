@@ -119,7 +119,7 @@ def test_a_supervisor_goes_from_the_summary_to_a_unit_and_voids_its_label(
     # Exports of what is on screen.
     csv_file, pdf_file = tmp_path / "day.csv", tmp_path / "day.pdf"
     dialog.export_csv(csv_file)
-    qtbot.waitUntil(csv_file.exists)
+    qtbot.waitUntil(lambda: "CSV written" in dialog.message.text())
     assert "inspected,units,3" in csv_file.read_text(encoding="utf-8")
     dialog.export_pdf(pdf_file)
     qtbot.waitUntil(lambda: dialog.message.tone != "warning", timeout=20_000)
