@@ -579,6 +579,18 @@ def _hourly_chart(summary: Mapping[str, Any], s: _Styles, width: float) -> Drawi
     return drawing
 
 
+def _single_series(drawing: Drawing, chart: VerticalBarChart | HorizontalBarChart,
+                   s: _Styles, values: list[int], names: list[str]) -> None:
+    """One series of unit counts in the house colour, each bar labelled with its count."""
+    chart.data = [values]
+    chart.categoryAxis.categoryNames = names
+    chart.bars[0].fillColor = _BAR
+    chart.bars[0].strokeColor = None
+    _style_axes(chart, s, *_axis(0, max(values) * 1.15, whole=True), "%d")
+    _bar_labels(chart, s)
+    drawing.add(chart)
+
+
 def _grade_chart(summary: Mapping[str, Any], s: _Styles, width: float) -> Drawing:
     height = 55 * mm
     grades = summary["grades"]
@@ -588,13 +600,8 @@ def _grade_chart(summary: Mapping[str, Any], s: _Styles, width: float) -> Drawin
     chart = VerticalBarChart()
     chart.x, chart.y = round(9 * mm), round(7 * mm)
     chart.width, chart.height = round(width - 14 * mm), round(height - 12 * mm)
-    chart.data = [[int(units) for units in grades.values()]]
-    chart.categoryAxis.categoryNames = [_short(grade, 4) for grade in grades]
-    chart.bars[0].fillColor = _BAR
-    chart.bars[0].strokeColor = None
-    _style_axes(chart, s, *_axis(0, max(chart.data[0]) * 1.15, whole=True), "%d")
-    _bar_labels(chart, s)
-    drawing.add(chart)
+    _single_series(drawing, chart, s, [int(units) for units in grades.values()],
+                   [_short(grade, 4) for grade in grades])
     return drawing
 
 
@@ -608,14 +615,8 @@ def _reasons_chart(summary: Mapping[str, Any], s: _Styles, width: float) -> Draw
     chart = HorizontalBarChart()
     chart.x, chart.y = round(42 * mm), round(6 * mm)
     chart.width, chart.height = round(width - 50 * mm), round(height - 9 * mm)
-    chart.data = [[int(row["units"]) for row in top_first]]
-    chart.categoryAxis.categoryNames = [_short(_reason(str(row["reason"])), 30)
-                                        for row in top_first]
-    chart.bars[0].fillColor = _BAR
-    chart.bars[0].strokeColor = None
-    _style_axes(chart, s, *_axis(0, max(chart.data[0]) * 1.15, whole=True), "%d")
-    _bar_labels(chart, s)
-    drawing.add(chart)
+    _single_series(drawing, chart, s, [int(row["units"]) for row in top_first],
+                   [_short(_reason(str(row["reason"])), 30) for row in top_first])
     return drawing
 
 
