@@ -44,8 +44,6 @@ import argparse
 import importlib.util
 import json
 import math
-import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -56,7 +54,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import text
+from machine_info import machine
 
 from station import simulate, sync
 from station.database import make_engine
@@ -101,27 +99,6 @@ def databases(url: str | None) -> Iterator[Callable[[], str]]:
         yield lambda: str(cluster.url(cluster.create_database()))
     finally:
         cluster.stop()
-
-
-def machine(url: str) -> dict[str, Any]:
-    engine = make_engine(simulate.resolve_central_url(url))
-    try:
-        with engine.connect() as connection:
-            server = str(connection.scalar(text("SELECT version()"))).split(" on ")[0]
-            settings = {name: str(connection.scalar(text(f"SHOW {name}")))
-                        for name in ("fsync", "synchronous_commit", "max_connections")}
-    finally:
-        engine.dispose()
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "os": platform.platform(terse=True), "postgresql": server, **settings}
 
 
 # ---------------------------------------------------------------------------- (a)
@@ -270,7 +247,8 @@ def main() -> int:
     started = time.time()
     with databases(args.url) as next_url:
         first = next_url()
-        info = machine(first)
+        info = machine(simulate.resolve_central_url(first),
+                       ("fsync", "synchronous_commit", "max_connections"))
         print(f"(a) one station: {args.units} units finalized, then one push …", flush=True)
         single = one_station(first, args.units, args.seed)
         print(f"    {single['facts_per_s']:,.0f} facts/s; a unit costs {single['unit_ms']} ms "

@@ -155,7 +155,7 @@ class Receipt(Base):
     rma_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     carrier_tracking: Mapped[str | None] = mapped_column(String(64))
     received_by: Mapped[uuid.UUID] = mapped_column(Uuid)
-    received_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(index=True)
     expected: Mapped[bool] = mapped_column(Boolean)
 
     __table_args__ = (
@@ -253,6 +253,14 @@ class DispositionDecision(Base):
     station_code: Mapped[str] = mapped_column(String(32))
     override_reason: Mapped[str | None] = mapped_column(Text)
 
+    __table_args__ = (
+        # Reports ask "is this decision superseded (since …)?" per decision: only the few
+        # correcting decisions are in it, with their time, so the answer is index-only.
+        Index("ix_dispositions_supersedes_id", "supersedes_id", "decided_at",
+              postgresql_where=text("supersedes_id IS NOT NULL"),
+              sqlite_where=text("supersedes_id IS NOT NULL")),
+    )
+
 
 class RefundTrigger(Base):
     """Fact: the refund decision the shop/ERP acts on; the idempotency key makes it once-only."""
@@ -268,7 +276,7 @@ class RefundTrigger(Base):
     currency: Mapped[str] = mapped_column(String(3))
     settling: Mapped[bool] = mapped_column(Boolean)
     decided_by: Mapped[uuid.UUID] = mapped_column(Uuid)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     station_code: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
@@ -280,6 +288,11 @@ class RefundTrigger(Base):
         Index("uq_refund_triggers_settle_key", "settle_key", unique=True,
               postgresql_where=text("settling AND settle_key IS NOT NULL"),
               sqlite_where=text("settling AND settle_key IS NOT NULL")),
+        # The same for refund triggers: only the resolving ones (a held refund approved or
+        # denied) are in it.
+        Index("ix_refund_triggers_supersedes_id", "supersedes_id", "created_at",
+              postgresql_where=text("supersedes_id IS NOT NULL"),
+              sqlite_where=text("supersedes_id IS NOT NULL")),
     )
 
 
@@ -327,7 +340,7 @@ class ExceptionCase(Base):
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     details: Mapped[dict[str, Any]]
     opened_by: Mapped[uuid.UUID] = mapped_column(Uuid)
-    opened_at: Mapped[datetime]
+    opened_at: Mapped[datetime] = mapped_column(index=True)
     station_code: Mapped[str] = mapped_column(String(32))
 
 
