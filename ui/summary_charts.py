@@ -123,11 +123,18 @@ class SummaryCharts(QWidget):
         self.trend_days: list[date] = []
         self._keep: list[QObject] = []
 
-    def show_summary(self, summary: Mapping[str, Any], trend: Mapping[str, Any] | None) -> None:
+    def show_summary(self, summary: Mapping[str, Any]) -> None:
+        """The day's three charts; the trend's says it is being counted until `show_trend`."""
         self._keep = []
         self.hourly.setChart(self._hourly_chart(summary["dispositions"]["by_hour"]))
         self.grades.setChart(self._grade_chart(summary["grades"]))
         self.reasons.setChart(self._reason_chart(summary["reasons"]))
+        waiting = _chart("14 days: units and recovery rate")
+        _say_empty(waiting, "counting…")
+        self.trend_days = []
+        self.trend.setChart(waiting)
+
+    def show_trend(self, trend: Mapping[str, Any]) -> None:
         self.trend.setChart(self._trend_chart(trend))
 
     # ------------------------------------------------------------------ the charts
@@ -215,10 +222,10 @@ class SummaryCharts(QWidget):
         self._keep.append(series)
         return chart
 
-    def _trend_chart(self, trend: Mapping[str, Any] | None) -> QChart:
-        chart = _chart("14 days: units dispositioned and recovery rate")
+    def _trend_chart(self, trend: Mapping[str, Any]) -> QChart:
+        chart = _chart("14 days: units and recovery rate")
         self.trend_days = []
-        if trend is None or not trend["days"]:
+        if not trend["days"]:
             _say_empty(chart, "not available")
             return chart
         if not any(entry["dispositioned"] for entry in trend["days"]):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Final
 
@@ -58,11 +58,22 @@ CentralSessions = Callable[[], sessionmaker[Session]]
 
 @dataclass(frozen=True)
 class Loaded:
-    """One refresh: the summary, its trend and which database both came from."""
+    """One refresh: the summary, the database it came from and what it was asked."""
 
     summary: dict[str, Any]
-    trend: dict[str, Any]
     sessions: sessionmaker[Session]
+    options: dict[str, Any]
+    now: datetime
+
+    def trend(self, local: sessionmaker[Session]) -> dict[str, Any]:
+        """The 14 days up to the period's end, from the same database and scope."""
+        options = self.options
+        return report_trend.trend(
+            self.sessions, end=options["end"], tz=options["tz"], now=self.now,
+            station=options["station"], grader=options["grader"],
+            category=options["category"],
+            users=local if self.sessions is not local else None,
+            source=self.summary["scope"]["source"])
 
 
 def _minutes(seconds: float | None) -> str:
@@ -96,6 +107,7 @@ class SummaryDialog(QDialog):
         self._central, self._tz, self._renderer = central, tz, renderer
         self.export_folder = export_folder or Path.home()
         self.loaded: Loaded | None = None
+        self.trend: dict[str, Any] | None = None
         self.units: UnitList | None = None
         self.setWindowTitle("Daily disposition summary")
         self.resize(1400, 900)
@@ -209,20 +221,14 @@ class SummaryDialog(QDialog):
             sessions = (central() if central is not None
                         and summary["scope"]["source"] == reports.SOURCE_CENTRAL
                         else ctx.sessions)
-            users = ctx.sessions if sessions is not ctx.sessions else None
-            trend = report_trend.trend(
-                sessions, end=options["end"], tz=options["tz"], now=now,
-                station=options["station"], grader=options["grader"],
-                category=options["category"], users=users,
-                source=summary["scope"]["source"])
-            return Loaded(summary, trend, sessions)
+            return Loaded(summary, sessions, options, now)
 
         self.message.warning("Counting…")
         self.refresh_button.setEnabled(False)
         self._background.run(work, self._show, self._failed)
 
     def _show(self, loaded: Loaded) -> None:
-        self.loaded = loaded
+        self.loaded, self.trend = loaded, None
         self.refresh_button.setEnabled(True)
         self.message.clear_message()
         scope = loaded.summary["scope"]
@@ -241,7 +247,16 @@ class SummaryDialog(QDialog):
                                 f"(its local database).{why}")
             self.source.setStyleSheet("background: #fde2e1; color: #8a1c16;")
         self._fill_figures(loaded.summary)
-        self.charts.show_summary(loaded.summary, loaded.trend)
+        self.charts.show_summary(loaded.summary)
+        # The trend reads 14 days: it follows on its own, so the day's figures never wait.
+        local = self._ctx.sessions
+        self._background.run(lambda: loaded.trend(local),
+                             lambda trend: self._show_trend(loaded, trend), self._failed)
+
+    def _show_trend(self, loaded: Loaded, trend: dict[str, Any]) -> None:
+        if loaded is self.loaded:  # not a refresh's that has been overtaken
+            self.trend = trend
+            self.charts.show_trend(trend)
 
     def _fill_figures(self, summary: Mapping[str, Any]) -> None:
         self.figures.clear()
@@ -437,12 +452,14 @@ class SummaryDialog(QDialog):
             self.message.warning("Wait for the summary, then export it." if renderer else
                                  "This installation has no PDF renderer.")
             return
-        users = self._ctx.sessions if loaded.sessions is not self._ctx.sessions else None
-        name = self._actor.display_name
+        local = self._ctx.sessions
+        users = local if loaded.sessions is not local else None
+        name, trend = self._actor.display_name, self.trend
 
         def work() -> None:
             exceptions = report_exceptions(loaded.sessions, loaded.summary, users=users)
-            document = ReportDocument(loaded.summary, loaded.trend, exceptions, name)
+            document = ReportDocument(loaded.summary, trend or loaded.trend(local),
+                                      exceptions, name)
             write_atomically(path, renderer.render(document))
 
         self.message.warning("Writing the PDF…")

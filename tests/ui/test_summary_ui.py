@@ -77,6 +77,9 @@ def test_a_supervisor_goes_from_the_summary_to_a_unit_and_voids_its_label(
     assert inspected is not None and inspected.text(1) == "3"
     grade_b = dialog.figure_item("B")
     assert grade_b is not None and grade_b.text(1) == "1"
+    qtbot.waitUntil(lambda: dialog.trend is not None)  # counted after the day's figures
+    assert len(dialog.charts.trend_days) == 14
+    assert dialog.charts.trend.chart().title().startswith("14 days to 20 Nov")
 
     # A bar of the stacked hourly chart: the units routed so in that hour.
     hourly = dialog.charts.hourly.chart()
