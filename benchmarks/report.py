@@ -64,7 +64,6 @@ generate) and 25 GB of disk under /tmp (30 GB at the peak of the load).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import inspect
 import json
 import math
@@ -78,18 +77,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
 from machine_info import machine
+from pg_cluster_module import load_pg_cluster
 from sqlalchemy.engine import URL
 
 from station import reports, schema, simulate
 from station.database import make_engine, session_factory
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300
 SITE_TZ = "Europe/Berlin"
 BERLIN = ZoneInfo(SITE_TZ)
@@ -108,18 +106,6 @@ RECEIPT_HOURS = ([6] * 3 + [7] * 8 + [8] * 12 + [9] * 12 + [10] * 11 + [11] * 10
                  + [13] * 7 + [14] * 8 + [15] * 8 + [16] * 6 + [17] * 4 + [18] * 2 + [19])
 SERVER_SETTINGS = {"shared_buffers": "1GB", "max_wal_size": "4GB",
                    "checkpoint_timeout": "30min", "effective_cache_size": "8GB"}
-
-
-def load_pg_cluster() -> ModuleType:
-    """tests/integration/pg_cluster.py, imported by path (tests/ is not a package)."""
-    path = ROOT / "tests" / "integration" / "pg_cluster.py"
-    spec = importlib.util.spec_from_file_location("pg_cluster", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["pg_cluster"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass

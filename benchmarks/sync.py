@@ -41,7 +41,6 @@ takes 3-4 minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import shutil
@@ -51,15 +50,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from machine_info import machine
+from pg_cluster_module import load_pg_cluster
 
 from station import simulate, sync
 from station.database import make_engine
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_FACTS_PER_S = 2000
 TARGET_P99_MS = 2000
 BASE_PACE_MS = 1500
@@ -68,18 +66,6 @@ BASE_PACE_MS = 1500
 #: caches, 50 PostgreSQL backends), so a quarter keeps the machine about 60 % busy.
 CPU_SHARE = 0.25
 CALIBRATION_UNITS = 20
-
-
-def load_pg_cluster() -> ModuleType:
-    """tests/integration/pg_cluster.py, imported by path (tests/ is not a package)."""
-    path = ROOT / "tests" / "integration" / "pg_cluster.py"
-    spec = importlib.util.spec_from_file_location("pg_cluster", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["pg_cluster"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @contextmanager
