@@ -8,18 +8,17 @@ draws it; the document carries the summary and trend dicts exactly as `station.r
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from station.evidence import exception_details, exception_kind
-from station.models import ExceptionCase, ExceptionResolution, Receipt, RmaLine, Unit, User
-from station.reports import zone
+from station.models import ExceptionCase, ExceptionResolution
+from station.reports import _exception_conditions, _open_scope, zone
 from station.text_hygiene import clean_text
 from station.vocabulary import ExceptionOutcome
 
@@ -60,32 +59,6 @@ def _outcome(resolution: ExceptionResolution) -> str:
     return f"{outcome}: {clean_text(resolution.reason, REASON_LEN)}"
 
 
-def _scope_conditions(session: Session, scope: Mapping[str, Any],
-                      users: sessionmaker[Session] | None) -> list[ColumnElement[bool]]:
-    """The summary's station, grader and category filters, as the summary applies them to
-    exceptions: opened at the station, opened by the grader, of a unit (or, without a
-    unit, a parcel's RMA) of the category."""
-    conditions: list[ColumnElement[bool]] = []
-    if scope.get("station") is not None:
-        conditions.append(ExceptionCase.station_code == scope["station"])
-    if scope.get("grader") is not None:
-        wanted = select(User.id).where(User.username == scope["grader"])
-        ids: set[uuid.UUID] = set(session.scalars(wanted))
-        if users is not None:
-            with users() as directory:
-                ids.update(directory.scalars(wanted))
-        conditions.append(ExceptionCase.opened_by.in_(ids))
-    if scope.get("category") is not None:
-        of_unit = exists().where(Unit.id == ExceptionCase.unit_id,
-                                 RmaLine.id == Unit.rma_line_id,
-                                 RmaLine.category == scope["category"])
-        of_parcel = exists().where(Receipt.id == ExceptionCase.receipt_id,
-                                   RmaLine.rma_id == Receipt.rma_id,
-                                   RmaLine.category == scope["category"])
-        conditions.append(or_(of_unit, and_(ExceptionCase.unit_id.is_(None), of_parcel)))
-    return conditions
-
-
 def report_exceptions(sessions: sessionmaker[Session], summary: Mapping[str, Any],
                       limit: int = 500, *, users: sessionmaker[Session] | None = None,
                       ) -> tuple[ReportException, ...]:
@@ -100,16 +73,20 @@ def report_exceptions(sessions: sessionmaker[Session], summary: Mapping[str, Any
     """
     scope = summary["scope"]
     tz = zone(scope["tz"])
-    start = datetime.fromisoformat(scope["start"])
-    end = datetime.fromisoformat(scope["end"])
-    as_of = datetime.fromisoformat(scope["as_of"])
+    directories = [sessions] if users is None else [sessions, users]
+    # The summary's own scope again (its `as_of` is its `now`), so that its filters apply.
+    filters = _open_scope(directories, start=date.fromisoformat(scope["from"]),
+                          end=date.fromisoformat(scope["to"]), station=scope.get("station"),
+                          grader=scope.get("grader"), category=scope.get("category"), tz=tz,
+                          now=datetime.fromisoformat(scope["as_of"]))
+    start, end, as_of = filters.start, filters.end, filters.as_of
     other = aliased(ExceptionResolution)  # the outer query joins the table itself
     resolved_in_time = exists().where(other.exception_id == ExceptionCase.id,
                                       other.resolved_at < as_of)
     closed_in_period = exists().where(other.exception_id == ExceptionCase.id,
                                       other.resolved_at >= start, other.resolved_at < end)
     with sessions() as session:
-        conditions = _scope_conditions(session, scope, users)
+        conditions = _exception_conditions(filters)
         rows = session.execute(
             select(ExceptionCase, ExceptionResolution)
             .outerjoin(ExceptionResolution, and_(

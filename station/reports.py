@@ -615,8 +615,9 @@ def _resolutions() -> Any:
     return table
 
 
-def _exceptions(session: Session, scope: _Scope) -> dict[str, Any]:
-    """Exceptions opened and closed in the period, and those open at `as_of`."""
+def _exception_conditions(scope: _Scope) -> list[ColumnElement[bool]]:
+    """The scope's filters on exceptions: opened at the station, opened by the grader, of a
+    unit (or, without a unit, a parcel's RMA) of the category."""
     conditions: list[ColumnElement[bool]] = []
     if scope.station is not None:
         conditions.append(ExceptionCase.station_code == scope.station)
@@ -630,6 +631,12 @@ def _exceptions(session: Session, scope: _Scope) -> dict[str, Any]:
                                    RmaLine.rma_id == Receipt.rma_id,
                                    RmaLine.category == scope.category)
         conditions.append(or_(of_unit, and_(ExceptionCase.unit_id.is_(None), of_parcel)))
+    return conditions
+
+
+def _exceptions(session: Session, scope: _Scope) -> dict[str, Any]:
+    """Exceptions opened and closed in the period, and those open at `as_of`."""
+    conditions = _exception_conditions(scope)
 
     def by_kind(*where: ColumnElement[bool]) -> dict[str, int]:
         rows = _rows(session, select(ExceptionCase.kind, func.count(ExceptionCase.id))
