@@ -580,7 +580,7 @@ class MainWindow(QMainWindow):
             return
         worker = self.print_worker
         window = UnitWindow(self.ctx, actor, self.background, summary.loaded.sessions, lpn,
-                            self.photos.folder, reports.local_zone(),
+                            self.photos.folder, summary.tz,
                             on_reprint=worker.kick if worker is not None else None,
                             parent=summary)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+from station.errors import UserFacingError
+
 
 class MessageLine(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -29,6 +31,12 @@ class MessageLine(QLabel):
 
     def ok(self, text: str) -> None:
         self._show(text, "ok")
+
+    def failed(self, error: Exception) -> None:
+        """What went wrong in a background job: the core's words for a refusal, the kind of
+        error otherwise (its details are in the log, not on the bench)."""
+        self.error(str(error) if isinstance(error, UserFacingError) else
+                   f"That did not work ({error.__class__.__name__}).")
 
     def clear_message(self) -> None:
         self.setText("")

@@ -11,15 +11,12 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
@@ -28,29 +25,16 @@ from PySide6.QtWidgets import (
 
 from station import approvals, queues, signin
 from station.context import StationContext
-from station.errors import UserFacingError
 from station.money import format_minor
 from station.permissions import Actor
 from station.queues import HeldRefund, OpenException
 from station.vocabulary import ExceptionOutcome
 from ui.background import Background
+from ui.list_table import list_table
 from ui.message_line import MessageLine
 
 REFUND_COLUMNS = ("LPN", "RMA", "SKU", "Amount", "Station", "Held since")
 EXCEPTION_COLUMNS = ("Kind", "Station", "Opened", "Details")
-
-
-def _table(columns: tuple[str, ...]) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setObjectName("compact")
-    table.setHorizontalHeaderLabels(list(columns))
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 def _cell(text: str) -> QTableWidgetItem:
@@ -67,7 +51,7 @@ class QueuesDialog(QDialog):
         self.setWindowTitle("Supervisor queues")
         self.resize(1100, 620)
 
-        self.refund_table = _table(REFUND_COLUMNS)
+        self.refund_table = list_table(REFUND_COLUMNS)
         self.refund_reason = QLineEdit()
         self.refund_reason.setPlaceholderText("Reason (required)")
         self.refund_pin = QLineEdit()
@@ -88,7 +72,7 @@ class QueuesDialog(QDialog):
         refund_layout.addWidget(self.refund_table, 1)
         refund_layout.addLayout(refund_row)
 
-        self.exception_table = _table(EXCEPTION_COLUMNS)
+        self.exception_table = list_table(EXCEPTION_COLUMNS)
         self.outcome = QComboBox()
         for outcome in ExceptionOutcome:
             self.outcome.addItem(outcome.label, outcome.value)
@@ -199,5 +183,4 @@ class QueuesDialog(QDialog):
             done, self._failed)
 
     def _failed(self, error: Exception) -> None:
-        self.message.error(str(error) if isinstance(error, UserFacingError) else
-                           f"That did not work ({error.__class__.__name__}).")
+        self.message.failed(error)

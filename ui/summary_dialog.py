@@ -17,7 +17,6 @@ from typing import Any, Final
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QTreeWidget,
@@ -41,13 +39,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from station import report_csv, report_trend, reports
 from station.atomic_file import write_atomically
 from station.context import StationContext
-from station.errors import UserFacingError
 from station.money import format_minor
 from station.permissions import Actor
 from station.report_document import ReportDocument, ReportRenderer, report_exceptions
 from station.report_units import Figure, UnitList, UnitRow, units_behind
 from station.vocabulary import Category
 from ui.background import Background
+from ui.list_table import list_table
 from ui.message_line import MessageLine
 from ui.summary_charts import Pick, SummaryCharts
 
@@ -65,14 +63,17 @@ class Loaded:
     options: dict[str, Any]
     now: datetime
 
+    def users(self, local: sessionmaker[Session]) -> sessionmaker[Session] | None:
+        """The station's own database, to name users, when the figures are not from it."""
+        return local if self.sessions is not local else None
+
     def trend(self, local: sessionmaker[Session]) -> dict[str, Any]:
         """The 14 days up to the period's end, from the same database and scope."""
         options = self.options
         return report_trend.trend(
             self.sessions, end=options["end"], tz=options["tz"], now=self.now,
             station=options["station"], grader=options["grader"],
-            category=options["category"],
-            users=local if self.sessions is not local else None,
+            category=options["category"], users=self.users(local),
             source=self.summary["scope"]["source"])
 
 
@@ -104,7 +105,7 @@ class SummaryDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx, self._actor, self._background = ctx, actor, background
-        self._central, self._tz, self._renderer = central, tz, renderer
+        self._central, self.tz, self._renderer = central, tz, renderer
         self.export_folder = export_folder or Path.home()
         self.loaded: Loaded | None = None
         self.trend: dict[str, Any] | None = None
@@ -169,16 +170,7 @@ class SummaryDialog(QDialog):
 
         self.units_title = QLabel("Open a figure, a bar or a slice to list its units.")
         self.units_title.setObjectName("subtitle")
-        self.unit_table = QTableWidget(0, len(UNIT_COLUMNS))
-        self.unit_table.setObjectName("compact")
-        self.unit_table.setHorizontalHeaderLabels(list(UNIT_COLUMNS))
-        self.unit_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.unit_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.unit_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.unit_table.verticalHeader().setVisible(False)
-        self.unit_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.unit_table.horizontalHeader().setStretchLastSection(True)
+        self.unit_table = list_table(UNIT_COLUMNS)
         self.unit_table.itemActivated.connect(lambda item: self.open_unit(item.row()))
         units_page = QWidget()
         units_layout = QVBoxLayout(units_page)
@@ -206,7 +198,7 @@ class SummaryDialog(QDialog):
             "station": self.station.text().strip() or None,
             "grader": self.grader.text().strip() or None,
             "category": self.category.currentData(),
-            "tz": self._tz,
+            "tz": self.tz,
         }
 
     # ------------------------------------------------------------------ the summary
@@ -378,7 +370,7 @@ class SummaryDialog(QDialog):
         options = self.options()
         if pick.day is not None:
             options["start"] = options["end"] = pick.day
-        users = self._ctx.sessions if loaded.sessions is not self._ctx.sessions else None
+        users = loaded.users(self._ctx.sessions)
         now = self._ctx.clock()
 
         def work() -> UnitList:
@@ -403,7 +395,7 @@ class SummaryDialog(QDialog):
             self.unit_table.setFocus()
 
     def _unit_cells(self, unit: UnitRow) -> tuple[str, ...]:
-        return (unit.lpn, unit.station, f"{unit.at.astimezone(self._tz):%d %b %H:%M}",
+        return (unit.lpn, unit.station, f"{unit.at.astimezone(self.tz):%d %b %H:%M}",
                 unit.sku, unit.category.replace("_", " "), unit.reason.replace("_", " "),
                 unit.grade, unit.disposition, unit.destination, unit.refund)
 
@@ -453,7 +445,7 @@ class SummaryDialog(QDialog):
                                  "This installation has no PDF renderer.")
             return
         local = self._ctx.sessions
-        users = local if loaded.sessions is not local else None
+        users = loaded.users(local)
         name, trend = self._actor.display_name, self.trend
 
         def work() -> None:
@@ -468,8 +460,7 @@ class SummaryDialog(QDialog):
 
     def _failed(self, error: Exception) -> None:
         self.refresh_button.setEnabled(True)
-        self.message.error(str(error) if isinstance(error, UserFacingError) else
-                           f"That did not work ({error.__class__.__name__}).")
+        self.message.failed(error)
 
 
 def _rate_text(value: float | None) -> str:

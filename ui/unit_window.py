@@ -19,16 +19,13 @@ from typing import Final
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
@@ -38,12 +35,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from station import print_queue
 from station.context import StationContext
-from station.errors import UserFacingError
 from station.evidence import EvidencePhoto, PhotoFile
 from station.label_voids import void_label
 from station.permissions import Action, Actor, allowed
 from station.unit_history import UnitHistory, unit_history
 from ui.background import Background
+from ui.list_table import list_table
 from ui.message_line import MessageLine
 
 LABEL_COLUMNS: Final = ("Requested", "By", "Kind", "Printer", "State", "Reprint of / why",
@@ -130,16 +127,7 @@ class UnitWindow(QDialog):
         photos.setWidget(strip)
         photos.setWidgetResizable(True)
         photos.setFixedHeight(THUMB + 70)
-        self.labels = QTableWidget(0, len(LABEL_COLUMNS))
-        self.labels.setObjectName("compact")
-        self.labels.setHorizontalHeaderLabels(list(LABEL_COLUMNS))
-        self.labels.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.labels.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.labels.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.labels.verticalHeader().setVisible(False)
-        self.labels.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.labels.horizontalHeader().setStretchLastSection(True)
+        self.labels = list_table(LABEL_COLUMNS)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("Reason (required), then Void or Reprint")
         self.void_button = QPushButton("&Void label")
@@ -267,5 +255,4 @@ class UnitWindow(QDialog):
         self._after_reading = text
 
     def _failed(self, error: Exception) -> None:
-        self.message.error(str(error) if isinstance(error, UserFacingError) else
-                           f"That did not work ({error.__class__.__name__}).")
+        self.message.failed(error)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from station import signin
 from station.context import StationContext
-from station.errors import UserFacingError
 from station.inspection import BenchApproval, Override, UnitDraft
 from station.money import format_minor
 from station.permissions import Action, Actor, allowed
@@ -261,8 +260,7 @@ class DecisionScreen(KeyedScreen):
         self._ask(f"{actor.display_name}: why approve this refund? Type, then Enter", "approve")
 
     def approval_failed(self, error: Exception) -> None:
-        self.message.error(str(error) if isinstance(error, UserFacingError) else
-                           f"That did not work ({error.__class__.__name__}).")
+        self.message.failed(error)
         if self._mode == "pin":
             self.pin.setFocus()
 
