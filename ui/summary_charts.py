@@ -118,7 +118,7 @@ class SummaryCharts(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         for index, view in enumerate((self.hourly, self.grades, self.reasons, self.trend)):
             view.setRenderHint(QPainter.RenderHint.Antialiasing)
-            view.setMinimumSize(360, 240)
+            view.setMinimumSize(300, 220)
             grid.addWidget(view, index // 2, index % 2)
         self.trend_days: list[date] = []
         self._keep: list[QObject] = []

@@ -125,7 +125,7 @@ class SummaryDialog(QDialog):
         self.grader = QLineEdit()
         self.grader.setPlaceholderText("all graders")
         for edit in (self.station, self.grader):
-            edit.setMinimumWidth(170)
+            edit.setMinimumWidth(150)
         self.category = QComboBox()
         self.category.addItem("all categories", None)
         for category in Category:
@@ -148,8 +148,6 @@ class SummaryDialog(QDialog):
         filters.addWidget(self.category)
         filters.addWidget(self.refresh_button)
         filters.addStretch(1)
-        filters.addWidget(self.csv_button)
-        filters.addWidget(self.pdf_button)
 
         self.source = QLabel()
         self.source.setObjectName("panel")
@@ -183,7 +181,11 @@ class SummaryDialog(QDialog):
         self.message = MessageLine()
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
-        layout.addWidget(self.source)
+        banner = QHBoxLayout()
+        banner.addWidget(self.source, 1)
+        banner.addWidget(self.csv_button)
+        banner.addWidget(self.pdf_button)
+        layout.addLayout(banner)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         self.refresh()
