@@ -45,6 +45,8 @@ again after it, then VACUUM ANALYZE. Per unit, as the station writes them:
   exception.
 
 Photos, print jobs and audit events are not generated: the summary does not read them.
+Each unit's row of `unit_summaries` (what the summary reads) is then derived from those
+facts by `station.unit_summaries.rebuild`, the code that keeps it current at every push.
 
 Then the timing, with the report's own code (`station.reports.daily_summary` through
 SQLAlchemy and psycopg, as `returns-station report daily` runs it, in Europe/Berlin,
@@ -85,7 +87,7 @@ from machine_info import machine
 from pg_cluster_module import load_pg_cluster
 from sqlalchemy.engine import URL
 
-from station import reports, schema, simulate
+from station import reports, schema, simulate, unit_summaries
 from station.database import make_engine, session_factory
 
 TARGET_MS = 300
@@ -100,7 +102,7 @@ COMMENT_PREFIX = "returns-station benchmark data: "
 #: Tables the generator fills (and whose keys and indexes it rebuilds after the load).
 TABLES = ("stations", "users", "rmas", "rma_lines", "receipts", "units", "inspections",
           "dispositions", "refund_triggers", "exceptions", "exception_resolutions",
-          "sync_conflicts")
+          "sync_conflicts", "unit_summaries")
 #: Local hour a parcel is received, 100 draws (06:00-19:59, a morning peak).
 RECEIPT_HOURS = ([6] * 3 + [7] * 8 + [8] * 12 + [9] * 12 + [10] * 11 + [11] * 10 + [12] * 8
                  + [13] * 7 + [14] * 8 + [15] * 8 + [16] * 6 + [17] * 4 + [18] * 2 + [19])
@@ -728,6 +730,23 @@ def existing(db: Database) -> dict[str, Any] | bool | None:
         return False if facts and facts[0] else None
 
 
+def _derive_unit_summaries(db: Database, timings: dict[str, float]) -> None:
+    """Each unit's summary row, derived from the loaded facts by the code the central
+    push uses (`station.unit_summaries`), as one INSERT … SELECT."""
+    started = time.perf_counter()
+    engine = make_engine(db.url)
+    try:
+        with engine.begin() as connection:
+            for setting in ("jit = off", "work_mem = '512MB'", "synchronous_commit = off"):
+                connection.exec_driver_sql(f"SET LOCAL {setting}")
+            rows = unit_summaries.rebuild(connection)
+    finally:
+        engine.dispose()
+    took = time.perf_counter() - started
+    timings["unit_summaries"] = took
+    print(f"  unit_summaries: {took:.1f} s, {rows:,} rows", flush=True)
+
+
 def generate(db: Database, plan: Plan) -> dict[str, Any]:
     """Fill the (empty) database; returns the step timings in seconds."""
     timings: dict[str, float] = {}
@@ -752,6 +771,7 @@ def generate(db: Database, plan: Plan) -> dict[str, Any]:
         for table, sql in _loads(plan):
             _step(connection, table, sql, timings)
         connection.execute("ALTER TABLE refund_triggers ENABLE TRIGGER USER")
+        _derive_unit_summaries(db, timings)
         print("keys and indexes …", flush=True)
         for sql in keys + rebuild:
             name = sql.split('"')[1] if '"' in sql else sql.split(" ON ")[0].split()[-1]

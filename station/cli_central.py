@@ -34,6 +34,9 @@ FACT_TABLES: Final = ("receipts", "units", "inspections", "photos", "disposition
                       "sync_conflicts")
 #: State a station keeps up to date centrally.
 STATE_TABLES: Final = ("stations", "station_sync", "counters")
+#: Rows derived from the facts, which a push derives again for the units it brings
+#: (station.unit_summaries, an upsert on rows it locks first).
+DERIVED_TABLES: Final = ("unit_summaries",)
 #: Reference data a station only reads.
 READ_TABLES: Final = ("rmas", "rma_lines", "users", "alembic_version")
 
@@ -64,14 +67,16 @@ def add_commands(commands: Any, central_actions: Any) -> None:
 
 
 def grants_sql(role: str, consumer: str) -> str:
-    """Least privilege: stations insert facts and read reference data; no UPDATE or DELETE
-    on any fact. The consumer reads the pending view and inserts acknowledgements."""
+    """Least privilege: stations insert facts, update the rows derived from them and read
+    reference data; no UPDATE or DELETE on any fact. The consumer reads the pending view
+    and inserts acknowledgements."""
     lines = [
         f"-- Stations, one role for all: give it a password with ALTER ROLE {role} PASSWORD",
         f"CREATE ROLE {role} LOGIN;",
         f"GRANT USAGE ON SCHEMA public TO {role};",
         *(f"GRANT SELECT, INSERT ON {table} TO {role};" for table in FACT_TABLES),
         *(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {role};" for table in STATE_TABLES),
+        *(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {role};" for table in DERIVED_TABLES),
         *(f"GRANT SELECT ON {table} TO {role};" for table in READ_TABLES),
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(FACT_TABLES)} FROM {role};",
         "",

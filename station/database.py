@@ -15,6 +15,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from station import unit_summaries
+
 SQLITE_BUSY_TIMEOUT_S = 15
 
 
@@ -60,4 +62,5 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions on `engine` that keep each unit's summary row current as facts are written."""
+    return unit_summaries.keep_current(sessionmaker(engine, expire_on_commit=False))

@@ -374,6 +374,47 @@ class LabelVoid(Base):
     station_code: Mapped[str] = mapped_column(String(32))
 
 
+class UnitSummary(Base):
+    """Derived, not a fact: one row per unit with what the daily summary counts about it,
+    kept current by station.unit_summaries as facts arrive, so a day's figures are sums
+    over one indexed table rather than joins over years of facts. Each database derives
+    its own rows; they are never synced.
+
+    The latest inspection (by completion), the effective decision and the effective refund
+    trigger (the latest one no other supersedes and that lost no sync conflict) are the
+    unit's as the facts stand now; `first_decided_at` is its first decision of all."""
+
+    __tablename__ = "unit_summaries"
+
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    lpn: Mapped[str] = mapped_column(String(20))
+    station_code: Mapped[str] = mapped_column(String(32))
+    receipt_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    created_at: Mapped[datetime]
+    category: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[datetime | None]
+    inspected_at: Mapped[datetime | None] = mapped_column(index=True)
+    inspection_started_at: Mapped[datetime | None]
+    grader_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    grade: Mapped[str | None] = mapped_column(String(1))
+    proposed_grade: Mapped[str | None] = mapped_column(String(1))
+    grade_override_reason: Mapped[str | None] = mapped_column(Text)
+    first_decided_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None] = mapped_column(index=True)
+    disposition: Mapped[str | None] = mapped_column(String(16))
+    destination: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    disposition_override_reason: Mapped[str | None] = mapped_column(Text)
+    proposed_disposition: Mapped[str | None] = mapped_column(String(16))
+    recovery_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    refund_at: Mapped[datetime | None] = mapped_column(index=True)
+    refund_action: Mapped[str | None] = mapped_column(String(16))
+    refund_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    refund_currency: Mapped[str | None] = mapped_column(String(3))
+
+
 class AuditEvent(Base):
     """Fact: who did what, when, where; hash-chained per station so edits are detectable."""
 

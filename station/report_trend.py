@@ -7,22 +7,21 @@ so a day of the trend always agrees with that day's summary.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from station.models import Receipt
+from station.models import Receipt, UnitSummary
 from station.reports import (
-    _Decided,
-    _decisions,
-    _inspections,
     _open_scope,
+    _quarter,
     _receipt_conditions,
     _recovery_of,
-    _refunds_of_decided,
+    _recovery_rows,
+    _rows,
+    quarter_start,
     zone_name,
 )
 
@@ -39,29 +38,32 @@ def trend(sessions: sessionmaker[Session], *, end: date, tz: tzinfo, now: dateti
     directories = [sessions] if users is None else [sessions, users]
     scope = _open_scope(directories, start=start, end=end, station=station, grader=grader,
                         category=category, tz=tz, now=now)
+    def local_day(quarter: int) -> date:
+        return quarter_start(quarter).astimezone(tz).date()
+
+    parcels: Counter[date] = Counter()
+    inspected: Counter[date] = Counter()
+    recovery: dict[date, list[Any]] = defaultdict(list)
     with sessions() as session:
-        received = session.scalars(select(Receipt.received_at)
-                                   .where(*_receipt_conditions(scope))).all()
-        inspected = _inspections(session, scope)
-        decided = _decisions(session, scope)
-        refunds = _refunds_of_decided(session, scope)
-
-    def local_day(moment: datetime) -> date:
-        return moment.astimezone(tz).date()
-
-    parcels = Counter(local_day(moment) for moment in received)
-    units = Counter(local_day(item.completed_at) for item in inspected)
-    decided_by_day: dict[date, list[_Decided]] = defaultdict(list)
-    for item in decided:
-        decided_by_day[local_day(item.decided_at)].append(item)
+        received_in = _quarter(session, Receipt.received_at)
+        for quarter, count in _rows(session, select(received_in, func.count()).where(
+                *_receipt_conditions(scope)).group_by(received_in)).all():
+            parcels[local_day(quarter)] += count
+        inspected_in = _quarter(session, UnitSummary.inspected_at)
+        for quarter, count in _rows(session, select(inspected_in, func.count()).where(
+                *scope.during(UnitSummary.inspected_at)).group_by(inspected_in)).all():
+            inspected[local_day(quarter)] += count
+        for quarter, *row in _recovery_rows(session, scope, by_quarter=True):
+            recovery[local_day(quarter)].append(row)
     series: list[dict[str, Any]] = []
     for offset in range(days):
         day = start + timedelta(days=offset)
-        on_day: Sequence[_Decided] = decided_by_day.get(day, [])
+        of_day = _recovery_of(recovery.get(day, []))["by_currency"]
         series.append({
             "date": day.isoformat(), "parcels": parcels.get(day, 0),
-            "inspected": units.get(day, 0), "dispositioned": len(on_day),
-            "recovery": _recovery_of(on_day, refunds)["by_currency"]})
+            "inspected": inspected.get(day, 0),
+            "dispositioned": sum(entry["units"] for entry in of_day.values()),
+            "recovery": of_day})
     return {"from": start.isoformat(), "to": end.isoformat(), "tz": zone_name(tz),
             "source": source, "days": series}
 

@@ -3,31 +3,25 @@
 A `Figure` names one number of the summary (units graded B, units routed to RESTOCK between
 14:00 and 15:00, units refunded FULL ...). `units_behind` finds its units with the very
 queries that counted it (station.reports), so the list always has as many units as the
-figure says, then describes each unit as it stands now: its latest grade, disposition and
+figure says, then describes each unit as it stands now (its row in unit_summaries): its
+latest grade, effective disposition and
 effective refund.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import Final, TypeVar
+from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from station.models import DispositionDecision, Inspection, RefundTrigger, RmaLine, Unit
+from station.models import RmaLine, Unit, UnitSummary
 from station.money import format_minor
-from station.reports import (
-    ReportError,
-    _decisions,
-    _effective_refunds,
-    _inspections,
-    _open_scope,
-    _Scope,
-)
+from station.reports import ReportError, _open_scope, _Scope
 from station.vocabulary import Disposition, Grade, RefundAction
 
 #: Sections of the summary whose units can be listed, and what the list is called.
@@ -45,7 +39,6 @@ SECTIONS: Final = {
 #: The longest list shown; the total still says how many units the figure has.
 MAX_ROWS: Final = 5000
 _CHUNK: Final = 500
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -115,82 +108,68 @@ def _check(figure: Figure) -> None:
         raise ReportError(f"Hour {figure.hour} is not an hour of the day (0-23).")
 
 
+#: Sections counted by the unit's latest inspection, and the column their key is in.
+_INSPECTED: Final = {"inspected": None, "grade": UnitSummary.grade,
+                     "reason": UnitSummary.reason, "category": UnitSummary.category}
+#: Sections counted by the unit's effective decision, and the column their key is in.
+_DECIDED: Final = {"dispositioned": None, "disposition": UnitSummary.disposition,
+                   "destination": UnitSummary.destination}
+
+
+def _keyed(column: Any, key: str | None) -> list[ColumnElement[bool]]:
+    """`column` is `key` (the summary's "unknown" is no value at all)."""
+    if column is None or key is None:
+        return []
+    return [column.is_(None) if key == "unknown" else column == key]
+
+
 def _matching(session: Session, scope: _Scope, figure: Figure) -> dict[uuid.UUID, datetime]:
-    """The figure's units and the moment of the event that counted each."""
+    """The figure's units and the moment of the event that counted each, found by the
+    conditions the summary counted it with."""
     section, key = figure.section, figure.key
-    found: dict[uuid.UUID, datetime] = {}
     if section == "refund":
-        return {unit_id: refund.created_at
-                for unit_id, refund in _effective_refunds(session, scope).items()
-                if key is None or refund.action == key}
-    if section in {"inspected", "grade", "reason", "category"} or (
-            section == "override" and key != "disposition"):
-        for item in _inspections(session, scope):
-            value = {"grade": item.grade, "reason": item.reason or "unknown",
-                     "category": item.category or "unknown"}.get(section)
-            if section == "override":
-                if item.override_reason:
-                    found[item.unit_id] = item.completed_at
-            elif key is None or value == key:
-                found[item.unit_id] = item.completed_at
-    if section in {"dispositioned", "disposition", "destination"} or (
-            section == "override" and key != "grade"):
-        for decision in _decisions(session, scope):
-            local_hour = decision.decided_at.astimezone(scope.tz).hour
-            if figure.hour is not None and local_hour != figure.hour:
-                continue
-            value = {"disposition": decision.disposition,
-                     "destination": decision.destination}.get(section)
-            if section == "override":
-                if decision.override_reason:
-                    found.setdefault(decision.unit_id, decision.decided_at)
-            elif key is None or value == key:
-                found[decision.unit_id] = decision.decided_at
+        column, where = UnitSummary.refund_at, _keyed(UnitSummary.refund_action, key)
+    elif section in _INSPECTED or (section, key) == ("override", "grade"):
+        column = UnitSummary.inspected_at
+        where = ([UnitSummary.grade_override_reason != ""] if section == "override"
+                 else _keyed(_INSPECTED[section], key))
+    elif section in _DECIDED or (section, key) == ("override", "disposition"):
+        column = UnitSummary.decided_at
+        where = ([UnitSummary.disposition_override_reason != ""] if section == "override"
+                 else _keyed(_DECIDED[section], key))
+    else:  # every override, of a grade or a disposition
+        return (_matching(session, scope, Figure("override", "disposition"))
+                | _matching(session, scope, Figure("override", "grade")))
+    found: dict[uuid.UUID, datetime] = {}
+    for unit_id, moment in session.execute(select(UnitSummary.unit_id, column).where(
+            *scope.during(column), *where)):
+        if moment is not None and (
+                figure.hour is None or moment.astimezone(scope.tz).hour == figure.hour):
+            found[unit_id] = moment
     return found
-
-
-def _latest(rows: Iterable[tuple[uuid.UUID, datetime, _T]]) -> dict[uuid.UUID, _T]:
-    newest: dict[uuid.UUID, tuple[datetime, _T]] = {}
-    for unit_id, moment, value in rows:
-        if unit_id not in newest or newest[unit_id][0] < moment:
-            newest[unit_id] = (moment, value)
-    return {unit_id: value for unit_id, (_moment, value) in newest.items()}
 
 
 def _describe(session: Session, units: dict[uuid.UUID, datetime]) -> list[UnitRow]:
     rows: list[UnitRow] = []
     ids = sorted(units, key=lambda unit_id: (units[unit_id], str(unit_id)))
     for chunk in (ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
-        grades = _latest(
-            (row.unit_id, row.completed_at, row.grade) for row in session.execute(
-                select(Inspection.unit_id, Inspection.completed_at, Inspection.grade)
-                .where(Inspection.unit_id.in_(chunk))))
-        decisions = _latest(
-            (row.unit_id, row.decided_at, (row.disposition, row.destination))
-            for row in session.execute(
-                select(DispositionDecision.unit_id, DispositionDecision.decided_at,
-                       DispositionDecision.disposition, DispositionDecision.destination)
-                .where(DispositionDecision.unit_id.in_(chunk))))
-        refunds = _latest(
-            (row.unit_id, row.created_at, f"{row.action} "
-             + format_minor(int(row.amount_minor), row.currency))
-            for row in session.execute(
-                select(RefundTrigger.unit_id, RefundTrigger.created_at, RefundTrigger.action,
-                       RefundTrigger.amount_minor, RefundTrigger.currency)
-                .where(RefundTrigger.unit_id.in_(chunk))))
-        described = {row.id: row for row in session.execute(
-            select(Unit.id, Unit.lpn, Unit.station_code, RmaLine.sku, RmaLine.category,
-                   RmaLine.reason).outerjoin(RmaLine, RmaLine.id == Unit.rma_line_id)
-            .where(Unit.id.in_(chunk)))}
+        described: dict[uuid.UUID, tuple[UnitSummary, str | None]] = {
+            summary.unit_id: (summary, sku) for summary, sku in session.execute(
+                select(UnitSummary, RmaLine.sku)
+                .outerjoin(Unit, Unit.id == UnitSummary.unit_id)
+                .outerjoin(RmaLine, RmaLine.id == Unit.rma_line_id)
+                .where(UnitSummary.unit_id.in_(chunk)))}
         for unit_id in chunk:
-            unit = described.get(unit_id)
-            if unit is None:
+            if unit_id not in described:
                 continue
-            disposition, destination = decisions.get(unit_id, ("", ""))
+            unit, sku = described[unit_id]
+            refund = ("" if unit.refund_action is None else f"{unit.refund_action} "
+                      + format_minor(int(unit.refund_amount_minor or 0),
+                                     unit.refund_currency or ""))
             rows.append(UnitRow(
-                unit_id, unit.lpn, unit.station_code, units[unit_id], unit.sku or "",
-                unit.category or "", unit.reason or "", grades.get(unit_id, ""),
-                disposition, destination, refunds.get(unit_id, "")))
+                unit_id, unit.lpn, unit.station_code, units[unit_id], sku or "",
+                unit.category or "", unit.reason or "", unit.grade or "",
+                unit.disposition or "", unit.destination or "", refund))
     return rows
 
 

@@ -1,20 +1,23 @@
 """The daily disposition summary: what a site (or one station, grader or category) received,
 inspected, routed and refunded over one local calendar day or a range of days.
 
-`daily_summary` reads the facts through SQLAlchemy with bound parameters and returns one
-JSON-ready dict whose keys are documented in the README ("Reports"). Every figure counts
-an event in the period `[start 00:00, end + 1 day 00:00)` of the report's time zone,
-converted to UTC and compared with the fact's indexed timestamp:
+`daily_summary` reads through SQLAlchemy with bound parameters and returns one JSON-ready
+dict whose keys are documented in the README ("Reports"). Every figure counts an event in
+the period `[start 00:00, end + 1 day 00:00)` of the report's time zone, converted to UTC
+and compared with an indexed timestamp. A unit counts by what its facts say now, read from
+its row in `unit_summaries` (kept current by station.unit_summaries), so the figures are
+sums in SQL over the period's rows of one table:
 
 * parcels: `receipts.received_at`;
-* inspections (units inspected, grades, reasons, grade overrides, grader-hours):
-  `inspections.completed_at`;
+* inspections (units inspected, grades, reasons, grade overrides, grader-hours): the
+  unit's latest inspection, by its completion (a unit inspected again counts on the day
+  of its last inspection);
 * dispositions (units by disposition and destination, recovery, handling time,
-  disposition overrides): the unit's *effective* decision, one no later decision
-  supersedes, by `dispositions.decided_at`;
-* refunds: the unit's *effective* refund trigger (one no later trigger supersedes, so a
-  HELD trigger a supervisor resolved counts as the resolution, at the resolution's time)
-  by `refund_triggers.created_at`;
+  disposition overrides): the unit's *effective* decision, the latest one no other
+  decision supersedes, by the time it was made;
+* refunds: the unit's *effective* refund trigger (the latest one no other trigger
+  supersedes, so a HELD trigger a supervisor resolved counts as the resolution, at the
+  resolution's time), by its creation;
 * exceptions opened: `exceptions.opened_at`.
 
 Snapshot figures (dwell of parcels still waiting, exceptions still open) are taken at
@@ -33,30 +36,24 @@ one; the caller says which in `scope_label` (`SOURCE_CENTRAL` or `SOURCE_LOCAL`)
 
 from __future__ import annotations
 
-import gc
 import math
 import os
 import statistics
 import uuid
-from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     CursorResult,
     Select,
-    Text,
-    Uuid,
     and_,
-    any_,
-    bindparam,
     case,
     cast,
     exists,
@@ -64,21 +61,19 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from station.errors import UserFacingError
 from station.models import (
     Base,
-    DispositionDecision,
     ExceptionCase,
     Inspection,
     Receipt,
     RefundTrigger,
     RmaLine,
     SyncConflict,
-    Unit,
+    UnitSummary,
     User,
 )
 from station.vocabulary import Category, Disposition, Grade, RefundAction
@@ -95,14 +90,10 @@ MONEY_ACTIONS: Final = (RefundAction.FULL, RefundAction.PARTIAL, RefundAction.ST
 #: with this table name (columns `exception_id`, `resolved_at`) joins `Base.metadata`, the
 #: summary counts exceptions closed in the period and leaves resolved ones out of `open`.
 RESOLUTIONS_TABLE: Final = "exception_resolutions"
-#: How far before the period a correcting fact (an approval, a new disposition) is looked
-#: for, by its own timestamp: room for a station whose clock is behind.
-SUPERSEDE_MARGIN: Final = timedelta(days=1)
 
 
 #: Any SELECT, whatever its columns (SQLAlchemy 2.1 types them as a variadic tuple).
 AnySelect = Select[*tuple[Any, ...]]
-_Q = TypeVar("_Q", bound=AnySelect)
 
 
 class ReportError(UserFacingError):
@@ -195,39 +186,23 @@ class _Scope:
     category: str | None
 
     def unit_filters(self) -> list[ColumnElement[bool]]:
-        """Conditions on Unit (joined with its RmaLine) for station, grader and category."""
+        """Conditions on a unit's summary row for station, grader and category."""
         conditions: list[ColumnElement[bool]] = []
         if self.station is not None:
-            conditions.append(Unit.station_code == self.station)
+            conditions.append(UnitSummary.station_code == self.station)
         if self.category is not None:
-            conditions.append(RmaLine.category == self.category)
+            conditions.append(UnitSummary.category == self.category)
         if self.grader_ids is not None:
-            graded = aliased(Inspection)
-            conditions.append(exists().where(graded.unit_id == Unit.id,
-                                             graded.grader_id.in_(self.grader_ids)))
+            conditions.append(exists().where(Inspection.unit_id == UnitSummary.unit_id,
+                                             Inspection.grader_id.in_(self.grader_ids)))
         return conditions
+
+    def during(self, column: Any) -> list[ColumnElement[bool]]:
+        """Conditions: `column` (a unit summary's timestamp) in the period, scope-filtered."""
+        return [column >= self.start, column < self.end, *self.unit_filters()]
 
     def local(self, moment: datetime) -> str:
         return moment.astimezone(self.tz).isoformat()
-
-
-def _not_superseded(model: type[DispositionDecision] | type[RefundTrigger], scope: _Scope
-                    ) -> ColumnElement[bool]:
-    """No other fact of the table supersedes this one. A correction is made after the fact
-    it corrects, so only facts stamped from a day before the period on count (the day
-    allows for a station whose clock is behind). Looked up per fact in the partial index
-    of the few correcting facts (`ix_*_supersedes_id`), so the cost follows the period's
-    facts, not the years of corrections since."""
-    since = scope.start - SUPERSEDE_MARGIN
-    if model is DispositionDecision:
-        decision = aliased(DispositionDecision)
-        return ~exists().where(decision.supersedes_id.is_not(None),
-                               decision.supersedes_id == DispositionDecision.id,
-                               decision.decided_at >= since)
-    trigger = aliased(RefundTrigger)
-    return ~exists().where(trigger.supersedes_id.is_not(None),
-                           trigger.supersedes_id == RefundTrigger.id,
-                           trigger.created_at >= since)
 
 
 def _not_lost(column: Any) -> ColumnElement[bool]:
@@ -235,28 +210,37 @@ def _not_lost(column: Any) -> ColumnElement[bool]:
     return ~exists().where(SyncConflict.id == column)
 
 
-def _units(query: _Q, scope: _Scope) -> _Q:
-    """`query` (whose FROM has Unit) joined with the unit's RMA line and scope-filtered."""
-    return query.outerjoin(RmaLine, RmaLine.id == Unit.rma_line_id).where(
-        *scope.unit_filters())
+#: Figures by time of day are counted per quarter of an hour (UTC, since 1970) in SQL: every
+#: time zone's offset is a whole number of quarters, so each local hour and each local day
+#: is a set of whole quarters.
+QUARTER_SECONDS: Final = 900
+
+
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _quarter(session: Session, column: Any) -> ColumnElement[int]:
+    """The quarter of an hour `column` falls in, as a whole number since 1970 (UTC)."""
+    if _on_postgresql(session):
+        seconds = cast(func.floor(func.extract("epoch", column)), BigInteger)
+    else:
+        seconds = cast(func.strftime("%s", column), BigInteger)
+    return seconds // QUARTER_SECONDS
+
+
+def quarter_start(quarter: int) -> datetime:
+    """When the quarter `_quarter` numbered began (aware, UTC)."""
+    return datetime.fromtimestamp(int(quarter) * QUARTER_SECONDS, UTC)
+
+
+def _seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
+    if _on_postgresql(session):
+        return func.extract("epoch", later) - func.extract("epoch", earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
 _TUNED: Final = "reports.tuned_transaction"
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a report reads its tens of thousands
-    of rows: each of its full passes walks every object of the process again, which took a
-    third of a day's summary. Reference counting still frees everything as usual."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _rows(session: Session, query: AnySelect) -> CursorResult[*tuple[Any, ...]]:
@@ -324,24 +308,19 @@ def _received(session: Session, scope: _Scope) -> tuple[dict[str, Any], dict[str
     """Parcels received in the period, and the dwell of their units still waiting.
 
     One row per parcel with what its RMA announced (a correlated sum over
-    rma_lines.rma_id), its units taken in and those already dispositioned (its units
-    joined by units.receipt_id, each probed in dispositions.unit_id): the cost follows the
-    period's parcels, not the table's."""
+    rma_lines.rma_id), its units taken in and those already dispositioned (their summary
+    rows, by receipt): the cost follows the period's parcels, not the table's."""
     line_filter: list[ColumnElement[bool]] = [RmaLine.rma_id == Receipt.rma_id]
-    unit_join: list[ColumnElement[bool]] = [Unit.receipt_id == Receipt.id]
+    unit_join: list[ColumnElement[bool]] = [UnitSummary.receipt_id == Receipt.id]
     if scope.category is not None:
         line_filter.append(RmaLine.category == scope.category)
-        of_line = aliased(RmaLine)
-        unit_join.append(exists().where(of_line.id == Unit.rma_line_id,
-                                        of_line.category == scope.category))
+        unit_join.append(UnitSummary.category == scope.category)
     announced = select(func.sum(RmaLine.quantity)).where(*line_filter).scalar_subquery()
-    decided = exists().where(DispositionDecision.unit_id == Unit.id,
-                             DispositionDecision.decided_at < scope.as_of)
     receipts = _rows(session, select(
         Receipt.expected, Receipt.received_at, announced.label("announced"),
-        func.sum(case((Unit.created_at < scope.as_of, 1), else_=0)).label("units"),
-        func.sum(case((decided, 1), else_=0)).label("done"),
-    ).outerjoin(Unit, and_(*unit_join)).where(*_receipt_conditions(scope))
+        func.sum(case((UnitSummary.created_at < scope.as_of, 1), else_=0)).label("units"),
+        func.sum(case((UnitSummary.first_decided_at < scope.as_of, 1), else_=0)).label("done"),
+    ).outerjoin(UnitSummary, and_(*unit_join)).where(*_receipt_conditions(scope))
         .group_by(Receipt.id)).all()
 
     expected = [r for r in receipts if r.expected]
@@ -367,230 +346,183 @@ def _received(session: Session, scope: _Scope) -> tuple[dict[str, Any], dict[str
 
 
 @dataclass(frozen=True, slots=True)
-class _Inspected:
-    unit_id: uuid.UUID
+class _Override:
+    kind: str  # "grade" or "disposition"
     lpn: str
     station: str
-    grader_id: uuid.UUID
-    grade: str
-    proposed_grade: str | None
-    override_reason: str | None
-    started_at: datetime
-    completed_at: datetime
-    category: str | None
-    reason: str | None
-
-
-def _inspections(session: Session, scope: _Scope) -> list[_Inspected]:
-    """The latest inspection of each unit among those completed in the period."""
-    query = _units(select(
-        Inspection.unit_id, Unit.lpn, Unit.station_code, Inspection.grader_id,
-        Inspection.grade, Inspection.proposed_grade, Inspection.override_reason,
-        Inspection.started_at, Inspection.completed_at, RmaLine.category, RmaLine.reason,
-    ).select_from(Inspection).join(Unit, Unit.id == Inspection.unit_id), scope).where(
-        Inspection.completed_at >= scope.start, Inspection.completed_at < scope.end)
-    latest: dict[uuid.UUID, _Inspected] = {}
-    for row in _rows(session, query).all():
-        item = _Inspected(*row)  # the columns in the order of the fields
-        known = latest.get(item.unit_id)
-        if known is None or known.completed_at < item.completed_at:
-            latest[item.unit_id] = item
-    return sorted(latest.values(), key=lambda i: (i.completed_at, i.lpn))
-
-
-@dataclass(frozen=True, slots=True)
-class _Decided:
-    unit_id: uuid.UUID
-    lpn: str
-    station: str
-    disposition: str
-    destination: str
-    decided_at: datetime
-    decided_by: uuid.UUID
-    override_reason: str | None
+    at: datetime
+    by: uuid.UUID
     proposed: str | None
-    recovery_minor: int
-    currency: str
-    received_at: datetime | None
-
-
-def _decided_in_period(query: _Q, scope: _Scope) -> _Q:
-    """`query` over DispositionDecision: effective decisions of the period, scope-filtered."""
-    return _units(query.select_from(DispositionDecision).join(
-        Unit, Unit.id == DispositionDecision.unit_id), scope).where(
-        DispositionDecision.decided_at >= scope.start,
-        DispositionDecision.decided_at < scope.end,
-        _not_superseded(DispositionDecision, scope))
-
-
-def _decisions_query(scope: _Scope) -> AnySelect:
-    # Parsing a decision's JSON is most of this query's cost: the override's fields are
-    # read only where the text has an "override" key at all (a few % of decisions).
-    overridden = cast(DispositionDecision.explanation, Text).like('%"override"%')
-    recovery = func.coalesce(
-        case((overridden, DispositionDecision.explanation[
-            ("override", "estimate_minor")].as_integer())),
-        DispositionDecision.explanation["expected_recovery_minor"].as_integer(), 0)
-    currency = func.coalesce(
-        RmaLine.currency, DispositionDecision.explanation[("case", "currency")].as_string())
-    return _decided_in_period(select(
-        DispositionDecision.unit_id, Unit.lpn, Unit.station_code,
-        DispositionDecision.disposition, DispositionDecision.destination,
-        DispositionDecision.decided_at, DispositionDecision.decided_by,
-        DispositionDecision.override_reason,
-        case((overridden, DispositionDecision.explanation[("override", "proposed")]
-              .as_string())).label("proposed"),
-        recovery.label("recovery_minor"), currency.label("currency"), Receipt.received_at,
-    ), scope).outerjoin(Receipt, Receipt.id == Unit.receipt_id)
-
-
-def _decisions(session: Session, scope: _Scope) -> list[_Decided]:
-    """Each unit's effective disposition decision made in the period."""
-    latest: dict[uuid.UUID, _Decided] = {}
-    for (unit_id, lpn, station, disposition, destination, decided_at, decided_by,
-         override_reason, proposed, recovery, currency, received_at) in _rows(
-            session, _decisions_query(scope)).all():
-        known = latest.get(unit_id)
-        if known is None or known.decided_at < decided_at:
-            latest[unit_id] = _Decided(unit_id, lpn, station, disposition, destination,
-                                       decided_at, decided_by, override_reason, proposed,
-                                       int(recovery or 0), str(currency or ""), received_at)
-    return list(latest.values())
+    chosen: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
-class _Refund:
-    unit_id: uuid.UUID
-    action: str
-    amount_minor: int
-    currency: str
-    created_at: datetime
+class _GraderQuarter:
+    """A grader's inspections completed in one quarter of an hour."""
+
+    grader_id: uuid.UUID
+    quarter: int
+    first_started: datetime
+    last_completed: datetime
+    units: int
 
 
-def _effective(rows: Iterable[Any]) -> dict[uuid.UUID, _Refund]:
-    """The latest of each unit's refund triggers among `rows` (of `_trigger_columns()`)."""
-    latest: dict[uuid.UUID, _Refund] = {}
-    for unit_id, action, amount_minor, currency, created_at in rows:
-        known = latest.get(unit_id)
-        if known is None or known.created_at < created_at:
-            latest[unit_id] = _Refund(unit_id, action, int(amount_minor), currency,
-                                      created_at)
-    return latest
+@dataclass
+class _Inspected:
+    """Units whose latest inspection was completed in the period."""
+
+    units: int = 0
+    grades: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    categories: Counter[str] = field(default_factory=Counter)
+    by_grader: list[_GraderQuarter] = field(default_factory=list)
+    overrides: list[_Override] = field(default_factory=list)
 
 
-def _trigger_columns() -> AnySelect:
-    return select(RefundTrigger.unit_id, RefundTrigger.action, RefundTrigger.amount_minor,
-                  RefundTrigger.currency, RefundTrigger.created_at).select_from(
-        RefundTrigger).join(Unit, Unit.id == RefundTrigger.unit_id)
+def _inspections(session: Session, scope: _Scope) -> _Inspected:
+    """Units by the latest inspection: counted by grade, reason and category, by grader
+    and quarter of an hour (for grader-hours), and the grade overrides among them."""
+    during = scope.during(UnitSummary.inspected_at)
+    found = _Inspected()
+    for grade, reason, category, units in _rows(session, select(
+            UnitSummary.grade, UnitSummary.reason, UnitSummary.category, func.count())
+            .where(*during).group_by(UnitSummary.grade, UnitSummary.reason,
+                                     UnitSummary.category)).all():
+        found.units += units
+        found.grades[grade] += units
+        found.reasons[reason or "unknown"] += units
+        found.categories[category or "unknown"] += units
+    quarter = _quarter(session, UnitSummary.inspected_at)
+    found.by_grader = [_GraderQuarter(*row) for row in _rows(session, select(
+        UnitSummary.grader_id, quarter, func.min(UnitSummary.inspection_started_at),
+        func.max(UnitSummary.inspected_at), func.count())
+        .where(*during).group_by(UnitSummary.grader_id, quarter)).all()]
+    found.overrides = [
+        _Override("grade", *row) for row in _rows(session, select(
+            UnitSummary.lpn, UnitSummary.station_code, UnitSummary.inspected_at,
+            UnitSummary.grader_id, UnitSummary.proposed_grade, UnitSummary.grade,
+            UnitSummary.grade_override_reason)
+            .where(*during, UnitSummary.grade_override_reason != "")).all()]
+    return found
 
 
-def _refunds_in_period(scope: _Scope) -> list[ColumnElement[bool]]:
-    return [RefundTrigger.created_at >= scope.start, RefundTrigger.created_at < scope.end,
-            _not_lost(RefundTrigger.id)]
+@dataclass
+class _Decided:
+    """Units whose effective decision was made in the period."""
+
+    units: int = 0
+    dispositions: Counter[str] = field(default_factory=Counter)
+    destinations: Counter[str] = field(default_factory=Counter)
+    by_quarter: Counter[tuple[int, str]] = field(default_factory=Counter)
+    handling: list[float] = field(default_factory=list)
+    overrides: list[_Override] = field(default_factory=list)
 
 
-def _effective_refunds(session: Session, scope: _Scope) -> dict[uuid.UUID, _Refund]:
-    """Each unit's effective refund trigger created in the period, scope-filtered."""
-    return _effective(_rows(session, _units(_trigger_columns(), scope).where(
-        *_refunds_in_period(scope), _not_superseded(RefundTrigger, scope))).all())
+def _decisions(session: Session, scope: _Scope) -> _Decided:
+    """Units by their effective decision: by disposition, destination and quarter of an
+    hour, their handling times (receipt to decision) and the disposition overrides."""
+    during = scope.during(UnitSummary.decided_at)
+    quarter = _quarter(session, UnitSummary.decided_at)
+    found = _Decided()
+    for disposition, destination, at, units in _rows(session, select(
+            UnitSummary.disposition, UnitSummary.destination, quarter, func.count())
+            .where(*during).group_by(UnitSummary.disposition, UnitSummary.destination,
+                                     quarter)).all():
+        found.units += units
+        found.dispositions[disposition] += units
+        found.destinations[destination] += units
+        found.by_quarter[(int(at), disposition)] += units
+    found.handling = [max(0.0, float(seconds)) for seconds in _rows(session, select(
+        _seconds_between(session, UnitSummary.decided_at, UnitSummary.received_at))
+        .where(*during, UnitSummary.received_at.is_not(None))).scalars().all()]
+    found.overrides = [
+        _Override("disposition", *row) for row in _rows(session, select(
+            UnitSummary.lpn, UnitSummary.station_code, UnitSummary.decided_at,
+            UnitSummary.decided_by, UnitSummary.proposed_disposition,
+            UnitSummary.disposition, UnitSummary.disposition_override_reason)
+            .where(*during, UnitSummary.disposition_override_reason != "")).all()]
+    return found
 
 
 def _refunds(session: Session, scope: _Scope) -> dict[str, Any]:
-    """Effective refund triggers created in the period, by action and currency."""
-    in_period = _refunds_in_period(scope)
-    effective = _effective_refunds(session, scope)
+    """Units by their effective refund trigger created in the period, by action and currency;
+    and the held refunds resolved in the period."""
     by_action: dict[str, dict[str, Any]] = {
         action.value: {"units": 0, "amount_minor": {}} for action in RefundAction}
     money: Counter[str] = Counter()
-    for refund in effective.values():
-        bucket = by_action.setdefault(refund.action, {"units": 0, "amount_minor": {}})
-        bucket["units"] += 1
+    units_refunded = 0
+    for action, currency, units, amount in _rows(session, select(
+            UnitSummary.refund_action, UnitSummary.refund_currency, func.count(),
+            func.sum(UnitSummary.refund_amount_minor))
+            .where(*scope.during(UnitSummary.refund_at))
+            .group_by(UnitSummary.refund_action, UnitSummary.refund_currency)).all():
+        bucket = by_action.setdefault(action, {"units": 0, "amount_minor": {}})
+        bucket["units"] += units
         amounts: dict[str, int] = bucket["amount_minor"]
-        amounts[refund.currency] = amounts.get(refund.currency, 0) + refund.amount_minor
-        if refund.action in MONEY_ACTIONS:
-            money[refund.currency] += refund.amount_minor
+        amounts[currency] = amounts.get(currency, 0) + int(amount or 0)
+        units_refunded += units
+        if action in MONEY_ACTIONS:
+            money[currency] += int(amount or 0)
     for bucket in by_action.values():
         bucket["amount_minor"] = dict(sorted(bucket["amount_minor"].items()))
-    resolutions = _rows(session, _units(
-        select(RefundTrigger.action, func.count(RefundTrigger.id)).select_from(RefundTrigger)
-        .join(Unit, Unit.id == RefundTrigger.unit_id), scope).where(
-        *in_period, RefundTrigger.supersedes_id.is_not(None))
-        .group_by(RefundTrigger.action)).all()
+    resolutions = _rows(session, select(RefundTrigger.action, func.count(RefundTrigger.id))
+                        .join(UnitSummary, UnitSummary.unit_id == RefundTrigger.unit_id)
+                        .where(RefundTrigger.supersedes_id.is_not(None),
+                               _not_lost(RefundTrigger.id),
+                               *scope.during(RefundTrigger.created_at))
+                        .group_by(RefundTrigger.action)).all()
     denied = sum(int(n) for action, n in resolutions if action == RefundAction.DENY.value)
     approved = sum(int(n) for _action, n in resolutions) - denied
-    return {"units": len(effective), "by_action": by_action,
+    return {"units": units_refunded, "by_action": by_action,
             "money_refunded_minor": dict(sorted(money.items())),
             "held_resolutions": {"approved": approved, "denied": denied}}
 
 
-def _refunds_of_decided(session: Session, scope: _Scope) -> dict[uuid.UUID, _Refund]:
-    """The effective refund trigger of each unit dispositioned in the period, whenever made."""
-    unit_ids = _decided_in_period(select(DispositionDecision.unit_id), scope)
-    return _effective(_rows(session, _trigger_columns().where(
-        RefundTrigger.unit_id.in_(unit_ids), _not_superseded(RefundTrigger, scope),
-        _not_lost(RefundTrigger.id))).all())
+def _recovery_rows(session: Session, scope: _Scope, *, by_quarter: bool = False
+                   ) -> list[Any]:
+    """(quarter if `by_quarter`), currency, units, expected recovery and money refunded of
+    the units whose effective decision was made in the period; the refund is the unit's
+    effective one, whenever it was made."""
+    refunded = case((UnitSummary.refund_action.in_([a.value for a in MONEY_ACTIONS]),
+                     UnitSummary.refund_amount_minor), else_=0)
+    keys: list[Any] = [UnitSummary.currency]
+    if by_quarter:
+        keys.insert(0, _quarter(session, UnitSummary.decided_at))
+    return list(_rows(session, select(
+        *keys, func.count(), func.sum(UnitSummary.recovery_minor), func.sum(refunded))
+        .where(*scope.during(UnitSummary.decided_at)).group_by(*keys)).all())
 
 
-def _recovery(session: Session, scope: _Scope, decided: Sequence[_Decided]
-              ) -> dict[str, Any]:
-    """Expected recovery of the period's dispositioned units against what they refunded.
-
-    On PostgreSQL the refunds are looked up for the `decided` units themselves (one array
-    parameter) instead of finding the period's decisions a second time; the units are the
-    same, so are the refunds."""
-    if decided and session.connection().dialect.name == "postgresql":
-        units = bindparam("decided_units", [unit.unit_id for unit in decided],
-                          type_=ARRAY(Uuid))
-        refunds = _effective(_rows(session, _trigger_columns().where(
-            RefundTrigger.unit_id == any_(units), _not_superseded(RefundTrigger, scope),
-            _not_lost(RefundTrigger.id))).all())
-    else:
-        refunds = _refunds_of_decided(session, scope)
-    return _recovery_of(decided, refunds)
-
-
-def _recovery_of(decided: Iterable[_Decided], refunds: dict[uuid.UUID, _Refund]
-                 ) -> dict[str, Any]:
-    """Recovery per currency of `decided` units, given each unit's effective refund."""
+def _recovery_of(rows: Iterable[Any]) -> dict[str, Any]:
+    """Recovery per currency from rows of (currency, units, recovery, refunded)."""
     by_currency: dict[str, dict[str, Any]] = {}
-    for unit in decided:
-        entry = by_currency.setdefault(unit.currency, {
+    for currency, units, recovery, refunded in rows:
+        entry = by_currency.setdefault(str(currency or ""), {
             "units": 0, "expected_recovery_minor": 0, "refunded_minor": 0})
-        entry["units"] += 1
-        entry["expected_recovery_minor"] += unit.recovery_minor
-        refund = refunds.get(unit.unit_id)
-        if refund is not None and refund.action in MONEY_ACTIONS:
-            entry["refunded_minor"] += refund.amount_minor
+        entry["units"] += int(units)
+        entry["expected_recovery_minor"] += int(recovery or 0)
+        entry["refunded_minor"] += int(refunded or 0)
     for entry in by_currency.values():
         entry["recovery_rate"] = _ratio(entry["expected_recovery_minor"],
                                         entry["refunded_minor"])
     return {"by_currency": dict(sorted(by_currency.items()))}
 
 
-def _productivity(inspected: Sequence[_Inspected], scope: _Scope,
+def _productivity(inspected: _Inspected, scope: _Scope,
                   names: dict[uuid.UUID, tuple[str, str]]) -> dict[str, Any]:
     """Units per grader-hour: a grader's hours on a local day run from the start of the
     first inspection they completed that day (not before the day began) to their last
     completion that day."""
     spans: dict[tuple[uuid.UUID, date], list[datetime]] = {}
     units: Counter[uuid.UUID] = Counter()
-    # The local days of the period and when each began (UTC): a completion's local day is
-    # found among them by bisection rather than by converting each one to local time.
-    first_day = scope.start.astimezone(scope.tz).date()
-    days = [first_day + timedelta(days=n) for n in range(
-        (scope.end.astimezone(scope.tz).date() - first_day).days + 1)]
-    starts = [datetime.combine(day, time(0), tzinfo=scope.tz).astimezone(UTC) for day in days]
-    for item in inspected:
-        at = bisect_right(starts, item.completed_at) - 1
-        if 0 <= at < len(days) - 1:
-            day, day_start = days[at], starts[at]
-        else:  # outside the period's days (not from `_inspections`): convert
-            day = item.completed_at.astimezone(scope.tz).date()
-            day_start = datetime.combine(day, time(0), tzinfo=scope.tz)
-        begun = max(item.started_at, day_start)
-        span = spans.setdefault((item.grader_id, day), [begun, item.completed_at])
-        span[0], span[1] = min(span[0], begun), max(span[1], item.completed_at)
-        units[item.grader_id] += 1
+    for item in inspected.by_grader:
+        day = quarter_start(item.quarter).astimezone(scope.tz).date()
+        day_start = datetime.combine(day, time(0), tzinfo=scope.tz)
+        begun = max(item.first_started, day_start)
+        span = spans.setdefault((item.grader_id, day), [begun, item.last_completed])
+        span[0], span[1] = min(span[0], begun), max(span[1], item.last_completed)
+        units[item.grader_id] += item.units
     hours: dict[uuid.UUID, float] = defaultdict(float)
     for (grader_id, _day), (first, last) in spans.items():
         hours[grader_id] += max(0.0, (last - first).total_seconds()) / 3600
@@ -603,8 +535,8 @@ def _productivity(inspected: Sequence[_Inspected], scope: _Scope,
             "units_per_hour": _ratio(units[grader_id], hours[grader_id])})
     graders.sort(key=lambda g: (-g["units"], g["username"] or "", g["grader_id"]))
     total_hours = sum(hours.values())
-    return {"units": len(inspected), "grader_hours": round(total_hours, 4),
-            "units_per_grader_hour": _ratio(len(inspected), total_hours),
+    return {"units": inspected.units, "grader_hours": round(total_hours, 4),
+            "units_per_grader_hour": _ratio(inspected.units, total_hours),
             "by_grader": graders}
 
 
@@ -624,9 +556,8 @@ def _exception_conditions(scope: _Scope) -> list[ColumnElement[bool]]:
     if scope.grader_ids is not None:
         conditions.append(ExceptionCase.opened_by.in_(scope.grader_ids))
     if scope.category is not None:
-        of_unit = exists().where(Unit.id == ExceptionCase.unit_id,
-                                 RmaLine.id == Unit.rma_line_id,
-                                 RmaLine.category == scope.category)
+        of_unit = exists().where(UnitSummary.unit_id == ExceptionCase.unit_id,
+                                 UnitSummary.category == scope.category)
         of_parcel = exists().where(Receipt.id == ExceptionCase.receipt_id,
                                    RmaLine.rma_id == Receipt.rma_id,
                                    RmaLine.category == scope.category)
@@ -682,33 +613,20 @@ def _username(names: dict[uuid.UUID, tuple[str, str]], user_id: uuid.UUID) -> st
     return names[user_id][0] if user_id in names else str(user_id)
 
 
-def _overrides(inspected: Sequence[_Inspected], decided: Sequence[_Decided], scope: _Scope,
+def _overrides(inspected: _Inspected, decided: _Decided, scope: _Scope,
                names: dict[uuid.UUID, tuple[str, str]]) -> dict[str, Any]:
-    items: list[dict[str, Any]] = []
-    for inspection in inspected:
-        if inspection.override_reason:
-            items.append({
-                "kind": "grade", "lpn": inspection.lpn, "station": inspection.station,
-                "at": inspection.completed_at,
-                "by": _username(names, inspection.grader_id),
-                "proposed": inspection.proposed_grade, "chosen": inspection.grade,
-                "reason": inspection.override_reason})
-    for decision in decided:
-        if decision.override_reason:
-            items.append({
-                "kind": "disposition", "lpn": decision.lpn, "station": decision.station,
-                "at": decision.decided_at,
-                "by": _username(names, decision.decided_by),
-                "proposed": decision.proposed, "chosen": decision.disposition,
-                "reason": decision.override_reason})
-    items.sort(key=lambda item: (item["at"], item["lpn"], item["kind"]))
-    reasons = Counter((item["kind"], item["reason"]) for item in items)
+    items = sorted([*inspected.overrides, *decided.overrides],
+                   key=lambda item: (item.at, item.lpn, item.kind))
+    reasons = Counter((item.kind, item.reason) for item in items)
     return {
-        "grade": sum(1 for item in items if item["kind"] == "grade"),
-        "disposition": sum(1 for item in items if item["kind"] == "disposition"),
+        "grade": len(inspected.overrides),
+        "disposition": len(decided.overrides),
         "by_reason": [{"kind": kind, "reason": reason, "count": count} for (kind, reason), count
                       in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
-        "items": [{**item, "at": scope.local(item["at"])} for item in items],
+        "items": [{"kind": item.kind, "lpn": item.lpn, "station": item.station,
+                   "at": scope.local(item.at), "by": _username(names, item.by),
+                   "proposed": item.proposed, "chosen": item.chosen, "reason": item.reason}
+                  for item in items],
     }
 
 
@@ -739,11 +657,11 @@ def _open_scope(directories: Sequence[sessionmaker[Session]], *, start: date, en
                   category)
 
 
-def _by_hour(decided: Iterable[_Decided], tz: tzinfo) -> list[dict[str, Any]]:
+def _by_hour(decided: _Decided, tz: tzinfo) -> list[dict[str, Any]]:
     """Effective dispositions by the local hour of the day they were decided (0-23)."""
     counts: dict[int, Counter[str]] = {hour: Counter() for hour in range(24)}
-    for item in decided:
-        counts[item.decided_at.astimezone(tz).hour][item.disposition] += 1
+    for (quarter, disposition), units in decided.by_quarter.items():
+        counts[quarter_start(quarter).astimezone(tz).hour][disposition] += units
     return [{"hour": hour, "units": sum(counter.values()),
              "by_disposition": {d.value: counter.get(d.value, 0) for d in Disposition}}
             for hour, counter in counts.items()]
@@ -762,22 +680,15 @@ def daily_summary(sessions: sessionmaker[Session], *, start: date, end: date | N
     scope = _open_scope(directories, start=start, end=end, station=station, grader=grader,
                         category=category, tz=tz, now=now)
     first, after = scope.start, scope.end
-    with _gc_paused(), sessions() as session:
+    with sessions() as session:
         received, dwell = _received(session, scope)
         inspected = _inspections(session, scope)
         decided = _decisions(session, scope)
         refunds = _refunds(session, scope)
-        recovery = _recovery(session, scope, decided)
+        recovery = _recovery_of(_recovery_rows(session, scope))
         exceptions = _exceptions(session, scope)
-    names = _user_names(directories, {i.grader_id for i in inspected}
-                        | {d.decided_by for d in decided})
-    grades = Counter(item.grade for item in inspected)
-    reasons = Counter(item.reason or "unknown" for item in inspected)
-    categories = Counter(item.category or "unknown" for item in inspected)
-    dispositions = Counter(item.disposition for item in decided)
-    destinations = Counter(item.destination for item in decided)
-    handling = [max(0.0, (d.decided_at - d.received_at).total_seconds())
-                for d in decided if d.received_at is not None]
+    names = _user_names(directories, {item.grader_id for item in inspected.by_grader}
+                        | {item.by for item in inspected.overrides + decided.overrides})
     return {
         "report": REPORT_NAME,
         "version": REPORT_VERSION,
@@ -789,26 +700,29 @@ def daily_summary(sessions: sessionmaker[Session], *, start: date, end: date | N
             "as_of": scope.local(scope.as_of), "central_error": None,
         },
         "received": received,
-        "inspected": {"units": len(inspected), "by_category": dict(sorted(categories.items()))},
+        "inspected": {"units": inspected.units,
+                      "by_category": dict(sorted(inspected.categories.items()))},
         "dispositions": {
-            "units": len(decided),
-            "by_disposition": {d.value: dispositions.get(d.value, 0) for d in Disposition}
-            | {k: v for k, v in sorted(dispositions.items())
+            "units": decided.units,
+            "by_disposition": {d.value: decided.dispositions.get(d.value, 0)
+                               for d in Disposition}
+            | {k: v for k, v in sorted(decided.dispositions.items())
                if k not in {d.value for d in Disposition}},
-            "by_destination": dict(sorted(destinations.items())),
+            "by_destination": dict(sorted(decided.destinations.items())),
             "by_hour": _by_hour(decided, tz),
         },
-        "grades": {g.value: grades.get(g.value, 0) for g in Grade},
+        "grades": {g.value: inspected.grades.get(g.value, 0) for g in Grade},
         "reasons": [{"reason": reason, "units": n} for reason, n in
-                    sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
+                    sorted(inspected.reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
         "refunds": refunds,
         "recovery": recovery,
-        "handling_time": {"units": len(handling), **_durations(handling)},
+        "handling_time": {"units": len(decided.handling), **_durations(decided.handling)},
         "dwell": dwell,
         "productivity": _productivity(inspected, scope, names),
         "exceptions": exceptions,
         "overrides": _overrides(inspected, decided, scope, names),
     }
+
 
 
 #: Errors that mean "the central database cannot be reached now" rather than a bug.
