@@ -393,7 +393,7 @@ class UnitSummary(Base):
     created_at: Mapped[datetime]
     category: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(32))
-    received_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None] = mapped_column(index=True)
     inspected_at: Mapped[datetime | None] = mapped_column(index=True)
     inspection_started_at: Mapped[datetime | None]
     grader_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -10,18 +10,17 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.models import Receipt, UnitSummary
 from station.reports import (
     _open_scope,
-    _quarter,
     _receipt_conditions,
     _recovery_of,
     _recovery_rows,
     _rows,
-    quarter_start,
+    _Scope,
     zone_name,
 )
 
@@ -38,23 +37,19 @@ def trend(sessions: sessionmaker[Session], *, end: date, tz: tzinfo, now: dateti
     directories = [sessions] if users is None else [sessions, users]
     scope = _open_scope(directories, start=start, end=end, station=station, grader=grader,
                         category=category, tz=tz, now=now)
-    def local_day(quarter: int) -> date:
-        return quarter_start(quarter).astimezone(tz).date()
-
+    local_days = [day for day, _begins in scope.days()]
     parcels: Counter[date] = Counter()
     inspected: Counter[date] = Counter()
     recovery: dict[date, list[Any]] = defaultdict(list)
     with sessions() as session:
-        received_in = _quarter(session, Receipt.received_at)
-        for quarter, count in _rows(session, select(received_in, func.count()).where(
-                *_receipt_conditions(scope)).group_by(received_in)).all():
-            parcels[local_day(quarter)] += count
-        inspected_in = _quarter(session, UnitSummary.inspected_at)
-        for quarter, count in _rows(session, select(inspected_in, func.count()).where(
-                *scope.during(UnitSummary.inspected_at)).group_by(inspected_in)).all():
-            inspected[local_day(quarter)] += count
-        for quarter, *row in _recovery_rows(session, scope, by_quarter=True):
-            recovery[local_day(quarter)].append(row)
+        for index, count in _by_day(session, scope, Receipt.received_at,
+                                    _receipt_conditions(scope)):
+            parcels[local_days[index]] += count
+        for index, count in _by_day(session, scope, UnitSummary.inspected_at,
+                                    scope.during(UnitSummary.inspected_at)):
+            inspected[local_days[index]] += count
+        for index, *row in _recovery_rows(session, scope, by_day=True):
+            recovery[local_days[index]].append(row)
     series: list[dict[str, Any]] = []
     for offset in range(days):
         day = start + timedelta(days=offset)
@@ -66,6 +61,16 @@ def trend(sessions: sessionmaker[Session], *, end: date, tz: tzinfo, now: dateti
             "recovery": of_day})
     return {"from": start.isoformat(), "to": end.isoformat(), "tz": zone_name(tz),
             "source": source, "days": series}
+
+
+def _by_day(session: Session, scope: _Scope, column: Any,
+            where: list[ColumnElement[bool]]) -> list[tuple[int, int]]:
+    """(local day of the period, rows) of the rows `where` selects, by `column`."""
+    day = scope.day_of(column)
+    if day is None:
+        return [(0, int(_rows(session, select(func.count()).where(*where)).scalar() or 0))]
+    return [(int(index), int(count)) for index, count in _rows(
+        session, select(day, func.count()).where(*where).group_by(day)).all()]
 
 
 def main_currency(trend_data: dict[str, Any]) -> str | None:

@@ -52,12 +52,15 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     CursorResult,
+    Float,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     exists,
     func,
+    literal_column,
     or_,
     select,
 )
@@ -75,6 +78,7 @@ from station.models import (
     SyncConflict,
     UnitSummary,
     User,
+    UtcDateTime,
 )
 from station.vocabulary import Category, Disposition, Grade, RefundAction
 
@@ -204,6 +208,22 @@ class _Scope:
     def local(self, moment: datetime) -> str:
         return moment.astimezone(self.tz).isoformat()
 
+    def days(self) -> list[tuple[date, datetime]]:
+        """The local days of the period and when each begins (UTC)."""
+        first = self.start.astimezone(self.tz).date()
+        count = (self.end.astimezone(self.tz).date() - first).days
+        return [(day, datetime.combine(day, time(0), tzinfo=self.tz).astimezone(UTC))
+                for day in (first + timedelta(days=n) for n in range(count))]
+
+    def day_of(self, column: Any) -> ColumnElement[int] | None:
+        """Which local day of the period (0 = the first) `column`, a time in the period,
+        falls on, reckoned in SQL; None for a period of one day."""
+        starts = [begins for _day, begins in self.days()[1:]]
+        if not starts:
+            return None
+        return case(*[(column >= begins, index) for index, begins
+                      in reversed(list(enumerate(starts, 1)))], else_=0)
+
 
 def _not_lost(column: Any) -> ColumnElement[bool]:
     """The fact did not lose a sync conflict (its id is not in sync_conflicts)."""
@@ -236,7 +256,7 @@ def quarter_start(quarter: int) -> datetime:
 
 def _seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
     if _on_postgresql(session):
-        return func.extract("epoch", later) - func.extract("epoch", earlier)
+        return cast(func.extract("epoch", later) - func.extract("epoch", earlier), Float)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
@@ -307,39 +327,47 @@ def _receipt_conditions(scope: _Scope) -> list[ColumnElement[bool]]:
 def _received(session: Session, scope: _Scope) -> tuple[dict[str, Any], dict[str, Any]]:
     """Parcels received in the period, and the dwell of their units still waiting.
 
-    One row per parcel with what its RMA announced (a correlated sum over
-    rma_lines.rma_id), its units taken in and those already dispositioned (their summary
-    rows, by receipt): the cost follows the period's parcels, not the table's."""
+    One row of numbers per parcel: what its RMA announced (a correlated sum over
+    rma_lines.rma_id), its units taken in and those already dispositioned (the summary
+    rows of the units received in the period, counted by parcel): the cost follows the
+    period's parcels, not the table's."""
     line_filter: list[ColumnElement[bool]] = [RmaLine.rma_id == Receipt.rma_id]
-    unit_join: list[ColumnElement[bool]] = [UnitSummary.receipt_id == Receipt.id]
+    of_period: list[ColumnElement[bool]] = [UnitSummary.received_at >= scope.start,
+                                            UnitSummary.received_at < scope.end]
     if scope.category is not None:
         line_filter.append(RmaLine.category == scope.category)
-        unit_join.append(UnitSummary.category == scope.category)
+        of_period.append(UnitSummary.category == scope.category)
     announced = select(func.sum(RmaLine.quantity)).where(*line_filter).scalar_subquery()
-    receipts = _rows(session, select(
-        Receipt.expected, Receipt.received_at, announced.label("announced"),
+    taken = select(
+        UnitSummary.receipt_id,
         func.sum(case((UnitSummary.created_at < scope.as_of, 1), else_=0)).label("units"),
         func.sum(case((UnitSummary.first_decided_at < scope.as_of, 1), else_=0)).label("done"),
-    ).outerjoin(UnitSummary, and_(*unit_join)).where(*_receipt_conditions(scope))
-        .group_by(Receipt.id)).all()
+    ).where(*of_period).group_by(UnitSummary.receipt_id).subquery()
+    as_of = bindparam("as_of", scope.as_of, type_=UtcDateTime())
+    receipts = _rows(session, select(
+        Receipt.expected, _seconds_between(session, as_of, Receipt.received_at),
+        announced, func.coalesce(taken.c.units, 0), func.coalesce(taken.c.done, 0),
+    ).outerjoin(taken, taken.c.receipt_id == Receipt.id)
+        .where(*_receipt_conditions(scope))).all()
 
-    expected = [r for r in receipts if r.expected]
     dwell: list[float] = []
-    parcels_waiting = 0
-    for receipt in expected:
-        if receipt.received_at > scope.as_of:
+    parcels_waiting = units_expected = units_taken = parcels_expected = 0
+    for expected, seconds, announced_units, units, done in receipts:
+        units_taken += int(units)
+        if not expected:
             continue
-        waiting = max(0, int(receipt.announced or 0) - int(receipt.done or 0))
-        if waiting:
+        parcels_expected += 1
+        units_expected += int(announced_units or 0)
+        waiting = max(0, int(announced_units or 0) - int(done))
+        if waiting and seconds >= 0:  # not received after `as_of`
             parcels_waiting += 1
-            seconds = max(0.0, (scope.as_of - receipt.received_at).total_seconds())
-            dwell.extend([seconds] * waiting)
+            dwell.extend([max(0.0, float(seconds))] * waiting)
     received = {
         "parcels": len(receipts),
-        "parcels_expected": len(expected),
-        "parcels_unexpected": len(receipts) - len(expected),
-        "units_expected": sum(int(r.announced or 0) for r in expected),
-        "units_taken": sum(int(r.units or 0) for r in receipts),
+        "parcels_expected": parcels_expected,
+        "parcels_unexpected": len(receipts) - parcels_expected,
+        "units_expected": units_expected,
+        "units_taken": units_taken,
     }
     return received, {"parcels_waiting": parcels_waiting, "units_waiting": len(dwell),
                       **_durations(dwell)}
@@ -358,11 +386,11 @@ class _Override:
 
 
 @dataclass(frozen=True, slots=True)
-class _GraderQuarter:
-    """A grader's inspections completed in one quarter of an hour."""
+class _GraderDay:
+    """A grader's inspections completed on one local day of the period."""
 
     grader_id: uuid.UUID
-    quarter: int
+    day: int  # 0 = the period's first
     first_started: datetime
     last_completed: datetime
     units: int
@@ -376,13 +404,13 @@ class _Inspected:
     grades: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     categories: Counter[str] = field(default_factory=Counter)
-    by_grader: list[_GraderQuarter] = field(default_factory=list)
+    by_grader: list[_GraderDay] = field(default_factory=list)
     overrides: list[_Override] = field(default_factory=list)
 
 
 def _inspections(session: Session, scope: _Scope) -> _Inspected:
     """Units by the latest inspection: counted by grade, reason and category, by grader
-    and quarter of an hour (for grader-hours), and the grade overrides among them."""
+    and local day (for grader-hours), and the grade overrides among them."""
     during = scope.during(UnitSummary.inspected_at)
     found = _Inspected()
     for grade, reason, category, units in _rows(session, select(
@@ -393,11 +421,12 @@ def _inspections(session: Session, scope: _Scope) -> _Inspected:
         found.grades[grade] += units
         found.reasons[reason or "unknown"] += units
         found.categories[category or "unknown"] += units
-    quarter = _quarter(session, UnitSummary.inspected_at)
-    found.by_grader = [_GraderQuarter(*row) for row in _rows(session, select(
-        UnitSummary.grader_id, quarter, func.min(UnitSummary.inspection_started_at),
-        func.max(UnitSummary.inspected_at), func.count())
-        .where(*during).group_by(UnitSummary.grader_id, quarter)).all()]
+    day = scope.day_of(UnitSummary.inspected_at)
+    keys = [UnitSummary.grader_id] + ([] if day is None else [day])
+    found.by_grader = [_GraderDay(*row) for row in _rows(session, select(
+        UnitSummary.grader_id, literal_column("0") if day is None else day,
+        func.min(UnitSummary.inspection_started_at), func.max(UnitSummary.inspected_at),
+        func.count()).where(*during).group_by(*keys)).all()]
     found.overrides = [
         _Override("grade", *row) for row in _rows(session, select(
             UnitSummary.lpn, UnitSummary.station_code, UnitSummary.inspected_at,
@@ -479,19 +508,20 @@ def _refunds(session: Session, scope: _Scope) -> dict[str, Any]:
             "held_resolutions": {"approved": approved, "denied": denied}}
 
 
-def _recovery_rows(session: Session, scope: _Scope, *, by_quarter: bool = False
-                   ) -> list[Any]:
-    """(quarter if `by_quarter`), currency, units, expected recovery and money refunded of
-    the units whose effective decision was made in the period; the refund is the unit's
-    effective one, whenever it was made."""
+def _recovery_rows(session: Session, scope: _Scope, *, by_day: bool = False) -> list[Any]:
+    """(local day of the period if `by_day`), currency, units, expected recovery and money
+    refunded of the units whose effective decision was made in the period; the refund is
+    the unit's effective one, whenever it was made."""
     refunded = case((UnitSummary.refund_action.in_([a.value for a in MONEY_ACTIONS]),
                      UnitSummary.refund_amount_minor), else_=0)
     keys: list[Any] = [UnitSummary.currency]
-    if by_quarter:
-        keys.insert(0, _quarter(session, UnitSummary.decided_at))
+    day = scope.day_of(UnitSummary.decided_at) if by_day else None
+    if by_day:
+        keys.insert(0, literal_column("0") if day is None else day)
     return list(_rows(session, select(
         *keys, func.count(), func.sum(UnitSummary.recovery_minor), func.sum(refunded))
-        .where(*scope.during(UnitSummary.decided_at)).group_by(*keys)).all())
+        .where(*scope.during(UnitSummary.decided_at))
+        .group_by(*(keys if day is not None else keys[-1:]))).all())
 
 
 def _recovery_of(rows: Iterable[Any]) -> dict[str, Any]:
@@ -514,18 +544,13 @@ def _productivity(inspected: _Inspected, scope: _Scope,
     """Units per grader-hour: a grader's hours on a local day run from the start of the
     first inspection they completed that day (not before the day began) to their last
     completion that day."""
-    spans: dict[tuple[uuid.UUID, date], list[datetime]] = {}
+    days = scope.days()
+    hours: dict[uuid.UUID, float] = defaultdict(float)
     units: Counter[uuid.UUID] = Counter()
     for item in inspected.by_grader:
-        day = quarter_start(item.quarter).astimezone(scope.tz).date()
-        day_start = datetime.combine(day, time(0), tzinfo=scope.tz)
-        begun = max(item.first_started, day_start)
-        span = spans.setdefault((item.grader_id, day), [begun, item.last_completed])
-        span[0], span[1] = min(span[0], begun), max(span[1], item.last_completed)
+        begun = max(item.first_started, days[item.day][1])
+        hours[item.grader_id] += max(0.0, (item.last_completed - begun).total_seconds()) / 3600
         units[item.grader_id] += item.units
-    hours: dict[uuid.UUID, float] = defaultdict(float)
-    for (grader_id, _day), (first, last) in spans.items():
-        hours[grader_id] += max(0.0, (last - first).total_seconds()) / 3600
     graders: list[dict[str, Any]] = []
     for grader_id in units:
         username, display = names.get(grader_id, (None, None))

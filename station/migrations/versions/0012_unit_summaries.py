@@ -17,7 +17,7 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-_INDEXED = ("receipt_id", "inspected_at", "decided_at", "refund_at")
+_INDEXED = ("receipt_id", "received_at", "inspected_at", "decided_at", "refund_at")
 
 
 def upgrade() -> None:
