@@ -1,9 +1,10 @@
 """Keeping `unit_summaries` (one row per unit, what the daily summary counts) current.
 
 A unit's row is derived again from its facts whenever one of them arrives: sessions made by
-`station.database.session_factory` do it at every flush that adds a unit, an inspection, a
-decision, a refund trigger, a sync conflict or a receipt, or changes an RMA line; the
-central push, which inserts facts without the ORM, calls `refresh` itself. The row is the
+`station.database.session_factory` do it as they commit, for the units whose flushes added
+a unit, an inspection, a decision, a refund trigger, a sync conflict or a receipt, or
+changed an RMA line; the central push, which inserts facts without the ORM, calls
+`refresh` itself. The row is the
 same whichever order the facts come in, so a late or repeated delivery cannot skew it.
 """
 
@@ -198,13 +199,28 @@ def _touched(session: Session) -> set[uuid.UUID]:
     return units
 
 
+_TOUCHED: Final = "unit_summaries.touched"
+
+
 def _after_flush(session: Session, _context: Any) -> None:
-    units = _touched(session)
+    session.info.setdefault(_TOUCHED, set()).update(_touched(session))
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()
+    units = session.info.pop(_TOUCHED, None)
     if units:
         refresh(session.connection(), units)
 
 
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_TOUCHED, None)
+
+
 def keep_current(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Make every session of `sessions` refresh the rows of the units its flushes touch."""
+    """Make every session of `sessions` derive again, just before it commits, the rows of
+    the units its flushes touched (once per transaction, however many flushes it made)."""
     event.listen(sessions, "after_flush", _after_flush)
+    event.listen(sessions, "before_commit", _before_commit)
+    event.listen(sessions, "after_rollback", _after_rollback)
     return sessions

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from station import schema
+from station import schema, unit_summaries
 from station.database import make_engine, session_factory
 from station.models import Inspection, RefundTrigger, Unit, UnitSummary
 
@@ -41,7 +41,8 @@ def test_facts_of_one_unit_committed_together_both_reach_its_row(
     first = sessions()
     first.begin()
     first.add(_inspection(unit_id, "C", T0 + timedelta(hours=2)))  # a re-grade at ST-01
-    first.flush()  # its row derived and locked, not committed yet
+    first.flush()
+    unit_summaries.refresh(first.connection(), [unit_id])  # as a push does, before COMMIT
 
     errors: list[BaseException] = []
 
