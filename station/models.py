@@ -413,6 +413,18 @@ class UnitSummary(Base):
     refund_action: Mapped[str | None] = mapped_column(String(16))
     refund_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     refund_currency: Mapped[str | None] = mapped_column(String(3))
+    #: The effective refund trigger resolves a held one (a supervisor approved or denied).
+    refund_resolves_held: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        # The few overridden units of a day, found without reading the others.
+        Index("ix_unit_summaries_grade_overrides", "inspected_at",
+              postgresql_where=text("grade_override_reason IS NOT NULL"),
+              sqlite_where=text("grade_override_reason IS NOT NULL")),
+        Index("ix_unit_summaries_disposition_overrides", "decided_at",
+              postgresql_where=text("disposition_override_reason IS NOT NULL"),
+              sqlite_where=text("disposition_override_reason IS NOT NULL")),
+    )
 
 
 class AuditEvent(Base):

@@ -48,7 +48,7 @@ def trend(sessions: sessionmaker[Session], *, end: date, tz: tzinfo, now: dateti
         for index, count in _by_day(session, scope, UnitSummary.inspected_at,
                                     scope.during(UnitSummary.inspected_at)):
             inspected[local_days[index]] += count
-        for index, *row in _recovery_rows(session, scope, by_day=True):
+        for index, *row in _recovery_rows(session, scope):
             recovery[local_days[index]].append(row)
     series: list[dict[str, Any]] = []
     for offset in range(days):

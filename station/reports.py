@@ -36,12 +36,16 @@ one; the caller says which in `scope_label` (`SOURCE_CENTRAL` or `SOURCE_LOCAL`)
 
 from __future__ import annotations
 
+import gc
 import math
 import os
+import re
 import statistics
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -73,7 +77,6 @@ from station.models import (
     ExceptionCase,
     Inspection,
     Receipt,
-    RefundTrigger,
     RmaLine,
     SyncConflict,
     UnitSummary,
@@ -242,8 +245,8 @@ def _on_postgresql(session: Session) -> bool:
 
 def _quarter(session: Session, column: Any) -> ColumnElement[int]:
     """The quarter of an hour `column` falls in, as a whole number since 1970 (UTC)."""
-    if _on_postgresql(session):
-        seconds = cast(func.floor(func.extract("epoch", column)), BigInteger)
+    if _on_postgresql(session):  # date_part: double precision, far cheaper than numeric
+        seconds = cast(func.floor(func.date_part("epoch", column)), BigInteger)
     else:
         seconds = cast(func.strftime("%s", column), BigInteger)
     return seconds // QUARTER_SECONDS
@@ -255,8 +258,8 @@ def quarter_start(quarter: int) -> datetime:
 
 
 def _seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
-    if _on_postgresql(session):
-        return cast(func.extract("epoch", later) - func.extract("epoch", earlier), Float)
+    if _on_postgresql(session):  # date_part: double precision, far cheaper than numeric
+        return func.date_part("epoch", later - earlier, type_=Float)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
@@ -269,15 +272,60 @@ def _rows(session: Session, query: AnySelect) -> CursorResult[*tuple[Any, ...]]:
 
     On PostgreSQL the transaction is first told, once: no JIT compilation (these are short
     index-driven queries whose estimated cost, inflated by correlated subqueries, would
-    otherwise buy a compilation that takes longer than the query) and timestamps in UTC
-    (what the report computes in, so no row needs converting)."""
+    otherwise buy a compilation that takes longer than the query), no parallel workers
+    (the summary already reads on two connections at once, see `_two_readers`), room to
+    hash the exception resolutions in memory, and timestamps in UTC (what the report
+    computes in, so no row needs converting)."""
     connection = session.connection()
     transaction = session.get_transaction()
     if connection.dialect.name == "postgresql" and session.info.get(_TUNED) is not transaction:
         connection.exec_driver_sql("SET LOCAL jit = off")
+        connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+        connection.exec_driver_sql("SET LOCAL work_mem = '16MB'")
         connection.exec_driver_sql("SET LOCAL TimeZone = 'UTC'")
         session.info[_TUNED] = transaction
     return connection.execute(query)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a report reads its rows: each of its
+    full passes walks every object of the process again, which took a fifth of a day's
+    summary. Reference counting still frees everything as usual."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+_SNAPSHOT_ID: Final = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+
+
+@contextmanager
+def _two_readers(sessions: sessionmaker[Session]) -> Iterator[tuple[Session, Session | None]]:
+    """Two sessions that read one and the same snapshot of the database, so the summary's
+    queries can run on two server processes at once and still agree with each other.
+
+    On PostgreSQL both are REPEATABLE READ transactions, the second importing the first's
+    exported snapshot; elsewhere (the station's SQLite file) one session and None."""
+    with sessions() as first:
+        connection = first.connection(
+            execution_options={"isolation_level": "REPEATABLE READ"}
+            if _on_postgresql(first) else None)
+        if connection.dialect.name != "postgresql":
+            yield first, None
+            return
+        snapshot = str(connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar())
+        if not _SNAPSHOT_ID.fullmatch(snapshot):
+            raise ReportError(f"The database gave an unexpected snapshot id {snapshot!r}.")
+        with sessions() as second:
+            second.connection(execution_options={"isolation_level": "REPEATABLE READ"}
+                              ).exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            yield first, second
 
 
 # ------------------------------------------------------------------------ users
@@ -432,7 +480,8 @@ def _inspections(session: Session, scope: _Scope) -> _Inspected:
             UnitSummary.lpn, UnitSummary.station_code, UnitSummary.inspected_at,
             UnitSummary.grader_id, UnitSummary.proposed_grade, UnitSummary.grade,
             UnitSummary.grade_override_reason)
-            .where(*during, UnitSummary.grade_override_reason != "")).all()]
+            .where(*during, UnitSummary.grade_override_reason.is_not(None),
+                   UnitSummary.grade_override_reason != "")).all()]
     return found
 
 
@@ -444,24 +493,28 @@ class _Decided:
     dispositions: Counter[str] = field(default_factory=Counter)
     destinations: Counter[str] = field(default_factory=Counter)
     by_quarter: Counter[tuple[int, str]] = field(default_factory=Counter)
+    #: (currency, units, expected recovery, money refunded) rows for `_recovery_of`.
+    recovery: list[tuple[str, int, int, int]] = field(default_factory=list)
     handling: list[float] = field(default_factory=list)
     overrides: list[_Override] = field(default_factory=list)
 
 
 def _decisions(session: Session, scope: _Scope) -> _Decided:
-    """Units by their effective decision: by disposition, destination and quarter of an
-    hour, their handling times (receipt to decision) and the disposition overrides."""
+    """Units by their effective decision: by disposition, destination, quarter of an hour
+    and currency (with their recovery), their handling times (receipt to decision) and the
+    disposition overrides."""
     during = scope.during(UnitSummary.decided_at)
     quarter = _quarter(session, UnitSummary.decided_at)
     found = _Decided()
-    for disposition, destination, at, units in _rows(session, select(
-            UnitSummary.disposition, UnitSummary.destination, quarter, func.count())
-            .where(*during).group_by(UnitSummary.disposition, UnitSummary.destination,
-                                     quarter)).all():
+    keys = (UnitSummary.disposition, UnitSummary.destination, quarter, UnitSummary.currency)
+    for disposition, destination, at, currency, units, recovery, refunded in _rows(
+            session, select(*keys, func.count(), func.sum(UnitSummary.recovery_minor),
+                            func.sum(_money_refunded())).where(*during).group_by(*keys)).all():
         found.units += units
         found.dispositions[disposition] += units
         found.destinations[destination] += units
         found.by_quarter[(int(at), disposition)] += units
+        found.recovery.append((currency, units, recovery, refunded))
     found.handling = [max(0.0, float(seconds)) for seconds in _rows(session, select(
         _seconds_between(session, UnitSummary.decided_at, UnitSummary.received_at))
         .where(*during, UnitSummary.received_at.is_not(None))).scalars().all()]
@@ -470,22 +523,26 @@ def _decisions(session: Session, scope: _Scope) -> _Decided:
             UnitSummary.lpn, UnitSummary.station_code, UnitSummary.decided_at,
             UnitSummary.decided_by, UnitSummary.proposed_disposition,
             UnitSummary.disposition, UnitSummary.disposition_override_reason)
-            .where(*during, UnitSummary.disposition_override_reason != "")).all()]
+            .where(*during, UnitSummary.disposition_override_reason.is_not(None),
+                   UnitSummary.disposition_override_reason != "")).all()]
     return found
 
 
 def _refunds(session: Session, scope: _Scope) -> dict[str, Any]:
-    """Units by their effective refund trigger created in the period, by action and currency;
-    and the held refunds resolved in the period."""
+    """Units by their effective refund trigger created in the period, by action and
+    currency; among them the held refunds a supervisor resolved (approved or denied)."""
     by_action: dict[str, dict[str, Any]] = {
         action.value: {"units": 0, "amount_minor": {}} for action in RefundAction}
     money: Counter[str] = Counter()
     units_refunded = 0
-    for action, currency, units, amount in _rows(session, select(
-            UnitSummary.refund_action, UnitSummary.refund_currency, func.count(),
+    approved = denied = 0
+    for action, currency, resolves_held, units, amount in _rows(session, select(
+            UnitSummary.refund_action, UnitSummary.refund_currency,
+            UnitSummary.refund_resolves_held, func.count(),
             func.sum(UnitSummary.refund_amount_minor))
             .where(*scope.during(UnitSummary.refund_at))
-            .group_by(UnitSummary.refund_action, UnitSummary.refund_currency)).all():
+            .group_by(UnitSummary.refund_action, UnitSummary.refund_currency,
+                      UnitSummary.refund_resolves_held)).all():
         bucket = by_action.setdefault(action, {"units": 0, "amount_minor": {}})
         bucket["units"] += units
         amounts: dict[str, int] = bucket["amount_minor"]
@@ -493,35 +550,33 @@ def _refunds(session: Session, scope: _Scope) -> dict[str, Any]:
         units_refunded += units
         if action in MONEY_ACTIONS:
             money[currency] += int(amount or 0)
+        if resolves_held and action == RefundAction.DENY.value:
+            denied += units
+        elif resolves_held:
+            approved += units
     for bucket in by_action.values():
         bucket["amount_minor"] = dict(sorted(bucket["amount_minor"].items()))
-    resolutions = _rows(session, select(RefundTrigger.action, func.count(RefundTrigger.id))
-                        .join(UnitSummary, UnitSummary.unit_id == RefundTrigger.unit_id)
-                        .where(RefundTrigger.supersedes_id.is_not(None),
-                               _not_lost(RefundTrigger.id),
-                               *scope.during(RefundTrigger.created_at))
-                        .group_by(RefundTrigger.action)).all()
-    denied = sum(int(n) for action, n in resolutions if action == RefundAction.DENY.value)
-    approved = sum(int(n) for _action, n in resolutions) - denied
     return {"units": units_refunded, "by_action": by_action,
             "money_refunded_minor": dict(sorted(money.items())),
             "held_resolutions": {"approved": approved, "denied": denied}}
 
 
-def _recovery_rows(session: Session, scope: _Scope, *, by_day: bool = False) -> list[Any]:
-    """(local day of the period if `by_day`), currency, units, expected recovery and money
-    refunded of the units whose effective decision was made in the period; the refund is
-    the unit's effective one, whenever it was made."""
-    refunded = case((UnitSummary.refund_action.in_([a.value for a in MONEY_ACTIONS]),
-                     UnitSummary.refund_amount_minor), else_=0)
-    keys: list[Any] = [UnitSummary.currency]
-    day = scope.day_of(UnitSummary.decided_at) if by_day else None
-    if by_day:
-        keys.insert(0, literal_column("0") if day is None else day)
+def _money_refunded() -> ColumnElement[Any]:
+    """What a unit's effective refund paid in money or credit (the recovery rate's
+    denominator; the refund is the unit's effective one, whenever it was made)."""
+    return case((UnitSummary.refund_action.in_([a.value for a in MONEY_ACTIONS]),
+                 UnitSummary.refund_amount_minor), else_=0)
+
+
+def _recovery_rows(session: Session, scope: _Scope) -> list[Any]:
+    """Day of the period, currency, units, expected recovery and money refunded of the
+    units whose effective decision was made in the period (for the trend)."""
+    day = scope.day_of(UnitSummary.decided_at)
+    keys: list[Any] = [UnitSummary.currency] if day is None else [day, UnitSummary.currency]
     return list(_rows(session, select(
-        *keys, func.count(), func.sum(UnitSummary.recovery_minor), func.sum(refunded))
-        .where(*scope.during(UnitSummary.decided_at))
-        .group_by(*(keys if day is not None else keys[-1:]))).all())
+        literal_column("0") if day is None else day, UnitSummary.currency, func.count(),
+        func.sum(UnitSummary.recovery_minor), func.sum(_money_refunded()))
+        .where(*scope.during(UnitSummary.decided_at)).group_by(*keys)).all())
 
 
 def _recovery_of(rows: Iterable[Any]) -> dict[str, Any]:
@@ -705,13 +760,18 @@ def daily_summary(sessions: sessionmaker[Session], *, start: date, end: date | N
     scope = _open_scope(directories, start=start, end=end, station=station, grader=grader,
                         category=category, tz=tz, now=now)
     first, after = scope.start, scope.end
-    with sessions() as session:
-        received, dwell = _received(session, scope)
+    def parcels_and_exceptions(session: Session) -> tuple[Any, ...]:
+        return *_received(session, scope), _exceptions(session, scope)
+
+    with _gc_paused(), _two_readers(sessions) as (session, other), \
+            ThreadPoolExecutor(1) as worker:
+        parcels = (worker.submit(parcels_and_exceptions, other) if other is not None
+                   else None)
         inspected = _inspections(session, scope)
         decided = _decisions(session, scope)
         refunds = _refunds(session, scope)
-        recovery = _recovery_of(_recovery_rows(session, scope))
-        exceptions = _exceptions(session, scope)
+        received, dwell, exceptions = (parcels.result() if parcels is not None
+                                       else parcels_and_exceptions(session))
     names = _user_names(directories, {item.grader_id for item in inspected.by_grader}
                         | {item.by for item in inspected.overrides + decided.overrides})
     return {
@@ -740,7 +800,7 @@ def daily_summary(sessions: sessionmaker[Session], *, start: date, end: date | N
         "reasons": [{"reason": reason, "units": n} for reason, n in
                     sorted(inspected.reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
         "refunds": refunds,
-        "recovery": recovery,
+        "recovery": _recovery_of(decided.recovery),
         "handling_time": {"units": len(decided.handling), **_durations(decided.handling)},
         "dwell": dwell,
         "productivity": _productivity(inspected, scope, names),

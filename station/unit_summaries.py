@@ -99,7 +99,7 @@ def summary_rows(unit_ids: list[uuid.UUID] | None) -> AnySelect:
     later_trigger = aliased(RefundTrigger)
     refund = _ranked(_only(select(
         RefundTrigger.unit_id, RefundTrigger.created_at, RefundTrigger.action,
-        RefundTrigger.amount_minor, RefundTrigger.currency,
+        RefundTrigger.amount_minor, RefundTrigger.currency, RefundTrigger.supersedes_id,
     ).where(~exists().where(later_trigger.supersedes_id == RefundTrigger.id),
             ~exists().where(SyncConflict.id == RefundTrigger.id)),
         RefundTrigger.unit_id, unit_ids),
@@ -115,6 +115,7 @@ def summary_rows(unit_ids: list[uuid.UUID] | None) -> AnySelect:
         decision.c.proposed, decision.c.recovery_minor,
         func.coalesce(RmaLine.currency, decision.c.case_currency),
         refund.c.created_at, refund.c.action, refund.c.amount_minor, refund.c.currency,
+        refund.c.supersedes_id.is_not(None),
     ).select_from(Unit)
         .outerjoin(RmaLine, RmaLine.id == Unit.rma_line_id)
         .outerjoin(Receipt, Receipt.id == Unit.receipt_id)

@@ -18,6 +18,9 @@ branch_labels = None
 depends_on = None
 
 _INDEXED = ("receipt_id", "received_at", "inspected_at", "decided_at", "refund_at")
+#: Partial indexes of the overridden units: (name, timestamp, the override's column).
+_OVERRIDES = (("grade_overrides", "inspected_at", "grade_override_reason"),
+              ("disposition_overrides", "decided_at", "disposition_override_reason"))
 
 
 def upgrade() -> None:
@@ -51,11 +54,16 @@ def upgrade() -> None:
         sa.Column("refund_action", sa.String(length=16), nullable=True),
         sa.Column("refund_amount_minor", sa.BigInteger(), nullable=True),
         sa.Column("refund_currency", sa.String(length=3), nullable=True),
+        sa.Column("refund_resolves_held", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("unit_id", name=op.f("pk_unit_summaries")),
     )
     for column in _INDEXED:
         op.create_index(op.f(f"ix_unit_summaries_{column}"), "unit_summaries", [column],
                         unique=False)
+    for name, timestamp, reason in _OVERRIDES:
+        only = sa.text(f"{reason} IS NOT NULL")
+        op.create_index(f"ix_unit_summaries_{name}", "unit_summaries", [timestamp], unique=False,
+                        postgresql_where=only, sqlite_where=only)
     # The rows of the units already recorded, derived by the code that keeps them current
     # (nothing to derive in a new database, so its statement never meets an older table).
     from station import unit_summaries
@@ -64,6 +72,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name, _stamp, _reason in _OVERRIDES:
+        op.drop_index(f"ix_unit_summaries_{name}", table_name="unit_summaries")
     for column in reversed(_INDEXED):
         op.drop_index(op.f(f"ix_unit_summaries_{column}"), table_name="unit_summaries")
     op.drop_table("unit_summaries")
