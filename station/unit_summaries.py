@@ -10,6 +10,7 @@ same whichever order the facts come in, so a late or repeated delivery cannot sk
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from itertools import chain
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -47,6 +49,7 @@ from station.models import (
 #: Any SELECT, whatever its columns.
 AnySelect = Select[*tuple[Any, ...]]
 _CHUNK: Final = 500
+_UNIT_IDS: Final = "unit_ids"
 #: What the daily summary counts as a unit's recovery and currency when the decision says
 #: nothing: no recovery expected, and the currency of the RMA line.
 _NO_RECOVERY: Final = 0
@@ -58,17 +61,17 @@ def _ranked(query: AnySelect, partition: Any, *order: Any) -> Subquery:
         partition_by=partition, order_by=order).label("rank")).subquery()
 
 
-def _only(query: AnySelect, column: Any, unit_ids: list[uuid.UUID] | None) -> AnySelect:
-    return query if unit_ids is None else query.where(column.in_(unit_ids))
+def _only(query: AnySelect, column: Any, some: bool) -> AnySelect:
+    return query.where(column.in_(bindparam(_UNIT_IDS, expanding=True))) if some else query
 
 
-def summary_rows(unit_ids: list[uuid.UUID] | None) -> AnySelect:
-    """The `unit_summaries` rows of `unit_ids` (None: of every unit) derived from the facts,
-    in the table's column order."""
+def summary_rows(some: bool) -> AnySelect:
+    """The `unit_summaries` rows derived from the facts, in the table's column order: of the
+    units in the expanding parameter `unit_ids` if `some`, else of every unit."""
     inspection = _ranked(_only(select(
         Inspection.unit_id, Inspection.completed_at, Inspection.started_at,
         Inspection.grader_id, Inspection.grade, Inspection.proposed_grade,
-        Inspection.override_reason), Inspection.unit_id, unit_ids),
+        Inspection.override_reason), Inspection.unit_id, some),
         Inspection.unit_id, Inspection.completed_at.desc(), Inspection.id.desc())
 
     # Reading a decision's JSON is its costly part: the override's fields are read only
@@ -88,12 +91,12 @@ def summary_rows(unit_ids: list[uuid.UUID] | None) -> AnySelect:
                       _NO_RECOVERY).label("recovery_minor"),
         explanation[("case", "currency")].as_string().label("case_currency"),
     ).where(~exists().where(later_decision.supersedes_id == DispositionDecision.id)),
-        DispositionDecision.unit_id, unit_ids),
+        DispositionDecision.unit_id, some),
         DispositionDecision.unit_id, DispositionDecision.decided_at.desc(),
         DispositionDecision.id.desc())
     first_decision = _only(select(
         DispositionDecision.unit_id, func.min(DispositionDecision.decided_at).label("at")),
-        DispositionDecision.unit_id, unit_ids).group_by(
+        DispositionDecision.unit_id, some).group_by(
         DispositionDecision.unit_id).subquery()
 
     later_trigger = aliased(RefundTrigger)
@@ -102,7 +105,7 @@ def summary_rows(unit_ids: list[uuid.UUID] | None) -> AnySelect:
         RefundTrigger.amount_minor, RefundTrigger.currency, RefundTrigger.supersedes_id,
     ).where(~exists().where(later_trigger.supersedes_id == RefundTrigger.id),
             ~exists().where(SyncConflict.id == RefundTrigger.id)),
-        RefundTrigger.unit_id, unit_ids),
+        RefundTrigger.unit_id, some),
         RefundTrigger.unit_id, RefundTrigger.created_at.desc(), RefundTrigger.id.desc())
 
     return _only(select(
@@ -123,22 +126,27 @@ def summary_rows(unit_ids: list[uuid.UUID] | None) -> AnySelect:
         .outerjoin(first_decision, first_decision.c.unit_id == Unit.id)
         .outerjoin(decision, and_(decision.c.unit_id == Unit.id, decision.c.rank == 1))
         .outerjoin(refund, and_(refund.c.unit_id == Unit.id, refund.c.rank == 1)),
-        Unit.id, unit_ids)
+        Unit.id, some)
 
 
 _COLUMNS: Final = [column.key for column in UnitSummary.__table__.columns]
 
 
-def _upsert(connection: Connection, rows: AnySelect) -> Any:
-    """INSERT `rows` … ON CONFLICT (unit_id) DO UPDATE: every column from the new row."""
-    dialect = connection.dialect.name
+@functools.cache
+def _refresh_statement(dialect: str) -> Any:
+    """INSERT the derived rows of `unit_ids` … ON CONFLICT (unit_id) DO UPDATE every column:
+    built once per database engine (building it costs more than running it)."""
     module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
     if module is None:  # pragma: no cover - the two engines we support
         raise RuntimeError(f"unit summaries do not support the {dialect} database engine")
-    statement = module.insert(UnitSummary).from_select(_COLUMNS, rows)
+    statement = module.insert(UnitSummary).from_select(_COLUMNS, summary_rows(True))
     return statement.on_conflict_do_update(
         index_elements=[UnitSummary.unit_id],
         set_={key: statement.excluded[key] for key in _COLUMNS[1:]})
+
+
+_LOCK: Final = select(UnitSummary.unit_id).where(
+    UnitSummary.unit_id.in_(bindparam(_UNIT_IDS, expanding=True))).with_for_update()
 
 
 def refresh(connection: Connection, unit_ids: Iterable[uuid.UUID]) -> None:
@@ -148,10 +156,10 @@ def refresh(connection: Connection, unit_ids: Iterable[uuid.UUID]) -> None:
     same unit then waits for the other to commit and derives its row afresh with both
     pushes' facts, instead of writing a row derived before the other's facts were there."""
     ids = sorted(set(unit_ids))
+    statement = _refresh_statement(connection.dialect.name)
     for chunk in (ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
-        connection.execute(select(UnitSummary.unit_id).where(
-            UnitSummary.unit_id.in_(chunk)).with_for_update())
-        connection.execute(_upsert(connection, summary_rows(chunk)))
+        connection.execute(_LOCK, {_UNIT_IDS: chunk})
+        connection.execute(statement, {_UNIT_IDS: chunk})
 
 
 def rebuild(connection: Connection) -> int:
@@ -160,7 +168,7 @@ def rebuild(connection: Connection) -> int:
     connection.execute(delete(UnitSummary))
     if connection.execute(select(Unit.id).limit(1)).first() is None:
         return 0
-    connection.execute(insert(UnitSummary).from_select(_COLUMNS, summary_rows(None)))
+    connection.execute(insert(UnitSummary).from_select(_COLUMNS, summary_rows(False)))
     return int(connection.execute(select(func.count()).select_from(UnitSummary)).scalar_one())
 
 
