@@ -1,11 +1,10 @@
 """The units behind a figure of the daily summary: the supervisor's click-through.
 
 A `Figure` names one number of the summary (units graded B, units routed to RESTOCK between
-14:00 and 15:00, units refunded FULL ...). `units_behind` finds its units with the very
-queries that counted it (station.reports), so the list always has as many units as the
-figure says, then describes each unit as it stands now (its row in unit_summaries): its
-latest grade, effective disposition and
-effective refund.
+14:00 and 15:00, units refunded FULL ...). `units_behind` finds its units by the conditions
+that counted it (the period and scope of station.reports on the units' summary rows), so
+the list always has as many units as the figure says, then describes each unit as it
+stands now: its latest grade, effective disposition and effective refund.
 """
 
 from __future__ import annotations
@@ -179,7 +178,7 @@ def units_behind(sessions: sessionmaker[Session], figure: Figure, *, start: date
                  now: datetime, users: sessionmaker[Session] | None = None,
                  limit: int = MAX_ROWS) -> UnitList:
     """The units behind `figure` in the summary made with the same options (the refund of
-    a unit is its latest trigger: a held refund approved later shows the approval)."""
+    a unit is its effective trigger: a held refund approved later shows the approval)."""
     _check(figure)
     directories: Sequence[sessionmaker[Session]] = (
         [sessions] if users is None else [sessions, users])
