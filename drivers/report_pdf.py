@@ -306,7 +306,7 @@ def _story(document: ReportDocument, s: _Styles, width: float) -> list[Flowable]
         story += [PageBreak(), *_trend(document.trend, s, width), PageBreak()]
     story += _graders(summary, s, width)
     story += _overrides(summary, s, width)
-    story += _exceptions(document.exceptions, summary, s, width)
+    story += _exceptions(document.exceptions, document.exceptions_total, summary, s, width)
     return story
 
 
@@ -794,8 +794,8 @@ def _overrides(summary: Mapping[str, Any], s: _Styles, width: float) -> list[Flo
                items, [width * w for w in (0.15, 0.1, 0.13, 0.1, 0.09, 0.17, 0.26)])])
 
 
-def _exceptions(exceptions: Sequence[ReportException], summary: Mapping[str, Any],
-                s: _Styles, width: float) -> list[Flowable]:
+def _exceptions(exceptions: Sequence[ReportException], total: int | None,
+                summary: Mapping[str, Any], s: _Styles, width: float) -> list[Flowable]:
     as_of = _when(summary["scope"].get("as_of"))
     intro = s.p(f"Exceptions opened or closed in the period, or still open at {as_of}, "
                 f"oldest first; the outcome is as it stood at {as_of}.", s.small)
@@ -807,7 +807,15 @@ def _exceptions(exceptions: Sequence[ReportException], summary: Mapping[str, Any
              s.p("OPEN", s.cell_bold) if case.outcome is None else s.c(case.outcome, 340)]
             for case in exceptions]
     still_open = sum(1 for case in exceptions if case.outcome is None)
-    return _section(s, f"Exceptions ({len(exceptions)} listed, {still_open} open)", [
-        intro,
+    heading = f"Exceptions ({len(exceptions)} listed, {still_open} open)"
+    parts: list[Flowable] = [intro]
+    if total is not None and total > len(exceptions):
+        heading = (f"Exceptions (the oldest {len(exceptions)} of {total} listed, "
+                   f"{still_open} of them open)")
+        parts.append(s.p(f"Only the oldest {len(exceptions)} of the {total} exceptions fit "
+                         "this report; the supervisor queues (F6) list every one still "
+                         "open.", s.cell_bold))
+    return _section(s, heading, [
+        *parts,
         _table(s, ("Opened", "Kind", "Station", "Details", "Outcome"), rows,
                [width * w for w in (0.15, 0.15, 0.1, 0.34, 0.26)])])

@@ -28,7 +28,7 @@ from station import report_csv, reports
 from station.bootstrap import OpenStation
 from station.devices import Devices
 from station.evidence import pdf_page_count, write_atomically
-from station.report_document import ReportDocument, report_exceptions
+from station.report_document import document_for
 from station.report_trend import trend
 from station.vocabulary import Category
 
@@ -99,10 +99,9 @@ def _pdf(args: argparse.Namespace, opened: OpenStation, devices: Devices,
     users = opened.ctx.sessions if central else None
     days = trend(sessions, end=end, tz=tz, now=now, station=args.station, grader=args.grader,
                  category=args.category, users=users, source=summary["scope"]["source"])
-    document = ReportDocument(
-        summary=summary, trend=days, exceptions=report_exceptions(sessions, summary,
-                                                                  users=users),
-        generated_by=f"returns-station report on station {opened.ctx.station_code}")
+    document = document_for(
+        sessions, summary, days, f"returns-station report on station {opened.ctx.station_code}",
+        users=users)
     return devices.report_renderer().render(document)
 
 

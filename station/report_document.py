@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from station.evidence import exception_details, exception_kind
@@ -24,6 +24,8 @@ from station.vocabulary import ExceptionOutcome
 
 #: Longest resolution reason kept on paper.
 REASON_LEN = 300
+#: Most exceptions listed on paper (the oldest first); the document says when there are more.
+MAX_LISTED = 500
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class ReportDocument:
     trend: Mapping[str, Any] | None  # station.report_trend.trend output; None: no trend page
     exceptions: tuple[ReportException, ...]
     generated_by: str
+    #: How many exceptions there are in all when `exceptions` holds only the oldest of
+    #: them (`report_exception_count`); None: all are listed.
+    exceptions_total: int | None = None
 
 
 class ReportRenderer(Protocol):
@@ -59,8 +64,30 @@ def _outcome(resolution: ExceptionResolution) -> str:
     return f"{outcome}: {clean_text(resolution.reason, REASON_LEN)}"
 
 
+def _listing(sessions: sessionmaker[Session], summary: Mapping[str, Any],
+             users: sessionmaker[Session] | None) -> tuple[list[ColumnElement[bool]], Any]:
+    """The conditions on ExceptionCase that pick the summary's exceptions, and `as_of`."""
+    scope = summary["scope"]
+    directories = [sessions] if users is None else [sessions, users]
+    # The summary's own scope again (its `as_of` is its `now`), so that its filters apply.
+    filters = _open_scope(directories, start=date.fromisoformat(scope["from"]),
+                          end=date.fromisoformat(scope["to"]), station=scope.get("station"),
+                          grader=scope.get("grader"), category=scope.get("category"),
+                          tz=zone(scope["tz"]), now=datetime.fromisoformat(scope["as_of"]))
+    start, end, as_of = filters.start, filters.end, filters.as_of
+    other = aliased(ExceptionResolution)  # the listing joins the table itself
+    resolved_in_time = exists().where(other.exception_id == ExceptionCase.id,
+                                      other.resolved_at < as_of)
+    closed_in_period = exists().where(other.exception_id == ExceptionCase.id,
+                                      other.resolved_at >= start, other.resolved_at < end)
+    return [*_exception_conditions(filters), or_(
+        and_(ExceptionCase.opened_at >= start, ExceptionCase.opened_at < end),
+        closed_in_period,
+        and_(ExceptionCase.opened_at < as_of, ~resolved_in_time))], as_of
+
+
 def report_exceptions(sessions: sessionmaker[Session], summary: Mapping[str, Any],
-                      limit: int = 500, *, users: sessionmaker[Session] | None = None,
+                      limit: int = MAX_LISTED, *, users: sessionmaker[Session] | None = None,
                       ) -> tuple[ReportException, ...]:
     """The exceptions behind the summary's figures, oldest first (at most `limit`): those
     opened in the period, those closed in it and those still open at `scope.as_of`, in the
@@ -71,31 +98,15 @@ def report_exceptions(sessions: sessionmaker[Session], summary: Mapping[str, Any
     as resolved, with its outcome and reason, only if it was resolved before `as_of`, as
     in the summary's `exceptions.open`.
     """
-    scope = summary["scope"]
-    tz = zone(scope["tz"])
-    directories = [sessions] if users is None else [sessions, users]
-    # The summary's own scope again (its `as_of` is its `now`), so that its filters apply.
-    filters = _open_scope(directories, start=date.fromisoformat(scope["from"]),
-                          end=date.fromisoformat(scope["to"]), station=scope.get("station"),
-                          grader=scope.get("grader"), category=scope.get("category"), tz=tz,
-                          now=datetime.fromisoformat(scope["as_of"]))
-    start, end, as_of = filters.start, filters.end, filters.as_of
-    other = aliased(ExceptionResolution)  # the outer query joins the table itself
-    resolved_in_time = exists().where(other.exception_id == ExceptionCase.id,
-                                      other.resolved_at < as_of)
-    closed_in_period = exists().where(other.exception_id == ExceptionCase.id,
-                                      other.resolved_at >= start, other.resolved_at < end)
+    conditions, as_of = _listing(sessions, summary, users)
+    tz = zone(summary["scope"]["tz"])
     with sessions() as session:
-        conditions = _exception_conditions(filters)
         rows = session.execute(
             select(ExceptionCase, ExceptionResolution)
             .outerjoin(ExceptionResolution, and_(
                 ExceptionResolution.exception_id == ExceptionCase.id,
                 ExceptionResolution.resolved_at < as_of))
-            .where(*conditions, or_(
-                and_(ExceptionCase.opened_at >= start, ExceptionCase.opened_at < end),
-                closed_in_period,
-                and_(ExceptionCase.opened_at < as_of, ~resolved_in_time)))
+            .where(*conditions)
             .order_by(ExceptionCase.opened_at, ExceptionCase.id).limit(limit)).all()
         return tuple(
             ReportException(
@@ -104,3 +115,23 @@ def report_exceptions(sessions: sessionmaker[Session], summary: Mapping[str, Any
                 details=exception_details(case.details),
                 outcome=None if resolution is None else _outcome(resolution))
             for case, resolution in rows)
+
+
+def report_exception_count(sessions: sessionmaker[Session], summary: Mapping[str, Any], *,
+                           users: sessionmaker[Session] | None = None) -> int:
+    """How many exceptions `report_exceptions` would list without a limit."""
+    conditions, _as_of = _listing(sessions, summary, users)
+    with sessions() as session:
+        return int(session.scalar(select(func.count(ExceptionCase.id)).where(*conditions))
+                   or 0)
+
+
+def document_for(sessions: sessionmaker[Session], summary: Mapping[str, Any],
+                    trend: Mapping[str, Any] | None, generated_by: str, *,
+                    users: sessionmaker[Session] | None = None) -> ReportDocument:
+    """The document for `summary` read from `sessions`: its exceptions (the oldest
+    `MAX_LISTED`, and how many there are when that is not all of them)."""
+    listed = report_exceptions(sessions, summary, MAX_LISTED, users=users)
+    total = (report_exception_count(sessions, summary, users=users)
+             if len(listed) >= MAX_LISTED else None)
+    return ReportDocument(summary, trend, listed, generated_by, total)

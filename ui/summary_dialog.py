@@ -41,7 +41,7 @@ from station.atomic_file import write_atomically
 from station.context import StationContext
 from station.money import format_minor
 from station.permissions import Actor
-from station.report_document import ReportDocument, ReportRenderer, report_exceptions
+from station.report_document import ReportRenderer, document_for
 from station.report_units import Figure, UnitList, UnitRow, units_behind
 from station.vocabulary import Category
 from ui.background import Background
@@ -451,9 +451,8 @@ class SummaryDialog(QDialog):
         name, trend = self._actor.display_name, self.trend
 
         def work() -> None:
-            exceptions = report_exceptions(loaded.sessions, loaded.summary, users=users)
-            document = ReportDocument(loaded.summary, trend or loaded.trend(local),
-                                      exceptions, name)
+            document = document_for(loaded.sessions, loaded.summary,
+                                       trend or loaded.trend(local), name, users=users)
             write_atomically(path, renderer.render(document))
 
         self.message.warning("Writing the PDF…")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -274,6 +275,16 @@ def test_the_exception_list_shows_open_cases_and_outcomes(
             "kind: tracking OPEN") in text
     assert ("2026-11-20 11:30 unexpected parcel BENCH-02 code: 1Z999AA10123456791; "
             "kind: tracking returned to carrier: no RMA, refused at the dock") in text
+
+
+def test_a_cut_exception_list_says_how_many_there_are_and_where_the_rest_are(
+    renderer: ReportLabReportRenderer, tmp_path: Path,
+) -> None:
+    cut = replace(document(), exceptions_total=1200)
+    text = one_line(pdf_text(renderer.render(cut), tmp_path))
+    assert "Exceptions (the oldest 2 of 1200 listed, 1 of them open)" in text
+    assert ("Only the oldest 2 of the 1200 exceptions fit this report; the supervisor "
+            "queues (F6) list every one still open.") in text
 
 
 def test_charts_have_titles_legends_and_the_trend_page(

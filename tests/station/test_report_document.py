@@ -26,9 +26,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from station_bench import StationUnderTest
 
-from station import queues, receiving, reports
+from station import queues, receiving, report_document, reports
 from station.models import ExceptionCase
-from station.report_document import ReportException, report_exceptions
+from station.report_document import (
+    ReportException,
+    document_for,
+    report_exception_count,
+    report_exceptions,
+)
 from station.vocabulary import ExceptionKind, ExceptionOutcome, Role
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -146,3 +151,15 @@ def test_a_report_made_during_the_day_shows_outcomes_so_far(day: StationUnderTes
 def test_the_list_stops_at_the_limit(day: StationUnderTest) -> None:
     assert codes(report_exceptions(day.ctx.sessions, summary(day), limit=2)) == [
         "OLD-OPEN", "OLD-CLOSED-TODAY"]
+    assert report_exception_count(day.ctx.sessions, summary(day)) == len(
+        report_exceptions(day.ctx.sessions, summary(day))) == 5
+
+
+def test_the_document_counts_the_exceptions_only_when_the_list_is_cut(
+        day: StationUnderTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = document_for(day.ctx.sessions, summary(day), None, "test")
+    assert (len(whole.exceptions), whole.exceptions_total) == (5, None)
+    monkeypatch.setattr(report_document, "MAX_LISTED", 3)
+    cut = document_for(day.ctx.sessions, summary(day), None, "test")
+    assert (codes(cut.exceptions), cut.exceptions_total) == (
+        ["OLD-OPEN", "OLD-CLOSED-TODAY", "EARLY"], 5)
