@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.authorization import require
@@ -155,6 +155,8 @@ class HistoryException:
     opened_at: datetime
     station_code: str
     resolution: HistoryResolution | None
+    #: Opened on the unit's parcel rather than the unit (an over-return set aside there).
+    of_parcel: bool = False
 
 
 @dataclass(frozen=True)
@@ -313,7 +315,9 @@ def _exceptions(session: Session, unit: Unit, names: Names) -> tuple[HistoryExce
         select(ExceptionCase, ExceptionResolution)
         .join(ExceptionResolution, ExceptionResolution.exception_id == ExceptionCase.id,
               isouter=True)
-        .where(ExceptionCase.unit_id == unit.id)
+        .where(or_(ExceptionCase.unit_id == unit.id,
+                   and_(ExceptionCase.unit_id.is_(None),
+                        ExceptionCase.receipt_id == unit.receipt_id)))
         .order_by(ExceptionCase.opened_at, ExceptionCase.id)).all()
     return tuple(HistoryException(
         exception_id=case.id, kind=exception_kind(case.kind),
@@ -322,7 +326,8 @@ def _exceptions(session: Session, unit: Unit, names: Names) -> tuple[HistoryExce
         resolution=None if resolution is None else HistoryResolution(
             outcome=_outcome(resolution.outcome), reason=resolution.reason,
             resolved_by=names(resolution.resolved_by), resolved_at=resolution.resolved_at,
-            station_code=resolution.station_code))
+            station_code=resolution.station_code),
+        of_parcel=case.unit_id is None)
         for case, resolution in rows)
 
 

@@ -93,7 +93,8 @@ def history_html(history: UnitHistory, tz: tzinfo) -> str:
         f" · {e(r.status.value.lower())}" + (f" · {e(r.note)}" if r.note else "")
         for r in history.refunds)))
     parts.append(_section("Exceptions", (
-        f"{_when(x.opened_at, tz)} {e(x.kind)} opened by {e(x.opened_by)}: {e(x.details)}"
+        f"{_when(x.opened_at, tz)} {e(x.kind)}{' (its parcel)' if x.of_parcel else ''} "
+        f"opened by {e(x.opened_by)}: {e(x.details)}"
         + (f"<br>Closed {_when(x.resolution.resolved_at, tz)} by "
            f"{e(x.resolution.resolved_by)}: {e(x.resolution.outcome)} — "
            f"{e(x.resolution.reason)}" if x.resolution else " — <b>open</b>")

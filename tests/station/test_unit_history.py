@@ -182,6 +182,26 @@ def test_the_history_lists_every_fact_of_the_unit_in_order_with_names(
         "printer jammed, tore it off", "Supervisor Person", bench.clock.now)
 
 
+def test_an_over_return_set_aside_from_the_units_parcel_is_in_its_history(
+    bench: StationUnderTest,
+) -> None:
+    grader = bench.actors[Role.GRADER]
+    view = receiving.receive(bench.ctx, grader, BOOK)
+    assert view.receipt_id is not None
+    unit = inspection.finalize(bench.ctx, grader, ready_unit(
+        bench, grader, view.receipt_id, view.lines[0].id, Grade.A))
+    bench.clock.advance(minutes=2)
+    inspection.set_aside_over_return(bench.ctx, grader, view.receipt_id, view.lines[0].id)
+    other = receiving.receive(bench.ctx, grader, "RMA-100001")  # another parcel's case
+    assert other.receipt_id is not None
+    inspection.set_aside_over_return(bench.ctx, grader, other.receipt_id, other.lines[0].id)
+
+    [case] = history(bench, unit.lpn).exceptions
+    assert (case.kind, case.of_parcel, case.opened_by) == (
+        "over return", True, "Grader Person")
+    assert "units_taken: 1" in case.details and case.resolution is None
+
+
 def test_a_grader_may_look_and_a_clerk_may_not(bench: StationUnderTest) -> None:
     grader = bench.actors[Role.GRADER]
     view = receiving.receive(bench.ctx, grader, BOOK)
