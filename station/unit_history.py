@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Final
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from station import audit
 from station.authorization import require
 from station.context import StationContext
 from station.errors import UserFacingError
@@ -54,6 +56,9 @@ from station.money import format_minor
 from station.permissions import Action, Actor
 from station.print_queue import QUEUED
 from station.vocabulary import Category, ExceptionOutcome, Reason, RefundAction
+
+#: The audit action of a look at a unit's history.
+VIEWED_ACTION: Final = "unit.history_viewed"
 
 
 class UnitHistoryError(UserFacingError):
@@ -355,7 +360,8 @@ def unit_history(sessions: sessionmaker[Session], ctx: StationContext, actor: Ac
                  lpn: str, photos_folder: Path) -> UnitHistory:
     """Every fact about the unit with that LPN (grader or above), read from `sessions`:
     this station's database or the central one. Raises UnitHistoryError for an unknown
-    LPN. Users are named from `sessions`, else from this station's database."""
+    LPN. Users are named from `sessions`, else from this station's database. Each look is
+    audited at this station as "unit.history_viewed": who looked at which unit, where from."""
     require(ctx, actor, Action.INSPECT)
     wanted = normalise_lpn(lpn)
     local = sessions is ctx.sessions
@@ -369,7 +375,7 @@ def unit_history(sessions: sessionmaker[Session], ctx: StationContext, actor: Ac
             raise _not_found(wanted, local)
         names = Names(session) if local else Names(session,
                                                    stack.enter_context(ctx.sessions()))
-        return UnitHistory(
+        history = UnitHistory(
             unit=_unit(session, unit),
             inspections=tuple(_inspections(session, ctx, unit, names)),
             photos=unit_photos(session, ctx, unit, photos_folder, names),
@@ -377,3 +383,8 @@ def unit_history(sessions: sessionmaker[Session], ctx: StationContext, actor: Ac
             refunds=_refunds(session, unit, names),
             exceptions=_exceptions(session, unit, names),
             labels=_labels(session, unit, names))
+    with ctx.sessions.begin() as session:
+        audit.record(session, station_code=ctx.station_code, actor=actor,
+                     action=VIEWED_ACTION, subject=wanted,
+                     data={"source": "local" if local else "central"}, now=ctx.clock())
+    return history

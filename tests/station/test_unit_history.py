@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 from station_bench import (
     START,
     TINY_PNG,
@@ -25,7 +26,7 @@ from station.database import make_engine, session_factory, sqlite_url
 from station.evidence import EvidenceAnswer, PhotoFile
 from station.inspection import FinalizedUnit, Override
 from station.label_voids import void_label
-from station.models import ExceptionCase, PrintJob
+from station.models import AuditEvent, ExceptionCase, PrintJob
 from station.permissions import PermissionDenied
 from station.print_queue import PrintQueue
 from station.printing import JobState, LabelSize, PrintOutcome, label_size
@@ -200,6 +201,18 @@ def test_an_over_return_set_aside_from_the_units_parcel_is_in_its_history(
     assert (case.kind, case.of_parcel, case.opened_by) == (
         "over return", True, "Grader Person")
     assert "units_taken: 1" in case.details and case.resolution is None
+
+
+def test_each_look_at_a_units_history_is_audited_with_who_and_where_from(
+    bench: StationUnderTest,
+) -> None:
+    unit = overridden_book(bench)
+    history(bench, unit.lpn)
+    with bench.ctx.sessions() as session:
+        [event] = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "unit.history_viewed")).all()
+    assert (event.subject, event.data) == (unit.lpn, {"source": "local"})
+    assert event.actor_id == bench.actors[Role.SUPERVISOR].user_id
 
 
 def test_a_grader_may_look_and_a_clerk_may_not(bench: StationUnderTest) -> None:
