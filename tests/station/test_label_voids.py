@@ -4,10 +4,9 @@ grader in the core; the queue never prints a voided job, and the void syncs like
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 
 import pytest
-from PIL import Image
+from scripted_printer import ScriptedPrinter, blank
 from sqlalchemy import func, select
 from station_bench import START, StationUnderTest, inspect_unit
 
@@ -15,37 +14,14 @@ from station import audit, print_queue, receiving, sync
 from station.database import make_engine, session_factory, sqlite_url
 from station.inspection import FinalizedUnit
 from station.label_voids import VOIDED_ACTION, VoidError, void_label
-from station.models import AuditEvent, LabelVoid, OutboxEntry, PrintJob
+from station.models import AuditEvent, LabelVoid, OutboxEntry
 from station.permissions import PermissionDenied
 from station.print_queue import PrintQueue, PrintQueueError
-from station.printing import JobState, LabelSize, PrintOutcome, label_size
+from station.printing import JobState
 from station.vocabulary import Grade, Role
 
 URI = "zpl+tcp://192.0.2.10:9100"
 BOOK = "RMA-100006"
-
-
-@dataclass
-class Printer:
-    """A LabelPrinter that answers `state` to everything and remembers the jobs it got."""
-
-    state: JobState = JobState.PRINTED
-    name: str = "test"
-    size: LabelSize = field(default_factory=lambda: label_size("4x6@203"))
-    width_dots: int = 812
-    dpi: int = 203
-    jobs: list[str | None] = field(default_factory=list)
-
-    def print_label(self, image: Image.Image, *, job_id: str | None = None) -> PrintOutcome:
-        self.jobs.append(job_id)
-        return PrintOutcome(self.state, self.state.value, 0, 1.0)
-
-    def status(self) -> PrintOutcome:
-        return PrintOutcome(JobState.READY, "ready")
-
-
-def blank(job: PrintJob) -> Image.Image:
-    return Image.new("1", (812, 100), 1)
 
 
 def finished_unit(bench: StationUnderTest) -> FinalizedUnit:
@@ -159,7 +135,7 @@ def test_the_queue_never_prints_or_retries_a_voided_job(bench: StationUnderTest)
     retried = print_queue.request_reprint(bench.ctx, bench.actors[Role.GRADER], unit.lpn,
                                           "label torn")
     queue = PrintQueue()
-    offline = Printer(JobState.OFFLINE)
+    offline = ScriptedPrinter([JobState.OFFLINE])
     queue.run_once(bench.ctx, offline, blank)
     assert offline.jobs == [str(waiting), str(retried)]  # both tried, both to be retried
 
@@ -168,7 +144,7 @@ def test_the_queue_never_prints_or_retries_a_voided_job(bench: StationUnderTest)
     void_label(bench.ctx, supervisor, retried, "unit is going to scrap instead")
     bench.clock.advance(minutes=5)
 
-    printer = Printer()
+    printer = ScriptedPrinter([JobState.PRINTED])
     assert print_queue.pending_jobs(bench.ctx) == []
     assert queue.next_due(bench.ctx) is None
     assert queue.run_once(bench.ctx, printer, blank) == []

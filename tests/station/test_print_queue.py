@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from PIL import Image
+from scripted_printer import ScriptedPrinter, blank
 from sqlalchemy import select
 from station_bench import StationUnderTest, inspect_unit
 
@@ -21,35 +21,10 @@ from station.labels import disposition_label
 from station.models import AuditEvent, Base, OutboxEntry, PrintAttempt, PrintJob, Rma
 from station.permissions import PermissionDenied
 from station.print_queue import PrintQueue, PrintQueueError
-from station.printing import JobState, LabelSize, PrintOutcome, label_size
+from station.printing import JobState
 from station.vocabulary import Grade, Role
 
 URI = "zpl+tcp://192.0.2.10:9100"
-
-
-@dataclass
-class ScriptedPrinter:
-    """A LabelPrinter whose outcomes are scripted; it remembers what it was sent."""
-
-    outcomes: list[JobState]
-    name: str = "scripted"
-    size: LabelSize = field(default_factory=lambda: label_size("4x6@203"))
-    width_dots: int = 812
-    dpi: int = 203
-    jobs: list[str | None] = field(default_factory=list)
-
-    def print_label(self, image: Image.Image, *, job_id: str | None = None) -> PrintOutcome:
-        self.jobs.append(job_id)
-        state = self.outcomes.pop(0)
-        return PrintOutcome(state, f"scripted {state.value}", 100 if state.value != "offline"
-                            else 0, 12.5)
-
-    def status(self) -> PrintOutcome:
-        return PrintOutcome(JobState.READY, "ready")
-
-
-def blank(job: PrintJob) -> Image.Image:
-    return Image.new("1", (812, 100), 1)
 
 
 def finished_unit(bench: StationUnderTest) -> FinalizedUnit:

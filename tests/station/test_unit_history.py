@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from scripted_printer import ScriptedPrinter, blank
 from sqlalchemy import select
 from station_bench import (
     START,
@@ -26,38 +25,16 @@ from station.database import make_engine, session_factory, sqlite_url
 from station.evidence import EvidenceAnswer, PhotoFile
 from station.inspection import FinalizedUnit, Override
 from station.label_voids import void_label
-from station.models import AuditEvent, ExceptionCase, PrintJob
+from station.models import AuditEvent, ExceptionCase
 from station.permissions import PermissionDenied
 from station.print_queue import PrintQueue
-from station.printing import JobState, LabelSize, PrintOutcome, label_size
+from station.printing import JobState
 from station.retention import photo_path
 from station.unit_history import RefundStatus, UnitHistory, UnitHistoryError, unit_history
 from station.vocabulary import Disposition, ExceptionOutcome, Grade, Role
 
 BOOK = "RMA-100006"  # line 1: a paperback, changed_mind, 29.99 USD
 URI = "zpl+tcp://192.0.2.10:9100"
-
-
-@dataclass
-class Printer:
-    """A LabelPrinter that answers the scripted states in turn."""
-
-    states: list[JobState]
-    name: str = "test"
-    size: LabelSize = field(default_factory=lambda: label_size("4x6@203"))
-    width_dots: int = 812
-    dpi: int = 203
-
-    def print_label(self, image: Image.Image, *, job_id: str | None = None) -> PrintOutcome:
-        state = self.states.pop(0)
-        return PrintOutcome(state, f"printer said {state.value}", 0, 1.0)
-
-    def status(self) -> PrintOutcome:
-        return PrintOutcome(JobState.READY, "ready")
-
-
-def blank(job: PrintJob) -> Image.Image:
-    return Image.new("1", (812, 100), 1)
 
 
 def photos_folder(bench: StationUnderTest) -> Path:
@@ -108,10 +85,11 @@ def test_the_history_lists_every_fact_of_the_unit_in_order_with_names(
     approvals.resolve_held_refund(bench.ctx, supervisor, unit.refund_trigger_id,
                                   approve=True, reason="receipt checked")
     first = print_queue.request_label(bench.ctx, grader, unit, URI)
-    PrintQueue().run_once(bench.ctx, Printer([JobState.PRINTED]), blank)
+    said = "printer said"
+    PrintQueue().run_once(bench.ctx, ScriptedPrinter([JobState.PRINTED], said), blank)
     bench.clock.advance(minutes=1)
     reprint = print_queue.request_reprint(bench.ctx, grader, unit.lpn, "label torn")
-    PrintQueue().run_once(bench.ctx, Printer([JobState.OFFLINE]), blank)
+    PrintQueue().run_once(bench.ctx, ScriptedPrinter([JobState.OFFLINE], said), blank)
     bench.clock.advance(minutes=1)
     void_label(bench.ctx, supervisor, unit.lpn, "printer jammed, tore it off")
     with bench.ctx.sessions.begin() as session:  # stands in for a case opened at the bench
