@@ -7,11 +7,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from pdf_reading import HOSTILE, one_line, pdf_text, poppler
 from PIL import Image
 
 from drivers.evidence_pdf import ReportLabEvidenceRenderer
@@ -24,23 +24,6 @@ from station.evidence import (
     PhotoFile,
     pdf_page_count,
 )
-
-HOSTILE = "<b>not bold</b> & <para>\x00\x1b[2J</para> &amp; ]]> \u202ereversed"
-
-
-def poppler(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.skip(f"{tool} (poppler-utils) is not installed; "
-                    "`bash scripts/bootstrap.sh --test` installs it")
-    return path
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    source = tmp_path / "sheet.pdf"
-    source.write_bytes(pdf)
-    return subprocess.run([poppler("pdftotext"), "-raw", str(source), "-"], check=True,
-                          capture_output=True, text=True).stdout
 
 
 def pdf_images(pdf: bytes, tmp_path: Path) -> list[Path]:
@@ -111,16 +94,12 @@ def make_sheet(photos: list[EvidencePhoto], **changes: object) -> EvidenceSheet:
     return dataclasses.replace(sheet, **changes)  # type: ignore[arg-type]
 
 
-def one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def test_the_sheet_reads_back_as_text_with_every_fact_and_caption(
     photos: list[EvidencePhoto], tmp_path: Path,
 ) -> None:
     pdf = ReportLabEvidenceRenderer().render(make_sheet(photos))
     assert pdf.startswith(b"%PDF-")
-    text = pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf, tmp_path, "-raw")
     flat = one_line(text)
     for fact in ("Evidence sheet · LPN BN0100000042N", "RMA-100001", "ORD-778812",
                  "PHN-X12-128", "4006381333931", "499.00 EUR", "Does it power on? no",
@@ -159,7 +138,7 @@ def test_a_photo_deleted_by_retention_keeps_its_caption_and_hash(
     gone = dataclasses.replace(photos[1], file=PhotoFile.DELETED_BY_RETENTION)
     gone.path.unlink()
     pdf = ReportLabEvidenceRenderer().render(make_sheet([photos[0], gone, photos[2]]))
-    text = pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf, tmp_path, "-raw")
     assert "file deleted by retention; hash kept" in text
     assert f"sha256 {gone.sha256}" in text
     assert len(pdf_image_list(pdf, tmp_path)) == 2
@@ -171,7 +150,7 @@ def test_a_file_changed_or_removed_after_gathering_is_not_shown_as_the_photo(
     photos[0].path.write_bytes(jpeg(640, 480, 90))
     photos[2].path.unlink()
     pdf = ReportLabEvidenceRenderer().render(make_sheet(photos))
-    text = one_line(pdf_text(pdf, tmp_path))
+    text = one_line(pdf_text(pdf, tmp_path, "-raw"))
     assert "file no longer matches its hash; not shown" in text
     assert "file not found in the photo folder; hash kept" in text
     assert len(pdf_image_list(pdf, tmp_path)) == 1
@@ -183,14 +162,15 @@ def test_a_file_that_is_not_an_image_is_named_not_drawn(tmp_path: Path) -> None:
     photo = EvidencePhoto("front", "2026-11-30 10:42 UTC", "Gus Grader", 24, 0, 0,
                           hashlib.sha256(junk.read_bytes()).hexdigest(), junk)
     pdf = ReportLabEvidenceRenderer().render(make_sheet([photo]))
-    assert "file cannot be read as an image; hash kept" in one_line(pdf_text(pdf, tmp_path))
+    text = one_line(pdf_text(pdf, tmp_path, "-raw"))
+    assert "file cannot be read as an image; hash kept" in text
 
 
 def test_hostile_text_prints_as_typed_without_breaking_the_sheet(tmp_path: Path) -> None:
     sheet = make_sheet([], description=HOSTILE, sku="<&>", grader=HOSTILE,
                        answers=(EvidenceAnswer(HOSTILE, "<br/>"),), flags=("<i>&",),
                        exceptions=(HOSTILE,), lpn="BN<0>&\x07")
-    text = pdf_text(ReportLabEvidenceRenderer().render(sheet), tmp_path)
+    text = pdf_text(ReportLabEvidenceRenderer().render(sheet), tmp_path, "-raw")
     assert "<b>not bold</b> & <para>[2J</para> &amp; ]]>" in text
     assert "<br/>" in text and "<i>&" in text and "BN<0>&" in text
     assert "\x1b" not in text and "\x00" not in text and "\x07" not in text
@@ -199,7 +179,7 @@ def test_hostile_text_prints_as_typed_without_breaking_the_sheet(tmp_path: Path)
 def test_a_sheet_without_photos_or_answers_says_so(tmp_path: Path) -> None:
     sheet = make_sheet([], answers=(), flags=(), decision=None, refund=None, notes="",
                        proposed_grade=None, override_reason=None, gtin=None, line_no=None)
-    text = one_line(pdf_text(ReportLabEvidenceRenderer().render(sheet), tmp_path))
+    text = one_line(pdf_text(ReportLabEvidenceRenderer().render(sheet), tmp_path, "-raw"))
     for phrase in ("No checklist answers were recorded.", "none raised", "No photos were taken.",
                    "no disposition recorded", "no refund decision recorded", "GTIN —"):
         assert phrase in text, phrase
@@ -211,7 +191,7 @@ def test_many_photos_run_over_pages_each_with_its_footer(
     pdf = ReportLabEvidenceRenderer().render(make_sheet(photos * 4))
     pages = pdf_page_count(pdf)
     assert pages >= 4
-    text = pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf, tmp_path, "-raw")
     assert f"page {pages}/{pages}" in text and f"page {pages + 1}/" not in text
     assert len(pdf_image_list(pdf, tmp_path)) == 12
 
@@ -225,5 +205,5 @@ def test_without_dejavu_the_built_in_fonts_still_give_real_text(
     photos: list[EvidencePhoto], tmp_path: Path,
 ) -> None:
     renderer = ReportLabEvidenceRenderer(font_dir=tmp_path / "no-fonts")
-    text = pdf_text(renderer.render(make_sheet(photos)), tmp_path)
+    text = pdf_text(renderer.render(make_sheet(photos)), tmp_path, "-raw")
     assert "BN0100000042N" in text and f"sha256 {photos[0].sha256}" in text

@@ -9,8 +9,6 @@ tests/station/test_reports.py; the trend is a literal in report_trend's shape.""
 from __future__ import annotations
 
 import copy
-import shutil
-import subprocess
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from pdf_reading import HOSTILE, one_line, pdf_text
 
 from drivers.report_pdf import ReportLabReportRenderer
 from station.evidence import pdf_page_count
@@ -25,31 +24,7 @@ from station.report_document import ReportDocument, ReportException
 from station.vocabulary import Disposition
 
 BERLIN = ZoneInfo("Europe/Berlin")
-HOSTILE = "<b>not bold</b> & <para>\x00\x1b[2J</para> &amp; ]]> \u202ereversed"
 UNREACHABLE = "OperationalError: connection to server at 127.0.0.1 port 1 refused"
-
-
-def poppler(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.skip(f"{tool} (poppler-utils) is not installed; "
-                    "`bash scripts/bootstrap.sh --test` installs it")
-    return path
-
-
-def pdf_text(pdf: bytes, tmp_path: Path, mode: str = "-layout") -> str:
-    """The PDF's text as laid out on the page (`-layout`), or in drawing order (`-raw`:
-    a table row's cells one after the other, even where a cell wraps)."""
-    source = tmp_path / "report.pdf"
-    source.write_bytes(pdf)
-    return subprocess.run([poppler("pdftotext"), mode, str(source), "-"], check=True,
-                          capture_output=True, text=True).stdout
-
-
-def one_line(text: str) -> str:
-    """The text with every run of whitespace as one space: a phrase wrapped over two lines,
-    or spread by the layout, still reads as a phrase."""
-    return " ".join(text.split())
 
 
 def by_hour(units: dict[int, dict[str, int]]) -> list[dict[str, Any]]:

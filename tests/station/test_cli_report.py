@@ -7,13 +7,12 @@ import csv
 import io
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cli_runner import run
+from pdf_reading import one_line, pdf_file_text
 from station_bench import make_station
 from test_reports import BOOK_OVERRIDE, Day, build_day
 
@@ -158,17 +157,6 @@ def pdf_cli(day: Day, *args: str) -> int:
                devices=ReportRendererOnly())
 
 
-def pdf_text(path: Path) -> str:
-    """The PDF's text in drawing order: a table row's cells one after the other."""
-    pdftotext = shutil.which("pdftotext")
-    if pdftotext is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed; "
-                    "`bash scripts/bootstrap.sh --test` installs it")
-    text = subprocess.run([pdftotext, "-raw", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
-    return " ".join(text.split())
-
-
 def test_pdf_from_the_central_database_with_trend_and_exceptions(
     day: Day, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -177,7 +165,7 @@ def test_pdf_from_the_central_database_with_trend_and_exceptions(
     assert pdf_cli(day, *DAY_OPTIONS, "--format", "pdf", "--out", str(out)) == 0
     assert re.search(r"Daily summary 2026-11-20 \(Europe/Berlin, central\) written to "
                      rf"{re.escape(str(out))} \([2-6] pages\)\n$", capsys.readouterr().out)
-    text = pdf_text(out)
+    text = one_line(pdf_file_text(out, "-raw"))
     for phrase in (
         "Daily disposition summary · Friday 2026-11-20",
         "Source: central database (every station that has synced)",
@@ -201,7 +189,7 @@ def test_pdf_from_the_central_database_with_trend_and_exceptions(
 def test_pdf_of_this_station_only_says_so_on_the_paper(day: Day, tmp_path: Path) -> None:
     out = tmp_path / "local.pdf"
     assert pdf_cli(day, *DAY_OPTIONS, "--local", "--format", "pdf", "--out", str(out)) == 0
-    text = pdf_text(out)
+    text = one_line(pdf_file_text(out, "-raw"))
     assert "LOCAL DATA: THIS STATION ONLY" in text
     assert "The central database was not asked (a local report)." in text
     assert "source: local (this station only)" in text  # the trend's, too

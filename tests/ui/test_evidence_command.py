@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from cli_runner import run
+from pdf_reading import pdf_file_text, poppler
 from sqlalchemy import select
 from station_bench import PINS, TINY_PNG, StationUnderTest, inspect_unit
 
@@ -22,10 +21,7 @@ from ui.hardware import Hardware
 def test_a_units_evidence_sheet_is_written_as_a_pdf_that_reads_back(
     bench: StationUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    pdftotext = shutil.which("pdftotext")
-    if pdftotext is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed; "
-                    "`bash scripts/bootstrap.sh --test` installs it")
+    poppler("pdftotext")  # skip before the work if it cannot be checked
     grader = bench.actors[Role.GRADER]
     with bench.ctx.sessions() as session:
         number = session.scalars(select(Rma.rma_number).order_by(Rma.rma_number)).first()
@@ -48,8 +44,7 @@ def test_a_units_evidence_sheet_is_written_as_a_pdf_that_reads_back(
     assert said.startswith(f"Evidence sheet for {lpn} written to {out} (")
     assert f", {photos} photo" in said
 
-    text = subprocess.run([pdftotext, "-raw", str(out), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = pdf_file_text(out, "-raw")
     assert f"Evidence sheet · LPN {lpn}" in text
     assert number in text and "Grade B: like new / opened" in text
     assert text.count(f"sha256 {sha}") == photos
