@@ -73,8 +73,8 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from station.errors import UserFacingError
 from station.models import (
-    Base,
     ExceptionCase,
+    ExceptionResolution,
     Inspection,
     Receipt,
     RmaLine,
@@ -93,10 +93,6 @@ MAX_DAYS: Final = 366
 #: Refund actions that pay the customer money (or credit): the denominator of the
 #: recovery rate. EXCHANGE sends goods, DENY pays nothing, HELD has paid nothing yet.
 MONEY_ACTIONS: Final = (RefundAction.FULL, RefundAction.PARTIAL, RefundAction.STORE_CREDIT)
-#: Not in the schema yet: the supervisor workspace's exception resolutions. When a model
-#: with this table name (columns `exception_id`, `resolved_at`) joins `Base.metadata`, the
-#: summary counts exceptions closed in the period and leaves resolved ones out of `open`.
-RESOLUTIONS_TABLE: Final = "exception_resolutions"
 
 
 #: Any SELECT, whatever its columns (SQLAlchemy 2.1 types them as a variadic tuple).
@@ -620,13 +616,6 @@ def _productivity(inspected: _Inspected, scope: _Scope,
             "by_grader": graders}
 
 
-def _resolutions() -> Any:
-    table = Base.metadata.tables.get(RESOLUTIONS_TABLE)
-    if table is None or not {"exception_id", "resolved_at"} <= set(table.c.keys()):
-        return None
-    return table
-
-
 def _exception_conditions(scope: _Scope) -> list[ColumnElement[bool]]:
     """The scope's filters on exceptions: opened at the station, opened by the grader, of a
     unit (or, without a unit, a parcel's RMA) of the category."""
@@ -656,24 +645,18 @@ def _exceptions(session: Session, scope: _Scope) -> dict[str, Any]:
 
     opened = by_kind(ExceptionCase.opened_at >= scope.start,
                      ExceptionCase.opened_at < scope.end)
-    resolutions = _resolutions()
 
     def open_at_as_of(exception: Any) -> list[ColumnElement[bool]]:
         """Conditions on `exception` (ExceptionCase or an alias): open at `as_of`."""
-        still = [exception.opened_at < scope.as_of]
-        if resolutions is not None:
-            still.append(~exists().where(resolutions.c.exception_id == exception.id,
-                                         resolutions.c.resolved_at < scope.as_of))
-        return still
+        return [exception.opened_at < scope.as_of,
+                ~exists().where(ExceptionResolution.exception_id == exception.id,
+                                ExceptionResolution.resolved_at < scope.as_of)]
 
-    closed: int | None = None
-    if resolutions is not None:
-        closed = int(_rows(
-            session, select(func.count(func.distinct(resolutions.c.exception_id)))
-            .select_from(resolutions).join(ExceptionCase,
-                                           ExceptionCase.id == resolutions.c.exception_id)
-            .where(*conditions, resolutions.c.resolved_at >= scope.start,
-                   resolutions.c.resolved_at < scope.end)).scalar() or 0)
+    closed = int(_rows(session, select(func.count(func.distinct(
+        ExceptionResolution.exception_id))).join(
+        ExceptionCase, ExceptionCase.id == ExceptionResolution.exception_id).where(
+        *conditions, ExceptionResolution.resolved_at >= scope.start,
+        ExceptionResolution.resolved_at < scope.end)).scalar() or 0)
     if scope.category is not None:
         # A category needs a look at each exception's unit or parcel: done for the
         # exceptions still open only, not for every exception ever opened; those are found
@@ -684,7 +667,7 @@ def _exceptions(session: Session, scope: _Scope) -> dict[str, Any]:
     else:
         open_now = by_kind(*open_at_as_of(ExceptionCase))
     return {"opened": sum(opened.values()), "opened_by_kind": opened, "closed": closed,
-            "resolutions_tracked": resolutions is not None,
+            "resolutions_tracked": True,
             "open": sum(open_now.values()), "open_by_kind": open_now}
 
 
