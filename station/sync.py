@@ -43,16 +43,11 @@ from station.config import StationConfig
 from station.errors import UserFacingError
 from station.models import (
     Base,
-    DispositionDecision,
     ExceptionCase,
-    Inspection,
     OutboxEntry,
-    Receipt,
-    RefundTrigger,
     Station,
     StationSync,
     SyncConflict,
-    Unit,
     UtcDateTime,
 )
 from station.pull import pull_rmas
@@ -63,9 +58,6 @@ BATCH_SIZE: Final = 500
 CONFLICT_SEQ: Final = "sync_conflicts_change_seq"
 CONFLICT_WATERMARK: Final = "pull.conflicts"
 _CONFLICT_NAMESPACE: Final = uuid.UUID("6f1d0b52-3c0e-4a8e-9a57-2f7c9d1b8e40")
-#: Facts of a unit that change its row in `unit_summaries`.
-_UNIT_FACTS: Final = frozenset(model.__tablename__ for model in (
-    Inspection, DispositionDecision, RefundTrigger))
 
 
 class SyncError(UserFacingError):
@@ -282,24 +274,8 @@ def apply_entries(session: Session, entries: Sequence[OutboxEntry], now: datetim
             result.conflict_ids.append(conflict)
             result.conflicts += 1
     flush()
-    unit_summaries.refresh(session.connection(), _units_of_entries(session, entries))
-
-
-def _units_of_entries(session: Session, entries: Sequence[OutboxEntry]) -> set[uuid.UUID]:
-    """The units whose summary rows the entries' facts may change (a receipt: its units
-    already here, should they have come first)."""
-    units: set[uuid.UUID] = set()
-    receipts: list[uuid.UUID] = []
-    for entry in entries:
-        if entry.entity == Unit.__tablename__:
-            units.add(uuid.UUID(str(entry.entity_id)))
-        elif entry.entity in _UNIT_FACTS and entry.payload.get("unit_id"):
-            units.add(uuid.UUID(str(entry.payload["unit_id"])))
-        elif entry.entity == Receipt.__tablename__:
-            receipts.append(uuid.UUID(str(entry.entity_id)))
-    if receipts:
-        units.update(session.scalars(select(Unit.id).where(Unit.receipt_id.in_(receipts))))
-    return units
+    unit_summaries.refresh(session.connection(),
+                           unit_summaries.units_of_entries(session, entries))
 
 
 def _is_transient(error: BaseException) -> bool:

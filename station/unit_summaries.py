@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import Any, Final
 
@@ -38,6 +38,7 @@ from sqlalchemy.sql.selectable import Subquery
 from station.models import (
     DispositionDecision,
     Inspection,
+    OutboxEntry,
     Receipt,
     RefundTrigger,
     RmaLine,
@@ -49,6 +50,10 @@ from station.models import (
 #: Any SELECT, whatever its columns.
 AnySelect = Select[*tuple[Any, ...]]
 _CHUNK: Final = 500
+#: Facts of a unit whose arrival changes its row (besides the unit itself, its receipt, a
+#: changed RMA line and a lost sync conflict).
+_UNIT_FACTS: Final = (Inspection, DispositionDecision, RefundTrigger)
+_UNIT_FACT_TABLES: Final = frozenset(model.__tablename__ for model in _UNIT_FACTS)
 _UNIT_IDS: Final = "unit_ids"
 #: What the daily summary counts as a unit's recovery and currency when the decision says
 #: nothing: no recovery expected, and the currency of the RMA line.
@@ -191,7 +196,7 @@ def _touched(session: Session) -> set[uuid.UUID]:
     for item in chain(session.new, session.dirty):
         if isinstance(item, Unit):
             units.add(item.id)
-        elif isinstance(item, Inspection | DispositionDecision | RefundTrigger):
+        elif isinstance(item, _UNIT_FACTS):
             units.add(item.unit_id)
         elif isinstance(item, SyncConflict):  # a fact of ours that lost: by its id
             lost.add(item.id)
@@ -206,6 +211,21 @@ def _touched(session: Session) -> set[uuid.UUID]:
     if lost:
         units |= _units_of(session, RefundTrigger.id, lost, RefundTrigger.unit_id)
     return units
+
+
+def units_of_entries(session: Session, entries: Sequence[OutboxEntry]) -> set[uuid.UUID]:
+    """The units whose rows the outbox entries' facts may change (a receipt: its units
+    already here, should they have come first): what the central push derives again."""
+    units: set[uuid.UUID] = set()
+    receipts: set[uuid.UUID] = set()
+    for entry in entries:
+        if entry.entity == Unit.__tablename__:
+            units.add(uuid.UUID(str(entry.entity_id)))
+        elif entry.entity in _UNIT_FACT_TABLES and entry.payload.get("unit_id"):
+            units.add(uuid.UUID(str(entry.payload["unit_id"])))
+        elif entry.entity == Receipt.__tablename__:
+            receipts.add(uuid.UUID(str(entry.entity_id)))
+    return units | _units_of(session, Unit.receipt_id, receipts)
 
 
 _TOUCHED: Final = "unit_summaries.touched"
