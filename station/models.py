@@ -84,6 +84,11 @@ class Station(Base):
     site: Mapped[str] = mapped_column(String(100))
     lpn_prefix: Mapped[str] = mapped_column(String(4), unique=True)
     created_at: Mapped[datetime]
+    #: Centrally: an admin enrolled the station (None: it may not push); revoked_at set:
+    #: every push is refused. db_role is the PostgreSQL login role only it pushes with.
+    enrolled_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    db_role: Mapped[str | None] = mapped_column(String(63), unique=True)
 
 
 class User(Base):
@@ -101,6 +106,8 @@ class User(Base):
     failed_pin_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    #: When the user was last disabled: facts they made before it are still accepted.
+    deactivated_at: Mapped[datetime | None]
 
 
 class Rma(Base):
@@ -252,6 +259,12 @@ class DispositionDecision(Base):
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     station_code: Mapped[str] = mapped_column(String(32))
     override_reason: Mapped[str | None] = mapped_column(Text)
+    #: The RMA line as it was when the decision was made (a later import cannot change
+    #: it): reports count the unit by these. None only on decisions from an older station.
+    line_category: Mapped[str | None] = mapped_column(String(32))
+    line_reason: Mapped[str | None] = mapped_column(String(32))
+    line_unit_price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    line_currency: Mapped[str | None] = mapped_column(String(3))
 
     __table_args__ = (
         # Reports ask "is this decision superseded (since …)?" per decision: only the few
@@ -515,6 +528,65 @@ class OutboxEntry(Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     parked_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RmaImport(Base):
+    """Central record of one RMA import (station.rma_import): committed in the same
+    transaction that makes its RMAs count, so RMAs never arrive without the record of who
+    imported them. `state` goes staging -> committed -> applied; `applied_through` is the
+    last staged row applied (a committed import is finished by whoever finds it so)."""
+
+    __tablename__ = "rma_imports"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    station_code: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_name: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))
+    rmas: Mapped[int] = mapped_column(Integer, default=0)
+    applied_through: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    committed_at: Mapped[datetime | None]
+    applied_at: Mapped[datetime | None]
+    #: When the importing station's own audit chain got its `rmas.imported` event.
+    audited_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_rma_imports_station_code_audited_at", "station_code",
+                            "audited_at"),)
+
+
+class RmaImportRow(Base):
+    """One staged RMA (its record as JSON) of an import not yet applied; deleted once the
+    import is applied, or with an import abandoned before its commit."""
+
+    __tablename__ = "rma_import_rows"
+
+    import_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rma_number: Mapped[str] = mapped_column(String(64))
+    record: Mapped[dict[str, Any]]
+
+
+class CentralAuditEvent(Base):
+    """Central record of what happened at the central database itself, not at a bench:
+    enrolments and revocations, people managed centrally, refused pushes, refund
+    acknowledgements. Append-only: no role but the owner may change or delete a row;
+    `db_user` is the database role that wrote it (forced by the database on PostgreSQL)."""
+
+    __tablename__ = "central_audit"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    db_user: Mapped[str] = mapped_column(String(63))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]]
 
 
 class Counter(Base):
