@@ -16,11 +16,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import audit, schema
+from station import audit, central_rules, enrolment, schema
 from station.config import Locations, StationConfig
 from station.context import StationContext, utc_now
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import AuditEvent, Station
+from station.pin_sealing import station_pepper
 from station.rules import configured_rule_set
 from station.secrets_store import central_password
 
@@ -83,11 +84,18 @@ def open_station(config: StationConfig, locations: Locations) -> OpenStation:
     locations.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(sqlite_url(locations.local_db))
     schema.upgrade(engine, label="station's local")
-    ctx = StationContext(session_factory(engine), config)
+    sessions = session_factory(engine)
+    try:
+        pepper = station_pepper(sessions, locations.data_dir, station_code=config.station_code,
+                                now=utc_now())
+    except BaseException:
+        engine.dispose()
+        raise
+    ctx = StationContext(sessions, config, pepper)
     ctx = dataclasses.replace(ctx, rules=rules)
     opened = OpenStation(ctx, engine, locations)
     if opened.central_is_embedded:
-        schema.upgrade(opened.central_engine(), label="embedded central")
+        _open_embedded_central(opened)
     with opened.ctx.sessions.begin() as session:
         _audit_config_change(session, opened.ctx)
         station = session.get(Station, config.station_code)
@@ -99,6 +107,18 @@ def open_station(config: StationConfig, locations: Locations) -> OpenStation:
             station.site = config.site
             station.lpn_prefix = config.effective_lpn_prefix
     return opened
+
+
+def _open_embedded_central(opened: OpenStation) -> None:
+    """A standalone station is its own authority: its embedded central database gets the
+    acceptance rules and enrols the station itself."""
+    engine = opened.central_engine()
+    schema.upgrade(engine, label="embedded central")
+    central_rules.install_on(engine)
+    config = opened.ctx.config
+    with session_factory(engine).begin() as session:
+        enrolment.enrol_embedded(session, code=config.station_code, site=config.site,
+                                 lpn_prefix=config.effective_lpn_prefix, now=utc_now())
 
 
 def config_fingerprint(config: StationConfig) -> str:

@@ -10,6 +10,7 @@ from station.bootstrap import OpenStation
 from station.errors import UserFacingError
 from station.permissions import Actor
 from station.pin_input import PinReader
+from station.pins import pin_rule
 from station.signin import has_users, sign_in
 from station.vocabulary import Role
 
@@ -23,6 +24,11 @@ def acting_user(opened: OpenStation, username: str | None, reader: PinReader) ->
     if not username:
         raise NotAuthenticated("Say who you are with --as USER (your PIN is asked next).")
     return sign_in(opened.ctx, username, reader.read(f"PIN for {username}: "))
+
+
+def _pin_prompt(username: str, role: Role) -> str:
+    """The prompt states the rule for the role, e.g. "(an admin's PIN has 8 to 12 digits)"."""
+    return f"New PIN for {username} ({pin_rule(role)}): "
 
 
 def _print_users(rows: list[users.UserInfo]) -> None:
@@ -43,7 +49,7 @@ def run(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int
             print("The first user of a station must be an admin (--role admin).",
                   file=sys.stderr)
             return 1
-        pin = reader.read(f"New PIN for {args.username}: ", confirm=True)
+        pin = reader.read(_pin_prompt(args.username, Role.ADMIN), confirm=True)
         info = users.create_first_admin(ctx, username=args.username, display_name=args.name,
                                         pin=pin)
         print(f"Created the first admin, {info.username}.")
@@ -52,7 +58,7 @@ def run(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int
     if command == "list":
         _print_users(users.list_all(ctx, actor))
     elif command == "add":
-        pin = reader.read(f"New PIN for {args.username}: ", confirm=True)
+        pin = reader.read(_pin_prompt(args.username, Role(args.role)), confirm=True)
         info = users.create_user(ctx, actor, username=args.username, display_name=args.name,
                                  role=Role(args.role), pin=pin)
         print(f"Added {info.username} ({info.role.value}).")
@@ -60,11 +66,19 @@ def run(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int
         info = users.set_active(ctx, actor, args.username, command == "enable")
         print(f"{info.username} is now {'active' if info.active else 'disabled'}.")
     elif command == "reset-pin":
-        pin = reader.read(f"New PIN for {args.username}: ", confirm=True)
+        role = next((u.role for u in users.list_all(ctx, actor)
+                     if u.username == args.username), None)
+        prompt = _pin_prompt(args.username, role) if role else f"New PIN for {args.username}: "
+        pin = reader.read(prompt, confirm=True)
         users.reset_pin(ctx, actor, args.username, pin)
         print(f"New PIN set for {args.username}; any lockout is lifted.")
     elif command == "set-role":
-        info = users.set_role(ctx, actor, args.username, Role(args.role))
+        try:
+            info = users.set_role(ctx, actor, args.username, Role(args.role))
+        except users.NewPinRequired as needed:
+            print(str(needed), file=sys.stderr)
+            pin = reader.read(_pin_prompt(args.username, Role(args.role)), confirm=True)
+            info = users.set_role(ctx, actor, args.username, Role(args.role), new_pin=pin)
         print(f"{info.username} is now {info.role.value}.")
     elif command == "issue-badge":
         code = users.issue_badge(ctx, actor, args.username)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.config import StationConfig
+from station.pin_pepper import PinPepper
 from station.vocabulary import Category
 
 if TYPE_CHECKING:
@@ -37,10 +38,12 @@ def _shipped_rules() -> RuleSet:
 class StationContext:
     """The local database, this station's identity, a clock (injected so tests can move it),
     the inspection checklist of every category and the routing rule set (both validated
-    when the station opens)."""
+    when the station opens), and the pepper that seals PIN hashes (kept outside the
+    database, station/pin_pepper.py)."""
 
     sessions: sessionmaker[Session]
     config: StationConfig
+    pepper: PinPepper
     clock: Callable[[], datetime] = field(default=utc_now)
     checklists: Mapping[Category, Checklist] = field(default_factory=_shipped_checklists)
     rules: RuleSet = field(default_factory=_shipped_rules)

@@ -37,8 +37,8 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("clara", "Clara Clerk", Role.CLERK, "2468"),
     DemoUser("gus", "Gus Grader", Role.GRADER, "1357"),
-    DemoUser("sam", "Sam Supervisor", Role.SUPERVISOR, "8642"),
-    DemoUser("ada", "Ada Admin", Role.ADMIN, "9753"),
+    DemoUser("sam", "Sam Supervisor", Role.SUPERVISOR, "864213"),
+    DemoUser("ada", "Ada Admin", Role.ADMIN, "97531086"),
 )
 
 

@@ -18,6 +18,7 @@ from station.context import StationContext
 from station.errors import UserFacingError
 from station.models import User
 from station.permissions import Actor
+from station.pin_pepper import PepperError
 from station.pins import verify_pin
 from station.vocabulary import Role
 
@@ -66,6 +67,16 @@ def _locked_message(ctx: StationContext, user: User) -> str | None:
             f"{minutes} min or ask an administrator to reset the PIN.")
 
 
+def _unreadable_pin(ctx: StationContext, user: User) -> str | None:
+    """Why the stored PIN cannot be checked (lost or replaced pepper, an unsealed or damaged
+    value), or None. Not the person's fault: it is not counted as a wrong PIN."""
+    try:
+        ctx.pepper.open(user.pin_hash)
+    except PepperError as error:
+        return f"{user.display_name}: {error}"
+    return None
+
+
 def sign_in(ctx: StationContext, username: str, pin: str) -> Actor:
     """Check the PIN; too many wrong PINs in a row lock the user for a while."""
     security = ctx.config.security
@@ -78,7 +89,10 @@ def sign_in(ctx: StationContext, username: str, pin: str) -> Actor:
         elif (locked := _locked_message(ctx, user)) is not None:
             _record(session, ctx, user, "signin.refused_locked", user.username)
             failure = locked
-        elif not verify_pin(user.pin_hash, pin):
+        elif (unreadable := _unreadable_pin(ctx, user)) is not None:
+            _record(session, ctx, user, "signin.pin_unreadable", user.username)
+            failure = unreadable
+        elif not verify_pin(ctx.pepper.open(user.pin_hash), pin):
             user.failed_pin_count += 1
             if user.failed_pin_count >= security.max_failed_pins:
                 user.locked_until = ctx.clock() + timedelta(minutes=security.lockout_minutes)

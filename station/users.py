@@ -21,7 +21,7 @@ from station.context import StationContext
 from station.errors import UserFacingError
 from station.models import User
 from station.permissions import Action, Actor
-from station.pins import PinPolicyError, hash_pin
+from station.pins import PinPolicyError, hash_pin, needs_new_pin, pin_rule
 from station.text_hygiene import clean_text
 from station.vocabulary import Role
 
@@ -54,9 +54,14 @@ def _get(session: Session, username: str) -> User:
     return user
 
 
-def _pin_hash(pin: str) -> str:
+class NewPinRequired(UserError):
+    """The new role needs a longer PIN than the old one: ask for a new PIN and try again."""
+
+
+def _pin_hash(ctx: StationContext, pin: str, role: Role) -> str:
+    """The PIN's argon2 hash, sealed with the station's pepper (never stored plain)."""
     try:
-        return hash_pin(pin)
+        return ctx.pepper.seal(hash_pin(pin, role))
     except PinPolicyError as error:
         raise UserError(f"PIN refused: {error}.") from None
 
@@ -93,7 +98,8 @@ def add_user(
         raise UserError(f"User {username!r} already exists.")
     user = User(
         username=username, display_name=_display_name(display_name), role=role.value,
-        pin_hash=_pin_hash(pin), badge_code=badge_digest(badge_code) if badge_code else None,
+        pin_hash=_pin_hash(ctx, pin, role),
+        badge_code=badge_digest(badge_code) if badge_code else None,
         active=True, failed_pin_count=0, created_at=ctx.clock(),
     )
     session.add(user)
@@ -155,14 +161,17 @@ def reset_pin(ctx: StationContext, actor: Actor, username: str, pin: str) -> Use
     require(ctx, actor, Action.MANAGE_USERS)
     with ctx.sessions.begin() as session:
         user = _get(session, username)
-        user.pin_hash = _pin_hash(pin)
+        user.pin_hash = _pin_hash(ctx, pin, Role(user.role))
         user.failed_pin_count = 0
         user.locked_until = None
         _audit(session, ctx, actor, "user.pin_reset", username, {})
         return _info(user)
 
 
-def set_role(ctx: StationContext, actor: Actor, username: str, role: Role) -> UserInfo:
+def set_role(ctx: StationContext, actor: Actor, username: str, role: Role,
+             new_pin: str | None = None) -> UserInfo:
+    """Change a role. A role that needs a longer PIN (supervisor, admin) needs `new_pin`
+    too, set in the same transaction: raises NewPinRequired, changing nothing, without it."""
     require(ctx, actor, Action.MANAGE_USERS)
     with ctx.sessions.begin() as session:
         user = _get(session, username)
@@ -170,9 +179,18 @@ def set_role(ctx: StationContext, actor: Actor, username: str, role: Role) -> Us
                 and _active_admins(session) <= 1:
             raise UserError("That is the last active admin; make someone else admin first.")
         before = user.role
+        if new_pin is None and needs_new_pin(Role(before), role):
+            raise NewPinRequired(f"Making {username} {role.value} needs a new PIN: "
+                                 f"{pin_rule(role)}.")
+        if new_pin is not None:
+            user.pin_hash = _pin_hash(ctx, new_pin, role)
+            user.failed_pin_count = 0
+            user.locked_until = None
         user.role = role.value
         _audit(session, ctx, actor, "user.role_changed", username,
                {"from": before, "to": role.value})
+        if new_pin is not None:
+            _audit(session, ctx, actor, "user.pin_reset", username, {})
         return _info(user)
 
 

@@ -38,6 +38,25 @@ def _start_cluster() -> PostgresCluster:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def secrets_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Station keys (the PIN pepper, …) go to a throw-away folder, never the OS keyring or
+    the real user's config folder. One folder per test run: stations copied from the
+    bench template (tests/station_bench.py) find the template's keys there."""
+    from station.secrets_folder import SECRETS_DIR_ENV
+
+    folder = tmp_path_factory.mktemp("secrets")
+    saved = os.environ.get(SECRETS_DIR_ENV)
+    os.environ[SECRETS_DIR_ENV] = str(folder)
+    try:
+        yield folder
+    finally:
+        if saved is None:
+            os.environ.pop(SECRETS_DIR_ENV, None)
+        else:
+            os.environ[SECRETS_DIR_ENV] = saved
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """A throw-away PostgreSQL cluster, started once per test session."""

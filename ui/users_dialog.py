@@ -43,7 +43,13 @@ from station import users
 from station.context import StationContext
 from station.errors import UserFacingError
 from station.permissions import Actor
-from station.pins import MAX_PIN_LENGTH, PinPolicyError, check_pin_policy
+from station.pins import (
+    MAX_PIN_LENGTH,
+    PinPolicyError,
+    check_pin_policy,
+    needs_new_pin,
+    pin_rule,
+)
 from station.users import UserInfo
 from station.vocabulary import Role
 from ui.background import Background
@@ -105,11 +111,13 @@ def _hint(text: str) -> QLabel:
 
 
 class _PinPair:
-    """A PIN typed twice; checked against the core's PIN policy before any core call."""
+    """A PIN typed twice; checked against the core's PIN policy for the role it is for
+    (`role()`: a supervisor or admin needs a longer PIN) before any core call."""
 
-    def __init__(self) -> None:
+    def __init__(self, role: Callable[[], Role]) -> None:
         self.pin = _pin_field()
         self.pin_again = _pin_field()
+        self.role = role
 
     def refusal(self) -> str | None:
         """Why the two fields cannot be used (and clears them), or None when they can."""
@@ -119,7 +127,7 @@ class _PinPair:
             problem = "The two PINs differ. Type the same PIN twice."
         else:
             try:
-                check_pin_policy(pin)
+                check_pin_policy(pin, self.role())
             except PinPolicyError as error:
                 problem = f"PIN refused: {error}."
         if problem is not None:
@@ -178,17 +186,23 @@ class UserForm(_PinCheckedForm):
         self.display_name.setPlaceholderText("e.g. Gus Grader")
         self.display_name.setMaxLength(100)
         self.role = _role_combo(role)
-        self._pins = _PinPair()
+        self._pins = _PinPair(lambda: Role(self.role.currentData()))
         self.pin, self.pin_again = self._pins.pin, self._pins.pin_again
         self.form.addRow("User &name", self.username)
         self.form.addRow("&Full name", self.display_name)
         self.form.addRow("&Role", self.role)
         self.form.addRow("&PIN", self.pin)
         self.form.addRow("PIN &again", self.pin_again)
-        self._layout.insertWidget(0, _hint(
-            "User names are lower-case letters and digits, e.g. gus. The PIN has 4 to 12 "
-            "digits; tell it to the person in private."))
+        self.hint = _hint("")
+        self._layout.insertWidget(0, self.hint)
+        self.role.currentIndexChanged.connect(self._show_rule)
+        self._show_rule()
         self.username.setFocus()
+
+    def _show_rule(self) -> None:
+        rule = pin_rule(Role(self.role.currentData()))
+        self.hint.setText(f"User names are lower-case letters and digits, e.g. gus. "
+                          f"{rule[0].upper()}{rule[1:]}; tell it to the person in private.")
 
     def new_user(self) -> NewUser:
         return NewUser(self.username.text().strip(), self.display_name.text(),
@@ -196,17 +210,23 @@ class UserForm(_PinCheckedForm):
 
 
 class PinForm(_PinCheckedForm):
-    """Reset a PIN: the new PIN twice."""
+    """Reset a PIN: the new PIN twice, by the rule of the user's role, or of the role the
+    user is being given (`for_role`: a promotion to supervisor or admin needs a longer PIN)."""
 
-    def __init__(self, info: UserInfo, parent: QWidget | None = None) -> None:
-        super().__init__(f"Reset PIN of {info.display_name}", "Set PIN", parent)
-        self._pins = _PinPair()
+    def __init__(self, info: UserInfo, parent: QWidget | None = None, *,
+                 for_role: Role | None = None) -> None:
+        role = for_role or info.role
+        title = (f"New PIN for {info.display_name} as {role.value}" if for_role
+                 else f"Reset PIN of {info.display_name}")
+        super().__init__(title, "Set PIN", parent)
+        self._pins = _PinPair(lambda: role)
         self.pin, self.pin_again = self._pins.pin, self._pins.pin_again
         self.form.addRow("New &PIN", self.pin)
         self.form.addRow("PIN &again", self.pin_again)
-        self._layout.insertWidget(0, _hint(
-            f"A new PIN for {info.display_name} ({info.username}), 4 to 12 digits. It also "
-            "lifts a lockout after wrong PINs."))
+        why = (f"Making {info.display_name} {_a(role)} needs a new PIN: " if for_role
+               else f"A new PIN for {info.display_name} ({info.username}): ")
+        self._layout.insertWidget(0, _hint(f"{why}{pin_rule(role)}. It also lifts a lockout "
+                                           "after wrong PINs."))
         self.pin.setFocus()
 
     def new_pin(self) -> str:
@@ -504,8 +524,13 @@ class UsersDialog(QDialog):
         role = self._ask_role(info)
         if role is None or role == info.role:
             return
+        pin: str | None = None
+        if needs_new_pin(info.role, role):
+            pin = self._ask_pin(info, for_role=role)
+            if pin is None:
+                return
         ctx, actor = self._ctx, self._actor
-        self._run(lambda: users.set_role(ctx, actor, info.username, role),
+        self._run(lambda: users.set_role(ctx, actor, info.username, role, new_pin=pin),
                   lambda new: self._changed(new, f"{new.display_name} is now {_a(new.role)}."))
 
     def issue_badge(self) -> None:
@@ -533,8 +558,8 @@ class UsersDialog(QDialog):
         finally:
             form.deleteLater()
 
-    def _ask_pin(self, info: UserInfo) -> str | None:
-        form = PinForm(info, self)
+    def _ask_pin(self, info: UserInfo, *, for_role: Role | None = None) -> str | None:
+        form = PinForm(info, self, for_role=for_role)
         try:
             return form.new_pin() if form.exec() == QDialog.DialogCode.Accepted else None
         finally:

@@ -72,11 +72,11 @@ def test_db_upgrade_and_import_rmas_work_against_a_postgresql_central(
     base = ["--config", str(config), "--data-dir", str(tmp_path)]
     assert cli.main([*base, "db", "upgrade"]) == 0
     assert "central: postgresql" in capsys.readouterr().out
-    monkeypatch.setattr(sys, "stdin", io.StringIO("1379\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("13792468\n"))
     assert cli.main([*base, "users", "add", "boss", "--name", "Bea Boss", "--role",
                      "admin"]) == 0
     sample = resources.path("demo", "sample-rmas.csv")
-    monkeypatch.setattr(sys, "stdin", io.StringIO("1379\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("13792468\n"))
     assert cli.main([*base, "import-rmas", str(sample), "--as", "boss"]) == 0
     central = session_factory(pg_engine)
     with central() as session:

@@ -20,7 +20,7 @@ from station.models import Rma, RmaLine
 SAMPLE = resources.path("demo", "sample-rmas.csv")
 
 
-ADMIN_PIN = "1379"
+ADMIN_PIN = "13792468"
 
 
 

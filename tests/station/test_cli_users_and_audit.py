@@ -12,7 +12,7 @@ from station import cli
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import AuditEvent, User
 
-PIN = "1379"
+PIN = "13792468"
 
 
 
@@ -42,7 +42,7 @@ def test_the_first_admin_needs_no_sign_in_but_must_be_an_admin(tmp_path: Path,
     assert "must be an admin" in capsys.readouterr().err
     assert run("--data-dir", str(folder), "users", "add", "ada", "--name", "Ada", "--role",
                "admin", stdin=f"{PIN}\n") == 0
-    assert users_in(folder)["ada"].pin_hash.startswith("$argon2id$")
+    assert users_in(folder)["ada"].pin_hash.startswith("pepper1$")
 
 
 def test_after_the_first_admin_every_change_needs_an_admin_with_the_right_pin(
@@ -57,9 +57,11 @@ def test_after_the_first_admin_every_change_needs_an_admin_with_the_right_pin(
     assert "Wrong PIN" in capsys.readouterr().err
     assert run(*base, "add", "gus", "--name", "Gus Grader", "--role", "grader", "--as",
                "boss", stdin=f"{PIN}\n4826\n") == 0
-    assert run(*base, "set-role", "gus", "supervisor", "--as", "boss", stdin=f"{PIN}\n") == 0
+    assert run(*base, "set-role", "gus", "supervisor", "--as", "boss",
+               stdin=f"{PIN}\n482613\n") == 0
+    assert "needs a new PIN: a supervisor's PIN has 6 to 12 digits" in capsys.readouterr().err
     assert run(*base, "disable", "gus", "--as", "boss", stdin=f"{PIN}\n") == 0
-    assert run(*base, "reset-pin", "gus", "--as", "boss", stdin=f"{PIN}\n5937\n") == 0
+    assert run(*base, "reset-pin", "gus", "--as", "boss", stdin=f"{PIN}\n593712\n") == 0
     assert run(*base, "list", "--as", "boss", stdin=f"{PIN}\n") == 0
     out = capsys.readouterr().out
     assert "gus" in out and "supervisor" in out and "disabled" in out

@@ -13,7 +13,7 @@ import resources
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import Rma
 
-PIN = "1379"
+PIN = "13792468"
 
 
 
@@ -46,8 +46,8 @@ def test_purge_clears_old_customer_names_here_and_in_the_embedded_central(
     for db in ("station.db", "central.db"):
         age_all_rmas(tmp_path / db, 31)
     assert run(*base, "users", "add", "gus", "--name", "Gus", "--role", "supervisor", "--as",
-               "boss", stdin=f"{PIN}\n4826\n") == 0
-    assert run(*base, "privacy", "purge", "--as", "gus", stdin="4826\n") == 1
+               "boss", stdin=f"{PIN}\n482613\n") == 0
+    assert run(*base, "privacy", "purge", "--as", "gus", stdin="482613\n") == 1
     assert "may not purge customer data" in capsys.readouterr().err
     assert None not in names(tmp_path / "station.db")
     assert run(*base, "privacy", "purge", "--as", "boss", stdin=f"{PIN}\n") == 0

@@ -33,7 +33,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "shopify-returns.json"
 PATTERN_TEXT = "RMA-[0-9]{6}|[0-9]+-R[0-9]+"
 PATTERN = re.compile(PATTERN_TEXT, re.ASCII)
 TODAY = date(2026, 11, 30)
-ADMIN_PIN = "1379"
+ADMIN_PIN = "13792468"
 
 JUMPER_RETURN = "gid://shopify/Return/9876543210"
 SNEAKER_RETURN = "gid://shopify/Return/9876543211"

@@ -11,7 +11,7 @@ from cli_runner import run
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "S3cret-Marker-42"
-ADMIN_PIN = "1379"
+ADMIN_PIN = "13792468"
 GRADER_PIN = "4826"
 WRONG_PIN = "9081"
 

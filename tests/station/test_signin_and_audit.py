@@ -19,11 +19,15 @@ def test_the_right_pin_signs_in_and_is_audited(bench: StationUnderTest) -> None:
             "signin.ok"
 
 
-def test_pins_are_stored_only_as_argon2id_hashes(bench: StationUnderTest) -> None:
+def test_pins_are_stored_only_as_argon2id_hashes_sealed_with_the_pepper(
+    bench: StationUnderTest,
+) -> None:
     with bench.ctx.sessions() as session:
-        hashes = list(session.scalars(select(User.pin_hash)))
-    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
-    assert not any(pin in h for h in hashes for pin in PINS.values())
+        stored = list(session.scalars(select(User.pin_hash)))
+    assert stored and all(s.startswith("pepper1$") for s in stored)
+    hashes = [bench.ctx.pepper.open(s) for s in stored]
+    assert all(h.startswith("$argon2id$") for h in hashes)
+    assert not any(pin in h for h in stored + hashes for pin in PINS.values())
 
 
 def test_five_wrong_pins_lock_the_user_until_the_lockout_passes(bench: StationUnderTest) -> None:

@@ -7,8 +7,9 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from station import users
 from station.context import StationContext
-from station.pins import MAX_PIN_LENGTH
+from station.pins import MAX_PIN_LENGTH, pin_rule
 from station.users import UserInfo
+from station.vocabulary import Role
 from ui.background import Background
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine
@@ -24,7 +25,7 @@ class FirstAdminScreen(KeyedScreen):
         title = QLabel("Create the first administrator")
         title.setObjectName("title")
         hint = QLabel("This station has no users yet. The administrator adds everyone else "
-                      "(Station ▸ Users). Choose a PIN of 4 to 12 digits.")
+                      f"(Station ▸ Users). Choose a PIN: {pin_rule(Role.ADMIN)}.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         self.username = QLineEdit()
