@@ -5,6 +5,12 @@ code (same format and text) once, with the index of the first video frame it was
 (None for a still image), and the milliseconds the whole file took, reading included.
 A missing, unreadable or undecodable file raises `UnreadableFile` naming the file and why.
 
+Before any image is decoded its size is read from its header (Pillow reads only the
+header) and a file larger than MAX_IMAGE_FILE_BYTES or an image of more than
+MAX_IMAGE_PIXELS pixels is refused as UnreadableFile, so a small PNG that claims
+100000 × 100000 pixels (a decompression bomb) never reaches a decoder; any OpenCV error
+also becomes UnreadableFile, so one bad file never stops the files after it.
+
 Images are read with cv2.imread; when that fails (OpenCV on Windows cannot open non-ASCII
 paths, e.g. "Rücksendung.jpg") the bytes are read by NumPy and decoded with cv2.imdecode.
 Videos go through cv2.VideoCapture; with `every` > 1 the frames in between are only
@@ -13,15 +19,18 @@ grabbed, not decoded, which is much cheaper on long clips.
 
 from __future__ import annotations
 
+import re
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, NoReturn
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+from PIL import Image, UnidentifiedImageError
 
 from station.decoding import BarcodeDecoder, DecodedCode
 
@@ -31,6 +40,11 @@ IMAGE_SUFFIXES: Final = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm",
      ".pbm", ".pnm"}
 )
+
+
+#: A phone photo has 12-50 million pixels; a decoded image takes three bytes per pixel.
+MAX_IMAGE_PIXELS: Final = 64_000_000
+MAX_IMAGE_FILE_BYTES: Final = 256 * 1024 * 1024
 
 
 class UnreadableFile(ValueError):
@@ -62,6 +76,40 @@ def _check_exists(path: Path) -> None:
         raise UnreadableFile(f"{path}: not a file")
 
 
+def _check_image_size(path: Path) -> None:
+    """Refuse a file too large to read, or an image whose header claims too many pixels."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if size > MAX_IMAGE_FILE_BYTES:
+        raise UnreadableFile(f"{path}: the file is {size:,} bytes; images of at most "
+                             f"{MAX_IMAGE_FILE_BYTES // (1024 * 1024)} MiB are read")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:  # reads the header only
+                width, height = image.size
+    except Image.DecompressionBombError as exc:  # Pillow's own, higher limit said so
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        _refuse_pixels(path, f"{int(claimed.group(1)):,} pixels" if claimed else
+                       "more pixels than Pillow allows")
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return  # not an image Pillow knows: OpenCV decides, under its own pixel limit
+    if width * height > MAX_IMAGE_PIXELS:
+        _refuse_pixels(path, f"{width} × {height} pixels")
+
+
+def _refuse_pixels(path: Path, claimed: str) -> NoReturn:
+    raise UnreadableFile(f"{path}: the image claims {claimed}; at most "
+                         f"{MAX_IMAGE_PIXELS // 1_000_000} million pixels are decoded")
+
+
+def _cv_problem(error: cv2.error) -> str:
+    text = " ".join(str(error).split())
+    return text[text.rfind("error:"):][:200] if "error:" in text else text[:200]
+
+
 def _imdecode(path: Path) -> Frame | None:
     try:
         data = np.fromfile(path, dtype=np.uint8)
@@ -77,9 +125,13 @@ def read_image(path: Path) -> Frame:
     """The photo as a BGR array; UnreadableFile when it is missing or not an image."""
     path = Path(path)
     _check_exists(path)
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        image = _imdecode(path)
+    _check_image_size(path)
+    try:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            image = _imdecode(path)
+    except cv2.error as exc:
+        raise UnreadableFile(f"{path}: OpenCV cannot decode it ({_cv_problem(exc)})") from None
     if image is None:
         raise UnreadableFile(f"{path}: not an image OpenCV can decode (JPEG, PNG, BMP, TIFF, "
                              "WebP, PNM)")
@@ -116,8 +168,7 @@ def _is_image(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
 
-def decode_file(path: Path, decoder: BarcodeDecoder, every: int = 1) -> FileResult:
-    """Every distinct code in a photo (decoded once) or a video (every `every`-th frame)."""
+def _decode_file(path: Path, decoder: BarcodeDecoder, every: int) -> FileResult:
     path = Path(path)
     _check_exists(path)
     start = time.perf_counter()
@@ -145,3 +196,12 @@ def decode_file(path: Path, decoder: BarcodeDecoder, every: int = 1) -> FileResu
             frames = 1
     ms = (time.perf_counter() - start) * 1000
     return FileResult(path, list(found.values()), ms, frames)
+
+
+def decode_file(path: Path, decoder: BarcodeDecoder, every: int = 1) -> FileResult:
+    """Every distinct code in a photo (decoded once) or a video (every `every`-th frame);
+    UnreadableFile for a file that cannot be read or decoded, OpenCV's errors included."""
+    try:
+        return _decode_file(path, decoder, every)
+    except cv2.error as exc:
+        raise UnreadableFile(f"{path}: OpenCV cannot decode it ({_cv_problem(exc)})") from None

@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hostile_files import png_claiming
 from synthetic_codes import bgr, code128_label, place, zxing_label
 
 from drivers import image_files
@@ -138,3 +139,24 @@ def test_every_nth_frame(tmp_path: Path) -> None:
 def test_every_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         list(video_frames(tmp_path / "x.avi", every=0))
+
+
+@pytest.mark.parametrize(("width", "height"), [(100_000, 100_000), (10_000, 6_500)],
+                         ids=["ten-billion-pixels", "just-over-the-limit"])
+def test_an_image_claiming_too_many_pixels_is_refused_from_its_header(
+    tmp_path: Path, pipeline: PipelineDecoder, width: int, height: int
+) -> None:
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_claiming(width, height))
+    with pytest.raises(UnreadableFile, match=f"{width * height:,} pixels|{width} × {height}"):
+        decode_file(bomb, pipeline)
+
+
+def test_a_file_larger_than_any_photo_is_refused_unread(
+    tmp_path: Path, pipeline: PipelineDecoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(image_files, "MAX_IMAGE_FILE_BYTES", 1000)
+    big = write_image(tmp_path / "big.png", np.random.default_rng(1).integers(
+        0, 255, (100, 100, 3), dtype=np.uint8))
+    with pytest.raises(UnreadableFile, match="images of at most"):
+        decode_file(big, pipeline)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+from hostile_files import png_claiming
 from label_video import label, write_label_video
 
 from ui import launcher
@@ -39,3 +40,20 @@ def test_an_unreadable_file_is_reported_and_the_command_fails(
     assert launcher.main(["decode", str(broken), str(tmp_path / "missing.png")]) == 1
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert all(line["error"] and line["results"] == [] for line in lines)
+
+
+def test_a_decompression_bomb_is_refused_and_the_next_file_is_still_decoded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_claiming(100_000, 100_000))
+    photo = tmp_path / "label.png"
+    cv2.imwrite(str(photo), cv2.copyMakeBorder(label("4006381333931"), 40, 40, 40, 40,
+                                               cv2.BORDER_CONSTANT, value=255))
+    assert launcher.main(["--data-dir", str(tmp_path / "station"), "decode", str(bomb),
+                          str(photo)]) == 1
+    captured = capsys.readouterr()
+    first, second = (json.loads(line) for line in captured.out.splitlines())
+    assert "10,000,000,000 pixels" in first["error"] and first["results"] == []
+    assert [r["text"] for r in second["results"]] == ["4006381333931"]
+    assert "Traceback" not in captured.err
