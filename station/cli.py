@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -24,14 +25,15 @@ from station import (
     audit,
     cli_central,
     cli_report,
+    cli_rma_import,
     cli_rules,
     cli_simulate,
     cli_users,
     rma_shopify,
-    rma_store,
     rule_sets,
     schema,
 )
+from station.atomic_file import write_atomically
 from station.bootstrap import OpenStation, central_url, open_station
 from station.config import (
     ConfigError,
@@ -60,11 +62,11 @@ from station.printing import (
     render_label,
 )
 from station.privacy import purge_station
-from station.pull import pull_rmas
 from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
 from station.rules import RulesError
 from station.secrets_store import KEYRING_SERVICE, store_central_password
 from station.signin import has_users
+from station.station_identity import check_station_identity
 from station.vocabulary import Role
 
 EXIT_OK = 0
@@ -248,6 +250,7 @@ def _configured(args: argparse.Namespace) -> tuple[Locations, StationConfig]:
 
 def _open(args: argparse.Namespace) -> tuple[Locations, OpenStation]:
     locations, config = _configured(args)
+    check_station_identity(config, locations)
     return locations, open_station(config, locations)
 
 
@@ -362,13 +365,8 @@ def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader
         return EXIT_FAILED
     actor = (cli_users.acting_user(opened, args.as_user, reader)
              if args.as_user or has_users(opened.ctx) else None)
-    central = opened.central_sessions()
-    summary = rma_store.import_as(opened.ctx, actor, central, records)
-    pulled = pull_rmas(central, opened.ctx.sessions)
-    log.info("imported RMAs from %s: %s", args.file.name, summary)
-    print(f"{args.file}: {len(records)} RMAs read: {summary.created} new, {summary.updated} "
-          f"updated, {summary.unchanged} unchanged; {pulled} pulled into this station.")
-    return EXIT_OK
+    stored = cli_rma_import.store(opened, actor, records, str(args.file))
+    return cli_rma_import.told(stored, str(args.file), "")
 
 
 def _cmd_import_shopify(args: argparse.Namespace, data: bytes, opened: OpenStation,
@@ -389,16 +387,12 @@ def _cmd_import_shopify(args: argparse.Namespace, data: bytes, opened: OpenStati
         return EXIT_FAILED
     records = found.records
     central = opened.central_sessions()
+    status = EXIT_OK
     if records:
         actor = (cli_users.acting_user(opened, args.as_user, reader)
                  if args.as_user or has_users(opened.ctx) else None)
-        summary = rma_store.import_as(opened.ctx, actor, central, records)
-        pulled = pull_rmas(central, opened.ctx.sessions)
-        log.info("imported Shopify returns from %s: %s, %d skipped", args.file.name, summary,
-                 len(found.skipped))
-        print(f"{args.file}: {len(records)} RMAs read from Shopify returns: {summary.created} "
-              f"new, {summary.updated} updated, {summary.unchanged} unchanged; {pulled} pulled "
-              "into this station.")
+        stored = cli_rma_import.store(opened, actor, records, str(args.file))
+        status = cli_rma_import.told(stored, str(args.file), " from Shopify returns")
     else:
         print(f"{args.file}: no Shopify return to import; nothing changed.")
     if found.skipped:
@@ -411,7 +405,7 @@ def _cmd_import_shopify(args: argparse.Namespace, data: bytes, opened: OpenStati
                   "stop it by hand if its parcel must not be accepted")
     for note in found.notes:
         print(f"note: {note}")
-    return EXIT_OK
+    return status
 
 
 def _already_imported(central: sessionmaker[Session],
@@ -443,6 +437,52 @@ def _cmd_evidence(args: argparse.Namespace, opened: OpenStation, reader: PinRead
 
 def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
          devices: Devices | None = None) -> int:
+    """Run one command; its exit status. Output cut short by a closed pipe (`sync | head`)
+    ends quietly, as the Python documentation recommends for SIGPIPE: standard output is
+    pointed at devnull so the interpreter's last flush at exit cannot fail again."""
+    try:
+        status = _run(argv, gui, devices)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_FAILED
+    return status
+
+
+def _quiet_stdout() -> None:
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # captured or replaced in-process
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
+
+
+def _os_reason(error: OSError) -> str:
+    """Why a file could not be written or read, in words for the person who named it."""
+    if isinstance(error, FileNotFoundError):
+        return "the folder it should go in does not exist"
+    if isinstance(error, IsADirectoryError):
+        return "that is a folder; give a file name"
+    if isinstance(error, NotADirectoryError):
+        return "a part of the path is not a folder"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return error.strerror or error.__class__.__name__
+
+
+def _unexpected(error: BaseException) -> int:
+    """The last guard: no command ends in a traceback. The trace goes to the log file when
+    logging is set up, never to the terminal."""
+    if logging.getLogger().handlers:
+        log.error("unexpected error", exc_info=error)
+    first = (str(error).splitlines() or [""])[0][:300]
+    print(f"Unexpected error: {error.__class__.__name__}: {first}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _run(argv: Sequence[str] | None, gui: GuiLauncher | None, devices: Devices | None) -> int:
     args = build_parser().parse_args(argv)
     opened: OpenStation | None = None
     try:
@@ -489,6 +529,20 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
         print(f"Database error: {error.__class__.__name__}: {str(error).splitlines()[0]}",
               file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"{where}{_os_reason(error)}", file=sys.stderr)
+        return EXIT_FAILED
+    except MemoryError:
+        print("Out of memory: the input is too large for this machine.", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as error:
+        return _unexpected(error)
     finally:
         if opened is not None:
             opened.close()
@@ -522,7 +576,11 @@ def _cmd_label_render(args: argparse.Namespace, opened: OpenStation) -> int:
     except (KeyError, ValueError, PrintQueueError) as error:
         print(f"{args.lpn}: {error}", file=sys.stderr)
         return EXIT_FAILED
-    args.out.write_bytes(to_png_bytes(image))
+    try:
+        write_atomically(args.out, to_png_bytes(image))
+    except OSError as error:
+        print(f"{args.out}: cannot write the label: {_os_reason(error)}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"{args.out}: {image.width}×{image.height} dots at {size.dpi} dpi ({size.name})")
     return EXIT_OK
 

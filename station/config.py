@@ -19,7 +19,10 @@ from typing import Any
 
 import platformdirs
 
+from station.bounded_files import MAX_TEXT_FILE_BYTES, FileReadError, read_bounded
 from station.printing import PrinterUriError, parse_printer_uri
+from station.regex_vetting import backtracking_problem
+from station.toml_text import parse_toml
 from station.vocabulary import Disposition
 
 APP_NAME = "returns-station"
@@ -122,6 +125,8 @@ class StationConfig:
     rules_file: str = ""  # empty: the shipped resources/rules/default.toml
     destinations: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DESTINATIONS))
     source: Path | None = None
+    #: False when no `[station] code` was configured and the host name stands in for it.
+    station_code_given: bool = field(default=True, compare=False)
 
     @property
     def rma_regex(self) -> re.Pattern[str]:
@@ -208,15 +213,15 @@ def load_config(path: Path, *, required: bool = False) -> StationConfig:
     if not path.exists():
         if required:
             raise ConfigError(path, "(file)", "the file does not exist; check the path given")
-        return StationConfig(station_code=default_station_code())
+        return StationConfig(station_code=default_station_code(), station_code_given=False)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = parse_toml(read_bounded(path, MAX_TEXT_FILE_BYTES).decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(path, "(file)", "is not UTF-8 text; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, "(syntax)", f"not valid TOML: {error}") from None
-    except OSError as error:
-        raise ConfigError(path, "(file)", f"cannot be read: {error.strerror}") from None
+    except FileReadError as error:
+        raise ConfigError(path, "(file)", error.problem) from None
     return parse_config(raw, path)
 
 
@@ -282,7 +287,9 @@ def _regex_problem(value: str) -> str | None:
         re.compile(value)
     except re.error as error:
         return f"is not a valid regular expression ({error})"
-    return None
+    except RecursionError:
+        return "is not a valid regular expression (nested too deeply)"
+    return backtracking_problem(value)
 
 
 def _url_problem(value: str) -> str | None:
@@ -300,6 +307,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
     """Validate a parsed TOML document into a StationConfig (raises ConfigError)."""
     top = _Reader(raw, "", path)
     station = top.sub("station")
+    code_given = "code" in station.table
     code = station.string(
         "code", default_station_code(),
         check=lambda v: None if _STATION_CODE.fullmatch(v) else
@@ -429,7 +437,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
         rma_pattern=pattern, printer_uri=printer_uri, camera_source=camera_source,
         high_value_threshold_major=high_value, scanner=scanner, security=security,
         privacy=privacy, feedback=feedback, central=central, photos=photos, rules_file=rules_file,
-        destinations=destinations, source=path,
+        destinations=destinations, source=path, station_code_given=code_given,
     )
 
 

@@ -1,0 +1,81 @@
+"""Vetting a regular expression an admin configures (`rma.number_pattern`) before it runs.
+
+Python's `re` backtracks, so a pattern with a quantifier inside another quantifier, such
+as `(a+)+$`, takes exponential time on a near-miss: 26 characters took 6 s to classify,
+and every scan at the bench runs the pattern. There is no timeout in `re`, so such
+patterns are refused when the configuration is loaded, with the reason.
+
+Contract: `backtracking_problem(pattern)` returns None for a pattern that is safe to run
+on scans (at most `payloads.MAX_SCAN_LENGTH` characters), else a sentence naming the
+problem. Refused: a repeat that can match many times (`+`, `*`, `{2,}`, `{1,5}`) around
+another such repeat or around an alternation (`(a|ab)+`), and backreferences. The pattern
+must compile; checking that is the caller's job. Uses the standard library's own regular
+expression parser (`re._parser`), so it sees the pattern exactly as `re` does.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Final
+
+_parser: Any = importlib.import_module("re._parser")
+_constants: Any = importlib.import_module("re._constants")
+
+_REPEATS: Final = frozenset({_constants.MAX_REPEAT, _constants.MIN_REPEAT,
+                             getattr(_constants, "POSSESSIVE_REPEAT", _constants.MAX_REPEAT)})
+
+
+def _varies(low: int, high: int) -> bool:
+    """A repeat that can match more than once and a varying number of times."""
+    return high > 1 and high != low
+
+
+def _children(op: Any, value: Any) -> list[Any]:
+    """The sub-patterns directly inside one parsed item."""
+    if op in _REPEATS:
+        return [value[2]]
+    if op is _constants.SUBPATTERN:
+        return [value[-1]]
+    if op is _constants.BRANCH:
+        return list(value[1])
+    if op in (_constants.ASSERT, _constants.ASSERT_NOT):
+        return [value[1]]
+    if op is _constants.GROUPREF_EXISTS:
+        return [branch for branch in value[1:] if branch is not None]
+    if op is getattr(_constants, "ATOMIC_GROUP", None):
+        return [value]
+    return []
+
+
+def _walk(pattern: Any, inside_repeat: bool) -> str | None:
+    for op, value in pattern:
+        if op in (_constants.GROUPREF, _constants.GROUPREF_EXISTS):
+            return "uses a backreference, which can make matching take very long"
+        if op in _REPEATS:
+            low, high = value[0], value[1]
+            if _varies(low, high):
+                if inside_repeat:
+                    return ("has a repeat inside another repeat (like (a+)+), which can take "
+                            "exponential time on a near-miss scan; write it with a single "
+                            "repeat, e.g. [A-Z0-9-]+ or RMA-[0-9]{6}")
+                problem = _walk(value[2], True)
+                if problem:
+                    return problem
+                continue
+        if op is _constants.BRANCH and inside_repeat:
+            return ("repeats an alternation (like (a|ab)+), which can take exponential time "
+                    "on a near-miss scan; use a character class, e.g. [AB]+, or a fixed count")
+        for child in _children(op, value):
+            problem = _walk(child, inside_repeat)
+            if problem:
+                return problem
+    return None
+
+
+def backtracking_problem(pattern: str) -> str | None:
+    """Why `pattern` could backtrack catastrophically on a scan, or None if it cannot."""
+    try:
+        parsed = _parser.parse(pattern)
+    except Exception:  # a pattern that does not compile is reported by the caller
+        return None
+    return _walk(parsed, False)
