@@ -10,7 +10,8 @@ password can skip that code. They are triggers, installed on the central databas
 - its actor is a user of the central database with at least the role its action needs,
   active, or disabled only after the fact happened;
 - the facts it depends on are already central (no refund without its unit and its
-  disposition, no inspection without its unit).
+  disposition, no inspection without its unit), or were recorded there as a conflict a
+  supervisor resolves (a unit of a parcel that another station received first).
 
 A refused fact raises an integrity error naming the rule; sync parks it with that message,
 and a fact that depends on a parked one is refused in turn, so it is parked with it.
@@ -52,6 +53,8 @@ class FactRule:
     #: user, of any role and standing (an audit event records refusals too).
     actor_optional: bool = False
     dependencies: tuple[Dependency, ...] = ()
+    #: A fact without a station of its own (a photo) belongs to its unit's station.
+    has_station: bool = True
 
 
 RULES: Final[tuple[FactRule, ...]] = (
@@ -60,7 +63,7 @@ RULES: Final[tuple[FactRule, ...]] = (
              dependencies=(Dependency("receipt_id", "receipts", what="its receipt"),)),
     FactRule("inspections", "completed_at", "grader_id", Role.GRADER,
              dependencies=(Dependency("unit_id", "units", what="its unit"),)),
-    FactRule("photos", "taken_at", "taken_by", Role.CLERK,
+    FactRule("photos", "taken_at", "taken_by", Role.CLERK, has_station=False,
              dependencies=(Dependency("unit_id", "units", what="its unit"),)),
     FactRule("dispositions", "decided_at", "decided_by", Role.GRADER,
              dependencies=(Dependency("unit_id", "units", what="its unit"),)),
@@ -68,8 +71,9 @@ RULES: Final[tuple[FactRule, ...]] = (
              escalate_if="supersedes_id", escalated_role=Role.SUPERVISOR,
              dependencies=(Dependency("unit_id", "units", what="its unit"),
                            Dependency("unit_id", "dispositions", "unit_id",
-                                      what="its unit's disposition"))),
-    FactRule("print_jobs", "requested_at", "requested_by", Role.CLERK),
+                                      what="the disposition of its unit"))),
+    FactRule("print_jobs", "requested_at", "requested_by", Role.CLERK,
+             dependencies=(Dependency("unit_id", "units", what="its unit"),)),
     FactRule("print_attempts", "attempted_at",
              dependencies=(Dependency("job_id", "print_jobs", what="its print job"),)),
     FactRule("exceptions", "opened_at", "opened_by", Role.CLERK),
@@ -96,7 +100,7 @@ def _quoted(values: list[str]) -> str:
 
 
 def _sqlite_trigger(rule: FactRule) -> str:
-    checks = [
+    checks = [] if not rule.has_station else [
         "SELECT RAISE(ABORT, 'refused centrally: the fact''s station is not enrolled, or is "
         "revoked (an admin enrols stations: returns-station central enrol-station)') "
         "WHERE NOT EXISTS (SELECT 1 FROM stations WHERE code = NEW.station_code "
@@ -114,16 +118,17 @@ def _sqlite_trigger(rule: FactRule) -> str:
                     f"NEW.{rule.time_column})")
         optional = f"{actor} IS NOT NULL AND " if rule.actor_optional else ""
         checks.append(
-            f"SELECT RAISE(ABORT, 'refused centrally: its actor is not a user of the central "
+            f"SELECT RAISE(ABORT, 'refused centrally: its actor is not a user of the central "  # noqa: S608 - from the constant RULES
             f"database with the role this needs, or was disabled before it happened') "
             f"WHERE {optional}NOT EXISTS (SELECT 1 FROM users u WHERE u.id = {actor} "
             f"AND {'1' if rule.actor_optional else standing});")
     for dependency in rule.dependencies:
         checks.append(
-            f"SELECT RAISE(ABORT, 'refused centrally: {dependency.what} is not in the "
+            f"SELECT RAISE(ABORT, 'refused centrally: {dependency.what} is not in the "  # noqa: S608 - from the constant RULES
             f"central database (parked or not sent)') WHERE NEW.{dependency.column} IS NOT "
             f"NULL AND NOT EXISTS (SELECT 1 FROM {dependency.table} "
-            f"WHERE {dependency.key} = NEW.{dependency.column});")
+            f"WHERE {dependency.key} = NEW.{dependency.column}) AND NOT EXISTS "
+            f"(SELECT 1 FROM sync_conflicts WHERE id = NEW.{dependency.column});")
     body = "\n  ".join(checks)
     return (f"CREATE TRIGGER rs_accept_{rule.table} BEFORE INSERT ON {rule.table}\n"
             f"BEGIN\n  {body}\nEND")
@@ -155,7 +160,9 @@ DECLARE
   actor_id uuid;
   found boolean;
 BEGIN
-  IF session_station IS NULL THEN
+  IF NOT fact ? 'station_code' THEN
+    NULL;
+  ELSIF session_station IS NULL THEN
     IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
        AND session_user <> (SELECT tableowner FROM pg_tables
                             WHERE schemaname = TG_TABLE_SCHEMA AND tablename = TG_TABLE_NAME)
@@ -167,9 +174,9 @@ BEGIN
     RAISE EXCEPTION 'refused centrally: station % may insert only its own facts, not %''s',
       session_station, fact->>'station_code' USING ERRCODE = 'check_violation';
   END IF;
-  PERFORM 1 FROM stations WHERE code = fact->>'station_code'
-    AND enrolled_at IS NOT NULL AND revoked_at IS NULL;
-  IF NOT FOUND THEN
+  IF fact ? 'station_code' AND NOT EXISTS (SELECT 1 FROM stations
+      WHERE code = fact->>'station_code' AND enrolled_at IS NOT NULL AND revoked_at IS NULL)
+  THEN
     RAISE EXCEPTION 'refused centrally: station % is not enrolled, or is revoked',
       fact->>'station_code' USING ERRCODE = 'check_violation';
   END IF;
@@ -193,7 +200,9 @@ BEGIN
   FOREACH dependency IN ARRAY TG_ARGV[6:] LOOP
     parts := string_to_array(dependency, ':');
     CONTINUE WHEN fact->>parts[1] IS NULL;
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I = $1::uuid)', parts[2], parts[3])
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I = $1::uuid) '
+                   'OR EXISTS (SELECT 1 FROM sync_conflicts WHERE id = $1::uuid)',
+                   parts[2], parts[3])
       INTO found USING fact->>parts[1];
     IF NOT found THEN
       RAISE EXCEPTION 'refused centrally: % % of station % came without % (%): it is parked '

@@ -25,7 +25,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from sqlalchemy import Date, Engine, Table, Uuid, func, select, text, update
@@ -38,18 +38,26 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import retry, schema, sequences, unit_summaries
+from station import (
+    enrolment,
+    retry,
+    rma_import,
+    schema,
+    sequences,
+    unit_summaries,
+    user_directory,
+)
 from station.config import StationConfig
 from station.errors import UserFacingError
 from station.models import (
     Base,
     ExceptionCase,
     OutboxEntry,
-    Station,
     StationSync,
     SyncConflict,
     UtcDateTime,
 )
+from station.pin_pepper import PinPepper
 from station.pull import pull_rmas
 from station.rule_sets import pull_rule_sets
 from station.vocabulary import ExceptionKind
@@ -87,11 +95,14 @@ class StationIdentity:
     code: str
     site: str
     lpn_prefix: str
+    #: Runs on its embedded central database: it is its own directory of people.
+    standalone: bool = False
 
     @classmethod
     def of(cls, config: StationConfig) -> StationIdentity:
         """The station a configuration describes."""
-        return cls(config.station_code, config.site, config.effective_lpn_prefix)
+        return cls(config.station_code, config.site, config.effective_lpn_prefix,
+                   standalone=not config.central.url)
 
 
 # ---------------------------------------------------------------------------- checks
@@ -113,17 +124,16 @@ def check_central_schema(engine: Engine) -> str:
     return revision
 
 
+class SyncRefused(SyncError):
+    """The central database does not accept this station's facts (not enrolled, revoked,
+    or signed in as another station); the attempt is recorded centrally."""
+
+
 def register(session: Session, station: StationIdentity, revision: str, now: datetime) -> None:
-    """A station registers itself on its first sync (and keeps its revision current)."""
-    existing = session.get(Station, station.code)
-    if existing is None:
-        clash = session.scalar(select(Station.code).where(
-            Station.lpn_prefix == station.lpn_prefix))
-        if clash is not None:
-            raise SyncError(f"LPN prefix {station.lpn_prefix} is already used by station "
-                            f"{clash}; give this station its own ([station] lpn_prefix).")
-        session.add(Station(code=station.code, name=station.code, site=station.site,
-                            lpn_prefix=station.lpn_prefix, created_at=now))
+    """Keep the station's sync state (its revision) current; refuse an unenrolled one."""
+    refused = enrolment.refusal(session, station.code, station.lpn_prefix)
+    if refused is not None:
+        raise SyncRefused(refused)
     state = session.get(StationSync, station.code)
     if state is None:
         session.add(StationSync(station_code=station.code, registered_at=now,
@@ -131,6 +141,18 @@ def register(session: Session, station: StationIdentity, revision: str, now: dat
     else:
         state.schema_revision = revision
     session.flush()
+
+
+def _record_refusal(central: sessionmaker[Session], station: StationIdentity, reason: str,
+                    now: datetime) -> None:
+    """A refused push is recorded centrally, in a transaction of its own."""
+    try:
+        with central.begin() as session:
+            enrolment.record(session, actor=station.code, action="sync.refused",
+                             subject=station.code, data={"reason": reason[:500]}, now=now)
+    except SQLAlchemyError as error:
+        raise SyncRefused(f"{reason} (The refusal could not be recorded centrally: "
+                          f"{_first_line(error)})") from None
 
 
 # ---------------------------------------------------------------------------- decoding
@@ -245,6 +267,20 @@ def _record_conflict(session: Session, entity: str, values: dict[str, Any],
     return uuid.UUID(str(values["id"]))
 
 
+#: Tables in the order a fact's dependencies come before it (station.central_rules
+#: refuses a refund trigger whose unit is not central yet); the rest after, in any order.
+_DEPENDENCY_ORDER: Final = ("receipts", "units", "inspections", "photos", "dispositions",
+                            "refund_triggers", "print_jobs", "print_attempts", "label_voids",
+                            "exceptions", "exception_resolutions")
+
+
+def _dependency_rank(table: str) -> int:
+    try:
+        return _DEPENDENCY_ORDER.index(table)
+    except ValueError:
+        return len(_DEPENDENCY_ORDER)
+
+
 def apply_entries(session: Session, entries: Sequence[OutboxEntry], now: datetime,
                   result: PushResult) -> None:
     """Insert the entries' facts if absent, in seq order per table; conflicts recorded."""
@@ -252,8 +288,8 @@ def apply_entries(session: Session, entries: Sequence[OutboxEntry], now: datetim
     pending: dict[str, list[dict[str, Any]]] = {}
 
     def flush() -> None:
-        for name, rows in pending.items():
-            _insert_if_absent(session, tables[name], rows)
+        for name in sorted(pending, key=_dependency_rank):
+            _insert_if_absent(session, tables[name], pending[name])
         pending.clear()
 
     for entry in entries:
@@ -336,7 +372,13 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
             register(session, station, revision, clock())
 
     try:
-        retry.retrying(register_now)
+        if station.standalone:
+            user_directory.publish_local_users(local, central)
+        try:
+            retry.retrying(register_now)
+        except SyncRefused as refused:
+            _record_refusal(central, station, str(refused), clock())
+            raise
         resend_unconfirmed(local, central, station.code)
     except SQLAlchemyError as error:
         if _is_transient(error):
@@ -356,6 +398,9 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
         try:
             _send(central, station, revision, entries, now, result)
             done = [entry.seq for entry in entries]
+        except SyncRefused as refused:
+            _record_refusal(central, station, str(refused), clock())
+            raise
         except (SQLAlchemyError, SyncError) as error:
             if isinstance(error, SQLAlchemyError) and _is_transient(error):
                 raise _offline(error) from None
@@ -492,13 +537,20 @@ class PullResult:
     rmas: int
     conflicts: list[SyncConflict]
     rule_sets: int = 0
+    users: user_directory.PulledUsers | None = None
 
 
 def pull(central: sessionmaker[Session], local: sessionmaker[Session],
-         station_code: str) -> PullResult:
+         station_code: str, *, people_sealed_with: PinPepper | None = None) -> PullResult:
     """RMAs, this station's conflicts and published rule sets changed since the
-    watermarks."""
+    watermarks; with a pepper, also the central directory of people (their PIN hashes
+    sealed with it as they arrive)."""
     try:
+        people = None if people_sealed_with is None else \
+            user_directory.pull_users(central, local, people_sealed_with)
+        # An RMA import killed after its commit is finished (and audited) first.
+        rma_import.finish_pending(central, local, station_code=station_code,
+                                  now=datetime.now(UTC))
         rmas = pull_rmas(central, local)
         conflicts = pull_conflicts(central, local, station_code)
         rule_sets = pull_rule_sets(central, local)
@@ -506,7 +558,7 @@ def pull(central: sessionmaker[Session], local: sessionmaker[Session],
         if _is_transient(error):
             raise _offline(error) from None
         raise
-    return PullResult(rmas, conflicts, rule_sets)
+    return PullResult(rmas, conflicts, rule_sets, people)
 
 
 def conflict_text(conflict: SyncConflict) -> str:
@@ -540,8 +592,10 @@ class SyncReport:
 
 def sync_once(local: sessionmaker[Session], central: sessionmaker[Session],
               central_engine: Engine, station: StationIdentity, *,
-              clock: Callable[[], datetime]) -> SyncReport:
-    """Push everything waiting, then pull; raises SyncOffline / SchemaMismatch / SyncError."""
+              clock: Callable[[], datetime], pepper: PinPepper | None = None) -> SyncReport:
+    """Push everything waiting, then pull (the people too, unless the station is
+    standalone: it is its own directory); raises SyncOffline / SchemaMismatch / SyncError."""
     pushed = push(local, central, central_engine, station, clock=clock)
-    pulled = pull(central, local, station.code)
+    pulled = pull(central, local, station.code,
+                  people_sealed_with=None if station.standalone else pepper)
     return SyncReport(pushed, pulled, clock())

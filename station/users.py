@@ -42,7 +42,7 @@ class UserInfo:
     locked_until: datetime | None
 
 
-def _info(user: User) -> UserInfo:
+def info_of(user: User) -> UserInfo:
     return UserInfo(user.username, user.display_name, Role(user.role), user.active,
                     user.badge_code is not None, user.locked_until)
 
@@ -66,7 +66,23 @@ def _pin_hash(ctx: StationContext, pin: str, role: Role) -> str:
         raise UserError(f"PIN refused: {error}.") from None
 
 
-def _display_name(name: str) -> str:
+def check_username(username: str) -> None:
+    if not _USERNAME.fullmatch(username):
+        raise UserError("A user name is 2-32 characters: lower-case letters, digits, '.', '_' "
+                        "or '-', starting with a letter.")
+
+
+def require_local_directory(ctx: StationContext) -> None:
+    """People are managed here only on a standalone station; with a central database
+    they are managed there and pulled by sync (station.user_directory)."""
+    if ctx.config.central.url:
+        raise UserError(
+            "This station syncs with a central database, which decides who may act: people "
+            "are managed there (returns-station central users … with the central admin's "
+            "credentials) and arrive here with the next sync.")
+
+
+def clean_display_name(name: str) -> str:
     cleaned = clean_text(name, max_len=100)
     if not cleaned:
         raise UserError("A display name needs at least one printable character.")
@@ -91,13 +107,11 @@ def add_user(
     badge_code: str | None = None,
 ) -> User:
     """Create a user in the caller's transaction (permission checked by the caller)."""
-    if not _USERNAME.fullmatch(username):
-        raise UserError("A user name is 2-32 characters: lower-case letters, digits, '.', '_' "
-                        "or '-', starting with a letter.")
+    check_username(username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"User {username!r} already exists.")
     user = User(
-        username=username, display_name=_display_name(display_name), role=role.value,
+        username=username, display_name=clean_display_name(display_name), role=role.value,
         pin_hash=_pin_hash(ctx, pin, role),
         badge_code=badge_digest(badge_code) if badge_code else None,
         active=True, failed_pin_count=0, created_at=ctx.clock(),
@@ -112,26 +126,28 @@ def add_user(
 def create_first_admin(ctx: StationContext, *, username: str, display_name: str,
                        pin: str) -> UserInfo:
     """The first user of a station; refused once any user exists."""
+    require_local_directory(ctx)
     with ctx.sessions.begin() as session:
         if (session.scalar(select(func.count()).select_from(User)) or 0) > 0:
             raise UserError("This station already has users; an admin must add new ones.")
         user = add_user(session, ctx, by=None, username=username, display_name=display_name,
                         role=Role.ADMIN, pin=pin)
-        return _info(user)
+        return info_of(user)
 
 
 def create_user(ctx: StationContext, actor: Actor, *, username: str, display_name: str,
                 role: Role, pin: str) -> UserInfo:
     require(ctx, actor, Action.MANAGE_USERS)
+    require_local_directory(ctx)
     with ctx.sessions.begin() as session:
-        return _info(add_user(session, ctx, by=actor, username=username,
+        return info_of(add_user(session, ctx, by=actor, username=username,
                               display_name=display_name, role=role, pin=pin))
 
 
 def list_all(ctx: StationContext, actor: Actor) -> list[UserInfo]:
     require(ctx, actor, Action.MANAGE_USERS)
     with ctx.sessions() as session:
-        return [_info(u) for u in session.scalars(select(User).order_by(User.username))]
+        return [info_of(u) for u in session.scalars(select(User).order_by(User.username))]
 
 
 def _active_admins(session: Session) -> int:
@@ -144,6 +160,7 @@ def _active_admins(session: Session) -> int:
 def set_active(ctx: StationContext, actor: Actor, username: str, active: bool) -> UserInfo:
     """Disable or re-enable a user; the last active admin cannot be disabled."""
     require(ctx, actor, Action.MANAGE_USERS)
+    require_local_directory(ctx)
     with ctx.sessions.begin() as session:
         user = _get(session, username)
         if not active and user.role == Role.ADMIN.value and user.active \
@@ -151,21 +168,24 @@ def set_active(ctx: StationContext, actor: Actor, username: str, active: bool) -
             raise UserError("That is the last active admin; make someone else admin first.")
         if not active and user.id == actor.user_id:
             raise UserError("You cannot disable yourself; ask another admin.")
+        if user.active and not active:
+            user.deactivated_at = ctx.clock()
         user.active = active
         _audit(session, ctx, actor, "user.enabled" if active else "user.disabled", username, {})
-        return _info(user)
+        return info_of(user)
 
 
 def reset_pin(ctx: StationContext, actor: Actor, username: str, pin: str) -> UserInfo:
     """Set a new PIN and lift any lockout."""
     require(ctx, actor, Action.MANAGE_USERS)
+    require_local_directory(ctx)
     with ctx.sessions.begin() as session:
         user = _get(session, username)
         user.pin_hash = _pin_hash(ctx, pin, Role(user.role))
         user.failed_pin_count = 0
         user.locked_until = None
         _audit(session, ctx, actor, "user.pin_reset", username, {})
-        return _info(user)
+        return info_of(user)
 
 
 def set_role(ctx: StationContext, actor: Actor, username: str, role: Role,
@@ -173,6 +193,7 @@ def set_role(ctx: StationContext, actor: Actor, username: str, role: Role,
     """Change a role. A role that needs a longer PIN (supervisor, admin) needs `new_pin`
     too, set in the same transaction: raises NewPinRequired, changing nothing, without it."""
     require(ctx, actor, Action.MANAGE_USERS)
+    require_local_directory(ctx)
     with ctx.sessions.begin() as session:
         user = _get(session, username)
         if user.role == Role.ADMIN.value and role != Role.ADMIN and user.active \
@@ -191,12 +212,13 @@ def set_role(ctx: StationContext, actor: Actor, username: str, role: Role,
                {"from": before, "to": role.value})
         if new_pin is not None:
             _audit(session, ctx, actor, "user.pin_reset", username, {})
-        return _info(user)
+        return info_of(user)
 
 
 def issue_badge(ctx: StationContext, actor: Actor, username: str) -> str:
     """A new badge code for the user (shown once); any earlier badge stops working."""
     require(ctx, actor, Action.MANAGE_USERS)
+    require_local_directory(ctx)
     code = new_badge_code()
     with ctx.sessions.begin() as session:
         user = _get(session, username)

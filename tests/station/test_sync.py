@@ -8,6 +8,7 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+import central_site
 import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,8 +53,8 @@ class Site:
 
 
 def identity(bench: StationUnderTest) -> sync.StationIdentity:
-    config = bench.ctx.config
-    return sync.StationIdentity.of(config)
+    """A bench of a site: the shared central database is the directory of people."""
+    return dataclasses.replace(sync.StationIdentity.of(bench.ctx.config), standalone=False)
 
 
 @pytest.fixture
@@ -62,7 +63,10 @@ def site(tmp_path: Path) -> Site:
     b = make_station(tmp_path / "b", station_code="BENCH-B", lpn_prefix="BB")
     central = tmp_path / "central.db"
     shutil.copy(a.locations.embedded_central_db, central)  # holds the same RMAs
-    return Site(central, [a, b])
+    made = Site(central, [a, b])
+    for bench in (a, b):
+        central_site.join(made.central, bench.ctx)
+    return made
 
 
 def count(session: Session, model: type, *where: object) -> int:
@@ -157,7 +161,7 @@ def test_two_stations_refunding_one_unit_one_wins_and_the_other_learns_it(site: 
     assert sync.pull(site.central, a.ctx.sessions, "BENCH-A").conflicts == []
 
 
-def test_an_entry_the_central_side_rejects_is_parked_with_its_error_and_the_rest_go_on(
+def test_an_entry_the_central_side_rejects_is_parked_with_its_error_and_so_are_the_facts_that_need_it(
     site: Site,
 ) -> None:
     a = site.stations[0]
@@ -167,17 +171,31 @@ def test_an_entry_the_central_side_rejects_is_parked_with_its_error_and_the_rest
         payload = dict(bad.payload)
         payload["lpn"] = None  # the central NOT NULL refuses it
         bad.payload = payload
-        bad_seq = bad.seq
+        bad_seq, unit_id = bad.seq, str(bad.entity_id)
+        dependants = {entry.seq for entry in session.scalars(select(OutboxEntry))
+                      if entry.payload.get("unit_id") == unit_id}
+    assert {"inspections", "dispositions", "refund_triggers"} <= {
+        entity for entity in _entities(a, dependants)}
     waiting = pending(a)
     result = site.push(a)
-    assert (result.parked, result.sent) == (1, waiting - 1)
+    assert (result.parked, result.sent) == (1 + len(dependants), waiting - 1 - len(dependants))
     with a.ctx.sessions() as session:
         parked = session.get(OutboxEntry, bad_seq)
         assert parked is not None and parked.parked_at is not None and parked.sent_at is None
         assert parked.error and "IntegrityError" in parked.error
-    assert sync.waiting(a.ctx.sessions) == (0, 1)
-    with site.central() as central:
-        assert count(central, RefundTrigger) == 1 and count(central, Unit) == 0
+        for seq in dependants:
+            entry = session.get(OutboxEntry, seq)
+            assert entry is not None and entry.parked_at is not None
+            assert entry.error and "refused centrally" in entry.error and "its unit" in entry.error
+    assert sync.waiting(a.ctx.sessions) == (0, 1 + len(dependants))
+    with site.central() as central:  # no refund without its unit
+        assert count(central, RefundTrigger) == 0 and count(central, Unit) == 0
+
+
+def _entities(bench: StationUnderTest, seqs: set[int]) -> list[str]:
+    with bench.ctx.sessions() as session:
+        return [entry.entity for entry in session.scalars(
+            select(OutboxEntry).where(OutboxEntry.seq.in_(seqs)))]
 
 
 def test_a_central_database_on_another_schema_version_stops_sync_and_says_which(
