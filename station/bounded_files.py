@@ -25,6 +25,10 @@ from station.errors import UserFacingError
 #: Configuration, rule sets, checklists and label layouts: hand-written text, far smaller.
 MAX_TEXT_FILE_BYTES: Final = 1024 * 1024
 
+_FOLDER: Final = "cannot be read: it is a folder, not a file"
+_NOT_REGULAR: Final = ("cannot be read: it is not a regular file (a device, pipe or socket); "
+                       "give the path of a file")
+
 
 class FileReadError(UserFacingError):
     """A file that was not read: `problem` says why, the message adds the path."""
@@ -50,9 +54,9 @@ def _too_large(label: str, limit: int) -> FileReadError:
 
 def _os_problem(error: OSError) -> str:
     if error.errno == errno.ENOENT:
-        return "does not exist; check the path given"
+        return "cannot be read: no such file; check the path given"
     if error.errno == errno.EISDIR:
-        return "is a folder, not a file"
+        return _FOLDER
     if error.errno in (errno.EACCES, errno.EPERM):
         return "cannot be read: permission denied"
     return f"cannot be read: {error.strerror or error}"
@@ -64,10 +68,9 @@ def read_bounded(path: Path, limit: int) -> bytes:
     try:
         found = os.stat(path)
         if stat.S_ISDIR(found.st_mode):
-            raise FileReadError(label, "is a folder, not a file")
+            raise FileReadError(label, _FOLDER)
         if not stat.S_ISREG(found.st_mode):
-            raise FileReadError(label, "is not a regular file (a device, pipe or socket); "
-                                       "give the path of a file")
+            raise FileReadError(label, _NOT_REGULAR)
         if found.st_size > limit:
             raise _too_large(label, limit)
         # O_NONBLOCK: if the path was swapped for a FIFO since stat, opening does not hang.
@@ -78,8 +81,7 @@ def read_bounded(path: Path, limit: int) -> bytes:
     with os.fdopen(descriptor, "rb") as stream:
         try:
             if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                raise FileReadError(label, "is not a regular file (a device, pipe or "
-                                           "socket); give the path of a file")
+                raise FileReadError(label, _NOT_REGULAR)
             data = stream.read(limit + 1)
         except OSError as error:
             raise FileReadError(label, _os_problem(error)) from None

@@ -83,10 +83,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final, Literal
 
+from station.bounded_files import MAX_TEXT_FILE_BYTES, FileReadError, read_bounded
 from station.errors import UserFacingError
 from station.photos import PhotoKind
 from station.text_hygiene import clean_text
 from station.toml_data import TOML_POSITION, DataFileError, KeyLines, Source, Table, one_of
+from station.toml_text import parse_toml
 from station.vocabulary import Category, Flag, Grade
 
 DEFAULT_NAME: Final = "default"
@@ -448,7 +450,7 @@ def parse_checklist(text: str, path: Path | None = None) -> Checklist:
     """Validate the text of a checklist file (raises ChecklistError)."""
     source = _Source(path, text)
     try:
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = TOML_POSITION.search(message)
@@ -500,14 +502,17 @@ def parse_checklist(text: str, path: Path | None = None) -> Checklist:
 def load_checklist_file(path: Path) -> Checklist:
     """Read and validate one checklist file (raises ChecklistError)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_bounded(path, MAX_TEXT_FILE_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         raise ChecklistError(path, None, "(file)", "is not UTF-8 text; save it as UTF-8") \
             from None
-    except OSError as error:
-        raise ChecklistError(path, None, "(file)", f"cannot be read: {error.strerror}") \
-            from None
+    except FileReadError as error:
+        raise ChecklistError(path, None, "(file)", error.problem) from None
     return parse_checklist(text, path)
+
+
+def _text_of(path: Path) -> str:
+    return read_bounded(path, MAX_TEXT_FILE_BYTES).decode("utf-8", "replace")
 
 
 def load_checklists(folder: Path) -> dict[Category, Checklist]:
@@ -527,7 +532,7 @@ def load_checklists(folder: Path) -> dict[Category, Checklist]:
                                  f"name the file after one of {one_of(names)}")
         checklist = load_checklist_file(path)
         if checklist.name != path.stem:
-            raise ChecklistError(path, KeyLines(path.read_text("utf-8")).line_of("category"),
+            raise ChecklistError(path, KeyLines(_text_of(path)).line_of("category"),
                                  "category", f"says '{checklist.name}' but the file is "
                                  f"{path.name}; they must agree")
         if checklist.category is None:

@@ -24,6 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from station.bounded_files import FileReadError, read_bounded, read_stream_bounded
 from station.config import StationConfig
 from station.errors import UserFacingError
 from station.money import CURRENCY_EXPONENTS, format_minor
@@ -35,6 +36,7 @@ from station.rules import (
     decide,
     load_rule_set,
 )
+from station.strict_json import JsonInputError, parse_json
 from station.vocabulary import Category, Flag, Grade, Reason, RequestedOutcome
 
 EXIT_OK: Final = 0
@@ -44,6 +46,7 @@ MAX_PRICE_MINOR: Final = 10**15
 MAX_DAYS: Final = 36_500
 MAX_THRESHOLD_MAJOR: Final = 10_000_000  # as `policy.high_value_threshold` in the config
 MAX_CASES: Final = 10_000
+MAX_CASE_FILE_BYTES: Final = 8 * 1024 * 1024
 MAX_PROBLEMS: Final = 20
 STDIN: Final = "-"
 
@@ -175,8 +178,8 @@ def cmd_route(case_file: str, rules_file: Path | None, config: StationConfig) ->
     label = "standard input" if case_file == STDIN else case_file
     try:
         data = _read(case_file)
-    except OSError as error:
-        print(f"{label}: cannot read the file: {error.strerror}", file=sys.stderr)
+    except FileReadError as error:
+        print(str(error), file=sys.stderr)
         return EXIT_FAILED
     try:
         cases, is_list = parse_cases(data, label, config.high_value_threshold_major)
@@ -190,11 +193,14 @@ def cmd_route(case_file: str, rules_file: Path | None, config: StationConfig) ->
 
 
 def _read(case_file: str) -> bytes:
+    """The case file's bytes, at most MAX_CASE_FILE_BYTES (raises FileReadError)."""
     if case_file != STDIN:
-        return Path(case_file).read_bytes()
+        return read_bounded(Path(case_file), MAX_CASE_FILE_BYTES)
     if isinstance(sys.stdin, io.TextIOWrapper):
-        return bytes(sys.stdin.buffer.read())
-    return sys.stdin.read().encode("utf-8")
+        return read_stream_bounded(sys.stdin.buffer, MAX_CASE_FILE_BYTES, "standard input")
+    text = sys.stdin.read(MAX_CASE_FILE_BYTES + 1)
+    return read_stream_bounded(io.BytesIO(text.encode("utf-8", "surrogateescape")),
+                               MAX_CASE_FILE_BYTES, "standard input")
 
 
 def decision_json(decision: Decision, name: str | None = None,
@@ -237,12 +243,10 @@ def parse_cases(data: bytes, label: str, default_threshold_major: int
     except UnicodeDecodeError:
         raise CaseFileError([f"{label}: is not UTF-8 text; save it as UTF-8"]) from None
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CaseFileError([f"{label}:{error.lineno}:{error.colno}: not valid JSON: "
-                             f"{error.msg}"]) from None
-    except ValueError as error:  # e.g. an integer too long to convert
-        raise CaseFileError([f"{label}: not valid JSON: {error}"]) from None
+        raw = parse_json(text)
+    except JsonInputError as error:
+        where = "".join(f":{n}" for n in (error.line, error.column) if n is not None)
+        raise CaseFileError([f"{label}{where}: {error.message}"]) from None
     if isinstance(raw, dict):
         items, prefixes, is_list = [raw], [""], False
     elif isinstance(raw, list):

@@ -35,7 +35,9 @@ from typing import Final, Literal
 from PIL import Image, ImageDraw, ImageFont
 
 from station import code128
+from station.bounded_files import MAX_TEXT_FILE_BYTES, FileReadError, read_bounded
 from station.text_hygiene import ELLIPSIS, clean_text
+from station.toml_text import parse_toml
 
 MM_PER_INCH: Final = 25.4
 #: Narrower bars than this are not reliably burnt and read on 203 dpi thermal printers.
@@ -300,7 +302,7 @@ def _block(table: _Table, kind: str) -> LayoutBlock:
 def parse_layout(text: str, name: str, source: Path | str = "<text>") -> Layout:
     """Validate the text of a layout file; raises LabelLayoutError naming file and key."""
     try:
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise LabelLayoutError(source, "(syntax)", f"not valid TOML: {error}") from None
     top = _Table(raw, "", str(source), _TOP_KEYS)
@@ -336,9 +338,11 @@ def parse_layout(text: str, name: str, source: Path | str = "<text>") -> Layout:
 
 def load_layout_file(path: Path) -> Layout:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise LabelLayoutError(path, "(file)", f"cannot be read: {error}") from None
+        text = read_bounded(path, MAX_TEXT_FILE_BYTES).decode("utf-8")
+    except UnicodeDecodeError:
+        raise LabelLayoutError(path, "(file)", "is not UTF-8 text; save it as UTF-8") from None
+    except FileReadError as error:
+        raise LabelLayoutError(path, "(file)", error.problem) from None
     return parse_layout(text, path.stem, path)
 
 

@@ -27,7 +27,6 @@ Choices (the README documents them for people with the `import-rmas` command):
 from __future__ import annotations
 
 import codecs
-import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from typing import Any, Final
 from station.check_digits import is_valid_gtin
 from station.money import CURRENCY_EXPONENTS, MoneyError, check_currency
 from station.rma_records import RmaFileRejected, RmaLineRecord, RmaRecord
+from station.strict_json import JsonInputError, parse_json
 from station.text_hygiene import clean_text
 from station.vocabulary import Category, Reason, RequestedOutcome
 
@@ -138,7 +138,6 @@ DEFAULT_CATEGORY: Final = Category.OTHER
 
 _GID_NUMBER = re.compile(r"gid://shopify/[A-Za-z]+/([0-9]{1,20})(?:\?.*)?")
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs"})
 
 
@@ -293,10 +292,6 @@ class _Invalid:
 _INVALID: Final = _Invalid()
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
 def _file_problem(problems: _Problems, message: str, line: int | None = None,
                   column: int | None = None) -> object:
     problems.add(ShopifyProblem(None, None, None, message, line, column))
@@ -327,58 +322,20 @@ def _load(data: bytes, problems: _Problems) -> object:
     if not text.strip():
         return _file_problem(problems, "the file is empty; it should hold Shopify returns as "
                                        "JSON")
-    depth_at = _too_deep(text)
-    if depth_at is not None:
-        line = text.count("\n", 0, depth_at) + 1
-        return _file_problem(
-            problems,
-            f"the JSON is nested more than {MAX_DEPTH} levels deep; a Shopify returns export "
-            "is far shallower, so this is not one",
-            line,
-        )
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant,
-                          object_pairs_hook=_no_duplicate_keys)
-    except json.JSONDecodeError as exc:
-        hint = ""
-        if exc.msg == "Extra data" and text.lstrip().startswith("{"):
-            hint = ("; one JSON object per line (a bulk-operation JSONL file) is not "
-                    "supported: save the result of a `returns` query instead")
-        return _file_problem(problems, f"the file is not valid JSON ({exc.msg}){hint}",
-                             exc.lineno, exc.colno)
-    except _DuplicateKey as exc:
-        return _file_problem(problems, f"the JSON is ambiguous: {exc}")
-    except ValueError as exc:  # NaN/Infinity, or an integer with thousands of digits
-        return _file_problem(problems, f"the JSON holds an unusable value: {exc}")
-    except RecursionError:  # pragma: no cover - _too_deep stops this first
-        return _file_problem(problems, "the JSON is nested too deeply")
-
-
-def _too_deep(text: str) -> int | None:
-    """The offset where nesting first exceeds MAX_DEPTH, or None; strings are skipped."""
-    depth = 0
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if token in ("{", "["):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return match.start()
-        elif token in ("}", "]"):
-            depth -= 1
-    return None
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(f"an object has the key {key!r} twice")
-        result[key] = value
-    return result
+        return parse_json(text, max_depth=MAX_DEPTH, parse_float=Decimal)
+    except JsonInputError as exc:
+        if exc.syntax is not None:
+            hint = ""
+            if exc.syntax == "Extra data" and text.lstrip().startswith("{"):
+                hint = ("; one JSON object per line (a bulk-operation JSONL file) is not "
+                        "supported: save the result of a `returns` query instead")
+            return _file_problem(problems, f"the file is not valid JSON ({exc.syntax}){hint}",
+                                 exc.line, exc.column)
+        if exc.message.startswith("the JSON is nested more than"):
+            return _file_problem(problems, f"{exc.message}; a Shopify returns export is far "
+                                           "shallower, so this is not one", exc.line)
+        return _file_problem(problems, exc.message, exc.line, exc.column)
 
 
 # --- finding the Return nodes ----------------------------------------------------------
@@ -772,11 +729,14 @@ class _Mapper:
         assert raw is not None
         try:
             moment = datetime.fromisoformat(raw)
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(self.tz)
         except ValueError:
             rec.problem(path, f"must be a date and time like 2026-03-14T10:15:00Z {_got(raw)}")
             return None
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(self.tz)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before the year 1 in UTC
+            rec.problem(path, f"is not a date an order can have {_got(raw)}")
+            return None
         day = moment.date()
         if day > self.today:
             rec.problem(path, f"is in the future {_got(raw)}, today is "

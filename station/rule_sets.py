@@ -21,7 +21,7 @@ from station.context import StationContext
 from station.errors import UserFacingError
 from station.models import PublishedRuleSet
 from station.permissions import Action, Actor
-from station.rules import RuleSet, load_rule_set, parse_rule_set
+from station.rules import RuleSet, parse_rule_set, read_rule_set_text
 
 CHANGE_SEQ = "rule_sets_change_seq"
 WATERMARK = "pull.rule_sets"
@@ -42,8 +42,8 @@ def publish(ctx: StationContext, actor: Actor, central: sessionmaker[Session],
             path: Path) -> Published:
     """Validate `path` and publish it centrally for every station (supervisor+)."""
     require(ctx, actor, Action.EDIT_RULES)
-    rule_set = load_rule_set(path)
-    text = path.read_text("utf-8")
+    text = read_rule_set_text(path)  # read once: what is published is what was validated
+    rule_set = parse_rule_set(text, path)
     now = ctx.clock()
     with central.begin() as session:
         existing = session.get(PublishedRuleSet, rule_set.version)

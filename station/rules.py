@@ -37,9 +37,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Final
 
+from station.bounded_files import MAX_TEXT_FILE_BYTES, FileReadError, read_bounded
 from station.config import StationConfig
 from station.money import CURRENCY_EXPONENTS, format_minor
 from station.toml_data import TOML_POSITION, DataFileError, Source, Table, one_of
+from station.toml_text import parse_toml
 from station.vocabulary import (
     Category,
     Disposition,
@@ -379,7 +381,7 @@ def parse_rule_set(text: str, path: Path | None = None) -> RuleSet:
     """Validate the text of a rule-set file (raises RulesError naming file, line, key)."""
     source = _RulesSource(path, text)
     try:
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = TOML_POSITION.search(message)
@@ -419,15 +421,19 @@ def parse_rule_set(text: str, path: Path | None = None) -> RuleSet:
                    path)
 
 
-def load_rule_set(path: Path) -> RuleSet:
-    """Read and validate a rule-set file (raises RulesError)."""
+def read_rule_set_text(path: Path) -> str:
+    """The text of a rule-set file, read once and bounded (raises RulesError)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        return read_bounded(path, MAX_TEXT_FILE_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         raise RulesError(path, None, "(file)", "is not UTF-8 text; save it as UTF-8") from None
-    except OSError as error:
-        raise RulesError(path, None, "(file)", f"cannot be read: {error.strerror}") from None
-    return parse_rule_set(text, path)
+    except FileReadError as error:
+        raise RulesError(path, None, "(file)", error.problem) from None
+
+
+def load_rule_set(path: Path) -> RuleSet:
+    """Read and validate a rule-set file (raises RulesError)."""
+    return parse_rule_set(read_rule_set_text(path), path)
 
 
 @functools.cache

@@ -6,7 +6,8 @@ Infinity (not JSON), lone UTF-16 surrogates such as "\\ud800" (not characters: t
 be printed or stored as UTF-8), and nesting deep enough to raise RecursionError.
 
 Contract: `parse_json(text)` returns the document, or raises `JsonInputError` whose
-`message` says what is wrong and whose `line`/`column` (1-based, when known) say where.
+`message` says what is wrong, whose `line`/`column` (1-based, when known) say where, and
+whose `syntax` holds the json module's words when the text is not JSON at all.
 Nesting deeper than `max_depth` is refused by a scan before parsing. The Shopify import
 and `route` case files both read JSON through here.
 """
@@ -26,14 +27,16 @@ _TOKEN: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 class JsonInputError(ValueError):
     """Why a JSON text was refused, and where when known."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None
-                 ) -> None:
+    def __init__(self, message: str, line: int | None = None, column: int | None = None,
+                 *, syntax: str | None = None) -> None:
         where = f"line {line}" + (f", column {column}" if column is not None else "") \
             if line is not None else ""
         super().__init__(f"{where}: {message}" if where else message)
         self.message = message
         self.line = line
         self.column = column
+        #: For text that is not JSON at all: the json module's own words, e.g. "Extra data".
+        self.syntax = syntax
 
 
 class _DuplicateKey(ValueError):
@@ -100,8 +103,8 @@ def parse_json(text: str, *, max_depth: int = MAX_DEPTH,
         document = json.loads(text, parse_float=parse_float, parse_constant=_no_constant,
                               object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as error:
-        raise JsonInputError(f"not valid JSON ({error.msg})", error.lineno,
-                             error.colno) from None
+        raise JsonInputError(f"not valid JSON: {error.msg}", error.lineno, error.colno,
+                             syntax=error.msg) from None
     except _DuplicateKey as error:
         raise JsonInputError(f"the JSON is ambiguous: {error}") from None
     except ValueError as error:  # NaN/Infinity, or an integer with thousands of digits

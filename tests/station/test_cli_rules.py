@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from cli_runner import run
+from hostile_files import nested_json, nested_toml
 
 from station.rules import RULES_DIR
 
@@ -284,7 +285,7 @@ def test_a_case_file_that_is_not_utf8_or_missing_is_refused(
     assert run(*nowhere, "route", str(latin)) == 1
     assert capsys.readouterr().err == f"{latin}: is not UTF-8 text; save it as UTF-8\n"
     assert run(*nowhere, "route", str(tmp_path / "nope.json")) == 1
-    assert "nope.json: cannot read the file" in capsys.readouterr().err
+    assert "nope.json: cannot be read: no such file" in capsys.readouterr().err
 
 
 def test_the_help_lists_every_case_field(capsys: pytest.CaptureFixture[str]) -> None:
@@ -295,3 +296,77 @@ def test_the_help_lists_every_case_field(capsys: pytest.CaptureFixture[str]) -> 
                  "flags", "requested", "within_vendor_warranty", "high_value_threshold",
                  "name"):
         assert f"  {name} " in out
+
+
+# ---------------------------------------------------------------- hostile files
+
+
+def test_a_case_with_a_key_written_twice_is_refused_as_ambiguous(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, nowhere: list[str]
+) -> None:
+    text = json.dumps(GRADE_B_KETTLE)[:-1] + ', "grade": "D"}'
+    status, out, err = route(capsys, *nowhere, "route", str(write(tmp_path, "c.json", text)))
+    assert (status, out) == (1, None)
+    assert "the JSON is ambiguous: an object has the key 'grade' twice" in err
+
+
+def test_a_case_name_that_is_half_a_surrogate_pair_is_refused_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, nowhere: list[str]
+) -> None:
+    text = json.dumps(GRADE_B_KETTLE)[:-1] + ', "name": "\\ud800"}'
+    status, out, err = route(capsys, *nowhere, "route", str(write(tmp_path, "c.json", text)))
+    assert (status, out) == (1, None)
+    assert "half of a UTF-16 surrogate pair" in err and "Traceback" not in err
+
+
+def test_a_case_file_nested_thousands_deep_is_refused_with_its_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, nowhere: list[str]
+) -> None:
+    path = write(tmp_path, "deep.json", "\n" + nested_json(100_000))
+    status, out, err = route(capsys, *nowhere, "route", str(path))
+    assert (status, out) == (1, None)
+    assert err == f"{path}:2: the JSON is nested more than 64 levels deep\n"
+
+
+@pytest.mark.parametrize("command", [["route", "/dev/zero"],
+                                     ["route", "--rules", "/dev/zero", "-"],
+                                     ["rules", "check", "/dev/zero"]],
+                         ids=["case-file", "route-rules", "rules-check"])
+def test_dev_zero_is_refused_at_once_not_read_until_the_memory_runs_out(
+    capsys: pytest.CaptureFixture[str], nowhere: list[str], command: list[str]
+) -> None:
+    assert run(*nowhere, *command, stdin="{}") == 1
+    assert "/dev/zero" in (err := capsys.readouterr().err)
+    assert "not a regular file" in err
+
+
+def test_standard_input_larger_than_any_case_file_is_refused(
+    capsys: pytest.CaptureFixture[str], nowhere: list[str]
+) -> None:
+    assert run(*nowhere, "route", "-", stdin=" " * (9 * 1024 * 1024)) == 1
+    assert "standard input: is larger than the 8 MiB" in capsys.readouterr().err
+
+
+def test_a_configured_rule_set_at_dev_zero_is_a_configuration_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "station"
+    folder.mkdir()
+    (folder / "config.toml").write_text('[rules]\nfile = "/dev/zero"\n', encoding="utf-8")
+    case = write(tmp_path, "case.json", GRADE_B_KETTLE)
+    assert run("--data-dir", str(folder), "route", str(case)) == 2
+    assert "/dev/zero: (file): cannot be read: it is not a regular file" in \
+        capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", [nested_toml(10_000, key="version"),
+                                  "version = 1\n" + "x." * 3000 + "y = 1\n"],
+                         ids=["arrays", "dotted-keys"])
+def test_a_rule_set_nested_thousands_deep_is_a_syntax_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, nowhere: list[str], text: str
+) -> None:
+    path = write(tmp_path, "deep.toml", text)
+    assert run(*nowhere, "rules", "check", str(path)) == 1
+    assert run(*nowhere, "route", "--rules", str(path), "-", stdin="{}") == 1
+    err = capsys.readouterr().err
+    assert err.count(f"{path}: (syntax): not valid TOML: nested more than 32 levels") == 2

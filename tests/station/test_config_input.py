@@ -27,7 +27,8 @@ def test_a_config_saved_with_a_utf8_byte_order_mark_is_read(tmp_path: Path) -> N
 
 
 def test_dev_zero_as_the_config_file_is_refused_without_reading_it(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"/dev/zero: \(file\): is not a regular file"):
+    with pytest.raises(ConfigError, match=r"/dev/zero: \(file\): cannot be read: it is not a "
+                                          "regular file"):
         load_config(Path("/dev/zero"), required=True)
 
 

@@ -461,6 +461,8 @@ def test_every_problem_in_every_return_is_listed_in_one_pass() -> None:
      ".shopMoney.amount: must be a decimal amount like \"19.99\" (got '3,29')"),
     (lambda n: n["order"].update(createdAt="yesterday"),
      "order.createdAt: must be a date and time like 2026-03-14T10:15:00Z (got 'yesterday')"),
+    (lambda n: n["order"].update(createdAt="0001-01-01T00:00:00+14:00"),
+     "order.createdAt: is not a date an order can have (got '0001-01-01T00:00:00+14:00')"),
     (lambda n: n["order"].update(name="#" + "9" * 70),
      "order.name: must be at most 64 characters (got 71)"),
     (lambda n: n.pop("order"),
