@@ -60,13 +60,13 @@ def test_a_new_station_asks_for_its_first_admin_and_then_signs_them_in(
     assert win.stack.currentWidget() is win.first_admin
     screen = win.first_admin
     for field, text in ((screen.username, "ada"), (screen.display_name, "Ada Admin"),
-                        (screen.pin, "2580"), (screen.pin_again, "2580")):
+                        (screen.pin, "25801470"), (screen.pin_again, "25801470")):
         field.setFocus()
         qtbot.keyClicks(field, text, delay=HUMAN_KEY_DELAY_MS)
     qtbot.keyClick(screen.pin_again, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.sign_in)
     assert win.sign_in.pin.hasFocus()
-    type_into_focus(qtbot, "2580", delay=10)
+    type_into_focus(qtbot, "25801470", delay=10)
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.scan)
     assert win.actor is not None and win.actor.role == Role.ADMIN
     assert win.users_action.isVisible()

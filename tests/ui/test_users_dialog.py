@@ -16,7 +16,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
@@ -158,7 +158,7 @@ def test_an_admin_adds_a_grader_who_can_then_sign_in(
     assert dialog.message.tone == "ok" and "Gus Grader" in dialog.message.text()
     with bench.ctx.sessions() as session:
         pin_hash = session.scalar(select(User.pin_hash).where(User.username == "gus"))
-    assert pin_hash is not None and pin_hash.startswith("$argon2id$")
+    assert pin_hash is not None and bench.ctx.pepper.open(pin_hash).startswith("$argon2id$")
     added = audit_events(bench, "user.added", "gus")
     assert len(added) == 1 and added[0].data["role"] == "grader"
     assert signin.sign_in(bench.ctx, "gus", "4826").role is Role.GRADER
@@ -277,10 +277,35 @@ def test_a_pin_against_the_policy_is_refused_in_the_form(
     assert not dialog.busy
 
 
-def test_an_admin_makes_a_grader_a_supervisor(
+def answer_pin_form_when_it_opens(fill: Callable[[PinForm], None]) -> ModalAnswer:
+    """Like answer_next_modal, for a PinForm that opens after another modal has closed."""
+    answer = ModalAnswer()
+    waited = 0
+
+    def attempt() -> None:
+        nonlocal waited
+        modal = QApplication.activeModalWidget()
+        if not isinstance(modal, PinForm):
+            waited += 10
+            if waited < MODAL_WAIT_MS:
+                QTimer.singleShot(10, attempt)
+            return
+        try:
+            fill(modal)
+        finally:
+            answer.answered = True
+            if modal.isVisible():
+                modal.close()
+
+    QTimer.singleShot(0, attempt)
+    return answer
+
+
+def test_an_admin_makes_a_grader_a_supervisor_with_a_new_six_digit_pin(
     bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
 ) -> None:
     dialog = open_users(Role.ADMIN)
+    seen: dict[str, str] = {}
 
     def promote(form: QWidget) -> None:
         assert isinstance(form, RoleForm)
@@ -288,17 +313,58 @@ def test_an_admin_makes_a_grader_a_supervisor(
         form.role.setCurrentIndex(form.role.findData(Role.SUPERVISOR.value))
         qtbot.keyClick(form.role, Qt.Key.Key_Return)
 
+    def new_pin(form: PinForm) -> None:
+        seen["hint"] = " ".join(w.text() for w in form.findChildren(QLabel))
+        qtbot.keyClicks(form.pin, "4826")
+        qtbot.keyClicks(form.pin_again, "4826")
+        qtbot.keyClick(form.pin_again, Qt.Key.Key_Return)
+        seen["short"] = form.message.text()
+        form.pin.clear()
+        form.pin_again.clear()
+        qtbot.keyClicks(form.pin, "482613")
+        qtbot.keyClicks(form.pin_again, "482613")
+        qtbot.keyClick(form.pin_again, Qt.Key.Key_Return)
+
     assert dialog.select_user("grader")
     answer = answer_next_modal(promote)
+    pin_answer = answer_pin_form_when_it_opens(new_pin)
     dialog.role_button.click()
-    assert answer.answered
+    assert answer.answered and pin_answer.answered
     settle(qtbot, dialog)
 
+    assert "a supervisor's PIN has 6 to 12 digits" in seen["hint"]
+    assert seen["short"] == "PIN refused: a supervisor's PIN has 6 to 12 digits."
     assert row_of(dialog, "grader")["Role"] == "supervisor"
     assert dialog.message.text() == "Grader Person is now a supervisor."
     changed = audit_events(bench, "user.role_changed", "grader")
     assert [(e.data["from"], e.data["to"]) for e in changed] == [("grader", "supervisor")]
-    assert signin.sign_in(bench.ctx, "grader", PINS[Role.GRADER]).role is Role.SUPERVISOR
+    with pytest.raises(SignInError):
+        signin.sign_in(bench.ctx, "grader", PINS[Role.GRADER])
+    assert signin.sign_in(bench.ctx, "grader", "482613").role is Role.SUPERVISOR
+
+
+def test_a_promotion_cancelled_at_the_new_pin_changes_nothing(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    dialog = open_users(Role.ADMIN)
+
+    def promote(form: QWidget) -> None:
+        assert isinstance(form, RoleForm)
+        form.role.setCurrentIndex(form.role.findData(Role.ADMIN.value))
+        qtbot.keyClick(form.role, Qt.Key.Key_Return)
+
+    def cancel(form: PinForm) -> None:
+        qtbot.keyClick(form.pin, Qt.Key.Key_Escape)
+
+    assert dialog.select_user("clerk")
+    answer = answer_next_modal(promote)
+    pin_answer = answer_pin_form_when_it_opens(cancel)
+    dialog.role_button.click()
+    assert answer.answered and pin_answer.answered
+    settle(qtbot, dialog)
+
+    assert row_of(dialog, "clerk")["Role"] == "clerk"
+    assert audit_events(bench, "user.role_changed", "clerk") == []
 
 
 def test_a_new_badge_is_shown_once_saved_as_a_scannable_png_and_signs_in(
