@@ -28,6 +28,7 @@ from station import (
     cli_rma_import,
     cli_rules,
     cli_simulate,
+    cli_trust,
     cli_users,
     rma_shopify,
     rule_sets,
@@ -222,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="store the central database password in the OS keyring (typed without echo, or "
              "one line on standard input); the environment variable still wins")
     cli_central.add_commands(commands, cen_commands)
+    cli_trust.add_commands(commands, cen_commands)
     cli_simulate.add_commands(commands)
     cli_report.add_commands(commands)
 
@@ -628,6 +630,8 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
         return _cmd_label_render(args, opened)
     if args.command == "central" and args.central_command == "set-password":
         return _cmd_central(opened, reader)
+    if cli_trust.handles(args):
+        return cli_trust.run(args, opened, reader)
     if args.command in ("central", "sync", "refunds"):
         return cli_central.run(args, opened)
     if args.command == "report":

@@ -5,7 +5,7 @@ from the command line, and the refund-trigger consumer contract (pending / ack).
     returns-station central grants [--role returns_station] [--consumer-role …]
     returns-station sync
     returns-station refunds pending [--format json|text] [--limit N]
-    returns-station refunds ack ID... [--consumer NAME]
+    returns-station refunds ack ID... --as CONSUMER
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from typing import Any, Final
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from station import schema, sync
+from station import central_rules, enrolment, schema, sync
 from station.bootstrap import OpenStation, central_url
 from station.database import make_engine
 from station.models import RefundAck, RefundTrigger
+from station.text_hygiene import clean_text
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
@@ -32,13 +33,16 @@ FACT_TABLES: Final = ("receipts", "units", "inspections", "photos", "disposition
                       "refund_triggers", "print_jobs", "print_attempts", "exceptions",
                       "exception_resolutions", "label_voids", "audit_events",
                       "sync_conflicts")
-#: State a station keeps up to date centrally.
-STATE_TABLES: Final = ("stations", "station_sync", "counters")
+#: State a station keeps up to date centrally (its own row only: station.central_rules).
+STATE_TABLES: Final = ("station_sync", "counters")
 #: Rows derived from the facts, which a push derives again for the units it brings
 #: (station.unit_summaries, an upsert on rows it locks first).
 DERIVED_TABLES: Final = ("unit_summaries",)
 #: Reference data a station only reads.
-READ_TABLES: Final = ("rmas", "rma_lines", "users", "alembic_version")
+READ_TABLES: Final = ("rmas", "rma_lines", "users", "stations", "rule_sets",
+                      "alembic_version")
+#: Append-only records a station adds to but never changes (a refused push is recorded).
+RECORD_TABLES: Final = ("central_audit",)
 
 
 def add_commands(commands: Any, central_actions: Any) -> None:
@@ -49,7 +53,9 @@ def add_commands(commands: Any, central_actions: Any) -> None:
     grants = central_actions.add_parser(
         "grants", help="print the SQL that creates a least-privileged role for stations "
                        "and one for the shop's refund consumer")
-    grants.add_argument("--role", default="returns_station")
+    grants.add_argument("--role", default="returns_station",
+                        help="the stations' group role; each enrolled station logs in with a "
+                             "role of its own in this group (central enrol-station)")
     grants.add_argument("--consumer-role", default="returns_refunds")
     sync_command = commands.add_parser(
         "sync", help="push this station's facts to the central database and pull what "
@@ -63,21 +69,27 @@ def add_commands(commands: Any, central_actions: Any) -> None:
     pending.add_argument("--limit", type=int, default=1000)
     ack = actions.add_parser("ack", help="acknowledge refund triggers (idempotent)")
     ack.add_argument("ids", nargs="+", metavar="ID")
-    ack.add_argument("--consumer", default="cli", help="who acted on them (default: cli)")
+    ack.add_argument("--as", dest="consumer", required=True, metavar="CONSUMER",
+                     help="who acted on them (the shop system's name); recorded with each "
+                          "acknowledgement in the central audit record")
 
 
 def grants_sql(role: str, consumer: str) -> str:
-    """Least privilege: stations insert facts, update the rows derived from them and read
-    reference data; no UPDATE or DELETE on any fact. The consumer reads the pending view
-    and inserts acknowledgements."""
+    """Least privilege: stations insert facts, update only their own sync state and the
+    rows derived from facts, and read reference data; no UPDATE or DELETE on any fact.
+    The group role cannot log in: each enrolled station logs in with its own role in it,
+    which the database's acceptance rules tie to that station (station.central_rules).
+    The consumer reads the pending view, inserts acknowledgements and records them."""
     lines = [
-        f"-- Stations, one role for all: give it a password with ALTER ROLE {role} PASSWORD",
-        f"CREATE ROLE {role} LOGIN;",
+        "-- Stations: a group role that cannot log in; `central enrol-station` gives each "
+        "station a login role in it",
+        f"CREATE ROLE {role} NOLOGIN;",
         f"GRANT USAGE ON SCHEMA public TO {role};",
         *(f"GRANT SELECT, INSERT ON {table} TO {role};" for table in FACT_TABLES),
         *(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {role};" for table in STATE_TABLES),
         *(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {role};" for table in DERIVED_TABLES),
         *(f"GRANT SELECT ON {table} TO {role};" for table in READ_TABLES),
+        *(f"GRANT INSERT ON {table} TO {role};" for table in RECORD_TABLES),
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(FACT_TABLES)} FROM {role};",
         "",
         f"-- The shop's refund consumer: give it a password with ALTER ROLE {consumer} PASSWORD",
@@ -85,6 +97,7 @@ def grants_sql(role: str, consumer: str) -> str:
         f"GRANT USAGE ON SCHEMA public TO {consumer};",
         f"GRANT SELECT ON refund_triggers_pending, refund_triggers TO {consumer};",
         f"GRANT SELECT, INSERT ON refund_acks TO {consumer};",
+        *(f"GRANT INSERT ON {table} TO {consumer};" for table in RECORD_TABLES),
     ]
     return "\n".join(lines) + "\n"
 
@@ -116,6 +129,7 @@ def _init(args: argparse.Namespace, opened: OpenStation) -> int:
     engine = make_engine(url)
     try:
         before, after = schema.upgrade(engine, label="central")
+        central_rules.install_on(engine)
     except OperationalError as error:
         print(f"Cannot reach {schema.describe(engine)}: {str(error.orig).splitlines()[0]}",
               file=sys.stderr)
@@ -131,7 +145,8 @@ def _sync(opened: OpenStation) -> int:
     identity = sync.StationIdentity.of(config)
     try:
         report = sync.sync_once(opened.ctx.sessions, opened.central_sessions(),
-                                opened.central_engine(), identity, clock=opened.ctx.clock)
+                                opened.central_engine(), identity, clock=opened.ctx.clock,
+                                pepper=opened.ctx.pepper)
     except sync.SyncError as error:
         print(str(error), file=sys.stderr)
         return EXIT_FAILED
@@ -179,6 +194,10 @@ def _pending(opened: OpenStation, output: str, limit: int) -> int:
 
 
 def _ack(opened: OpenStation, raw_ids: list[str], consumer: str) -> int:
+    consumer = clean_text(consumer, max_len=64)
+    if not consumer:
+        print("Say which system acted on the refunds: --as NAME.", file=sys.stderr)
+        return EXIT_FAILED
     ids: list[uuid.UUID] = []
     for raw in raw_ids:
         try:
@@ -201,6 +220,8 @@ def _ack(opened: OpenStation, raw_ids: list[str], consumer: str) -> int:
             if session.get(RefundAck, trigger_id) is None:
                 session.add(RefundAck(trigger_id=trigger_id, acked_at=now,
                                       consumer=consumer[:64]))
+                enrolment.record(session, actor=consumer, action="refund.acknowledged",
+                                 subject=str(trigger_id), data={}, now=now)
                 fresh += 1
     print(f"acknowledged {fresh} refund trigger(s); {len(ids) - fresh} already were")
     return EXIT_OK

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 from sqlalchemy.engine import URL
 
 from station.config import CentralConfig
 from station.errors import UserFacingError
+from station.secrets_folder import (
+    SecretsFolderError,
+    ensure_secrets_dir,
+    read_secret,
+    secrets_dir,
+    write_new_secret,
+)
 
 KEYRING_SERVICE = "returns-station"
 log = logging.getLogger(__name__)
@@ -24,11 +32,36 @@ def keyring_account(url: URL) -> str:
     return f"{url.username or ''}@{url.host or ''}:{url.port or 5432}/{url.database or ''}"
 
 
+def secret_file_name(url: URL) -> str:
+    """The secrets-folder file of a central password (a bench enrolled without a keyring)."""
+    return f"central-{url.username or 'default'}"
+
+
 def central_password(config: CentralConfig, url: URL) -> str | None:
-    """The environment variable wins; then the keyring; None when neither has one."""
+    """The environment variable wins; then the keyring; then the secrets folder (outside
+    the data folder); None when none has one."""
     from_env = os.environ.get(config.password_env)
     if from_env:
         return from_env
+    from_keyring = _from_keyring(url)
+    if from_keyring:
+        return from_keyring
+    try:
+        return read_secret(secrets_dir(), secret_file_name(url))
+    except (SecretsFolderError, ValueError):
+        return None
+
+
+def store_in_secrets_folder(url: URL, password: str, data_dir: Path) -> Path:
+    """Keep a central password in the secrets folder (0600), replacing an older one."""
+    folder = ensure_secrets_dir(data_dir)
+    name = secret_file_name(url)
+    (folder / name).unlink(missing_ok=True)
+    write_new_secret(folder, name, password)
+    return folder / name
+
+
+def _from_keyring(url: URL) -> str | None:
     try:
         import keyring
         from keyring.errors import KeyringError

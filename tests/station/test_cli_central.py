@@ -11,7 +11,10 @@ from cli_runner import run
 from station_bench import StationUnderTest, inspect_unit
 
 from station import receiving
+from sqlalchemy import select
+
 from station.cli_central import FACT_TABLES, grants_sql
+from station.models import CentralAuditEvent
 from station.vocabulary import Grade, Role
 
 
@@ -52,12 +55,28 @@ def test_pending_refunds_are_listed_and_acknowledged_once(
         "FULL", "RMA-100006", 1)
     assert pending["lpn"].startswith("BN") and pending["station"] == "BENCH-01"
 
-    assert cli(synced, "refunds", "ack", pending["id"], "--consumer", "erp") == 0
+    assert cli(synced, "refunds", "ack", pending["id"], "--as", "erp") == 0
     assert "acknowledged 1" in capsys.readouterr().out
-    assert cli(synced, "refunds", "ack", pending["id"]) == 0  # idempotent
+    assert cli(synced, "refunds", "ack", pending["id"], "--as", "erp") == 0  # idempotent
     assert "0 refund trigger(s); 1 already were" in capsys.readouterr().out
     assert cli(synced, "refunds", "pending") == 0
     assert json.loads(capsys.readouterr().out) == []
+    with synced.opened.central_sessions()() as session:
+        recorded = session.scalars(select(CentralAuditEvent).where(
+            CentralAuditEvent.action == "refund.acknowledged")).all()
+    assert [(row.actor, row.subject) for row in recorded] == [("erp", pending["id"])]
+
+
+def test_an_acknowledgement_must_say_who_acted_on_the_refund(
+    synced: StationUnderTest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(synced, "sync") == 0
+    assert cli(synced, "refunds", "pending") == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli(synced, "refunds", "ack", str(uuid.uuid4()))
+    assert "--as" in capsys.readouterr().err
+    assert cli(synced, "refunds", "ack", str(uuid.uuid4()), "--as", "\x1b[2J") == 1
 
 
 def test_acknowledging_an_unknown_id_acknowledges_nothing(
@@ -67,9 +86,9 @@ def test_acknowledging_an_unknown_id_acknowledges_nothing(
     capsys.readouterr()
     assert cli(synced, "refunds", "pending") == 0
     [pending] = json.loads(capsys.readouterr().out)
-    assert cli(synced, "refunds", "ack", pending["id"], str(uuid.uuid4())) == 1
+    assert cli(synced, "refunds", "ack", pending["id"], str(uuid.uuid4()), "--as", "erp") == 1
     assert "nothing acknowledged" in capsys.readouterr().err
-    assert cli(synced, "refunds", "ack", "not-a-uuid") == 1
+    assert cli(synced, "refunds", "ack", "not-a-uuid", "--as", "erp") == 1
     assert cli(synced, "refunds", "pending") == 0
     assert len(json.loads(capsys.readouterr().out)) == 1
 
@@ -81,3 +100,7 @@ def test_the_grants_give_stations_no_update_or_delete_on_any_fact() -> None:
         assert f"GRANT SELECT, INSERT, UPDATE ON {table} " not in sql
     assert "REVOKE UPDATE, DELETE, TRUNCATE ON" in sql
     assert "GRANT SELECT, INSERT ON refund_acks TO returns_refunds;" in sql
+    assert "CREATE ROLE returns_station NOLOGIN;" in sql  # stations log in as themselves
+    assert "GRANT SELECT ON rule_sets TO returns_station;" in sql
+    assert "ON stations TO returns_station;" in sql and \
+        "INSERT, UPDATE ON stations" not in sql  # a station cannot enrol itself
