@@ -50,6 +50,7 @@ from station.printing import (
     PrinterUriError,
     PrintOutcome,
     fit_to_size,
+    interrupted_job,
 )
 
 DLE_EOT: Final = b"\x10\x04"
@@ -246,8 +247,8 @@ class TcpTransport:
                                     "queries are off, so it is not confirmed", len(job))
         except LinkFailure as failure:
             queried = len(STATUS_QUERY) if self.query_status else 0
-            sent = max(0, min(len(job), link.bytes_written - queried))
-            return PrintOutcome(failure.state, failure.detail, sent)
+            return interrupted_job(failure.state, failure.detail, link.bytes_written - queried,
+                                   len(job))
         else:
             return self._confirm(link, job)
         finally:

@@ -38,6 +38,7 @@ from station.printing import (
     PrinterUriError,
     PrintOutcome,
     fit_to_size,
+    interrupted_job,
 )
 
 HOST_STATUS: Final = b"~HS"
@@ -259,7 +260,7 @@ class ZplPrinter:
             return self._confirm(link, len(job))
         except LinkFailure as failure:
             sent = link.bytes_written - (len(HOST_STATUS) if self.query_status else 0)
-            return PrintOutcome(failure.state, failure.detail, max(0, min(sent, len(job))))
+            return interrupted_job(failure.state, failure.detail, sent, len(job))
         finally:
             link.close()
 

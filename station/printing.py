@@ -473,8 +473,8 @@ class JobState(StrEnum):
     NOT_READY = "not_ready"
     #: The printer took the connection but stopped answering or taking data in time.
     TIMED_OUT = "timed_out"
-    #: The whole job was written but the printer could not or did not confirm it: it may
-    #: or may not have printed. Ask the clerk to look.
+    #: The job was written, whole or in part, but the printer could not or did not confirm
+    #: it: it may or may not have printed. Ask the clerk to look; never reprinted by itself.
     SENT_UNCONFIRMED = "sent_unconfirmed"
     #: The job was not taken: the printer closed the connection, or the driver refused the
     #: bitmap (wrong width, too long for the label, unwritable file).
@@ -497,6 +497,20 @@ class PrintOutcome:
         """This outcome with `ms` measured from `start`, a time.perf_counter() reading."""
         ms = round((time.perf_counter() - start) * 1000, 1)
         return PrintOutcome(self.state, self.detail, self.bytes_sent, ms)
+
+
+def interrupted_job(state: JobState, detail: str, sent: int, total: int) -> PrintOutcome:
+    """The outcome of a job whose connection failed with `state` after `sent` of its `total`
+    bytes were written. With nothing written it keeps its state (the queue retries it);
+    once any byte went out the printer may have printed part of the label, so it is
+    SENT_UNCONFIRMED, which the queue never reprints by itself."""
+    sent = max(0, min(sent, total))
+    if not sent:
+        return PrintOutcome(state, detail, 0)
+    return PrintOutcome(JobState.SENT_UNCONFIRMED,
+                        f"{detail}; {sent:,} of {total:,} bytes had been sent, so the printer may "
+                        "have printed part of the label: check it, then confirm or reprint",
+                        sent)
 
 
 class LabelPrinter(Protocol):

@@ -11,6 +11,8 @@ Modes:
   (before the job), then stays silent;
 - stall: answers the first status query, then stops reading (a printer whose buffer is
   full and that has stopped printing); its receive buffer is small so the writer blocks;
+- reset-mid-job: like normal until `reset_after` bytes of the job (after the status
+  query) have arrived, then resets the connection (RST), as a printer that restarts;
 - refuse: accepts a connection and closes it at once;
 - hang: accepts a connection and never reads or answers;
 - not-listening: nothing listens on the port (a port that was free and is closed again).
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import re
 import socket
+import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,8 +30,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 HOST: Final = "127.0.0.1"
-MODES: Final = ("normal", "paper-out", "mute-after-job", "stall", "refuse", "hang",
-                "not-listening")
+MODES: Final = ("normal", "paper-out", "mute-after-job", "stall", "reset-mid-job", "refuse",
+                "hang", "not-listening")
 
 #: DLE EOT 1, 2, 4 replies: online and fine; and offline with the paper out.
 ESCPOS_READY: Final = {1: 0x12, 2: 0x12, 3: 0x12, 4: 0x12}
@@ -61,10 +64,11 @@ class Connection:
 
 class FakePrinter:
     def __init__(self, mode: str = "normal", *, escpos_status: dict[int, int] | None = None,
-                 zpl_status: bytes | None = None) -> None:
+                 zpl_status: bytes | None = None, reset_after: int = 0) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown fake printer mode {mode!r}; one of {MODES}")
         self.mode = mode
+        self.reset_after = reset_after
         paper_out = mode == "paper-out"
         self.escpos_status = escpos_status or (ESCPOS_PAPER_OUT if paper_out else ESCPOS_READY)
         self.zpl_status = zpl_status or (ZPL_PAPER_OUT if paper_out else ZPL_READY)
@@ -180,6 +184,11 @@ class FakePrinter:
             scanned = len(data)
             if self.mode == "stall" and connection.answered:
                 self._stop.wait()  # stop reading: the writer's send blocks
+                return
+            if (self.mode == "reset-mid-job" and connection.answered
+                    and len(connection.received) - _PRE_JOB_BYTES >= self.reset_after):
+                # linger 0: close() sends RST, as a printer that restarts mid-job
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
 
     def _should_answer(self, offset: int) -> bool:

@@ -19,6 +19,8 @@ from label_fixtures import (
 )
 from PIL import Image
 from printer_streams import parse_escpos
+from sqlalchemy import select
+from station_bench import StationUnderTest, inspect_unit
 
 from drivers.escpos_printer import (
     STATUS_QUERY,
@@ -28,6 +30,9 @@ from drivers.escpos_printer import (
     escpos_printer,
 )
 from drivers.label_printers import open_label_printer
+from station import print_queue, receiving
+from station.models import Rma
+from station.print_queue import PrintQueue
 from station.printing import (
     LABEL_SIZES,
     JobState,
@@ -36,6 +41,7 @@ from station.printing import (
     parse_printer_uri,
     render_label,
 )
+from station.vocabulary import Grade, Role
 
 Server = Callable[..., FakePrinter]
 QUERY_COMMANDS = ["DLE EOT 1", "DLE EOT 2", "DLE EOT 4"]
@@ -123,7 +129,7 @@ def test_hung_printer_times_out_within_the_status_timeout(printer_server: Server
     assert outcome.bytes_sent == 0
 
 
-def test_printer_that_stops_reading_mid_job_times_out_within_the_write_timeout(
+def test_printer_that_stops_reading_mid_job_gives_up_within_the_write_timeout_and_may_have_printed(
     printer_server: Server,
 ) -> None:
     server = printer_server("stall")
@@ -134,10 +140,27 @@ def test_printer_that_stops_reading_mid_job_times_out_within_the_write_timeout(
     outcome = printer.print_label(long_receipt)
     elapsed = time.perf_counter() - start
 
-    assert outcome.state is JobState.TIMED_OUT, outcome
+    assert outcome.state is JobState.SENT_UNCONFIRMED, outcome
     assert "stopped taking the job after" in outcome.detail
+    assert "may have printed part of the label" in outcome.detail
     assert 0 < outcome.bytes_sent < len(printer.job(long_receipt))
     assert elapsed < 1.0
+
+
+def test_a_printer_reset_part_way_through_a_job_may_have_printed_and_is_not_refused(
+    printer_server: Server,
+) -> None:
+    server = printer_server("reset-mid-job", reset_after=16_384)
+    printer = network_printer(server)
+    image = render_label(make_label(), LABEL_SIZES["80mm"])
+    total = len(printer.job(image))
+
+    outcome = printer.print_label(image)
+
+    assert outcome.state is JobState.SENT_UNCONFIRMED, outcome
+    assert 16_384 <= outcome.bytes_sent < total
+    assert f"of {total:,} bytes had been sent" in outcome.detail
+    assert "may have printed part of the label" in outcome.detail
 
 
 def test_nothing_listening_is_offline_at_once(printer_server: Server) -> None:
@@ -354,3 +377,31 @@ def serial_device() -> Iterator[SerialDevice]:
     device = SerialDevice()
     yield device
     device.close()
+
+
+def test_the_queue_never_reprints_by_itself_a_job_the_printer_reset_part_way_through(
+    printer_server: Server, bench: StationUnderTest,
+) -> None:
+    server = printer_server("reset-mid-job", reset_after=16_384)
+    printer = network_printer(server)
+    grader = bench.actors[Role.GRADER]
+    with bench.ctx.sessions() as session:
+        number = session.scalars(select(Rma.rma_number).order_by(Rma.rma_number)).first()
+    view = receiving.receive(bench.ctx, grader, number)
+    assert view.receipt_id is not None
+    unit = inspect_unit(bench, grader, view.receipt_id, view.lines[0].id, Grade.B)
+    job_id = print_queue.request_label(bench.ctx, grader, unit, printer.name)
+    queue = PrintQueue()
+
+    def label(_job: object) -> Image.Image:
+        return render_label(make_label(), LABEL_SIZES["80mm"])
+
+    [(tried, outcome)] = queue.run_once(bench.ctx, printer, label)
+    bench.clock.advance(minutes=10)
+
+    assert tried == job_id and outcome.state is JobState.SENT_UNCONFIRMED
+    assert queue.run_once(bench.ctx, printer, label) == []
+    assert print_queue.pending_jobs(bench.ctx) == []
+    with bench.ctx.sessions() as session:
+        assert print_queue.job_state(session, job_id) == "sent_unconfirmed"
+    assert len(server.connections) == 1
