@@ -303,6 +303,8 @@ def finalize(ctx: StationContext, actor: Actor, work: UnitInspection, *,
             decided_by=actor.user_id, decided_at=now, supersedes_id=None,
             station_code=ctx.station_code,
             override_reason=decision.explanation.get("override", {}).get("reason"),
+            line_category=line.category, line_reason=line.reason,
+            line_unit_price_minor=line.unit_price_minor, line_currency=line.currency,
         )
         trigger = RefundTrigger(
             idempotency_key=f"{draft.rma_line_id}:{unit.id}", unit_id=unit.id,

@@ -555,6 +555,9 @@ class RmaImport(Base):
     applied_at: Mapped[datetime | None]
     #: When the importing station's own audit chain got its `rmas.imported` event.
     audited_at: Mapped[datetime | None]
+    #: The RMAs kept as they were because the import would have changed a line with
+    #: inspected units (at most the first 200, each {rma, line, fields, units}).
+    refusals: Mapped[list[Any]] = mapped_column(default=list)
 
     __table_args__ = (Index("ix_rma_imports_station_code_audited_at", "station_code",
                             "audited_at"),)

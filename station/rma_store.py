@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from station import audit
+from station import rma_import
 from station.authorization import require
 from station.context import StationContext
 from station.errors import UserFacingError
@@ -16,7 +17,11 @@ from station.models import Counter, Rma, RmaLine, Unit, User
 from station.permissions import Action, Actor
 from station.rma_records import RmaLineRecord, RmaRecord
 
-_CHANGE_SEQ = "rma_change_seq"
+_CHANGE_SEQ = rma_import.CHANGE_SEQ
+#: RMA numbers per lookup: SQLite refuses more than 32,766 bound values in one statement.
+_LOOKUP_CHUNK = 500
+#: Who an import is recorded as while a new station has no users yet.
+SETUP_ACTOR = "setup (no users yet)"
 
 
 @dataclass(frozen=True)
@@ -64,13 +69,12 @@ def import_records(session: Session, records: list[RmaRecord], *, now: datetime)
     unless a unit was already received against it, in which case it is kept.
     """
     created = updated = unchanged = 0
-    existing = {
-        rma.rma_number: rma
-        for rma in session.scalars(
-            select(Rma).where(Rma.rma_number.in_([r.rma_number for r in records]))
-            .options(selectinload(Rma.lines))
-        )
-    }
+    numbers = [r.rma_number for r in records]
+    existing: dict[str, Rma] = {}
+    for start in range(0, len(numbers), _LOOKUP_CHUNK):  # a bounded IN list per query
+        existing.update((rma.rma_number, rma) for rma in session.scalars(
+            select(Rma).where(Rma.rma_number.in_(numbers[start:start + _LOOKUP_CHUNK]))
+            .options(selectinload(Rma.lines))))
     for record in records:
         values = _rma_values(record)
         rma = existing.get(record.rma_number)
@@ -155,15 +159,10 @@ class ImportNotAllowed(UserFacingError):
     pass
 
 
-def import_as(
-    ctx: StationContext, actor: Actor | None, central: sessionmaker[Session],
-    records: list[RmaRecord],
-) -> ImportSummary:
-    """Import into the central database as `actor` (supervisor+), audited at this station.
-
-    `actor` None is accepted only while the station has no users at all (setting up a new
-    station before its first admin exists); from then on a supervisor or admin must act.
-    """
+def may_import(ctx: StationContext, actor: Actor | None) -> None:
+    """Refuse unless `actor` may import RMAs (supervisor+). `actor` None is accepted only
+    while the station has no users at all (setting up a new station before its first admin
+    exists); from then on a supervisor or admin must act."""
     if actor is None:
         with ctx.sessions() as session:
             if session.scalar(select(User.id).limit(1)) is not None:
@@ -171,13 +170,16 @@ def import_as(
                                        "(a supervisor or admin).")
     else:
         require(ctx, actor, Action.IMPORT_RMAS)
-    now = ctx.clock()
-    with central.begin() as session:
-        summary = import_records(session, records, now=now)
-    with ctx.sessions.begin() as session:
-        audit.record(session, station_code=ctx.station_code, actor=actor,
-                     actor_name="setup (no users yet)", action="rmas.imported",
-                     subject=f"{len(records)} RMAs",
-                     data={"created": summary.created, "updated": summary.updated,
-                           "unchanged": summary.unchanged}, now=now)
-    return summary
+
+
+def import_as(
+    ctx: StationContext, actor: Actor | None, central: sessionmaker[Session],
+    records: Iterable[RmaRecord], *, source: str = "",
+) -> ImportSummary:
+    """Import into the central database as `actor` (see `may_import`) through
+    station.rma_import: recorded centrally in its commit and audited at this station."""
+    may_import(ctx, actor)
+    done = rma_import.import_rmas(central, ctx.sessions, records, station_code=ctx.station_code,
+                                  actor=actor, actor_name=SETUP_ACTOR, source=source,
+                                  now=ctx.clock())
+    return ImportSummary(done.created, done.updated, done.unchanged)

@@ -56,7 +56,9 @@ _UNIT_FACTS: Final = (Inspection, DispositionDecision, RefundTrigger)
 _UNIT_FACT_TABLES: Final = frozenset(model.__tablename__ for model in _UNIT_FACTS)
 _UNIT_IDS: Final = "unit_ids"
 #: What the daily summary counts as a unit's recovery and currency when the decision says
-#: nothing: no recovery expected, and the currency of the RMA line.
+#: nothing: no recovery expected, and the currency of the RMA line. A decided unit's
+#: category, reason and currency are the line's as its effective decision saw them (its
+#: `line_*` snapshot), so a later import that rewrites the line cannot rewrite a report.
 _NO_RECOVERY: Final = 0
 
 
@@ -95,6 +97,8 @@ def summary_rows(some: bool) -> AnySelect:
                       explanation["expected_recovery_minor"].as_integer(),
                       _NO_RECOVERY).label("recovery_minor"),
         explanation[("case", "currency")].as_string().label("case_currency"),
+        DispositionDecision.line_category, DispositionDecision.line_reason,
+        DispositionDecision.line_currency,
     ).where(~exists().where(later_decision.supersedes_id == DispositionDecision.id)),
         DispositionDecision.unit_id, some),
         DispositionDecision.unit_id, DispositionDecision.decided_at.desc(),
@@ -115,13 +119,14 @@ def summary_rows(some: bool) -> AnySelect:
 
     return _only(select(
         Unit.id, Unit.lpn, Unit.station_code, Unit.receipt_id, Unit.created_at,
-        RmaLine.category, RmaLine.reason, Receipt.received_at,
+        func.coalesce(decision.c.line_category, RmaLine.category),
+        func.coalesce(decision.c.line_reason, RmaLine.reason), Receipt.received_at,
         inspection.c.completed_at, inspection.c.started_at, inspection.c.grader_id,
         inspection.c.grade, inspection.c.proposed_grade, inspection.c.override_reason,
         first_decision.c.at, decision.c.decided_at, decision.c.disposition,
         decision.c.destination, decision.c.decided_by, decision.c.override_reason,
         decision.c.proposed, decision.c.recovery_minor,
-        func.coalesce(RmaLine.currency, decision.c.case_currency),
+        func.coalesce(decision.c.line_currency, RmaLine.currency, decision.c.case_currency),
         refund.c.created_at, refund.c.action, refund.c.amount_minor, refund.c.currency,
         refund.c.supersedes_id.is_not(None),
     ).select_from(Unit)
