@@ -91,6 +91,9 @@ def make_station(folder: Path, *, rma_count: int = 12, station_code: str = "BENC
     the test moves. Every copy has the same RMAs (same ids) as the template's embedded
     central database, so copies opened under different codes can sync with one central."""
     shutil.copytree(_template(rma_count, "BENCH-01"), folder)
+    # The folder's own config, so the CLI run on it is this station, not the host name.
+    (folder / "config.toml").write_text(
+        f'[station]\ncode = "{station_code}"\nlpn_prefix = "{lpn_prefix}"\n', encoding="utf-8")
     locations = resolve_locations(data_dir=str(folder), env={})
     cfg = StationConfig(station_code=station_code, lpn_prefix=lpn_prefix, **config)  # type: ignore[arg-type]
     clock = ManualClock(START)

@@ -45,3 +45,37 @@ def test_an_unknown_lpn_or_size_is_refused_with_a_reason(
     assert "No unit has the LPN" in capsys.readouterr().err
     assert run(*base, "BN00000099Z", "--size", "A4", "--out", str(tmp_path / "x.png")) == 1
     assert "known sizes" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("where", "reason"), [
+    ("missing-folder/x.png", "the folder it should go in does not exist"),
+    ("a-folder", "that is a folder; give a file name"),
+])
+def test_a_label_that_cannot_be_written_there_is_refused_with_the_reason(
+    bench: StationUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    where: str, reason: str,
+) -> None:
+    lpn = finished_lpn(bench)
+    bench.opened.close()
+    (tmp_path / "a-folder").mkdir()
+    out = tmp_path / where
+    assert run("--data-dir", str(bench.locations.data_dir), "label", "render", lpn,
+               "--out", str(out)) == 1
+    err = capsys.readouterr().err
+    assert err == f"{out}: cannot write the label: {reason}\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "station") == ["a-folder"]
+    assert list((tmp_path / "a-folder").iterdir()) == []
+
+
+def test_a_label_replaces_an_existing_file_whole(
+    bench: StationUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lpn = finished_lpn(bench)
+    bench.opened.close()
+    out = tmp_path / "label.png"
+    out.write_bytes(b"an older label")
+    assert run("--data-dir", str(bench.locations.data_dir), "label", "render", lpn,
+               "--out", str(out)) == 0
+    with Image.open(out) as image:
+        assert image.width == 576
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
