@@ -9,14 +9,31 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import heapq
 import io
 import re
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol, TypeVar
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    select,
+    text,
+)
 
 from station.check_digits import gs1_check_digit, is_valid_gtin
 from station.money import CURRENCY_EXPONENTS, MoneyError, check_currency, parse_major
@@ -26,7 +43,10 @@ from station.vocabulary import Category, Reason, RequestedOutcome
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 
-MAX_ROWS = 100_000
+#: Rows in one file: a million RMAs of a few lines each.
+MAX_ROWS = 5_000_000
+#: The largest import file (a million RMAs of a few lines is about 600 MB).
+MAX_FILE_BYTES = 1024 * 1024 * 1024
 MAX_REPORTED_PROBLEMS = 200
 MAX_QUANTITY = 999
 MAX_LINE_NO = 9999
@@ -58,6 +78,11 @@ CSV_COLUMNS: tuple[tuple[str, bool, str], ...] = (
 _REQUIRED = frozenset(name for name, required, _ in CSV_COLUMNS if required)
 _KNOWN = tuple(name for name, _, _ in CSV_COLUMNS)
 _RMA_FIELDS = ("order_number", "order_date", "customer_name", "requested", "carrier_tracking")
+#: The cells a row is staged with (besides line, RMA number and its bad columns).
+_STAGED_CELLS = ("order_number", "order_date", "customer_name", "requested",
+                 "carrier_tracking", "line_no", "sku", "description", "category", "quantity",
+                 "currency", "unit_price", "reason", "gtin", "expected_serial")
+_INTEGER_CELLS = frozenset({"line_no", "quantity", "unit_price"})
 
 _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -90,15 +115,253 @@ class RmaCsvError(RmaFileRejected):
 
 
 def parse_rma_csv(data: bytes, *, rma_pattern: re.Pattern[str], today: date) -> list[RmaRecord]:
-    """Parse an RMA import file (see CSV_COLUMNS) into records, lines sorted by line_no.
+    """Parse an RMA import file (see CSV_COLUMNS) into records in RMA number order, lines
+    sorted by line_no. For files of any size use `staged_rma_csv`, which holds no more than
+    a chunk in memory.
 
     Raises RmaCsvError listing every problem found (capped at 200) if anything is wrong.
     """
-    problems = _Problems()
-    records = _parse(data, rma_pattern=rma_pattern, today=today, problems=problems)
-    if problems.found:
-        raise RmaCsvError(problems.reported, problems.omitted)
-    return records
+    with staged_rma_csv(io.BytesIO(data), rma_pattern=rma_pattern, today=today) as staged:
+        return list(staged.records())
+
+
+class StagedRmaCsv:
+    """A validated import file, its rows staged in a scratch SQLite file: `records()` reads
+    them back one RMA at a time, so a file of a million RMAs never sits in memory."""
+
+    def __init__(self, engine: Engine, rows: int, rmas: int) -> None:
+        self._engine = engine
+        self.rows = rows
+        self.rmas = rmas
+
+    def records(self) -> Iterator[RmaRecord]:
+        """The file's RMAs in RMA number order, lines sorted by line_no."""
+        for rma_number, group in _groups(self._engine, _Problems()):
+            yield _build_record(rma_number, group)
+
+
+@contextmanager
+def staged_rma_csv(stream: BinaryIO, *, rma_pattern: re.Pattern[str], today: date,
+                   folder: Path | None = None) -> Iterator[StagedRmaCsv]:
+    """Read an import file from `stream` (any size up to MAX_ROWS rows) and check it whole,
+    with at most a chunk of rows in memory: the rows go to a scratch SQLite file in
+    `folder` (the system's temporary folder if None), deleted on leaving.
+
+    Raises RmaCsvError listing the first 200 problems by line (the rest counted) if
+    anything is wrong; then nothing may be imported."""
+    with tempfile.TemporaryDirectory(prefix="rma-import-", dir=folder) as scratch:
+        engine = _scratch_engine(Path(scratch) / "staged.db")
+        try:
+            problems = _Problems()
+            rows = _stage_rows(stream, engine, rma_pattern=rma_pattern, today=today,
+                               problems=problems)
+            later = _LowestProblems()
+            rmas = sum(1 for _ in _groups(engine, later))
+            reported, omitted = _merged(problems, later)
+            if reported:
+                raise RmaCsvError(reported, omitted)
+            yield StagedRmaCsv(engine, rows, rmas)
+        finally:
+            engine.dispose()
+
+
+_STAGED = Table(
+    "staged_rows", MetaData(),
+    Column("line", Integer, nullable=False),
+    Column("rma_number", String, nullable=False),
+    Column("bad", String, nullable=False),
+    *(Column(name, Integer if name in _INTEGER_CELLS else String)
+      for name in _STAGED_CELLS),
+)
+_STAGE_BATCH = 5000
+
+
+def _scratch_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _scratch_only(dbapi_connection: Any, _record: Any) -> None:
+        # A scratch file: nothing to recover after a crash, so no journal and no fsync.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
+
+    _STAGED.metadata.create_all(engine)
+    return engine
+
+
+def _staged_values(line: int, bad: set[str], cells: _Cells) -> dict[str, object]:
+    values: dict[str, object] = {"line": line, "rma_number": cells.rma_number,
+                                 "bad": ",".join(sorted(bad))}
+    for name in _STAGED_CELLS:
+        value = getattr(cells, name)
+        values[name] = (value.isoformat() if isinstance(value, date)
+                        else value.value if isinstance(value, StrEnum) else value)
+    return values
+
+
+def _stage_rows(stream: BinaryIO, engine: Engine, *, rma_pattern: re.Pattern[str],
+                today: date, problems: _Problems) -> int:
+    """Pass 1: every row's cells checked (problems in file order) and staged."""
+    rows = _physical_rows(_text_lines(stream, problems), problems)
+    found = _read_header(rows, problems)
+    if found is None:
+        return 0
+    header_line, header = found
+    rma_number_parser = _rma_number_parser(rma_pattern)
+    order_date_parser = _order_date_parser(today)
+    data_rows = 0
+    batch: list[dict[str, object]] = []
+    with engine.begin() as connection:
+        for line, cells in rows:
+            if not "".join(cells).strip():
+                continue  # blank lines and rows of empty cells (spreadsheet leftovers)
+            data_rows += 1
+            if data_rows > MAX_ROWS:
+                problems.add(
+                    line, None,
+                    f"the file has more than {MAX_ROWS:,} RMA lines; split it into files of at "
+                    f"most {MAX_ROWS:,} rows and import them one at a time",
+                )
+                break
+            if len(cells) != len(header):
+                problems.add(
+                    line, None,
+                    f"has {len(cells)} cells but the header has {len(header)} columns; check "
+                    "for a missing or extra comma (cells that contain commas must be in "
+                    "double quotes)",
+                )
+                continue
+            row = _Row(line, dict(zip(header, cells, strict=True)), problems)
+            parsed = _take_cells(row, rma_number_parser=rma_number_parser,
+                                 order_date_parser=order_date_parser)
+            if parsed is not None:
+                batch.append(_staged_values(line, row.bad_columns, parsed))
+                if len(batch) >= _STAGE_BATCH:
+                    connection.execute(_STAGED.insert(), batch)
+                    batch = []
+        if batch:
+            connection.execute(_STAGED.insert(), batch)
+        connection.execute(text(
+            "CREATE INDEX staged_rows_by_rma ON staged_rows (rma_number, line)"))
+    if data_rows == 0 and not problems.found:
+        problems.add(
+            header_line + 1, None,
+            "the file has a header row but no RMA lines under it; add one row per RMA line",
+        )
+    return data_rows
+
+
+def _cells_of(staged: Any) -> _Cells:
+    def member(kind: type[E], value: str | None) -> E | None:
+        return None if value is None else kind(value)
+
+    return _Cells(
+        staged.rma_number, staged.order_number,
+        None if staged.order_date is None else date.fromisoformat(staged.order_date),
+        staged.customer_name, member(RequestedOutcome, staged.requested),
+        staged.carrier_tracking, staged.line_no, staged.sku, staged.description,
+        member(Category, staged.category), staged.quantity, staged.currency,
+        staged.unit_price, member(Reason, staged.reason), staged.gtin,
+        staged.expected_serial)
+
+
+def _groups(engine: Engine, problems: _Problems | _LowestProblems
+            ) -> Iterator[tuple[str, _RmaGroup]]:
+    """Pass 2 (and the reading of records): the staged rows one RMA at a time, each row
+    checked against the earlier rows of its RMA as the file orders them."""
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=_STAGE_BATCH).execute(
+            select(_STAGED).order_by(_STAGED.c.rma_number, _STAGED.c.line))
+        number: str | None = None
+        group = _RmaGroup()
+        for staged in result:
+            if staged.rma_number != number:
+                if number is not None:
+                    yield number, group
+                number, group = staged.rma_number, _RmaGroup()
+            row = _Row(staged.line, {}, problems)
+            if staged.bad:
+                row.bad_columns.update(staged.bad.split(","))
+            _group_row(row, group, _cells_of(staged))
+        if number is not None:
+            yield number, group
+
+
+class _LowestProblems:
+    """Problems found out of file order: keeps the MAX_REPORTED_PROBLEMS first by line."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, int, CsvProblem]] = []  # (-line, -order, problem)
+        self._order = 0
+        self.count = 0
+
+    def add(self, line: int, column: str | None, message: str) -> None:
+        self.count += 1
+        self._order += 1
+        item = (-line, -self._order, CsvProblem(line, column, message))
+        if len(self._heap) < MAX_REPORTED_PROBLEMS:
+            heapq.heappush(self._heap, item)
+        elif item > self._heap[0]:
+            heapq.heapreplace(self._heap, item)
+
+    @property
+    def kept(self) -> list[CsvProblem]:
+        return [problem for _, _, problem in sorted(self._heap, reverse=True)]
+
+
+def _merged(first: _Problems, later: _LowestProblems) -> tuple[list[CsvProblem], int]:
+    """The first MAX_REPORTED_PROBLEMS problems by line (a row's cell problems before its
+    problems with other rows) and how many more there are."""
+    merged = sorted(first.reported + later.kept, key=lambda problem: problem.line)
+    total = first.count + later.count
+    reported = merged[:MAX_REPORTED_PROBLEMS]
+    return reported, total - len(reported)
+
+
+#: The longest physical line read (a CSV row is a few hundred bytes).
+MAX_LINE_BYTES = 64 * 1024
+
+
+def _text_lines(stream: BinaryIO, problems: _Problems) -> Iterator[str]:
+    """The file's physical lines as text (CR, LF and CRLF end a line), checked to be UTF-8
+    one line at a time, each at most MAX_LINE_BYTES; a problem ends the file."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            problems.add(number, None,
+                         f"the line is longer than {MAX_LINE_BYTES:,} bytes; an RMA line is "
+                         "a few hundred: check that this is the RMA CSV file")
+            return
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if number == 1 and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                detail = "it looks like UTF-16 (\"Unicode text\")"
+            else:
+                detail = f"byte 0x{raw[exc.start]:02X} is not valid UTF-8"
+            problems.add(
+                number, None,
+                f"the file is not UTF-8 text ({detail}); save it as UTF-8 (in Excel: "
+                "\"CSV UTF-8 (comma delimited)\") and import it again",
+            )
+            return
+        if "\r" in line[:-2]:  # old Mac line ends (CR alone) inside this chunk
+            pieces = _LINE_ENDS.findall(line)
+            number += len(pieces) - 1
+            yield from pieces
+        else:
+            yield line
+
+
+_LINE_ENDS = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
 class _Problems:
@@ -147,79 +410,10 @@ class _RmaFields:
     carrier_tracking: str | None
 
 
-def _parse(
-    data: bytes, *, rma_pattern: re.Pattern[str], today: date, problems: _Problems
-) -> list[RmaRecord]:
-    text = _decode(data, problems)
-    if text is None:
-        return []
-    rows = _physical_rows(text, problems)
-    found = _read_header(rows, problems)
-    if found is None:
-        return []
-    header_line, header = found
-    groups: dict[str, _RmaGroup] = {}
-    rma_number_parser = _rma_number_parser(rma_pattern)
-    order_date_parser = _order_date_parser(today)
-    data_rows = 0
-    for line, cells in rows:
-        if not "".join(cells).strip():
-            continue  # blank lines and rows of empty cells (spreadsheet leftovers) mean nothing
-        data_rows += 1
-        if data_rows > MAX_ROWS:
-            problems.add(
-                line, None,
-                f"the file has more than {MAX_ROWS:,} RMA lines; split it into files of at most "
-                f"{MAX_ROWS:,} rows and import them one at a time",
-            )
-            break
-        if len(cells) != len(header):
-            problems.add(
-                line, None,
-                f"has {len(cells)} cells but the header has {len(header)} columns; check for a "
-                "missing or extra comma (cells that contain commas must be in double quotes)",
-            )
-            continue
-        row = _Row(line, dict(zip(header, cells, strict=True)), problems)
-        _read_row(
-            row, groups, rma_number_parser=rma_number_parser, order_date_parser=order_date_parser
-        )
-    if data_rows == 0 and not problems.found:
-        problems.add(
-            header_line + 1, None,
-            "the file has a header row but no RMA lines under it; add one row per RMA line",
-        )
-    if problems.found:
-        return []
-    return [_build_record(number, group) for number, group in groups.items()]
-
-
-def _decode(data: bytes, problems: _Problems) -> str | None:
-    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            detail = "it looks like UTF-16 (\"Unicode text\")"
-        else:
-            detail = f"byte 0x{body[exc.start]:02X} is not valid UTF-8"
-        problems.add(
-            _line_of_offset(body, exc.start), None,
-            f"the file is not UTF-8 text ({detail}); save it as UTF-8 (in Excel: "
-            "\"CSV UTF-8 (comma delimited)\") and import it again",
-        )
-        return None
-
-
-def _line_of_offset(body: bytes, offset: int) -> int:
-    prefix = body[:offset].decode("utf-8")
-    ended = sum(1 for line in io.StringIO(prefix, newline="") if line.endswith(("\n", "\r")))
-    return ended + 1
-
-
-def _physical_rows(text: str, problems: _Problems) -> Iterator[tuple[int, list[str]]]:
+def _physical_rows(lines: Iterator[str], problems: _Problems
+                   ) -> Iterator[tuple[int, list[str]]]:
     """Yield (first physical line, cells) per CSV record; broken quoting ends the file."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(lines, strict=True)
     while True:
         start = reader.line_num + 1
         try:
@@ -295,10 +489,14 @@ def _header_problems(line: int, names: list[str], problems: _Problems) -> bool:
     return problems.count > before
 
 
+class _ProblemSink(Protocol):
+    def add(self, line: int, column: str | None, message: str) -> None: ...
+
+
 class _Row:
     """One data row: cleans each cell and records problems against its line and column."""
 
-    def __init__(self, line: int, cells: Mapping[str, str], problems: _Problems) -> None:
+    def __init__(self, line: int, cells: Mapping[str, str], problems: _ProblemSink) -> None:
         self.line = line
         self._cells = cells
         self._problems = problems
@@ -329,13 +527,36 @@ class _Row:
             return None
 
 
-def _read_row(
+@dataclass(frozen=True)
+class _Cells:
+    """One data row's parsed cells (None: empty, or wrong and reported), as staged."""
+
+    rma_number: str
+    order_number: str | None
+    order_date: date | None
+    customer_name: str | None
+    requested: RequestedOutcome | None
+    carrier_tracking: str | None
+    line_no: int | None
+    sku: str | None
+    description: str | None
+    category: Category | None
+    quantity: int | None
+    currency: str | None
+    unit_price: int | None
+    reason: Reason | None
+    gtin: str | None
+    expected_serial: str | None
+
+
+def _take_cells(
     row: _Row,
-    groups: dict[str, _RmaGroup],
     *,
     rma_number_parser: Callable[[str], str],
     order_date_parser: Callable[[str], date],
-) -> None:
+) -> _Cells | None:
+    """Every cell of the row parsed (problems reported); None without a valid RMA number,
+    as then the row cannot be compared with its siblings."""
     rma_number = row.take("rma_number", rma_number_parser)
     order_number = row.take("order_number", _SHORT_TEXT)
     order_date = row.take("order_date", order_date_parser)
@@ -352,18 +573,26 @@ def _read_row(
     reason = row.take("reason", _REASON)
     gtin = row.take("gtin", _gtin)
     expected_serial = row.take("expected_serial", _SHORT_TEXT)
-
     if rma_number is None:
-        return  # without a valid RMA number the row cannot be compared with its siblings
+        return None
+    return _Cells(rma_number, order_number, order_date, customer_name, requested,
+                  carrier_tracking, line_no, sku, description, category, quantity, currency,
+                  unit_price, reason, gtin, expected_serial)
+
+
+def _group_row(row: _Row, group: _RmaGroup, cells: _Cells) -> None:
+    """Check a row against the earlier rows of its RMA and add its line to the group."""
+    rma_number = cells.rma_number
+    requested = cells.requested
     rma_fields: dict[str, object] = {
-        "order_number": order_number,
-        "order_date": order_date,
-        "customer_name": customer_name,
+        "order_number": cells.order_number,
+        "order_date": cells.order_date,
+        "customer_name": cells.customer_name,
         "requested": requested if requested is not None else RequestedOutcome.REFUND,
-        "carrier_tracking": carrier_tracking,
+        "carrier_tracking": cells.carrier_tracking,
     }
-    group = groups.setdefault(rma_number, _RmaGroup())
     _check_agreement(row, rma_number, group, rma_fields)
+    line_no = cells.line_no
     if line_no is not None:
         earlier = group.line_numbers.get(line_no)
         if earlier is not None:
@@ -375,6 +604,11 @@ def _read_row(
         else:
             group.line_numbers[line_no] = row.line
 
+    order_number, order_date, customer_name = (cells.order_number, cells.order_date,
+                                               cells.customer_name)
+    sku, description, category = cells.sku, cells.description, cells.category
+    quantity, currency, unit_price, reason = (cells.quantity, cells.currency,
+                                              cells.unit_price, cells.reason)
     if row.bad_columns or (
         order_number is None or order_date is None or customer_name is None
         or line_no is None or sku is None or description is None or category is None
@@ -387,7 +621,7 @@ def _read_row(
             order_date=order_date,
             customer_name=customer_name,
             requested=requested if requested is not None else RequestedOutcome.REFUND,
-            carrier_tracking=carrier_tracking,
+            carrier_tracking=cells.carrier_tracking,
         )
     group.lines.append(
         RmaLineRecord(
@@ -399,8 +633,8 @@ def _read_row(
             unit_price_minor=unit_price,
             currency=currency,
             reason=reason,
-            gtin=gtin,
-            expected_serial=expected_serial,
+            gtin=cells.gtin,
+            expected_serial=cells.expected_serial,
         )
     )
 
