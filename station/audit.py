@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import outbox
+from station import audit_signing, outbox
 from station.ids import uuid7
 from station.models import AuditEvent
 from station.permissions import Actor
@@ -54,7 +54,8 @@ def record(
     now: datetime,
     actor_name: str | None = None,
 ) -> AuditEvent:
-    """Append an event to this station's chain (and the outbox) in the caller's transaction."""
+    """Append an event to this station's chain (and the outbox) in the caller's transaction,
+    signed with the station's key when the session carries one (station.audit_signing)."""
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.station_code == station_code)
@@ -76,6 +77,8 @@ def record(
         hash="",
     )
     event.hash = event_hash(event)
+    key = audit_signing.key_of(session)
+    event.signature = key.sign(event.hash) if key is not None else None
     session.add(event)
     outbox.enqueue(session, event, now=now)
     return event

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import audit, central_rules, enrolment, schema
+from station import audit, audit_signing, central_rules, enrolment, schema
 from station.config import Locations, StationConfig
 from station.context import StationContext, utc_now
 from station.database import make_engine, session_factory, sqlite_url
@@ -87,6 +87,8 @@ def open_station(config: StationConfig, locations: Locations) -> OpenStation:
     sessions = session_factory(engine)
     try:
         pepper = station_pepper(sessions, locations.data_dir, station_code=config.station_code,
+        audit_signing.attach(sessions, audit_signing.load_or_create(
+            sessions, config.station_code, data_dir=locations.data_dir))
                                 now=utc_now())
     except BaseException:
         engine.dispose()

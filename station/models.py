@@ -457,6 +457,51 @@ class AuditEvent(Base):
     occurred_at: Mapped[datetime]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: HMAC-SHA256 of `hash` under the station's signing key (station.audit_signing);
+    #: None only for entries recorded before the station had a key.
+    signature: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditAnchor(Base):
+    """Central, append-only: the head of a station's audit chain as one push batch left it
+    (station.audit_anchors). A later rewrite, deletion or truncation of anything up to an
+    anchored entry no longer matches its anchor."""
+
+    __tablename__ = "audit_anchors"
+
+    station_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The last outbox entry of the push batch that carried this head.
+    outbox_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(64))
+    anchored_at: Mapped[datetime]
+
+
+class StationKey(Base):
+    """Central: each station's audit signing key, registered once; stations cannot read it."""
+
+    __tablename__ = "station_keys"
+
+    station_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_hex: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime]
+
+
+class StationAlarm(Base):
+    """A station stopped syncing (restored backup, cloned disk, changed key…) until an admin
+    resolves it (station.sync_halts). Central, with a copy in the station's own database."""
+
+    __tablename__ = "station_alarms"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    station_code: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]]
+    raised_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(String(500))
 
 
 class SyncConflict(Base):

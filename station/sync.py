@@ -39,11 +39,14 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from station import (
+    audit_anchors,
+    audit_signing,
     enrolment,
     retry,
     rma_import,
     schema,
     sequences,
+    sync_halts,
     unit_summaries,
     user_directory,
 )
@@ -122,6 +125,12 @@ def check_central_schema(engine: Engine) -> str:
             f"at {head}. Sync is paused until they match: upgrade the central database "
             "(returns-station central init --url …) or this station, whichever is older.")
     return revision
+
+
+class SyncHalted(SyncError):
+    """This data folder disagrees with what the central database knows of the station (a
+    restored backup, a cloned disk, a replaced key): an alarm is open, and nothing is pushed
+    until an admin resolves it (station.sync_halts)."""
 
 
 class SyncRefused(SyncError):
@@ -341,6 +350,9 @@ def _send(central: sessionmaker[Session], station: StationIdentity, revision: st
         with central.begin() as session:
             _guard_locks(session)
             apply_entries(session, entries, now, attempt)
+            refused = audit_anchors.anchor_batch(session, station.code, entries, now)
+            if refused is not None:
+                raise SyncError(refused)
             state = session.get(StationSync, station.code)
             if state is None:
                 register(session, station, revision, now)
@@ -380,6 +392,10 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
             _record_refusal(central, station, str(refused), clock())
             raise
         resend_unconfirmed(local, central, station.code)
+        halt = sync_halts.check_before_push(local, central, station.code,
+                                            audit_signing.key_of_factory(local), now=clock())
+        if halt is not None:
+            raise (SyncHalted if halt.alarm else SyncError)(halt.message)
     except SQLAlchemyError as error:
         if _is_transient(error):
             raise _offline(error) from None

@@ -1,0 +1,204 @@
+"""The station's audit signing key: each audit entry carries HMAC-SHA256(key, entry hash).
+
+Why: the hash chain alone is recomputed by anyone who can write `station.db`. A signature
+made with a key that never enters the data folder (the OS keyring, service
+"returns-station", or where no keyring works a 0600 file in the secrets folder,
+station/secrets_folder.py) cannot be recomputed from the database alone; the central
+database holds each station's key (registered once, station.audit_anchors) and checks every
+entry and anchor a station pushes.
+
+Contract:
+- `SigningKey.sign(entry_hash)` is the hex HMAC-SHA256; `SigningKey.verifies(hash, sig)`
+  compares in constant time. The key never appears in a repr or a log line.
+- `load_or_create(station_code, data_dir=…)` returns the station's key, making it on first
+  use; when it is made, every unsigned entry already in the station's chain is signed once
+  (`sign_unsigned`), so a station's whole chain is signed from then on. An entry left
+  unsigned later (or stripped of its signature) is reported by `audit verify`.
+- `load(station_code, data_dir=…)` finds the key without making one (None: not here).
+- `attach(sessions, key)` makes `audit.record` sign with it in sessions of that factory;
+  `key_of(session)` reads it back (None: this session signs nothing, e.g. a central one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from station.errors import UserFacingError
+from station.models import AuditEvent
+from station.secrets_folder import (
+    ensure_secrets_dir,
+    read_secret,
+    secrets_dir,
+    secrets_dir_is_explicit,
+    write_new_secret,
+)
+
+KEYRING_SERVICE: Final = "returns-station"
+SESSION_INFO_KEY: Final = "audit_signing_key"
+_KEY_BYTES: Final = 32
+_HEX_KEY: Final = re.compile(r"[0-9a-f]{64}")
+_CODE: Final = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
+log = logging.getLogger(__name__)
+
+
+class SigningKeyError(UserFacingError):
+    """The signing key cannot be found, read or kept; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """32 random bytes; `fingerprint` names the key without revealing it."""
+
+    key: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.key) != _KEY_BYTES:
+            raise ValueError("an audit signing key is 32 bytes")
+
+    @property
+    def hex(self) -> str:
+        return self.key.hex()
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(b"returns-station audit key " + self.key).hexdigest()[:16]
+
+    def sign(self, entry_hash: str) -> str:
+        return hmac.new(self.key, entry_hash.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def verifies(self, entry_hash: str, signature: str | None) -> bool:
+        if signature is None:
+            return False
+        return hmac.compare_digest(self.sign(entry_hash), signature)
+
+    @classmethod
+    def from_hex(cls, text: str, where: str) -> SigningKey:
+        text = text.strip()
+        if not _HEX_KEY.fullmatch(text):
+            raise SigningKeyError(
+                f"The audit signing key in {where} is damaged (not 64 hex digits). Restore it "
+                "from its backup; a new key makes the central database halt this station's "
+                "sync until an admin re-enrols it.")
+        return cls(bytes.fromhex(text))
+
+
+def _entry_name(station_code: str) -> str:
+    if not _CODE.fullmatch(station_code):
+        raise SigningKeyError(f"{station_code[:40]!r} is not a station code; no signing key "
+                              "is kept for it.")
+    return f"audit-signing-{station_code}"
+
+
+def _from_keyring(account: str) -> tuple[str | None, bool]:
+    """(the stored text or None, whether a keyring backend answered)."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        return None, False
+    try:
+        return keyring.get_password(KEYRING_SERVICE, account), True
+    except (KeyringError, RuntimeError) as error:
+        log.info("keyring unavailable (%s); the audit signing key is kept in the secrets "
+                 "folder", error.__class__.__name__)
+        return None, False
+
+
+def _into_keyring(account: str, text: str) -> bool:
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        return False
+    try:
+        keyring.set_password(KEYRING_SERVICE, account, text)
+        return keyring.get_password(KEYRING_SERVICE, account) == text
+    except (KeyringError, RuntimeError) as error:
+        log.info("keyring cannot store the audit signing key (%s); using the secrets folder",
+                 error.__class__.__name__)
+        return False
+
+
+def load(station_code: str, *, env: Mapping[str, str] | None = None) -> SigningKey | None:
+    """The station's key if this machine has it; never makes one."""
+    name = _entry_name(station_code)
+    if not secrets_dir_is_explicit(env):
+        text, _works = _from_keyring(name)
+        if text:
+            return SigningKey.from_hex(text, f"the OS keyring ({KEYRING_SERVICE} / {name})")
+    folder = secrets_dir(env)
+    if not folder.is_dir():
+        return None
+    text = read_secret(folder, name + ".key")
+    return None if text is None else SigningKey.from_hex(text, str(folder / (name + ".key")))
+
+
+def _create(station_code: str, data_dir: Path, env: Mapping[str, str] | None) -> SigningKey:
+    name = _entry_name(station_code)
+    created = os.urandom(_KEY_BYTES).hex()
+    if not secrets_dir_is_explicit(env):
+        _text, keyring_works = _from_keyring(name)
+        if keyring_works and _into_keyring(name, created):
+            log.info("made a new audit signing key for %s, kept in the OS keyring as %s / %s",
+                     station_code, KEYRING_SERVICE, name)
+            return SigningKey.from_hex(created, "the OS keyring")
+    folder = ensure_secrets_dir(data_dir, env)
+    kept = write_new_secret(folder, name + ".key", created)
+    log.info("made a new audit signing key for %s, kept in %s", station_code,
+             folder / (name + ".key"))
+    return SigningKey.from_hex(kept, str(folder / (name + ".key")))
+
+
+def sign_unsigned(session: Session, station_code: str, key: SigningKey) -> int:
+    """Sign the station's entries that have no signature (done once, when its key is made)."""
+    signed = 0
+    rows = session.execute(select(AuditEvent.id, AuditEvent.hash).where(
+        AuditEvent.station_code == station_code, AuditEvent.signature.is_(None))).all()
+    for event_id, entry_hash in rows:
+        session.execute(update(AuditEvent).where(AuditEvent.id == event_id)
+                        .values(signature=key.sign(entry_hash)))
+        signed += 1
+    return signed
+
+
+def load_or_create(sessions: sessionmaker[Session], station_code: str, *, data_dir: Path,
+                   env: Mapping[str, str] | None = None) -> SigningKey:
+    """The station's key; a new one signs the entries recorded before it (once)."""
+    key = load(station_code, env=env)
+    if key is not None:
+        return key
+    key = _create(station_code, data_dir, env)
+    with sessions.begin() as session:
+        count = sign_unsigned(session, station_code, key)
+    if count:
+        log.info("signed the %d audit entries recorded before %s had a signing key", count,
+                 station_code)
+    return key
+
+
+def attach(sessions: sessionmaker[Session], key: SigningKey) -> None:
+    """Sessions of this factory sign the audit entries they record with `key`."""
+    info = dict(sessions.kw.get("info") or {})
+    info[SESSION_INFO_KEY] = key
+    sessions.configure(info=info)
+
+
+def key_of(session: Session) -> SigningKey | None:
+    found = session.info.get(SESSION_INFO_KEY)
+    return found if isinstance(found, SigningKey) else None
+
+
+def key_of_factory(sessions: sessionmaker[Session]) -> SigningKey | None:
+    found = (sessions.kw.get("info") or {}).get(SESSION_INFO_KEY)
+    return found if isinstance(found, SigningKey) else None
