@@ -150,7 +150,7 @@ def revoke_station(session: Session, *, code: str, now: datetime, by: str,
 
 def create_login_role(connection: Connection, role: str, group: str, password: str) -> None:
     """The station's own login role, in the stations' group role, with `password`."""
-    _check_names(role, group, password)
+    _check_names(role, group, password=password)
     exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :role"),
                                {"role": role})
     group_exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :role"),
