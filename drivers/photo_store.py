@@ -15,6 +15,11 @@
    to `station.retention.photo_path(folder, sha)`, plus a thumbnail of at most
    `thumbnail_edge` pixels at `thumbnail_path`.
 
+A private store (`shared=False`, the photos folder inside the data folder) makes its folders
+0700 and its files 0600: photos show customers' goods and sometimes their labels. A shared
+mount (`shared=True`, `photos.folder` set) keeps files 0644 so the other stations read them;
+securing the mount is the admin's part.
+
 Files are written to a temporary file in the same folder, flushed to disk and renamed into
 place, so a reader (or another station on a shared mount) never sees half a photo. Storing
 the same content again finds the file already there, checks its hash and writes nothing.
@@ -35,6 +40,7 @@ from typing import Final
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from station.photos import PhotoError, StoredPhoto
+from station.private_files import make_private_dirs
 from station.retention import photo_path, thumbnail_path
 
 try:
@@ -57,7 +63,7 @@ class FilePhotoStore:
     def __init__(
         self, folder: Path, *, quality: int = DEFAULT_QUALITY, max_edge: int = DEFAULT_MAX_EDGE,
         max_pixels: int = DEFAULT_MAX_PIXELS, max_bytes: int = DEFAULT_MAX_BYTES,
-        thumbnail_edge: int = THUMBNAIL_EDGE,
+        thumbnail_edge: int = THUMBNAIL_EDGE, shared: bool = False,
     ) -> None:
         if not 30 <= quality <= 95:
             raise ValueError(f"quality must be 30 to 95, not {quality}")
@@ -73,6 +79,7 @@ class FilePhotoStore:
         self.max_pixels = max_pixels
         self.max_bytes = max_bytes
         self.thumbnail_edge = thumbnail_edge
+        self.shared = shared
 
     # -- the PhotoStore protocol
 
@@ -159,7 +166,7 @@ class FilePhotoStore:
 
     def _write(self, target: Path, data: bytes) -> None:
         try:
-            _write_atomically(target, data)
+            _write_atomically(target, data, shared=self.shared)
         except OSError as error:
             raise PhotoError(
                 f"The photo cannot be saved in {self.folder} ({error.strerror or error}). "
@@ -203,9 +210,12 @@ def _holds(target: Path, sha256: str) -> bool:
         return False
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
+def _write_atomically(target: Path, data: bytes, *, shared: bool) -> None:
     """Temporary file in the same folder, fsync, rename over the target, fsync the folder."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if shared:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        make_private_dirs(target.parent)
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
                                      dir=target.parent)
     temp = Path(temp_name)
@@ -214,7 +224,7 @@ def _write_atomically(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if os.name == "posix":
+        if os.name == "posix" and shared:
             os.chmod(temp, 0o644)  # other stations on a shared mount read it too
         try:
             os.replace(temp, target)

@@ -22,6 +22,7 @@ from station.context import StationContext, utc_now
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import AuditEvent, Station
 from station.pin_sealing import station_pepper
+from station.private_files import make_data_folder_private, report_tightened
 from station.rules import configured_rule_set
 from station.secrets_store import central_password
 
@@ -81,14 +82,14 @@ def central_url(
 def open_station(config: StationConfig, locations: Locations) -> OpenStation:
     """Make the data folder and local database ready; raise SchemaError if it is too new."""
     rules = configured_rule_set(config)
-    locations.data_dir.mkdir(parents=True, exist_ok=True)
+    report_tightened(locations.data_dir, make_data_folder_private(locations.data_dir))
     engine = make_engine(sqlite_url(locations.local_db))
     schema.upgrade(engine, label="station's local")
     sessions = session_factory(engine)
     try:
-        pepper = station_pepper(sessions, locations.data_dir, station_code=config.station_code,
         audit_signing.attach(sessions, audit_signing.load_or_create(
             sessions, config.station_code, data_dir=locations.data_dir))
+        pepper = station_pepper(sessions, locations.data_dir, station_code=config.station_code,
                                 now=utc_now())
     except BaseException:
         engine.dispose()

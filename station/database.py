@@ -8,6 +8,7 @@ failing half-way through a use case.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from station import unit_summaries
+from station.private_files import create_private_file, make_private_dirs
 
 SQLITE_BUSY_TIMEOUT_S = 15
 
@@ -32,8 +34,10 @@ def make_engine(url: str | URL, *, connect_args: dict[str, Any] | None = None,
     args = dict(connect_args or {})
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            make_private_dirs(Path(database).parent)
+            with contextlib.suppress(OSError):  # SQLite then says why it cannot open it
+                create_private_file(Path(database))  # its -wal and -shm files take its mode
         args.setdefault("check_same_thread", False)
         args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
         engine = create_engine(parsed, connect_args=args)

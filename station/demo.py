@@ -17,6 +17,7 @@ from station import rma_store
 from station.bootstrap import OpenStation, open_station
 from station.config import CONFIG_FILE_NAME, SAMPLE_CONFIG, Locations, load_config
 from station.demo_data import demo_rmas
+from station.private_files import make_private_dirs, open_private
 from station.pull import pull_rmas
 from station.users import add_user
 from station.vocabulary import Role
@@ -55,8 +56,9 @@ def prepare_demo_folder(folder: Path) -> None:
                 "for the demo. Nothing was deleted."
             )
         shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / MARKER).write_text("Demo data of Returns Station; safe to delete.\n")
+    make_private_dirs(folder)
+    with open_private(folder / MARKER, "w") as marker:
+        marker.write("Demo data of Returns Station; safe to delete.\n")
 
 
 def open_demo(locations: Locations, *, today: date, fresh: bool = False) -> OpenStation:
@@ -73,7 +75,8 @@ def seed_demo(locations: Locations, *, today: date, rma_count: int = 240) -> Ope
     """Create the demo station in an empty (or previous demo) folder and fill it."""
     prepare_demo_folder(locations.data_dir)
     config_file = locations.data_dir / CONFIG_FILE_NAME
-    config_file.write_text(SAMPLE_CONFIG.format(code=DEMO_STATION, prefix="DM"), encoding="utf-8")
+    with open_private(config_file, "w") as file:
+        file.write(SAMPLE_CONFIG.format(code=DEMO_STATION, prefix="DM"))
     config = load_config(config_file, required=True)
     opened = open_station(config, locations)
     with opened.ctx.sessions.begin() as session:

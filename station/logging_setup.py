@@ -7,10 +7,13 @@ password, a connection string).
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+from station.private_files import make_private_dirs, open_private
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _PATTERNS = (
@@ -31,13 +34,22 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """Every log file it makes (the first and each one after a rollover) is 0600."""
+
+    def _open(self) -> io.TextIOWrapper:
+        return open_private(Path(self.baseFilename), self.mode,
+                            encoding=self.encoding or "utf-8")
+
+
 def configure_logging(logs_dir: Path, *, level: int = logging.INFO) -> Path:
-    logs_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(logs_dir)
     path = logs_dir / "returns-station.log"
     root = logging.getLogger()
     if not any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path
                for h in root.handlers):
-        handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+        handler = PrivateRotatingFileHandler(path, maxBytes=2_000_000, backupCount=5,
+                                             encoding="utf-8")
         handler.setFormatter(RedactingFormatter(_FORMAT))
         root.addHandler(handler)
     root.setLevel(level)

@@ -60,4 +60,5 @@ class Hardware:
         return CameraScanner(config.camera_source, self.decoder)
 
     def photo_store(self, folder: Path, config: PhotosConfig) -> PhotoStore:
-        return FilePhotoStore(folder, quality=config.jpeg_quality, max_edge=config.max_edge)
+        return FilePhotoStore(folder, quality=config.jpeg_quality, max_edge=config.max_edge,
+                              shared=bool(config.folder))

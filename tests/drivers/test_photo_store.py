@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -237,9 +238,22 @@ def test_a_damaged_file_in_the_store_is_replaced(store: FilePhotoStore) -> None:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
-def test_stored_files_are_readable_by_other_stations(store: FilePhotoStore) -> None:
+def test_on_a_shared_mount_stored_files_are_readable_by_other_stations(tmp_path: Path) -> None:
+    store = FilePhotoStore(tmp_path / "shared", shared=True)
     stored = store.store(camera_jpeg())
     assert store.path(stored.sha256).stat().st_mode & 0o444 == 0o444
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_in_the_data_folder_photos_are_readable_by_this_user_only(tmp_path: Path) -> None:
+    store = FilePhotoStore(tmp_path / "photos")
+    stored = store.store(camera_jpeg())
+    for made in (store.path(stored.sha256), thumbnail_path(store.folder, stored.sha256)):
+        assert stat.S_IMODE(made.stat().st_mode) == 0o600
+        folder = made.parent
+        while folder != tmp_path:
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+            folder = folder.parent
 
 
 @pytest.mark.parametrize("bad", [
