@@ -78,6 +78,8 @@ def read_bounded(path: Path, limit: int) -> bytes:
                              | getattr(os, "O_BINARY", 0))
     except OSError as error:
         raise FileReadError(label, _os_problem(error)) from None
+    except ValueError:  # a NUL character in the path
+        raise FileReadError(label, "cannot be read: the path holds a NUL character") from None
     with os.fdopen(descriptor, "rb") as stream:
         try:
             if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
@@ -99,3 +101,27 @@ def read_stream_bounded(stream: BinaryIO, limit: int, label: str) -> bytes:
     if len(data) > limit:
         raise _too_large(label, limit)
     return data
+
+
+def open_bounded(path: Path, limit: int) -> BinaryIO:
+    """The regular file `path` of at most `limit` bytes, open for reading in binary (for a
+    file read as a stream rather than whole), or FileReadError. The caller stops reading
+    at `limit` bytes: the size is checked when opening, and the file might grow."""
+    label = str(path)
+    try:
+        found = os.stat(path)
+        if stat.S_ISDIR(found.st_mode):
+            raise FileReadError(label, _FOLDER)
+        if not stat.S_ISREG(found.st_mode):
+            raise FileReadError(label, _NOT_REGULAR)
+        if found.st_size > limit:
+            raise _too_large(label, limit)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_BINARY", 0))
+        stream = os.fdopen(descriptor, "rb")
+    except OSError as error:
+        raise FileReadError(label, _os_problem(error)) from None
+    if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+        stream.close()
+        raise FileReadError(label, _NOT_REGULAR)
+    return stream
