@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from station import (
     __version__,
-    audit,
+    cli_alarms,
+    cli_audit,
     cli_central,
     cli_report,
     cli_rma_import,
@@ -43,7 +44,6 @@ from station.config import (
     load_config,
     resolve_locations,
 )
-from station.database import make_engine, session_factory
 from station.demo import DemoFolderError, open_demo
 from station.devices import Devices
 from station.errors import UserFacingError
@@ -223,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="store the central database password in the OS keyring (typed without echo, or "
              "one line on standard input); the environment variable still wins")
     cli_central.add_commands(commands, cen_commands)
+    cli_alarms.add_commands(cen_commands)
     cli_trust.add_commands(commands, cen_commands)
     cli_simulate.add_commands(commands)
     cli_report.add_commands(commands)
@@ -237,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     aud = commands.add_parser("audit", help="check the tamper-evident audit trail")
     aud_commands = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = aud_commands.add_parser(
-        "verify", help="check every station's hash chain; exit 1 at the first broken entry")
+        "verify", help="check every hash chain, this station's signatures and its chain "
+                       "against the central copy and anchors; exit 1 at any finding")
     verify.add_argument("--central", metavar="URL", nargs="?", const="",
                         help="check the central database (its configured URL, or this one) "
                              "instead of this station's")
@@ -550,27 +552,6 @@ def _run(argv: Sequence[str] | None, gui: GuiLauncher | None, devices: Devices |
             opened.close()
 
 
-def _cmd_audit(args: argparse.Namespace, opened: OpenStation) -> int:
-    if args.central is None:
-        engine, label = opened.local_engine, "this station's database"
-    else:
-        url = central_url(opened.ctx.config, opened.locations, override=args.central or None)
-        engine, label = make_engine(url), f"central database {url.render_as_string()}"
-    try:
-        reports = audit.verify_all(session_factory(engine))
-    finally:
-        if engine is not opened.local_engine:
-            engine.dispose()
-    print(f"Audit trail in {label}:")
-    if not reports:
-        print("  no audit entries")
-    for report in reports:
-        state = ("chain intact" if report.broken is None else
-                 f"BROKEN at entry {report.broken.seq}: {report.broken.problem}")
-        print(f"  {report.station_code}: {report.entries} entries, {state}")
-    return EXIT_OK if all(r.broken is None for r in reports) else EXIT_FAILED
-
-
 def _cmd_label_render(args: argparse.Namespace, opened: OpenStation) -> int:
     try:
         size = label_size(args.size)
@@ -620,12 +601,14 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
     reader = PinReader()
     if args.command == "db":
         return _cmd_db(args, opened)
+    if args.command == "central" and args.central_command == "alarms":
+        return cli_alarms.run(args, opened, reader)
     if args.command == "import-rmas":
         return _cmd_import(args, opened, reader)
     if args.command == "users":
         return cli_users.run(args, opened, reader)
     if args.command == "audit":
-        return _cmd_audit(args, opened)
+        return cli_audit.run(args, opened)
     if args.command == "label":
         return _cmd_label_render(args, opened)
     if args.command == "central" and args.central_command == "set-password":
