@@ -32,7 +32,7 @@ EXIT_FAILED: Final = 1
 FACT_TABLES: Final = ("receipts", "units", "inspections", "photos", "dispositions",
                       "refund_triggers", "print_jobs", "print_attempts", "exceptions",
                       "exception_resolutions", "label_voids", "audit_events",
-                      "sync_conflicts")
+                      "sync_conflicts", "audit_anchors", "station_alarms")
 #: State a station keeps up to date centrally (its own row only: station.central_rules).
 STATE_TABLES: Final = ("station_sync", "counters")
 #: Rows derived from the facts, which a push derives again for the units it brings
@@ -90,6 +90,7 @@ def grants_sql(role: str, consumer: str) -> str:
         *(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {role};" for table in DERIVED_TABLES),
         *(f"GRANT SELECT ON {table} TO {role};" for table in READ_TABLES),
         *(f"GRANT INSERT ON {table} TO {role};" for table in RECORD_TABLES),
+        f"GRANT EXECUTE ON FUNCTION rs_register_station_key(text, text) TO {role};",
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(FACT_TABLES)} FROM {role};",
         "",
         f"-- The shop's refund consumer: give it a password with ALTER ROLE {consumer} PASSWORD",
