@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from station import audit, audit_signing, central_rules, enrolment, schema
+from station.central_connection import postgres_connect_args
 from station.config import Locations, StationConfig
 from station.context import StationContext, utc_now
 from station.database import make_engine, session_factory, sqlite_url
@@ -39,7 +40,10 @@ class OpenStation:
     def central_engine(self) -> Engine:
         """The central database's engine, made on first use (it may be a remote server)."""
         if self._central is None:
-            self._central = make_engine(central_url(self.ctx.config, self.locations),
+            url = central_url(self.ctx.config, self.locations)
+            timeouts = (postgres_connect_args(self.ctx.config.central)
+                        if url.get_backend_name() == "postgresql" else None)
+            self._central = make_engine(url, connect_args=timeouts,
                                         isolation_level=self.ctx.config.central.isolation)
         return self._central
 

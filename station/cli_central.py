@@ -147,7 +147,8 @@ def _sync(opened: OpenStation) -> int:
     try:
         report = sync.sync_once(opened.ctx.sessions, opened.central_sessions(),
                                 opened.central_engine(), identity, clock=opened.ctx.clock,
-                                pepper=opened.ctx.pepper)
+                                pepper=opened.ctx.pepper,
+                                deadline_s=config.central.sync_deadline_s)
     except sync.SyncError as error:
         print(str(error), file=sys.stderr)
         return EXIT_FAILED

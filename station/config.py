@@ -102,6 +102,12 @@ class CentralConfig:
     password_env: str = CENTRAL_PASSWORD_ENV
     sync_interval_s: int = 15  # how often the app pushes and pulls
     isolation: str = ""  # "": the server's default; SERIALIZABLE as on distributed SQL
+    # Client timeouts of a PostgreSQL central (station/central_connection.py): a server that
+    # never answers, a statement, a silent connection, one whole sync.
+    connect_timeout_s: int = 10
+    statement_timeout_s: int = 60
+    keepalive_s: int = 15
+    sync_deadline_s: int = 300
 
 
 @dataclass(frozen=True)
@@ -406,6 +412,10 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
             "must be READ COMMITTED, REPEATABLE READ or SERIALIZABLE (or empty for the "
             "server's default)",
         ),
+        connect_timeout_s=cen.integer("connect_timeout_s", 10, 2, 300),
+        statement_timeout_s=cen.integer("statement_timeout_s", 60, 1, 86_400),
+        keepalive_s=cen.integer("keepalive_s", 15, 1, 3600),
+        sync_deadline_s=cen.integer("sync_deadline_s", 300, 5, 86_400),
     )
     cen.finish()
 

@@ -66,6 +66,8 @@ def upgrade(engine: Engine, *, label: str) -> tuple[str | None, str]:
     """Bring the database to the head revision; returns (before, after)."""
     before = check_schema(engine, label=label)
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":  # a migration may take long on a big table
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         config = _config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -46,6 +46,7 @@ from station import (
     rma_import,
     schema,
     sequences,
+    sync_deadline,
     sync_halts,
     unit_summaries,
     user_directory,
@@ -220,10 +221,11 @@ def _insert_contested(session: Session, table: Table, values: dict[str, Any]) ->
 def _guard_locks(session: Session) -> None:
     """On PostgreSQL: never wait more than a few seconds for a lock (a dead connection's
     transaction may hold rows until the server notices), and let our own transaction end
-    itself if this connection dies while it is open."""
+    itself if this connection dies while it is open (a push never idles for seconds between
+    its statements: 15 s frees a stalled client's locks soon; station.central_connection)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL lock_timeout = '5s'"))
-        session.execute(text("SET LOCAL idle_in_transaction_session_timeout = '60s'"))
+        session.execute(text("SET LOCAL idle_in_transaction_session_timeout = '15s'"))
 
 
 # ---------------------------------------------------------------------------- push
@@ -608,10 +610,17 @@ class SyncReport:
 
 def sync_once(local: sessionmaker[Session], central: sessionmaker[Session],
               central_engine: Engine, station: StationIdentity, *,
-              clock: Callable[[], datetime], pepper: PinPepper | None = None) -> SyncReport:
+              clock: Callable[[], datetime], pepper: PinPepper | None = None,
+              deadline_s: float | None = None) -> SyncReport:
     """Push everything waiting, then pull (the people too, unless the station is
-    standalone: it is its own directory); raises SyncOffline / SchemaMismatch / SyncError."""
-    pushed = push(local, central, central_engine, station, clock=clock)
-    pulled = pull(central, local, station.code,
-                  people_sealed_with=None if station.standalone else pepper)
+    standalone: it is its own directory); raises SyncOffline / SchemaMismatch / SyncError.
+    Past `deadline_s` (central.sync_deadline_s) the connections are dropped and it raises
+    SyncOffline (station.sync_deadline)."""
+    try:
+        with sync_deadline.within(central_engine, deadline_s):
+            pushed = push(local, central, central_engine, station, clock=clock)
+            pulled = pull(central, local, station.code,
+                          people_sealed_with=None if station.standalone else pepper)
+    except sync_deadline.DeadlinePassed as passed:
+        raise SyncOffline(str(passed)) from None
     return SyncReport(pushed, pulled, clock())
