@@ -498,7 +498,9 @@ class MainWindow(QMainWindow):
     def _sync_status(self, status: SyncStatus) -> None:
         self.outbox_label.setText(status.text)
         self.outbox_label.setToolTip(status.last_error or "Last sync went well.")
-        if status.last_error:
+        if status.halted:  # stays until the next status: an admin must resolve it
+            self.statusBar().showMessage(status.last_error)
+        elif status.last_error:
             self.statusBar().showMessage(f"Sync: {status.last_error}", 15_000)
         for text in status.conflicts:
             self.feedback.signal(Tone.ERROR)

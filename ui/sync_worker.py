@@ -25,10 +25,14 @@ class SyncStatus:
     last_success: datetime | None
     last_error: str
     conflicts: tuple[str, ...] = ()
+    #: Sync stopped with an alarm (a restored or cloned data folder): an admin must act.
+    halted: bool = False
 
     @property
     def text(self) -> str:
         state = {None: "sync: starting", True: "online", False: "OFFLINE"}[self.online]
+        if self.halted:
+            state = "SYNC HALTED: call a supervisor"
         parts = [state, f"{self.waiting} waiting"]
         if self.parked:
             parts.append(f"{self.parked} PARKED")
@@ -87,6 +91,7 @@ class SyncWorker(QObject):
         online: bool = True
         error = ""
         conflicts: tuple[str, ...] = ()
+        halted = False
         last = self.status.last_success
         try:
             report = self._sync_once()
@@ -94,6 +99,8 @@ class SyncWorker(QObject):
             conflicts = tuple(sync.conflict_text(c) for c in report.pulled.conflicts)
         except sync.SyncOffline as problem:
             online, error = False, str(problem)
+        except sync.SyncHalted as problem:
+            halted, error = True, str(problem)
         except UserFacingError as problem:
             error = str(problem)
         except Exception as problem:  # a bug must not stop the worker for good
@@ -104,6 +111,6 @@ class SyncWorker(QObject):
         except Exception:
             log.exception("counting the outbox failed")
             waiting, parked = self.status.waiting, self.status.parked
-        self.status = SyncStatus(online, waiting, parked, last, error, conflicts)
+        self.status = SyncStatus(online, waiting, parked, last, error, conflicts, halted)
         self._running = False
         self.status_changed.emit(self.status)

@@ -97,3 +97,20 @@ def test_parked_facts_are_shown_with_their_error_and_can_be_sent_again(
     window.show_parked()
     assert "IntegrityError: null value in lpn" in seen[0]
     assert sync.waiting(bench.ctx.sessions)[1] == 0
+
+
+def test_a_halted_sync_is_shown_plainly_and_stays_on_screen(bench: StationUnderTest,
+                                                            qtbot: QtBot) -> None:
+    def restored_folder() -> sync.SyncReport:
+        raise sync.SyncHalted("Sync halted: this data folder is an older copy. An admin "
+                              "resolves it: re-enrol this data folder as a new station.")
+
+    worker = SyncWorker(restored_folder, lambda: sync.waiting(bench.ctx.sessions), 3600)
+    window = make_window(bench, qtbot, worker)
+    try:
+        qtbot.waitUntil(lambda: worker.status.halted, timeout=10_000)
+        qtbot.waitUntil(lambda: window.outbox_label.text().startswith("SYNC HALTED"))
+        assert "older copy" in window.outbox_label.toolTip()
+        assert "re-enrol" in window.statusBar().currentMessage()
+    finally:
+        window.close()
