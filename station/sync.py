@@ -8,7 +8,11 @@ locally. Two kinds of fact can lose to another station's: a settling refund trig
 unit slot of an RMA line that is already settled centrally (the unique index on
 `settle_key`), and a second receipt of one RMA (the unique index on `rma_id`). The losing
 fact is then kept in `sync_conflicts` with its payload (never in its own table) and an
-exception is opened for the supervisors; the station learns it on its next pull.
+exception is opened for the supervisors; the station learns it on its next pull. Each
+contested fact has its own winner: the first receipt of a parcel and the first settling
+refund of a unit slot are decided independently (a receipt and a refund are different
+facts, pushed in different batches), so one station may win the parcel and another the
+refund, and every loser's conflict names the winner of that fact for the supervisor.
 
 A batch the central side rejects for another reason (a constraint, a schema problem) is
 split to find the entries at fault; those are parked locally with the error, shown in the
@@ -386,8 +390,8 @@ def push(local: sessionmaker[Session], central: sessionmaker[Session], central_e
             register(session, station, revision, clock())
 
     try:
-        if station.standalone:
-            user_directory.publish_local_users(local, central)
+        if station.standalone:  # a central transaction like any other: retried if it loses
+            retry.retrying(lambda: user_directory.publish_local_users(local, central))
         try:
             retry.retrying(register_now)
         except SyncRefused as refused:

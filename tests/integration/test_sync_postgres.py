@@ -4,6 +4,7 @@ are run again whole, and still every fact lands once with one winner per unit sl
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,8 @@ from station_bench import (
     make_station,
 )
 
-from station import receiving, retry, schema, sync
+from station import enrolment, receiving, retry, schema, sync
+from station.context import utc_now
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import OutboxEntry, RefundTrigger, SyncConflict
 from station.pull import pull_rmas
@@ -25,6 +27,8 @@ from station.vocabulary import Grade, Role
 
 pytestmark = pytest.mark.postgres
 LINE_OF_ONE = "RMA-100002"
+#: How many times the eight-station race runs (1 in CI; 50 under load by hand).
+RACE_REPEAT = int(os.environ.get("RETURNS_STATION_RACE_REPEAT", "1"))
 
 
 @pytest.fixture
@@ -56,11 +60,22 @@ def local_fact_ids(bench: StationUnderTest) -> set[tuple[str, str]]:
         return {(e.entity, str(e.entity_id)) for e in session.scalars(select(OutboxEntry))}
 
 
+@pytest.mark.parametrize("race", range(RACE_REPEAT))
 def test_eight_stations_racing_on_one_line_at_serializable_one_wins_none_lost(
-    central: Engine, tmp_path: Path
+    central: Engine, tmp_path: Path, race: int,
 ) -> None:
+    """Each contested fact has its own winner (station/sync.py): the parcel's receipt and
+    the line's settling refund may be won by different stations. Every loser has a recorded
+    conflict naming the winner of that fact, the line is settled exactly once, no fact is
+    lost. CI runs the race once; to show it holds under load, run it 50 times with the CPU
+    saturated: RETURNS_STATION_RACE_REPEAT=50 and a busy loop per core in the background."""
     stations = [make_station(tmp_path / f"s{n}", station_code=f"RACE-{n:02d}",
                              lpn_prefix=f"R{n}") for n in range(8)]
+    with session_factory(central).begin() as session:
+        for n in range(8):
+            enrolment.enrol_station(session, code=f"RACE-{n:02d}", site="Main warehouse",
+                                    lpn_prefix=f"R{n}", now=utc_now(), by="test admin",
+                                    db_role=None)
     for bench in stations:
         finish_line_of_one(bench)
     results: dict[str, sync.PushResult] = {}
@@ -96,15 +111,23 @@ def test_eight_stations_racing_on_one_line_at_serializable_one_wins_none_lost(
                         "photos", "audit_events")
                        for row in session.scalars(text(f"SELECT id FROM {table}"))}
         conflict_ids = {str(c.id) for c in conflicts}
+        receipt_winners = set(session.scalars(text(
+            "SELECT station_code FROM receipts WHERE rma_id IS NOT NULL")))
     retries = sum(r.retries for r in results.values())
     print(f"\n8 racing stations at SERIALIZABLE: {len(settling)} settling trigger(s), "
           f"{len(duplicated)} duplicated, {len(conflicts)} conflicts, {retries} retried "
-          "transactions")
+          f"transactions; receipt won by {sorted(receipt_winners)}, refund by "
+          f"{[t.station_code for t in settling]}")
+    codes = {bench.ctx.station_code for bench in stations}
     assert duplicated == [] and len(settling) == 1
-    assert sum(1 for c in conflicts if c.kind == "refund_conflict") == 7
-    assert sum(1 for c in conflicts if c.kind == "duplicate_receipt") == 7
-    winner = settling[0].station_code
-    assert all(c.winner_station == winner for c in conflicts)
+    assert len(receipt_winners) == 1
+    winners = {"refund_conflict": settling[0].station_code,
+               "duplicate_receipt": receipt_winners.pop()}
+    for kind, winner in winners.items():
+        lost = [c for c in conflicts if c.kind == kind]
+        assert sorted(c.station_code for c in lost) == sorted(codes - {winner}), kind
+        assert {c.winner_station for c in lost} == {winner}, kind
+    assert len(conflicts) == 2 * (len(stations) - 1)
     for bench in stations:  # every fact is central, or recorded as the conflict it lost
         lost = {fact for fact in local_fact_ids(bench)
                 if fact[0] in {"receipts", "units", "inspections", "dispositions",
@@ -113,7 +136,7 @@ def test_eight_stations_racing_on_one_line_at_serializable_one_wins_none_lost(
         assert lost == set(), (bench.ctx.station_code, lost)
         assert sync.waiting(bench.ctx.sessions) == (0, 0)
         pulled = sync.pull(sessions, bench.ctx.sessions, bench.ctx.station_code)
-        expected = 0 if bench.ctx.station_code == winner else 2
+        expected = sum(1 for winner in winners.values() if winner != bench.ctx.station_code)
         assert len(pulled.conflicts) == expected
 
 
