@@ -12,7 +12,9 @@ the central database knows of it:
   an older copy; another entry: two copies both in use, a fork);
 - central's `station_sync.last_seq` is not beyond the outbox this folder ever made (its
   sequence would run backwards);
-- no unit waiting to be sent reuses an LPN this station already sent for another unit.
+- no unit waiting to be sent reuses an LPN this station already sent for another unit;
+- the central database still holds the station's audit entries up to its newest anchor
+  (else entries were deleted there, and every later entry would be refused).
 
 Any of these raises an alarm (`station_alarms`, committed centrally in a transaction of its
 own, and copied into the station's database so the app shows it), and nothing is pushed
@@ -124,6 +126,15 @@ def _divergence(local: sessionmaker[Session], central: sessionmaker[Session],
                         "original)",
                         {"seq": anchor.seq, "local_hash": held, "anchored_hash":
                          anchor.head_hash})
+            central_head = remote.scalar(select(func.max(AuditEvent.seq)).where(
+                AuditEvent.station_code == station_code)) or 0
+            if central_head < anchor.seq:
+                return ("central_truncated",
+                        f"the central database holds this station's audit trail only up to "
+                        f"entry {central_head}, though entry {anchor.seq} was anchored: "
+                        "entries were deleted there (returns-station audit verify --central "
+                        "names them)", {"central_head": central_head,
+                                        "anchored_seq": anchor.seq})
         state = remote.get(StationSync, station_code)
         made = here.scalar(select(func.max(OutboxEntry.seq))) or 0
         if state is not None and state.last_seq > made:

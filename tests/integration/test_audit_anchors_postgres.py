@@ -62,7 +62,7 @@ def bench_at(folder: Path, code: str, prefix: str, url: str) -> Bench:
     return bench
 
 
-def test_a_station_role_cannot_change_delete_or_truncate_entries_or_anchors(
+def test_a_station_role_cannot_change_entries_or_anchors_nor_raise_another_stations_alarm(
     owner: Engine, central_url: str, tmp_path: Path,
 ) -> None:
     bench = bench_at(tmp_path / "a", "PG-01", "P1", central_url)
@@ -74,6 +74,9 @@ def test_a_station_role_cannot_change_delete_or_truncate_entries_or_anchors(
         for table in ("audit_events", "audit_anchors"):  # more than `central grants` gives
             connection.execute(text(
                 f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON {table} TO {role}"))
+        connection.execute(text(f"GRANT INSERT ON station_alarms TO {role}"))
+        connection.execute(text("UPDATE stations SET db_role = :role WHERE code = 'PG-01'"),
+                           {"role": role})
     as_station = make_engine(make_url(central_url).set(username=role))
     try:
         for statement in ("UPDATE audit_events SET subject = 'x'",
@@ -86,6 +89,12 @@ def test_a_station_role_cannot_change_delete_or_truncate_entries_or_anchors(
                 c.execute(text(statement))
         with pytest.raises(DBAPIError, match="permission denied"), as_station.begin() as c:
             c.execute(text("SELECT key_hex FROM station_keys"))
+        alarm = ("INSERT INTO station_alarms (id, station_code, kind, details, raised_at) "
+                 "VALUES (gen_random_uuid(), :code, 'chain_fork', '{}', now())")
+        with pytest.raises(DBAPIError, match="only about itself"), as_station.begin() as c:
+            c.execute(text(alarm), {"code": "PG-99"})
+        with as_station.begin() as c:
+            c.execute(text(alarm), {"code": "PG-01"})
     finally:
         as_station.dispose()
         bench.close()
@@ -139,6 +148,9 @@ def test_rows_deleted_in_postgresql_by_the_owner_are_reported_as_a_truncation(
         out = capsys.readouterr().out
         assert f"PG-03: {head - 2} entries, TRUNCATION at entry {head - 1}" in out
         assert "deleted from the central database" in out
+        bench.finalize(1, random.Random(4))
+        with pytest.raises(sync.SyncHalted, match="entries were deleted there"):
+            bench.push()  # not parked one by one: the station stops with an alarm
     finally:
         bench.close()
 

@@ -122,6 +122,22 @@ END
 $$
 """
 
+OWN_ALARM = """
+CREATE OR REPLACE FUNCTION rs_accept_station_alarm() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  own text;
+BEGIN
+  SELECT s.code INTO own FROM stations s WHERE s.db_role = session_user;
+  IF own IS NOT NULL AND own IS DISTINCT FROM NEW.station_code THEN
+    RAISE EXCEPTION 'refused centrally: station % may raise alarms only about itself', own
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END
+$$
+"""
+
 APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION rs_audit_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -143,6 +159,9 @@ _TRIGGERS = (
      "BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION rs_accept_audit_event()"),
     ("rs_accept_audit_anchor", "audit_anchors",
      "BEFORE INSERT ON audit_anchors FOR EACH ROW EXECUTE FUNCTION rs_accept_audit_anchor()"),
+    ("rs_accept_station_alarm", "station_alarms",
+     "BEFORE INSERT ON station_alarms FOR EACH ROW "
+     "EXECUTE FUNCTION rs_accept_station_alarm()"),
     *((f"rs_{table}_append_only", table,
        f"BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW "
        "EXECUTE FUNCTION rs_audit_append_only()") for table in ("audit_events", "audit_anchors")),
@@ -151,7 +170,8 @@ _TRIGGERS = (
        "EXECUTE FUNCTION rs_audit_append_only()") for table in ("audit_events", "audit_anchors")),
 )
 _FUNCTIONS = ("rs_register_station_key(text, text)", "rs_accept_audit_event()",
-              "rs_accept_audit_anchor()", "rs_audit_append_only()")
+              "rs_accept_audit_anchor()", "rs_accept_station_alarm()",
+              "rs_audit_append_only()")
 
 
 def upgrade() -> None:
@@ -191,7 +211,7 @@ def upgrade() -> None:
                     ["station_code"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")
-        for function in (REGISTER_KEY, ACCEPT_EVENT, ACCEPT_ANCHOR, APPEND_ONLY):
+        for function in (REGISTER_KEY, ACCEPT_EVENT, ACCEPT_ANCHOR, OWN_ALARM, APPEND_ONLY):
             op.execute(function)
         for name, table, definition in _TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
