@@ -56,19 +56,28 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import inspection, receiving, rma_store, schema, simulated_grader, sync
+from station import (
+    central_rules,
+    enrolment,
+    inspection,
+    receiving,
+    rma_store,
+    schema,
+    simulated_grader,
+    sync,
+    user_directory,
+)
 from station.bootstrap import OpenStation, central_url, open_station
 from station.config import CentralConfig, StationConfig, resolve_locations
 from station.context import utc_now
 from station.database import make_engine, session_factory, sqlite_url
 from station.demo_data import FIRST_RMA, demo_rmas
 from station.errors import UserFacingError
-from station.models import Base, OutboxEntry, Rma, SyncConflict
+from station.models import Base, OutboxEntry, Rma, SyncConflict, User
 from station.permissions import Actor
 from station.photos import MemoryPhotoStore
 from station.pull import pull_rmas
 from station.signin import actor_of
-from station.users import add_user
 from station.vocabulary import Flag, Grade, Role
 
 #: How often a grader gives each grade (percent): a plausible mix for a returns dock.
@@ -283,6 +292,7 @@ def prepare_central(engine: Engine, *, rmas: int | None, seed: int, slots_needed
     as it takes to leave `slots_needed` units on RMAs not received yet. Returns those RMAs
     and how many were imported."""
     schema.upgrade(engine, label="central")
+    central_rules.install_on(engine)
     sessions = session_factory(engine)
     today = today or date.today()
     now = utc_now()
@@ -368,21 +378,31 @@ class SimStation:
 
 
 def open_sim_station(code: str, lpn_prefix: str, data_dir: Path, url: str) -> SimStation:
-    """A new station in an empty `data_dir`: its own local database, a grader with a random
-    PIN (nobody signs in as it; it is not shown anywhere), the central RMAs pulled."""
+    """A new station in an empty `data_dir`, set up as a site's admin would: enrolled
+    centrally, with a grader of its own in the central directory (a random PIN: nobody signs
+    in as it; it is not shown anywhere), pulled with the central RMAs."""
     if data_dir.exists() and any(data_dir.iterdir()):
         raise SimulationError(f"{data_dir} is not empty: a simulated station starts afresh.")
     locations = resolve_locations(data_dir=str(data_dir), env={})
     config = StationConfig(station_code=code, lpn_prefix=lpn_prefix,
                            central=CentralConfig(url=url))
     opened = open_station(config, locations)
-    with opened.ctx.sessions.begin() as session:
-        user = add_user(session, opened.ctx, by=None, username=GRADER_USERNAME,
-                        display_name=f"Simulated Grader {code}", role=Role.GRADER,
-                        pin=f"{secrets.randbelow(10**8):08d}")
-        actor = actor_of(user)
     engine = make_engine(url)
-    station = SimStation(opened, actor, engine)
+    username = f"{GRADER_USERNAME}-{code.lower()}"[:32]
+    with session_factory(engine).begin() as session:
+        now = utc_now()
+        if enrolment.standing(session, code) is None:
+            enrolment.enrol_station(session, code=code, site=config.site,
+                                    lpn_prefix=lpn_prefix, now=now, by="simulate",
+                                    db_role=None)
+        if session.scalar(select(User.id).where(User.username == username)) is None:
+            user_directory.add(session, by="simulate", username=username,
+                               display_name=f"Simulated Grader {code}", role=Role.GRADER,
+                               pin=f"{secrets.randbelow(10**8):08d}", now=now)
+    user_directory.pull_users(session_factory(engine), opened.ctx.sessions, opened.ctx.pepper)
+    with opened.ctx.sessions() as session:
+        grader = session.scalars(select(User).where(User.username == username)).one()
+        station = SimStation(opened, actor_of(grader), engine)
     pull_rmas(station.central, station.local)
     return station
 
