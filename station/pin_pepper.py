@@ -37,6 +37,7 @@ from station.errors import UserFacingError
 from station.secrets_folder import (
     ensure_secrets_dir,
     read_secret,
+    secrets_dir,
     secrets_dir_is_explicit,
     write_new_secret,
 )
@@ -164,14 +165,16 @@ def load_or_create_pepper(key_id: str, *, data_dir: Path,
         if text:
             return PinPepper(_decode_key(text, f"the OS keyring ({KEYRING_SERVICE} / {name})"),
                              key_id)
-    folder = ensure_secrets_dir(data_dir, env)
-    text = read_secret(folder, name + ".key")
-    if text is not None:
-        return PinPepper(_decode_key(text, str(folder / (name + ".key"))), key_id)
+    if explicit or (secrets_dir(env) / (name + ".key")).exists():
+        folder = ensure_secrets_dir(data_dir, env)
+        text = read_secret(folder, name + ".key")
+        if text is not None:
+            return PinPepper(_decode_key(text, str(folder / (name + ".key"))), key_id)
     created = _b64(os.urandom(_KEY_BYTES))
     if keyring_works and _into_keyring(name, created):
         log.info("made a new PIN key, kept in the OS keyring as %s / %s", KEYRING_SERVICE, name)
         return PinPepper(_decode_key(created, "the OS keyring"), key_id)
+    folder = ensure_secrets_dir(data_dir, env)
     kept = write_new_secret(folder, name + ".key", created)
     log.info("made a new PIN key, kept in %s", folder / (name + ".key"))
     return PinPepper(_decode_key(kept, str(folder / (name + ".key"))), key_id)

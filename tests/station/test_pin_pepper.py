@@ -11,8 +11,11 @@ import shutil
 import stat
 from pathlib import Path
 
+import keyring
 import pytest
 from cli_runner import run
+from keyring.backend import KeyringBackend
+from keyring.backends.fail import Keyring as FailKeyring
 from sqlalchemy import delete, select, update
 from station_bench import PINS, StationUnderTest
 
@@ -267,3 +270,62 @@ def test_the_command_line_asks_a_promoted_user_for_a_longer_pin_and_states_the_r
     assert "Traceback" not in err
     assert run(*base, "list", "--as", "gus", stdin="4826\n") == 1
     assert "may not manage users" in capsys.readouterr().err
+
+
+class MemoryKeyring(KeyringBackend):
+    """An OS keyring that works, as on a desktop (the keyring library's own interface)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.entries.pop((service, username), None)
+
+
+@pytest.fixture
+def no_secrets_dir_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No RETURNS_STATION_SECRETS_DIR: the keyring first, the platform's folder after."""
+    monkeypatch.delenv(SECRETS_DIR_ENV)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    return tmp_path / "config-home" / "returns-station" / "keys"
+
+
+def test_where_a_keyring_works_the_pepper_lives_there_and_in_no_file(
+    tmp_path: Path, no_secrets_dir_set: Path,
+) -> None:
+    saved = keyring.get_keyring()
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    try:
+        first = load_or_create_pepper("00000000000000ef", data_dir=tmp_path / "data")
+        again = load_or_create_pepper("00000000000000ef", data_dir=tmp_path / "data")
+    finally:
+        keyring.set_keyring(saved)
+    assert first == again
+    assert list(memory.entries) == [("returns-station", "pin-pepper-00000000000000ef")]
+    assert not no_secrets_dir_set.exists()
+
+
+def test_without_a_keyring_the_pepper_is_a_private_file_in_the_user_config_folder(
+    tmp_path: Path, no_secrets_dir_set: Path,
+) -> None:
+    saved = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    try:
+        first = load_or_create_pepper("00000000000000ef", data_dir=tmp_path / "data")
+    finally:
+        keyring.set_keyring(saved)
+    key_file = no_secrets_dir_set / "pin-pepper-00000000000000ef.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(no_secrets_dir_set.stat().st_mode) == 0o700
+    assert load_or_create_pepper("00000000000000ef", data_dir=tmp_path / "data",
+                                 env={SECRETS_DIR_ENV: str(no_secrets_dir_set)}) == first
