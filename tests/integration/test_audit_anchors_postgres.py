@@ -198,3 +198,29 @@ def test_a_cloned_data_folder_stops_syncing_with_an_alarm_and_sends_no_orphan_re
     finally:
         original.close()
         clone.close()
+
+
+def test_migration_0014_goes_down_and_up_again_on_postgresql(owner: Engine) -> None:
+    from alembic import command
+
+    from station import schema
+
+    record(session_factory(owner), "PG-05", 2)
+
+    def triggers() -> set[str]:
+        with owner.connect() as connection:
+            return set(connection.scalars(text(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'rs\\_%' "
+                "AND tgrelid::regclass::text IN ('audit_events', 'audit_anchors', "
+                "'station_alarms')")))
+
+    assert len(triggers()) == 7
+    with owner.begin() as connection:
+        config = schema._config(owner)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013")
+    assert triggers() == set()
+    schema.upgrade(owner, label="central")
+    assert len(triggers()) == 7
+    with session_factory(owner)() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 2

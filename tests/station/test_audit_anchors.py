@@ -10,12 +10,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from alembic import command
 from cli_runner import run
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 from station_bench import StationUnderTest, inspect_unit
 
-from station import audit, audit_anchors, audit_signing, receiving, sync
+from station import audit, audit_anchors, audit_signing, receiving, schema, sync
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import AuditAnchor, AuditEvent, OutboxEntry, StationAlarm, StationKey
 from station.signin import SignInError, sign_in
@@ -276,3 +277,22 @@ def make_station_from(bench: StationUnderTest) -> StationUnderTest:
     opened = open_station(bench.ctx.config, locations)
     opened = replace(opened, ctx=replace(opened.ctx, clock=bench.clock))
     return StationUnderTest(opened, bench.clock, bench.actors)
+
+
+def test_migration_0014_goes_down_and_up_again_keeping_the_entries(
+    synced: StationUnderTest,
+) -> None:
+    engine = synced.opened.local_engine
+    entries = head(synced)
+    with engine.begin() as connection:
+        config = schema._config(engine)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013")
+    tables = inspect(engine).get_table_names()
+    assert not {"audit_anchors", "station_keys", "station_alarms"} & set(tables)
+    assert "signature" not in {c["name"] for c in inspect(engine).get_columns("audit_events")}
+    schema.upgrade(engine, label="local")
+    assert head(synced) == entries
+    with synced.ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.signature.is_not(None))) == 0  # signed again only by a new key
