@@ -4,12 +4,13 @@ people, so a name another bench's person already has gets the station code appen
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import enrolment
+from station import enrolment, sync
 from station.context import StationContext
 from station.models import User
 
@@ -38,3 +39,8 @@ def join(central: sessionmaker[Session], ctx: StationContext, *,
                              badge_code=None, active=person.active, failed_pin_count=0,
                              created_at=person.created_at,
                              deactivated_at=person.deactivated_at))
+
+
+def identity(ctx: StationContext) -> sync.StationIdentity:
+    """The station as a bench of a site: the shared central database is its directory."""
+    return dataclasses.replace(sync.StationIdentity.of(ctx.config), standalone=False)

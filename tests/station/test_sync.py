@@ -53,8 +53,7 @@ class Site:
 
 
 def identity(bench: StationUnderTest) -> sync.StationIdentity:
-    """A bench of a site: the shared central database is the directory of people."""
-    return dataclasses.replace(sync.StationIdentity.of(bench.ctx.config), standalone=False)
+    return central_site.identity(bench.ctx)
 
 
 @pytest.fixture
@@ -161,7 +160,7 @@ def test_two_stations_refunding_one_unit_one_wins_and_the_other_learns_it(site: 
     assert sync.pull(site.central, a.ctx.sessions, "BENCH-A").conflicts == []
 
 
-def test_an_entry_the_central_side_rejects_is_parked_with_its_error_and_so_are_the_facts_that_need_it(
+def test_a_rejected_entry_is_parked_with_its_error_and_so_are_the_facts_that_need_it(
     site: Site,
 ) -> None:
     a = site.stations[0]

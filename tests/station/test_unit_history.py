@@ -8,6 +8,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import central_site
 import pytest
 from scripted_printer import ScriptedPrinter, blank
 from sqlalchemy import select
@@ -237,8 +238,9 @@ def test_read_from_the_central_database_another_stations_unit_shows_its_photos_m
     engine = make_engine(sqlite_url(central_db))
     try:
         central = session_factory(engine)
-        sync.push(there.ctx.sessions, central, engine, sync.StationIdentity.of(
-            there.ctx.config), clock=there.clock)
+        central_site.join(central, there.ctx)
+        sync.push(there.ctx.sessions, central, engine, central_site.identity(there.ctx),
+                  clock=there.clock)
         with pytest.raises(UnitHistoryError, match="on this station"):
             history(here, unit.lpn)
         seen = unit_history(central, here.ctx, here.actors[Role.SUPERVISOR], unit.lpn,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from station_bench import StationUnderTest, inspect_unit, make_station
 
 from station import approvals, receiving, schema, sync, unit_summaries
+from station.database import make_engine, session_factory, sqlite_url
 from station.models import DispositionDecision, OutboxEntry, SyncConflict, UnitSummary
 from station.vocabulary import Disposition, Grade, RefundAction, Role
 
@@ -127,15 +128,21 @@ def test_the_central_rows_equal_the_stations_once_pushed(bench: StationUnderTest
     assert _rows(bench.opened.central_sessions()) == local
 
 
-def test_facts_arriving_in_any_order_give_the_same_rows(bench: StationUnderTest) -> None:
+def test_facts_arriving_in_any_order_give_the_same_rows(bench: StationUnderTest,
+                                                        tmp_path: Path) -> None:
+    """The derivation alone, on a database without the central acceptance rules (which
+    refuse a decision before its unit: station.central_rules)."""
     _three_units(bench)
-    central = bench.opened.central_sessions()
+    engine = make_engine(sqlite_url(tmp_path / "derived.db"))
+    schema.upgrade(engine, label="scratch")
+    central = session_factory(engine)
     with bench.ctx.sessions() as session:
         entries = list(session.scalars(select(OutboxEntry).order_by(OutboxEntry.seq.desc())))
     for entry in entries:  # newest first, one push each: decisions before their units
         with central.begin() as session:
             sync.apply_entries(session, [entry], T0, sync.PushResult())
     assert _rows(central) == _rows(bench.ctx.sessions)
+    engine.dispose()
 
 
 def test_a_rebuild_derives_the_same_rows(bench: StationUnderTest) -> None:
