@@ -35,7 +35,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.errors import UserFacingError
-from station.models import AuditEvent
+from station.models import AuditEvent, OutboxEntry
 from station.secrets_folder import (
     ensure_secrets_dir,
     read_secret,
@@ -161,15 +161,23 @@ def _create(station_code: str, data_dir: Path, env: Mapping[str, str] | None) ->
 
 
 def sign_unsigned(session: Session, station_code: str, key: SigningKey) -> int:
-    """Sign the station's entries that have no signature (done once, when its key is made)."""
-    signed = 0
-    rows = session.execute(select(AuditEvent.id, AuditEvent.hash).where(
-        AuditEvent.station_code == station_code, AuditEvent.signature.is_(None))).all()
-    for event_id, entry_hash in rows:
-        session.execute(update(AuditEvent).where(AuditEvent.id == event_id)
-                        .values(signature=key.sign(entry_hash)))
-        signed += 1
-    return signed
+    """Sign the station's entries that have no signature (done once, when its key is made),
+    and the copies of them still waiting in the outbox, so they reach central signed."""
+    signatures = {event_id: key.sign(entry_hash) for event_id, entry_hash in session.execute(
+        select(AuditEvent.id, AuditEvent.hash).where(
+            AuditEvent.station_code == station_code, AuditEvent.signature.is_(None)))}
+    if not signatures:
+        return 0
+    session.execute(update(AuditEvent), [{"id": event_id, "signature": signature}
+                                         for event_id, signature in signatures.items()])
+    waiting = session.execute(select(OutboxEntry.seq, OutboxEntry.entity_id, OutboxEntry.payload)
+                              .where(OutboxEntry.entity == AuditEvent.__tablename__,
+                                     OutboxEntry.sent_at.is_(None))).all()
+    updates = [{"seq": seq, "payload": {**payload, "signature": signatures[entity_id]}}
+               for seq, entity_id, payload in waiting if entity_id in signatures]
+    if updates:
+        session.execute(update(OutboxEntry), updates)
+    return len(signatures)
 
 
 def load_or_create(sessions: sessionmaker[Session], station_code: str, *, data_dir: Path,

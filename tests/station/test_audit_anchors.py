@@ -296,3 +296,31 @@ def test_migration_0014_goes_down_and_up_again_keeping_the_entries(
     with synced.ctx.sessions() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.signature.is_not(None))) == 0  # signed again only by a new key
+
+
+def test_entries_made_before_the_station_had_a_key_are_signed_once_and_reach_central(
+    tmp_path: Path, secrets_folder: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from station_bench import make_station
+
+    bench = make_station(tmp_path / "old", station_code="OLD-01", lpn_prefix="OL")
+    finish_one(bench)
+    with raw(bench.locations.local_db).begin() as session:  # as before the upgrade
+        for event in session.scalars(select(AuditEvent)):
+            event.signature = None
+        for entry in session.scalars(select(OutboxEntry).where(
+                OutboxEntry.entity == "audit_events")):
+            entry.payload = {k: v for k, v in entry.payload.items() if k != "signature"}
+    bench.opened.close()
+    (secrets_folder / "audit-signing-OLD-01.key").unlink()
+    upgraded = make_station_from(bench)
+    key = audit_signing.key_of_factory(upgraded.ctx.sessions)
+    assert key is not None
+    with upgraded.ctx.sessions() as session:
+        mine = list(session.scalars(select(AuditEvent).where(
+            AuditEvent.station_code == "OLD-01")))
+        assert mine and all(key.verifies(e.hash, e.signature) for e in mine)
+    result = push(upgraded)
+    assert result.parked == 0 and result.sent > 0
+    code, out = verify(upgraded, capsys)
+    assert code == 0, out
