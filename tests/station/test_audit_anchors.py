@@ -324,3 +324,23 @@ def test_entries_made_before_the_station_had_a_key_are_signed_once_and_reach_cen
     assert result.parked == 0 and result.sent > 0
     code, out = verify(upgraded, capsys)
     assert code == 0, out
+
+
+def test_a_unit_reusing_an_lpn_this_station_already_sent_halts_sync(
+    synced: StationUnderTest,
+) -> None:
+    from station.models import Unit
+
+    with synced.opened.central_sessions()() as central:
+        sent_lpn = central.scalars(select(Unit.lpn)).one()
+    finish_one(synced, "RMA-100006")
+    with raw(synced.locations.local_db).begin() as session:  # as a cloned folder would send
+        entry = session.scalars(select(OutboxEntry).where(
+            OutboxEntry.entity == "units", OutboxEntry.sent_at.is_(None))).one()
+        entry.payload = {**entry.payload, "lpn": sent_lpn}
+    with pytest.raises(sync.SyncHalted, match="issued twice"):
+        push(synced)
+    with synced.opened.central_sessions()() as central:
+        alarm = central.scalars(select(StationAlarm)).one()
+        assert (alarm.kind, alarm.details["lpn"]) == ("lpn_reused", sent_lpn)
+        assert central.scalar(select(func.count()).select_from(Unit)) == 1
