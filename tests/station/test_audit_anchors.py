@@ -344,3 +344,31 @@ def test_a_unit_reusing_an_lpn_this_station_already_sent_halts_sync(
         alarm = central.scalars(select(StationAlarm)).one()
         assert (alarm.kind, alarm.details["lpn"]) == ("lpn_reused", sent_lpn)
         assert central.scalar(select(func.count()).select_from(Unit)) == 1
+
+
+def test_a_central_sequence_ahead_of_this_folder_halts_sync(synced: StationUnderTest) -> None:
+    from station.models import StationSync
+
+    with synced.opened.central_sessions().begin() as central:  # a clone pushed further
+        state = central.get(StationSync, "BENCH-01")
+        assert state is not None
+        state.last_seq += 400
+    finish_one(synced, "RMA-100006")
+    with pytest.raises(sync.SyncHalted, match="sequence runs backwards"):
+        push(synced)
+
+
+def test_a_replaced_signing_key_halts_sync(tmp_path: Path) -> None:
+    from station_bench import make_station
+
+    bench = make_station(tmp_path / "key", station_code="KEY-01", lpn_prefix="KY")
+    with bench.opened.central_sessions().begin() as central:  # registered at enrolment
+        audit_anchors.register_station_key(central, "KEY-01",
+                                           audit_signing.SigningKey(bytes(32)), now=bench.clock())
+    finish_one(bench)
+    with pytest.raises(sync.SyncHalted, match="another audit signing key"):
+        push(bench)
+    with bench.opened.central_sessions()() as central:
+        assert central.scalars(select(StationAlarm.kind)).one() == "signing_key_changed"
+        assert central.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.station_code == "KEY-01")) == 0
