@@ -26,10 +26,6 @@ from sqlalchemy import Connection, Engine, text
 
 from station.vocabulary import Role
 
-#: Bumped whenever the trigger text changes; `installed_version` reads it back.
-RULES_VERSION: Final = 1
-
-
 @dataclass(frozen=True)
 class Dependency:
     """NEW.<column> must name a row of <table> whose <key> equals it."""
@@ -149,17 +145,24 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   fact jsonb := to_jsonb(NEW);
   session_station text := rs_session_station();
-  actor_column text := NULLIF(TG_ARGV[0], '');
-  needed text[] := string_to_array(NULLIF(TG_ARGV[1], ''), ',');
-  time_column text := TG_ARGV[2];
-  escalate_if text := NULLIF(TG_ARGV[3], '');
-  escalated text[] := string_to_array(NULLIF(TG_ARGV[4], ''), ',');
-  actor_optional boolean := TG_ARGV[5] = 'optional';
+  actor_column text;
+  needed text[];
+  time_column text;
+  escalate_if text;
+  escalated text[];
+  actor_optional boolean;
   dependency text;
   parts text[];
   actor_id uuid;
-  found boolean;
+  present boolean;
 BEGIN
+  -- The trigger's arguments are read here: they are not set yet where DECLARE runs.
+  actor_column := NULLIF(TG_ARGV[0], '');
+  needed := string_to_array(NULLIF(TG_ARGV[1], ''), ',');
+  time_column := TG_ARGV[2];
+  escalate_if := NULLIF(TG_ARGV[3], '');
+  escalated := string_to_array(NULLIF(TG_ARGV[4], ''), ',');
+  actor_optional := TG_ARGV[5] = 'optional';
   IF NOT fact ? 'station_code' THEN
     NULL;
   ELSIF session_station IS NULL THEN
@@ -203,8 +206,8 @@ BEGIN
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I = $1::uuid) '
                    'OR EXISTS (SELECT 1 FROM sync_conflicts WHERE id = $1::uuid)',
                    parts[2], parts[3])
-      INTO found USING fact->>parts[1];
-    IF NOT found THEN
+      INTO present USING fact->>parts[1];
+    IF NOT present THEN
       RAISE EXCEPTION 'refused centrally: % % of station % came without % (%): it is parked '
         'or was never sent', TG_TABLE_NAME, fact->>'id', fact->>'station_code', parts[4],
         fact->>parts[1] USING ERRCODE = 'foreign_key_violation';

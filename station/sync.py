@@ -121,6 +121,11 @@ def check_central_schema(engine: Engine) -> str:
     try:
         revision = schema.current_revision(engine)
     except (OperationalError, InterfaceError) as error:
+        if "not permitted to log in" in str(error):
+            raise SyncRefused(
+                "The central database does not let this station sign in: its database role "
+                "was disabled because the station was revoked. Ask an admin; nothing here "
+                "was lost, and nothing was sent.") from None
         raise SyncOffline(f"The central database cannot be reached: {_first_line(error)}") \
             from None
     head = schema.head_revision()

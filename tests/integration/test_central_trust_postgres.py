@@ -143,15 +143,18 @@ def test_a_rogue_bench_with_a_stations_password_and_a_new_code_mints_no_refund(
     """The issue's attack: the station's database password, a new config with a new station
     code and a fresh data folder whose first user makes itself admin."""
     _bench, role = enrolled_bench(site, tmp_path, capsys, "TRUST-02", "T2")
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    configure(fresh, "ROGUE-9", "RG", site.station_url(role))
+    capsys.readouterr()
+    assert run("--data-dir", str(fresh), "users", "add", "clerkz", "--name", "Z", "--role",
+               "admin", stdin="13572468\n13572468\n") == 1
+    assert "people are managed there" in capsys.readouterr().err
+
     rogue = make_station(tmp_path / "rogue", station_code="ROGUE-9", lpn_prefix="RG")
     configure(rogue.locations.data_dir, "ROGUE-9", "RG", site.station_url(role))
     folder = str(rogue.locations.data_dir)
-
-    assert run("--data-dir", folder, "users", "add", "clerkz", "--name", "Z", "--role",
-               "admin", stdin="13572468\n13572468\n") == 1
-    assert "central database" in capsys.readouterr().err
-
-    finish_one(rogue)  # with the people the folder already had
+    finish_one(rogue)  # with people a copied data folder already had
     assert run("--data-dir", folder, "sync") == 1
     assert "ROGUE-9 is not enrolled" in capsys.readouterr().err
     assert site.pending() == []
