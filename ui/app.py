@@ -47,7 +47,7 @@ def build_window(opened: OpenStation, demo: bool) -> MainWindow:
     ctx = opened.ctx
     worker = SyncWorker(
         lambda: sync.sync_once(ctx.sessions, opened.central_sessions(), opened.central_engine(),
-                               identity, clock=ctx.clock,
+                               identity, clock=ctx.clock, pepper=ctx.pepper,
                                deadline_s=config.central.sync_deadline_s),
         lambda: sync.waiting(ctx.sessions), config.central.sync_interval_s)
     window = MainWindow(opened.ctx, demo=demo, sources=hardware.scan_sources(config),

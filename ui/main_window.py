@@ -502,6 +502,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(status.last_error)
         elif status.last_error:
             self.statusBar().showMessage(f"Sync: {status.last_error}", 15_000)
+        if status.people_arrived and self.stack.currentWidget() is self.first_admin:
+            self._show(self.sign_in)  # a new bench's people came from the central directory
+            self.sign_in.reset()
         for text in status.conflicts:
             self.feedback.signal(Tone.ERROR)
             self.statusBar().showMessage(text, 30_000)

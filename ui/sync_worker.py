@@ -27,6 +27,8 @@ class SyncStatus:
     conflicts: tuple[str, ...] = ()
     #: Sync stopped with an alarm (a restored or cloned data folder): an admin must act.
     halted: bool = False
+    #: The pull brought people from the central directory this station did not have.
+    people_arrived: bool = False
 
     @property
     def text(self) -> str:
@@ -92,11 +94,13 @@ class SyncWorker(QObject):
         error = ""
         conflicts: tuple[str, ...] = ()
         halted = False
+        arrived = False
         last = self.status.last_success
         try:
             report = self._sync_once()
             last = report.finished_at
             conflicts = tuple(sync.conflict_text(c) for c in report.pulled.conflicts)
+            arrived = report.pulled.users is not None and report.pulled.users.added > 0
         except sync.SyncOffline as problem:
             online, error = False, str(problem)
         except sync.SyncHalted as problem:
@@ -111,6 +115,7 @@ class SyncWorker(QObject):
         except Exception:
             log.exception("counting the outbox failed")
             waiting, parked = self.status.waiting, self.status.parked
-        self.status = SyncStatus(online, waiting, parked, last, error, conflicts, halted)
+        self.status = SyncStatus(online, waiting, parked, last, error, conflicts, halted,
+                                 arrived)
         self._running = False
         self.status_changed.emit(self.status)

@@ -9,16 +9,17 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
 
 from station import users
 from station.bootstrap import open_station
-from station.config import StationConfig, resolve_locations
-from station.models import AuditEvent
+from station.config import CentralConfig, StationConfig, resolve_locations
+from station.models import AuditEvent, User
 from station.vocabulary import Role
 from ui.app import create_application
 from ui.main_window import MainWindow
+from ui.sync_worker import SyncStatus
 
 HUMAN_KEY_DELAY_MS = 60
 
@@ -70,6 +71,27 @@ def test_a_new_station_asks_for_its_first_admin_and_then_signs_them_in(
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.scan)
     assert win.actor is not None and win.actor.role == Role.ADMIN
     assert win.users_action.isVisible()
+    win.background.wait_idle()
+    opened.close()
+
+
+def test_a_new_bench_of_a_site_creates_nobody_and_signs_in_once_its_people_arrive(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    opened = open_station(
+        StationConfig(station_code="NEW-02", central=CentralConfig(
+            url="postgresql://rs_station_new_02@127.0.0.1:9/returns")),
+        resolve_locations(data_dir=str(tmp_path), env={}))
+    win = make_window(qtbot, opened.ctx)
+    screen = win.first_admin
+    assert win.stack.currentWidget() is screen
+    assert not screen.button.isVisible() and not screen.username.isVisible()
+    qtbot.keyClick(screen, Qt.Key.Key_Return)  # nothing to submit: it says where people come from
+    qtbot.waitUntil(lambda: "central database" in screen.message.text())
+    with opened.ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 0
+    win._sync_status(SyncStatus(True, 0, 0, None, "", people_arrived=True))
+    assert win.stack.currentWidget() is win.sign_in
     win.background.wait_idle()
     opened.close()
 

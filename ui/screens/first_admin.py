@@ -55,6 +55,15 @@ class FirstAdminScreen(KeyedScreen):
         layout.addStretch(1)
         self.button.clicked.connect(self._submit)
         self.bind_keys(ENTER, self._submit)
+        if ctx.config.central.url:
+            title.setText("Waiting for this station's people")
+            hint.setText("This station syncs with a central database, which decides who may "
+                         "act: nobody is created here. An admin adds people there "
+                         "(returns-station central users add …); they appear here with the "
+                         "next sync, and then you sign in.")
+            for row in range(form.rowCount()):
+                form.setRowVisible(row, False)
+            self.button.hide()
 
     def start(self) -> None:
         self.username.setFocus()
