@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from station import enrolment, user_directory
+from station import audit_anchors, audit_signing, enrolment, user_directory
 from station.bootstrap import OpenStation, central_url
 from station.database import make_engine, session_factory
 from station.errors import UserFacingError
@@ -244,6 +244,10 @@ def _enrol(args: argparse.Namespace, opened: OpenStation) -> int:
                       f"set [station] lpn_prefix = \"{found.lpn_prefix}\" first.",
                       file=sys.stderr)
                 return EXIT_FAILED
+            key = audit_signing.key_of_factory(opened.ctx.sessions)
+            if key is not None:  # the bench's audit signing key is registered now, once
+                audit_anchors.register_station_key(session, token.station_code, key,
+                                                   now=opened.ctx.clock())
             password = enrolment.rotate_own_password(session.connection())
     finally:
         engine.dispose()
