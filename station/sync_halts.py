@@ -191,16 +191,22 @@ def _open_alarm(local: sessionmaker[Session], central: sessionmaker[Session],
             select(StationAlarm).where(StationAlarm.station_code == station_code)
             .order_by(StationAlarm.raised_at))}
         remote.expunge_all()
-    with local.begin() as here:
-        for mine in here.scalars(select(StationAlarm).where(
-                StationAlarm.station_code == station_code, StationAlarm.resolved_at.is_(None))):
-            known = alarms.get(mine.id)
-            if known is not None and known.resolved_at is not None:
-                mine.resolved_at = known.resolved_at
-                mine.resolved_by = known.resolved_by
-                mine.resolution = known.resolution
-        for alarm in alarms.values():
-            if alarm.resolved_at is None and here.get(StationAlarm, alarm.id) is None:
+    with local() as here:
+        open_here = set(here.scalars(select(StationAlarm.id).where(
+            StationAlarm.station_code == station_code, StationAlarm.resolved_at.is_(None))))
+        known_here = set(here.scalars(select(StationAlarm.id).where(
+            StationAlarm.id.in_(list(alarms))))) if alarms else set()
+    resolved = [alarm for alarm_id, alarm in alarms.items()
+                if alarm_id in open_here and alarm.resolved_at is not None]
+    missing = [alarm for alarm_id, alarm in alarms.items()
+               if alarm.resolved_at is None and alarm_id not in known_here]
+    if resolved or missing:  # the station's write lock only when its copy must change
+        with local.begin() as here:
+            for alarm in resolved:
+                here.execute(update(StationAlarm).where(StationAlarm.id == alarm.id).values(
+                    resolved_at=alarm.resolved_at, resolved_by=alarm.resolved_by,
+                    resolution=alarm.resolution))
+            for alarm in missing:
                 here.add(StationAlarm(id=alarm.id, station_code=alarm.station_code,
                                       kind=alarm.kind, details=dict(alarm.details),
                                       raised_at=alarm.raised_at))
