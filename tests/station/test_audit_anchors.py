@@ -372,3 +372,32 @@ def test_a_replaced_signing_key_halts_sync(tmp_path: Path) -> None:
         assert central.scalars(select(StationAlarm.kind)).one() == "signing_key_changed"
         assert central.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.station_code == "KEY-01")) == 0
+
+
+def test_a_copied_data_folder_that_went_on_syncing_is_a_fork_for_the_original(
+    synced: StationUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from dataclasses import replace
+
+    from station.bootstrap import open_station
+    from station.config import resolve_locations
+
+    synced.opened.local_engine.dispose()
+    shutil.copytree(synced.locations.data_dir, tmp_path / "copy")
+    opened = open_station(synced.ctx.config, resolve_locations(data_dir=str(tmp_path / "copy"),
+                                                               env={}))
+    copy = StationUnderTest(replace(opened, ctx=replace(opened.ctx, clock=synced.clock)),
+                            synced.clock, synced.actors)
+    finish_one(copy, "RMA-100006")
+    original_central = synced.opened
+    sync.push(copy.ctx.sessions, original_central.central_sessions(),
+              original_central.central_engine(), sync.StationIdentity.of(copy.ctx.config),
+              clock=copy.clock)  # the copy syncs with the original's central database
+    copy.opened.close()
+
+    finish_one(synced, "RMA-100009")
+    with pytest.raises(sync.SyncHalted, match="two copies of this data folder"):
+        push(synced)
+    code, out = verify(synced, capsys)
+    assert code == 1
+    assert "FORK at entry" in out and "two different chains" in out
