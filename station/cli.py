@@ -63,7 +63,7 @@ from station.printing import (
     render_label,
 )
 from station.privacy import purge_station
-from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
+from station.rma_csv import CSV_COLUMNS
 from station.rules import RulesError
 from station.secrets_store import KEYRING_SERVICE, store_central_password
 from station.signin import has_users
@@ -353,24 +353,12 @@ def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader
             print("--rma-prefix applies to Shopify returns files only (--format shopify).",
                   file=sys.stderr)
             return EXIT_CONFIG
-        data = args.file.read_bytes()
     except OSError as error:
         print(f"{args.file}: cannot read the file: {error.strerror}", file=sys.stderr)
         return EXIT_FAILED
-    try:
-        records = parse_rma_csv(data, rma_pattern=opened.ctx.config.rma_regex, today=date.today())
-    except RmaCsvError as error:
-        print(f"{args.file}: nothing was imported; fix these rows and import the file again:",
-              file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
-        if error.omitted:
-            print(f"  … and {error.omitted} more problems not listed", file=sys.stderr)
-        return EXIT_FAILED
-    actor = (cli_users.acting_user(opened, args.as_user, reader)
-             if args.as_user or has_users(opened.ctx) else None)
-    stored = cli_rma_import.store(opened, actor, records, str(args.file))
-    return cli_rma_import.told(stored, str(args.file), "")
+    return cli_rma_import.import_csv(
+        args.file, opened, lambda: cli_users.acting_user(opened, args.as_user, reader)
+        if args.as_user or has_users(opened.ctx) else None)
 
 
 def _cmd_import_shopify(args: argparse.Namespace, data: bytes, opened: OpenStation,
@@ -395,7 +383,7 @@ def _cmd_import_shopify(args: argparse.Namespace, data: bytes, opened: OpenStati
     if records:
         actor = (cli_users.acting_user(opened, args.as_user, reader)
                  if args.as_user or has_users(opened.ctx) else None)
-        stored = cli_rma_import.store(opened, actor, records, str(args.file))
+        stored = cli_rma_import.store(opened, lambda: actor, records, str(args.file))
         status = cli_rma_import.told(stored, str(args.file), " from Shopify returns")
     else:
         print(f"{args.file}: no Shopify return to import; nothing changed.")

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
 from station import rma_import, rma_store
 from station.bootstrap import OpenStation
+from station.bounded_files import open_bounded
 from station.errors import UserFacingError
 from station.permissions import Actor
-from station.pull import pull_rmas
+from station.pull import pull_page, pull_rmas
+from station.rma_csv import MAX_FILE_BYTES, RmaCsvError, staged_rma_csv
 from station.rma_records import RmaRecord
+from station.write_pacing import ChunkPacer
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +46,32 @@ def _busy(error: OperationalError) -> bool:
     return "locked" in text or "busy" in text or "lock timeout" in text
 
 
-def store(opened: OpenStation, actor: Actor | None, records: Iterable[RmaRecord],
-          source: str) -> Stored:
-    """Import the records as `actor` and pull them into this station."""
-    rma_store.may_import(opened.ctx, actor)
+def store(opened: OpenStation, ask_actor: Callable[[], Actor | None],
+          records: Iterable[RmaRecord], source: str) -> Stored:
+    """Import the records as the actor `ask_actor` names once they were all read (and
+    checked), and pull them into this station."""
+    def allowed_actor() -> Actor | None:
+        actor = ask_actor()
+        rma_store.may_import(opened.ctx, actor)
+        return actor
+
     central = opened.central_sessions()
+    pacer = ChunkPacer()
+
+    pulled = 0
+
+    def pull_a_page() -> None:  # between two applied chunks: each database rests in turn
+        nonlocal pulled
+        with pacer.timed():
+            pulled += pull_page(central, opened.ctx.sessions, pacer.size) or 0
+
     try:
         done = rma_import.import_rmas(
             central, opened.ctx.sessions, records, station_code=opened.ctx.station_code,
-            actor=actor, actor_name=rma_store.SETUP_ACTOR, source=source,
-            now=opened.ctx.clock())
-        pulled = pull_rmas(central, opened.ctx.sessions)
+            actor=None, actor_name=rma_store.SETUP_ACTOR, source=source,
+            now=opened.ctx.clock(), ask_actor=allowed_actor,
+            meanwhile=pull_a_page)
+        pulled += pull_rmas(central, opened.ctx.sessions)
     except OperationalError as error:
         if not _busy(error):
             raise
@@ -82,3 +102,25 @@ def told(stored: Stored, source: str, what: str) -> int:
     if done.refused > len(done.refusals):
         print(f"  … and {done.refused - len(done.refusals)} more not listed", file=sys.stderr)
     return 1
+
+
+def import_csv(path: Path, opened: OpenStation, ask_actor: Callable[[], Actor | None]) -> int:
+    """Import an RMA CSV file of any size up to rma_csv.MAX_FILE_BYTES: read as a stream
+    and checked whole (nothing imported if a row is wrong) before `ask_actor` is asked who
+    imports, then stored. A device, pipe or folder is refused by name."""
+    source = str(path)
+    with open_bounded(path, MAX_FILE_BYTES) as stream:
+        try:
+            with staged_rma_csv(stream, rma_pattern=opened.ctx.config.rma_regex,
+                                today=date.today(),
+                                folder=opened.locations.data_dir) as staged:
+                stored = store(opened, ask_actor, staged.records(), source)
+        except RmaCsvError as error:
+            print(f"{source}: nothing was imported; fix these rows and import the file again:",
+                  file=sys.stderr)
+            for problem in error.problems:
+                print(f"  {problem}", file=sys.stderr)
+            if error.omitted:
+                print(f"  … and {error.omitted} more problems not listed", file=sys.stderr)
+            return 1
+    return told(stored, source, "")

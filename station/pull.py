@@ -2,59 +2,101 @@
 
 Rows keep their central ids, so pulling the same page twice changes nothing, and the
 watermark only moves after the page is committed locally.
+
+A page is read from the central database first and written locally afterwards in one
+short transaction (bulk upserts, no ORM objects): the station's write lock is held for a
+page's writes only (a few ms for 500 RMAs), never while the central database answers, so
+a pull of a million RMAs never keeps a bench waiting. Two pulls at once are harmless: a
+page whose watermark moved meanwhile is dropped and read again.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+import uuid
+from collections.abc import Sequence
+from typing import Any
 
-from station import sequences
-from station.models import Rma, RmaLine
+from sqlalchemy import Connection, Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from station import sequences, unit_summaries
+from station.models import Rma, RmaLine, Unit
+from station.write_pacing import ChunkPacer
 
 _WATERMARK = "pull.rmas"
-_RMA_COLUMNS = [c.key for c in Rma.__table__.columns]
-_LINE_COLUMNS = [c.key for c in RmaLine.__table__.columns]
+_RMAS: Table = Rma.__table__  # type: ignore[assignment]
+_LINES: Table = RmaLine.__table__  # type: ignore[assignment]
 
 
-def _copy_rma(local: Session, source: Rma) -> None:
-    target = local.get(Rma, source.id, options=[selectinload(Rma.lines)])
-    if target is None:
-        target = Rma(**{key: getattr(source, key) for key in _RMA_COLUMNS})
-        local.add(target)
-        target.lines = []
-    else:
-        for key in _RMA_COLUMNS:
-            setattr(target, key, getattr(source, key))
-    current = {line.id: line for line in target.lines}
-    for line in source.lines:
-        values = {key: getattr(line, key) for key in _LINE_COLUMNS}
-        row = current.pop(line.id, None)
-        if row is None:
-            target.lines.append(RmaLine(**values))
-        else:
-            for key, value in values.items():
-                setattr(row, key, value)
-    for row in current.values():
-        target.lines.remove(row)
+def _upsert(connection: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows`, or update every column of the row with the same id."""
+    module = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = module.insert(table)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={column.key: statement.excluded[column.key] for column in table.columns
+              if column.key != "id"}), list(rows))
+
+
+def _write_page(session: Session, rmas: Sequence[dict[str, Any]],
+                lines: Sequence[dict[str, Any]]) -> None:
+    connection = session.connection()
+    rma_ids = [rma["id"] for rma in rmas]
+    before = set(connection.scalars(select(_LINES.c.id).where(_LINES.c.rma_id.in_(rma_ids))))
+    _upsert(connection, _RMAS, rmas)
+    if lines:
+        _upsert(connection, _LINES, lines)
+    gone = before - {line["id"] for line in lines}
+    if gone:
+        connection.execute(delete(_LINES).where(_LINES.c.id.in_(sorted(gone))))
+    if before:  # lines this station had: their units' rows may count by them
+        changed: list[uuid.UUID] = sorted(before)
+        units = list(connection.scalars(select(Unit.id).where(Unit.rma_line_id.in_(changed))))
+        if units:
+            unit_summaries.refresh(connection, units)
+
+
+def _rows(connection: Connection, query: Any) -> list[dict[str, Any]]:
+    result = connection.execute(query)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+def pull_page(central: sessionmaker[Session], local: sessionmaker[Session],
+              page_size: int = 500) -> int | None:
+    """Copy the next page of at most `page_size` RMAs changed since the watermark, in one
+    local transaction; returns how many (0), or None when nothing is left to pull."""
+    with local() as local_session:
+        watermark = sequences.current(local_session, _WATERMARK)
+    with central() as central_session:
+        connection = central_session.connection()
+        rmas = _rows(connection, select(_RMAS).where(_RMAS.c.change_seq > watermark)
+                     .order_by(_RMAS.c.change_seq).limit(page_size))
+        lines = _rows(connection, select(_LINES).where(
+            _LINES.c.rma_id.in_([rma["id"] for rma in rmas]))) if rmas else []
+    if not rmas:
+        return None
+    with local.begin() as local_session:
+        if sequences.current(local_session, _WATERMARK) != watermark:
+            return 0  # another pull moved on meanwhile: the next page starts from its mark
+        _write_page(local_session, rmas, lines)
+        sequences.set_to(local_session, _WATERMARK, rmas[-1]["change_seq"])
+    return len(rmas)
 
 
 def pull_rmas(
-    central: sessionmaker[Session], local: sessionmaker[Session], *, page_size: int = 500
+    central: sessionmaker[Session], local: sessionmaker[Session], *,
+    page_size: int | None = None,
 ) -> int:
-    """Copy every RMA changed since the watermark, a page per local transaction."""
+    """Copy every RMA changed since the watermark, a page per local transaction (of
+    `page_size` RMAs, or as many as keep it short: station.write_pacing)."""
     pulled = 0
+    pacer = ChunkPacer(first=page_size or 200, least=page_size or 10,
+                       most=page_size or 2000)
     while True:
-        with local.begin() as local_session:
-            watermark = sequences.current(local_session, _WATERMARK)
-            with central() as central_session:
-                page = list(central_session.scalars(
-                    select(Rma).where(Rma.change_seq > watermark).order_by(Rma.change_seq)
-                    .limit(page_size).options(selectinload(Rma.lines))
-                ))
-                for rma in page:
-                    _copy_rma(local_session, rma)
-            if not page:
-                return pulled
-            sequences.set_to(local_session, _WATERMARK, page[-1].change_seq)
-            pulled += len(page)
+        with pacer.timed():
+            count = pull_page(central, local, pacer.size)
+        if count is None:
+            return pulled
+        pulled += count

@@ -126,41 +126,49 @@ def parse_rma_csv(data: bytes, *, rma_pattern: re.Pattern[str], today: date) -> 
 
 
 class StagedRmaCsv:
-    """A validated import file, its rows staged in a scratch SQLite file: `records()` reads
-    them back one RMA at a time, so a file of a million RMAs never sits in memory."""
+    """An import file whose rows passed their own checks, staged in a scratch SQLite file.
+    `records()` reads them back one RMA at a time (so a file of a million RMAs never sits
+    in memory), checking each row against the other rows of its RMA as it goes."""
 
-    def __init__(self, engine: Engine, rows: int, rmas: int) -> None:
+    def __init__(self, engine: Engine, rows: int) -> None:
         self._engine = engine
         self.rows = rows
-        self.rmas = rmas
 
     def records(self) -> Iterator[RmaRecord]:
-        """The file's RMAs in RMA number order, lines sorted by line_no."""
-        for rma_number, group in _groups(self._engine, _Problems()):
-            yield _build_record(rma_number, group)
+        """The file's RMAs in RMA number order, lines sorted by line_no, as long as no
+        problem has been found; at the end raises RmaCsvError (the first 200 problems by
+        line, the rest counted) if one was: the caller must then discard what it read."""
+        later = _LowestProblems()
+        for rma_number, group in _groups(self._engine, later):
+            if not later.count:
+                yield _build_record(rma_number, group)
+        reported, omitted = _merged(_Problems(), later)
+        if reported:
+            raise RmaCsvError(reported, omitted)
 
 
 @contextmanager
 def staged_rma_csv(stream: BinaryIO, *, rma_pattern: re.Pattern[str], today: date,
                    folder: Path | None = None) -> Iterator[StagedRmaCsv]:
-    """Read an import file from `stream` (any size up to MAX_ROWS rows) and check it whole,
-    with at most a chunk of rows in memory: the rows go to a scratch SQLite file in
-    `folder` (the system's temporary folder if None), deleted on leaving.
+    """Read an import file from `stream` (any size up to MAX_ROWS rows) with at most a
+    chunk of rows in memory: the rows go to a scratch SQLite file in `folder` (the
+    system's temporary folder if None), deleted on leaving.
 
-    Raises RmaCsvError listing the first 200 problems by line (the rest counted) if
-    anything is wrong; then nothing may be imported."""
+    Raises RmaCsvError listing the first 200 problems by line (the rest counted) if a row
+    is wrong in itself (with the problems between rows found too); problems between the
+    rows of one RMA otherwise come at the end of `records()`."""
     with tempfile.TemporaryDirectory(prefix="rma-import-", dir=folder) as scratch:
         engine = _scratch_engine(Path(scratch) / "staged.db")
         try:
             problems = _Problems()
             rows = _stage_rows(stream, engine, rma_pattern=rma_pattern, today=today,
                                problems=problems)
-            later = _LowestProblems()
-            rmas = sum(1 for _ in _groups(engine, later))
-            reported, omitted = _merged(problems, later)
-            if reported:
-                raise RmaCsvError(reported, omitted)
-            yield StagedRmaCsv(engine, rows, rmas)
+            if problems.found:
+                later = _LowestProblems()
+                for _ in _groups(engine, later):
+                    pass
+                raise RmaCsvError(*_merged(problems, later))
+            yield StagedRmaCsv(engine, rows)
         finally:
             engine.dispose()
 
@@ -192,13 +200,20 @@ def _scratch_engine(path: Path) -> Engine:
 
 
 def _staged_values(line: int, bad: set[str], cells: _Cells) -> dict[str, object]:
-    values: dict[str, object] = {"line": line, "rma_number": cells.rma_number,
-                                 "bad": ",".join(sorted(bad))}
-    for name in _STAGED_CELLS:
-        value = getattr(cells, name)
-        values[name] = (value.isoformat() if isinstance(value, date)
-                        else value.value if isinstance(value, StrEnum) else value)
-    return values
+    requested, category, reason = cells.requested, cells.category, cells.reason
+    return {
+        "line": line, "rma_number": cells.rma_number, "bad": ",".join(sorted(bad)),
+        "order_number": cells.order_number,
+        "order_date": None if cells.order_date is None else cells.order_date.isoformat(),
+        "customer_name": cells.customer_name,
+        "requested": None if requested is None else requested.value,
+        "carrier_tracking": cells.carrier_tracking, "line_no": cells.line_no,
+        "sku": cells.sku, "description": cells.description,
+        "category": None if category is None else category.value,
+        "quantity": cells.quantity, "currency": cells.currency,
+        "unit_price": cells.unit_price, "reason": None if reason is None else reason.value,
+        "gtin": cells.gtin, "expected_serial": cells.expected_serial,
+    }
 
 
 def _stage_rows(stream: BinaryIO, engine: Engine, *, rma_pattern: re.Pattern[str],
@@ -253,18 +268,24 @@ def _stage_rows(stream: BinaryIO, engine: Engine, *, rma_pattern: re.Pattern[str
     return data_rows
 
 
-def _cells_of(staged: Any) -> _Cells:
-    def member(kind: type[E], value: str | None) -> E | None:
-        return None if value is None else kind(value)
+_MEMBERS: dict[str, dict[str | None, Any]] = {
+    "requested": {None: None, **{m.value: m for m in RequestedOutcome}},
+    "category": {None: None, **{m.value: m for m in Category}},
+    "reason": {None: None, **{m.value: m for m in Reason}},
+}
 
+
+def _cells_of(staged: Any, dates: dict[str | None, date | None]) -> _Cells:
+    order_date = staged.order_date
+    day = dates.get(order_date)
+    if day is None and order_date is not None:
+        day = dates[order_date] = date.fromisoformat(order_date)
     return _Cells(
-        staged.rma_number, staged.order_number,
-        None if staged.order_date is None else date.fromisoformat(staged.order_date),
-        staged.customer_name, member(RequestedOutcome, staged.requested),
-        staged.carrier_tracking, staged.line_no, staged.sku, staged.description,
-        member(Category, staged.category), staged.quantity, staged.currency,
-        staged.unit_price, member(Reason, staged.reason), staged.gtin,
-        staged.expected_serial)
+        staged.rma_number, staged.order_number, day, staged.customer_name,
+        _MEMBERS["requested"][staged.requested], staged.carrier_tracking, staged.line_no,
+        staged.sku, staged.description, _MEMBERS["category"][staged.category],
+        staged.quantity, staged.currency, staged.unit_price,
+        _MEMBERS["reason"][staged.reason], staged.gtin, staged.expected_serial)
 
 
 def _groups(engine: Engine, problems: _Problems | _LowestProblems
@@ -276,6 +297,7 @@ def _groups(engine: Engine, problems: _Problems | _LowestProblems
             select(_STAGED).order_by(_STAGED.c.rma_number, _STAGED.c.line))
         number: str | None = None
         group = _RmaGroup()
+        dates: dict[str | None, date | None] = {}
         for staged in result:
             if staged.rma_number != number:
                 if number is not None:
@@ -284,7 +306,7 @@ def _groups(engine: Engine, problems: _Problems | _LowestProblems
             row = _Row(staged.line, {}, problems)
             if staged.bad:
                 row.bad_columns.update(staged.bad.split(","))
-            _group_row(row, group, _cells_of(staged))
+            _group_row(row, group, _cells_of(staged, dates))
         if number is not None:
             yield number, group
 

@@ -63,6 +63,7 @@ from station.models import (
 )
 from station.permissions import Actor
 from station.rma_records import RmaRecord
+from station.write_pacing import ChunkPacer
 
 #: RMAs per transaction: a chunk's transaction stays well under 100 ms on a bench PC.
 CHUNK: Final = 500
@@ -138,15 +139,15 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def begin(central: sessionmaker[Session], *, station_code: str, actor: Actor | None,
-          actor_name: str, source: str, now: datetime) -> uuid.UUID:
-    """Record a new import (state staging); its id names it from now on."""
+def begin(central: sessionmaker[Session], *, station_code: str, source: str,
+          now: datetime) -> uuid.UUID:
+    """Record a new import (state staging); its id names it from now on. Who imports is
+    recorded at its commit."""
     import_id = uuid7()
     with central.begin() as session:
         session.add(RmaImport(
-            id=import_id, station_code=station_code,
-            actor_id=actor.user_id if actor else None,
-            actor_name=actor.username if actor else actor_name, source=source[:200],
+            id=import_id, station_code=station_code, actor_id=None, actor_name="",
+            source=source[:200],
             state=_STAGING, rmas=0, applied_through=0, created=0, updated=0, unchanged=0,
             refused=0, started_at=now, refusals=[]))
     return import_id
@@ -157,22 +158,27 @@ def stage(central: sessionmaker[Session], import_id: uuid.UUID,
     """Stage the records (a chunk per transaction); returns how many. Nothing reads them
     until `commit`."""
     staged = 0
-    for chunk in _chunks(records, CHUNK):
+    pacer = ChunkPacer(first=200)
+    records = iter(records)
+    while chunk := list(islice(records, pacer.size)):
         rows = [{"import_id": import_id, "seq": staged + i, "rma_number": record.rma_number,
                  "record": record_json(record)} for i, record in enumerate(chunk, start=1)]
-        with central.begin() as session:
+        with pacer.timed(), central.begin() as session:
             session.connection().execute(insert(RmaImportRow), rows)
         staged += len(rows)
     return staged
 
 
-def commit(central: sessionmaker[Session], import_id: uuid.UUID, rmas: int,
-           now: datetime) -> None:
-    """The commit point: from here on every staged RMA of the import will be applied."""
+def commit(central: sessionmaker[Session], import_id: uuid.UUID, rmas: int, *,
+           actor: Actor | None, actor_name: str, now: datetime) -> None:
+    """The commit point: from here on every staged RMA of the import will be applied, and
+    the record says who imported them."""
     with central.begin() as session:
         session.execute(update(RmaImport).where(
             RmaImport.id == import_id, RmaImport.state == _STAGING).values(
-            state=_COMMITTED, rmas=rmas, committed_at=now))
+            state=_COMMITTED, rmas=rmas, committed_at=now,
+            actor_id=actor.user_id if actor else None,
+            actor_name=actor.username if actor else actor_name[:64]))
 
 
 def abandon(central: sessionmaker[Session], import_id: uuid.UUID) -> None:
@@ -369,17 +375,18 @@ def _apply_changes(session: Session, accepted: list[tuple[dict[str, Any], Any, d
 
 
 def apply_chunk(central: sessionmaker[Session], import_id: uuid.UUID, now: datetime,
-                local: sessionmaker[Session] | None = None) -> bool:
-    """Apply the next chunk of a committed import; False when there is nothing left (the
-    import is then `applied`)."""
+                local: sessionmaker[Session] | None = None, size: int = CHUNK) -> bool:
+    """Apply the next `size` staged RMAs of a committed import; False when there is nothing
+    left (the import is then `applied`)."""
     with central.begin() as session:
         found = session.execute(select(RmaImport).where(RmaImport.id == import_id)
                                 .with_for_update()).scalar_one_or_none()
         if found is None or found.state != _COMMITTED:
             return False
-        staged = list(session.scalars(select(RmaImportRow).where(
-            RmaImportRow.import_id == import_id, RmaImportRow.seq > found.applied_through)
-            .order_by(RmaImportRow.seq).limit(CHUNK)))
+        staged = session.connection().execute(
+            select(RmaImportRow.seq, RmaImportRow.record).where(
+                RmaImportRow.import_id == import_id, RmaImportRow.seq > found.applied_through)
+            .order_by(RmaImportRow.seq).limit(size)).all()
         if not staged:
             found.state = _APPLIED
             found.applied_at = now
@@ -399,16 +406,24 @@ def apply_chunk(central: sessionmaker[Session], import_id: uuid.UUID, now: datet
         if refusals and room > 0:
             found.refusals = [*found.refusals, *(r.as_json() for r in refusals[:room])]
         found.applied_through = staged[-1].seq
-        session.execute(delete(RmaImportRow).where(
+        session.connection().execute(delete(RmaImportRow).where(
             RmaImportRow.import_id == import_id, RmaImportRow.seq <= staged[-1].seq))
         return True
 
 
 def apply(central: sessionmaker[Session], import_id: uuid.UUID, now: datetime,
-          local: sessionmaker[Session] | None = None) -> None:
-    """Apply a committed import to the end, a chunk per transaction."""
-    while apply_chunk(central, import_id, now, local):
-        pass
+          local: sessionmaker[Session] | None = None,
+          meanwhile: Callable[[], object] | None = None) -> None:
+    """Apply a committed import to the end, a short transaction per chunk (paced:
+    station.write_pacing), calling `meanwhile` between two chunks."""
+    pacer = ChunkPacer()
+    while True:
+        with pacer.timed():
+            more = apply_chunk(central, import_id, now, local, pacer.size)
+        if not more:
+            return
+        if meanwhile is not None:
+            meanwhile()
 
 
 def outcome(central: sessionmaker[Session], import_id: uuid.UUID) -> ImportOutcome:
@@ -477,26 +492,43 @@ def _carry_on(_step: str) -> None:
     """The default checkpoint: nothing happens between the steps."""
 
 
+def _known(actor: Actor | None) -> Callable[[], Actor | None]:
+    return lambda: actor
+
+
 def import_rmas(central: sessionmaker[Session], local: sessionmaker[Session],
                 records: Iterable[RmaRecord], *, station_code: str, actor: Actor | None,
                 actor_name: str, source: str, now: datetime,
+                ask_actor: Callable[[], Actor | None] | None = None,
+                meanwhile: Callable[[], object] | None = None,
                 checkpoint: Callable[[str], None] = _carry_on) -> ImportOutcome:
-    """Import `records` (already validated, one per RMA number) through steps 1-5 above.
-    `checkpoint` is called with the name of each step done (fault-injection tests kill the
-    process there)."""
+    """Import `records` (one per RMA number) through steps 1-5 above.
+
+    `records` may be checked as they are read: if reading them raises, nothing counts (the
+    staged rows are dropped) and the error propagates. With `ask_actor`, who imports is
+    asked once every record was read (a bad file is refused before anyone signs in); an
+    error it raises (a refusal) likewise imports nothing. `meanwhile` is called between two
+    applied chunks (the command line pulls a page into the station then, so each database
+    rests while the other is written). `checkpoint` is called with the name of each step
+    done (fault-injection tests kill the process there)."""
     finish_pending(central, local, station_code=station_code, now=now)
-    import_id = begin(central, station_code=station_code, actor=actor, actor_name=actor_name,
-                      source=source, now=now)
+    import_id = begin(central, station_code=station_code, source=source, now=now)
     try:
         rmas = stage(central, import_id, records)
+        actor = (ask_actor or _known(actor))()
     except BaseException:
         abandon(central, import_id)
         raise
     checkpoint("staged")
-    commit(central, import_id, rmas, now)
+    commit(central, import_id, rmas, actor=actor, actor_name=actor_name, now=now)
     checkpoint("committed")
-    while apply_chunk(central, import_id, now, local):
+
+    def between_chunks() -> None:
         checkpoint("chunk applied")
+        if meanwhile is not None:
+            meanwhile()
+
+    apply(central, import_id, now, local, between_chunks)
     checkpoint("applied")
     record_audit(central, local, import_id, station_code=station_code, actor=actor, now=now)
     return outcome(central, import_id)

@@ -1,0 +1,191 @@
+"""One big RMA import on one station: rows/s, peak memory, and how long the bench's other
+writers waited meanwhile.
+
+    .venv/bin/python benchmarks/rma_import.py [--rmas 1000000] [--quick] [--json FILE]
+
+Writes a CSV of --rmas RMAs (every fourth with two lines, so 1.25 rows per RMA) into a
+temporary folder, makes a new station there (local SQLite + the embedded central SQLite
+file, as a single bench runs), and runs `returns-station import-rmas FILE` in a child
+process, as an admin would. Meanwhile two threads of this process play the bench's other
+writers: every 20 ms one writes a short transaction to the station's database and one to
+the embedded central database (each a counter bump, BEGIN IMMEDIATE … COMMIT), timing how
+long each waited for the write lock. Reported:
+
+* rows/s and RMAs/s of the whole command (parse, check, stage, commit, apply and pull
+  into the station), from its start to its exit;
+* the child's peak resident memory (getrusage RUSAGE_CHILDREN, ru_maxrss);
+* the longest and the p99 time a concurrent writer took, per database, and whether any
+  failed ("database is locked").
+
+Targets (issue 15, item 10): ≥ 5,000 rows/s for 1 M RMAs; no concurrent writer waits more
+than 100 ms; memory bounded (≤ 300 MiB whatever the file size). Prints a table with
+PASS/FAIL per target; exit 1 if one fails. --quick imports 20,000 RMAs (well under a
+minute); 1 M RMAs takes a few minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from station import sequences
+from station.database import make_engine, session_factory, sqlite_url
+from station.models import Rma
+
+HEADER = ("rma_number,order_number,order_date,customer_name,requested,carrier_tracking,"
+          "line_no,sku,description,category,quantity,unit_price,currency,reason,gtin,"
+          "expected_serial\n")
+CATEGORIES = ("apparel", "footwear", "electronics", "home_kitchen", "toys", "books_media")
+REASONS = ("changed_mind", "wrong_size", "defective", "not_as_described")
+WRITE_EVERY_S = 0.02
+TARGET_ROWS_PER_S = 5000
+TARGET_WAIT_MS = 100.0
+TARGET_MEMORY_MIB = 300
+
+
+def write_csv(path: Path, rmas: int) -> int:
+    """The import file; returns its number of rows."""
+    rows = 0
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(HEADER)
+        for n in range(rmas):
+            lines = 2 if n % 4 == 0 else 1
+            for line_no in range(1, lines + 1):
+                out.write(f"RMA-{1000000 + n},SO-2026-{n:07d},2026-10-{1 + n % 28:02d},"
+                          f"Customer {n},refund,,{line_no},SKU-{n % 5000:05d}-{line_no},"
+                          f"\"Item {n % 977}, size {line_no}\",{CATEGORIES[n % 6]},1,"
+                          f"{10 + n % 90}.{n % 100:02d},EUR,{REASONS[n % 4]},,\n")
+                rows += 1
+    return rows
+
+
+@dataclass
+class Writer:
+    """A bench's other writer: a short transaction every WRITE_EVERY_S, each timed."""
+
+    engine: Engine
+    name: str
+    waits_ms: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        sessions = session_factory(self.engine)
+        while not self.stop.is_set():
+            started = time.perf_counter()
+            try:
+                with sessions.begin() as session:
+                    sequences.bump(session, f"benchmark.{self.name}")
+            except Exception as error:  # a failed write is one of the figures
+                self.failures.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+            self.waits_ms.append((time.perf_counter() - started) * 1000)
+            self.stop.wait(WRITE_EVERY_S)
+
+
+def run_command(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from station.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, "--data-dir", str(folder), *args],
+                          capture_output=True, text=True, check=False)
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) >= 100 else max(values)
+
+
+def measure(rmas: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="rma-import-bench-") as scratch:
+        folder = Path(scratch) / "station"
+        csv_file = Path(scratch) / "rmas.csv"
+        rows = write_csv(csv_file, rmas)
+        folder.mkdir(mode=0o700)
+        (folder / "config.toml").write_text(
+            '[station]\ncode = "BENCH-IMPORT"\n\n[rma]\nnumber_pattern = \'RMA-[0-9]{7}\'\n',
+            encoding="utf-8")
+        upgraded = run_command(folder, "db", "upgrade")
+        if upgraded.returncode != 0:
+            raise SystemExit(f"db upgrade failed: {upgraded.stderr}")
+        writers = [Writer(make_engine(sqlite_url(folder / "station.db")), "local"),
+                   Writer(make_engine(sqlite_url(folder / "central.db")), "central")]
+        threads = [threading.Thread(target=w.run, daemon=True) for w in writers]
+        for thread in threads:
+            thread.start()
+        started = time.perf_counter()
+        imported = run_command(folder, "import-rmas", str(csv_file))
+        seconds = time.perf_counter() - started
+        for writer in writers:
+            writer.stop.set()
+        for thread in threads:
+            thread.join()
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        if imported.returncode != 0:
+            raise SystemExit(f"import failed ({imported.returncode}): {imported.stderr}")
+        with session_factory(writers[0].engine)() as session:
+            local_rmas = session.scalar(select(func.count()).select_from(Rma))
+        for writer in writers:
+            writer.engine.dispose()
+        return {
+            "rmas": rmas, "rows": rows, "file_mib": round(csv_file.stat().st_size / 2**20, 1)
+            if csv_file.exists() else None,
+            "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds),
+            "rmas_per_s": round(rmas / seconds), "peak_memory_mib": round(peak_kib / 1024),
+            "rmas_in_station": local_rmas, "output": imported.stdout.strip(),
+            "writers": {w.name: {"writes": len(w.waits_ms), "failed": len(w.failures),
+                                 "longest_ms": round(max(w.waits_ms), 1),
+                                 "p99_ms": round(p99(w.waits_ms), 1),
+                                 "median_ms": round(statistics.median(w.waits_ms), 1),
+                                 "first_failure": w.failures[0] if w.failures else None}
+                        for w in writers},
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rmas", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="20,000 RMAs")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures")
+    args = parser.parse_args()
+    rmas = 20_000 if args.quick else args.rmas
+    figures = measure(rmas)
+    print(f"import-rmas of {figures['rmas']:,} RMAs ({figures['rows']:,} rows, "
+          f"{figures['file_mib']} MiB) on one station, embedded central, 2 writers beside it")
+    print(f"  {figures['output']}")
+    checks = [
+        ("rows/s", f"{figures['rows_per_s']:,}", f">= {TARGET_ROWS_PER_S:,}",
+         figures["rows_per_s"] >= TARGET_ROWS_PER_S),
+        ("RMAs/s", f"{figures['rmas_per_s']:,}", "", True),
+        ("whole import, s", f"{figures['seconds']}", "", True),
+        ("peak memory, MiB", f"{figures['peak_memory_mib']}", f"<= {TARGET_MEMORY_MIB}",
+         figures["peak_memory_mib"] <= TARGET_MEMORY_MIB),
+        ("RMAs now in the station", f"{figures['rmas_in_station']:,}", f"= {rmas:,}",
+         figures["rmas_in_station"] == rmas),
+    ]
+    for name, writer in figures["writers"].items():
+        checks.append((f"{name} writer: longest wait, ms", f"{writer['longest_ms']}",
+                       f"<= {TARGET_WAIT_MS:.0f}", writer["longest_ms"] <= TARGET_WAIT_MS))
+        checks.append((f"{name} writer: p99 / median, ms",
+                       f"{writer['p99_ms']} / {writer['median_ms']}", "", True))
+        checks.append((f"{name} writer: writes failed", f"{writer['failed']} of "
+                       f"{writer['writes']}", "= 0", writer["failed"] == 0))
+    print(f"{'figure':<34}{'value':>16}  {'target':<10}")
+    for name, value, target, ok in checks:
+        verdict = ("PASS" if ok else "FAIL") if target else ""
+        print(f"{name:<34}{value:>16}  {target:<10}{verdict}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0 if all(ok for _, _, target, ok in checks if target) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
