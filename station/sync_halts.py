@@ -35,7 +35,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from station import audit_anchors, enrolment
@@ -235,9 +235,7 @@ def check_before_push(local: sessionmaker[Session], central: sessionmaker[Sessio
                 f"{conflict} This PC's key (OS keyring or secrets folder) is new or was "
                 "replaced: the folder was copied to another PC, or the key was lost",
                 {"key_fingerprint": key.fingerprint}, now)
-        except DBAPIError as error:
-            if error.connection_invalidated:
-                raise
+        except ProgrammingError as error:  # no grant, or a database without migration 0014
             reason = str(error.orig).strip().splitlines()[0][:200] if error.orig else ""
             return Halt("setup", "The central database does not let this station register "
                         f"its audit signing key ({reason}). Its administrator grants it: "
@@ -285,9 +283,7 @@ def resolve(central: sessionmaker[Session], local: sessionmaker[Session], alarm_
             session.flush()
             session.refresh(alarm)
             resolved = _info(alarm)
-    except DBAPIError as error:
-        if error.connection_invalidated:
-            raise
+    except ProgrammingError as error:  # a station's role may not update alarms
         reason_text = str(error.orig).strip().splitlines()[0][:200] if error.orig else ""
         raise AlarmError(f"The central database refused it ({reason_text}). Resolving an "
                          "alarm takes the central database owner's credentials: add --url "

@@ -224,3 +224,30 @@ def test_migration_0014_goes_down_and_up_again_on_postgresql(owner: Engine) -> N
     assert len(triggers()) == 7
     with session_factory(owner)() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 2
+
+
+def test_a_station_role_cannot_resolve_its_own_alarm(owner: Engine, central_url: str,
+                                                      tmp_path: Path) -> None:
+    from station import sync_halts
+
+    alarm_id = uuid.uuid4()
+    with session_factory(owner).begin() as session:
+        session.add(StationAlarm(id=alarm_id, station_code="PG-06", kind="chain_fork",
+                                 details={"message": "two copies"}, raised_at=NOW))
+    role = f"alarm_tester_{uuid.uuid4().hex[:8]}"
+    with owner.begin() as connection:
+        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+        connection.execute(text(f"GRANT SELECT, INSERT ON station_alarms, central_audit "
+                                f"TO {role}"))
+    as_station = make_engine(make_url(central_url).set(username=role))
+    bench = bench_at(tmp_path / "a", "PG-06", "P6", central_url)
+    try:
+        with pytest.raises(sync_halts.AlarmError, match="owner's credentials"):
+            sync_halts.resolve(session_factory(as_station), bench.local, alarm_id, by="admin",
+                               reason="re-enrolled", now=NOW)
+        resolved = sync_halts.resolve(session_factory(owner), bench.local, alarm_id,
+                                      by="admin", reason="re-enrolled", now=NOW)
+        assert resolved.resolved_by == "admin" and resolved.resolution == "re-enrolled"
+    finally:
+        as_station.dispose()
+        bench.close()
