@@ -13,7 +13,9 @@ long each waited for the write lock. Reported:
 
 * rows/s and RMAs/s of the whole command (parse, check, stage, commit, apply and pull
   into the station), from its start to its exit;
-* the child's peak resident memory (getrusage RUSAGE_CHILDREN, ru_maxrss);
+* the child's peak resident memory and its CPU time (getrusage RUSAGE_CHILDREN), and
+  the machine's load average: on a shared machine rows per CPU second says what the code
+  does, rows/s what the machine let it do;
 * the longest and the p99 time a concurrent writer took, per database, and whether any
   failed ("database is locked").
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -121,6 +124,8 @@ def measure(rmas: int) -> dict[str, Any]:
         threads = [threading.Thread(target=w.run, daemon=True) for w in writers]
         for thread in threads:
             thread.start()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_before = before.ru_utime + before.ru_stime
         started = time.perf_counter()
         imported = run_command(folder, "import-rmas", str(csv_file))
         seconds = time.perf_counter() - started
@@ -128,7 +133,9 @@ def measure(rmas: int) -> dict[str, Any]:
             writer.stop.set()
         for thread in threads:
             thread.join()
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_kib = children.ru_maxrss
+        cpu_s = children.ru_utime + children.ru_stime - cpu_before
         if imported.returncode != 0:
             raise SystemExit(f"import failed ({imported.returncode}): {imported.stderr}")
         with session_factory(writers[0].engine)() as session:
@@ -140,6 +147,8 @@ def measure(rmas: int) -> dict[str, Any]:
             if csv_file.exists() else None,
             "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds),
             "rmas_per_s": round(rmas / seconds), "peak_memory_mib": round(peak_kib / 1024),
+            "cpu_seconds": round(cpu_s, 1), "rows_per_cpu_s": round(rows / cpu_s),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "rmas_in_station": local_rmas, "output": imported.stdout.strip(),
             "writers": {w.name: {"writes": len(w.waits_ms), "failed": len(w.failures),
                                  "longest_ms": round(max(w.waits_ms), 1),
@@ -166,6 +175,10 @@ def main() -> int:
          figures["rows_per_s"] >= TARGET_ROWS_PER_S),
         ("RMAs/s", f"{figures['rmas_per_s']:,}", "", True),
         ("whole import, s", f"{figures['seconds']}", "", True),
+        ("its CPU time, s", f"{figures['cpu_seconds']}", "", True),
+        ("rows per CPU second", f"{figures['rows_per_cpu_s']:,}", "", True),
+        ("load average (1, 5, 15 min)", " ".join(map(str, figures["load_average"])), "",
+         True),
         ("peak memory, MiB", f"{figures['peak_memory_mib']}", f"<= {TARGET_MEMORY_MIB}",
          figures["peak_memory_mib"] <= TARGET_MEMORY_MIB),
         ("RMAs now in the station", f"{figures['rmas_in_station']:,}", f"= {rmas:,}",

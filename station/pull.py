@@ -92,7 +92,7 @@ def pull_rmas(
     """Copy every RMA changed since the watermark, a page per local transaction (of
     `page_size` RMAs, or as many as keep it short: station.write_pacing)."""
     pulled = 0
-    pacer = ChunkPacer(first=page_size or 200, least=page_size or 10,
+    pacer = ChunkPacer(first=page_size or 200, least=page_size or 50,
                        most=page_size or 2000)
     while True:
         with pacer.timed():
