@@ -81,7 +81,7 @@ def grants_sql(role: str, consumer: str) -> str:
     which the database's acceptance rules tie to that station (station.central_rules).
     The consumer reads the pending view, inserts acknowledgements and records them."""
     lines = [
-        "-- Stations: a group role that cannot log in; `central enrol-station` gives each "
+        "-- Stations: a group role that cannot log in. `central enrol-station` gives each "
         "station a login role in it",
         f"CREATE ROLE {role} NOLOGIN;",
         f"GRANT USAGE ON SCHEMA public TO {role};",
