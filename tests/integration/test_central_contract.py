@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import central_site
 import psycopg
 import pytest
 from cli_runner import run
@@ -43,7 +44,10 @@ def test_central_init_grants_and_notify(fresh_postgres_url: str, tmp_path: Path,
                              if not line.startswith("--")).strip()
             if body:
                 connection.execute(text(body))
-    as_station = make_engine(make_url(fresh_postgres_url).set(username=role))
+    assert run("--data-dir", str(tmp_path / "admin"), "central", "enrol-station", "BENCH-01",
+               "--site", "Main warehouse", "--lpn-prefix", "BN", "--group-role", role,
+               "--url", fresh_postgres_url) == 0
+    as_station = make_engine(make_url(fresh_postgres_url).set(username="rs_station_bench_01"))
 
     listener = psycopg.connect(make_url(fresh_postgres_url).set(drivername="postgresql")
                                .render_as_string(hide_password=False), autocommit=True)
@@ -53,6 +57,7 @@ def test_central_init_grants_and_notify(fresh_postgres_url: str, tmp_path: Path,
     view = receiving.receive(bench.ctx, grader, "RMA-100006")
     assert view.receipt_id is not None
     unit = inspect_unit(bench, grader, view.receipt_id, view.lines[0].id, Grade.A)
+    central_site.join(session_factory(owner), bench.ctx)
     identity = sync.StationIdentity("BENCH-01", "Main warehouse", "BN")
     result = sync.push(bench.ctx.sessions, session_factory(as_station), as_station, identity,
                        clock=bench.clock)
