@@ -322,8 +322,13 @@ class UsersDialog(QDialog):
 
         title = QLabel("Users")
         title.setObjectName("title")
-        hint = _hint("↑ ↓ choose a user; Alt + the underlined letter acts on them; "
-                     "Esc closes. Every change is recorded in the audit trail.")
+        self.central_directory = bool(ctx.config.central.url)
+        hint = _hint(
+            "People are managed in the central database, which decides who may act; "
+            "this list is this station's copy, brought by sync. An admin changes it with "
+            "returns-station central users …" if self.central_directory else
+            "↑ ↓ choose a user; Alt + the underlined letter acts on them; "
+            "Esc closes. Every change is recorded in the audit trail.")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("compact")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
@@ -394,7 +399,7 @@ class UsersDialog(QDialog):
 
     def _update_buttons(self) -> None:
         info = self.selected()
-        idle = not self.busy
+        idle = not self.busy and not self.central_directory
         self.add_button.setEnabled(idle)
         for button in (self.toggle_button, self.reset_pin_button, self.role_button,
                        self.badge_button):

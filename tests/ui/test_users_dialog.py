@@ -6,6 +6,7 @@ types into it and presses Enter (or Esc), so the real forms are exercised.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
 
 from station import signin
+from station.config import CentralConfig
 from station.models import AuditEvent, User
 from station.signin import SignInError
 from station.vocabulary import Role
@@ -427,3 +429,22 @@ def test_a_grader_is_refused_by_the_core_and_sees_why(
     assert "may not manage users" in dialog.message.text()
     assert user_count(bench) == users_before
     assert len(audit_events(bench, "permission.refused", "manage_users")) == 2
+
+
+def test_at_a_station_of_a_site_the_list_is_read_only_and_says_who_manages_people(
+    bench: StationUnderTest, background: Background, qtbot: QtBot
+) -> None:
+    site_config = dataclasses.replace(bench.ctx.config, central=CentralConfig(
+        url="postgresql://rs_station_bench_01@127.0.0.1:9/returns"))
+    ctx = dataclasses.replace(bench.ctx, config=site_config)
+    dialog = UsersDialog(ctx, bench.actors[Role.ADMIN], background)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    settle(qtbot, dialog)
+    assert dialog.table.rowCount() == len(PINS)
+    assert dialog.select_user("grader")
+    buttons = (dialog.add_button, dialog.toggle_button, dialog.reset_pin_button,
+               dialog.role_button, dialog.badge_button)
+    assert not any(button.isEnabled() for button in buttons)
+    assert any("central users" in label.text() for label in dialog.findChildren(QLabel))
