@@ -7,6 +7,7 @@ station/, imports no Qt and every headless command runs on a machine without a d
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +37,7 @@ from station import (
     rule_sets,
     schema,
 )
+from station.argv_text import undecodable_argument
 from station.atomic_file import write_atomically
 from station.bootstrap import OpenStation, central_url, open_station
 from station.config import (
@@ -75,6 +78,8 @@ EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 GuiLauncher = Callable[[OpenStation, bool], int]
+#: Arguments that are file or folder names, which may hold bytes that are not UTF-8.
+PATH_ARGUMENTS: Final = frozenset({"config", "data_dir", "case_file", "out", "work_dir"})
 log = logging.getLogger(__name__)
 
 
@@ -432,6 +437,8 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
     """Run one command; its exit status. Output cut short by a closed pipe (`sync | head`)
     ends quietly, as the Python documentation recommends for SIGPIPE: standard output is
     pointed at devnull so the interpreter's last flush at exit cannot fail again."""
+    if isinstance(sys.stdout, io.TextIOWrapper):  # a file name that is not UTF-8 is shown
+        sys.stdout.reconfigure(errors="backslashreplace")  # escaped, as stderr does
     try:
         status = _run(argv, gui, devices)
         sys.stdout.flush()
@@ -475,7 +482,11 @@ def _unexpected(error: BaseException) -> int:
 
 
 def _run(argv: Sequence[str] | None, gui: GuiLauncher | None, devices: Devices | None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if problem := undecodable_argument(args, parser, PATH_ARGUMENTS):
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
     opened: OpenStation | None = None
     try:
         if args.command == "print-test":
