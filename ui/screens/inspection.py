@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station.bounded_files import read_bounded
 from station.checklists import Question, QuestionType
 from station.errors import UserFacingError
 from station.money import format_minor
@@ -51,6 +52,8 @@ from ui.message_line import MessageLine
 CAPTURE_QUALITY = 95  # the photo store re-encodes at the configured quality
 THUMB_SIZE = QSize(150, 112)
 NOTES_SAVE_MS = 400  # a note being typed is saved this long after the last key
+#: Read no more of an imported photo file than this; the photo store refuses over 40 MB itself.
+MAX_IMPORTED_PHOTO_BYTES = 64 * 1024 * 1024
 
 
 def jpeg_bytes(image: QImage) -> bytes:
@@ -613,7 +616,8 @@ class InspectionScreen(KeyedScreen):
 
     def import_file(self, path: Path, kind: PhotoKind | None = None) -> None:
         """Store a photo from a handheld camera's file as the next (or given) kind."""
-        self._store_photo(path.read_bytes, kind or self._photo_kind())
+        self._store_photo(lambda: read_bounded(path, MAX_IMPORTED_PHOTO_BYTES),
+                          kind or self._photo_kind())
 
     def _store_photo(self, read: Callable[[], bytes], kind: PhotoKind) -> None:
         work, actor, store = self.work, self._actor, self._store
