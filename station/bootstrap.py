@@ -132,6 +132,7 @@ def config_fingerprint(config: StationConfig) -> str:
     """A hash of the effective settings (not of the file's comments or layout)."""
     values = dataclasses.asdict(config)
     values.pop("source", None)
+    values.pop("station_code_given", None)  # where the code came from is not a setting
     canonical = json.dumps(values, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
