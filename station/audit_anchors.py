@@ -6,9 +6,10 @@ in `audit_anchors`, in the batch's own transaction, so anything already sent can
 be rewritten, deleted or cut off at the bench without `audit verify` seeing it.
 
 Contract:
-- `register_station_key(session, station_code, key)`: a station's key is registered once
-  (at enrolment; until the enrolment code calls it, `station.sync_halts` registers it before
-  the first push of a station that has none). Returns True when it registered it, False when
+- `register_station_key(session, station_code, key)`: a station's key is registered once,
+  at enrolment (`returns-station enrol`); `station.sync_halts` registers it before the first
+  push only of a station that has none (a standalone bench's embedded central, a site
+  enrolled before migration 0014). Returns True when it registered it, False when
   that same key was already there; raises `StationKeyConflict` for another key. On
   PostgreSQL it goes through `rs_register_station_key` (migration 0014): stations cannot
   read `station_keys`.

@@ -6,8 +6,9 @@ facts collide with the ones the other copy already sent: LPNs reissued, units pa
 refunds without their units. So before every push the station compares itself with what
 the central database knows of it:
 
-- its signing key is the one registered centrally (`audit_anchors.register_station_key`;
-  the first push of a station with no key registers it);
+- its signing key is the one registered centrally at enrolment
+  (`audit_anchors.register_station_key`; a station that has none yet, standalone or
+  enrolled before migration 0014, registers it at its first push);
 - its audit chain reaches the newest central anchor, with the same entry there (behind:
   an older copy; another entry: two copies both in use, a fork);
 - central's `station_sync.last_seq` is not beyond the outbox this folder ever made (its
