@@ -240,6 +240,18 @@ _STATION_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
 _LPN_PREFIX = re.compile(r"[A-Z][A-Z0-9]{1,3}")
 
 
+def station_code_problem(value: str) -> str | None:
+    """What is wrong with a station code (None: nothing); also checked at enrolment."""
+    return None if _STATION_CODE.fullmatch(value) else \
+        "must be 1–32 upper-case letters, digits or '-', e.g. BENCH-01"
+
+
+def lpn_prefix_problem(value: str) -> str | None:
+    """What is wrong with an LPN prefix (None: nothing); also checked at enrolment."""
+    return None if _LPN_PREFIX.fullmatch(value) else \
+        "must be 2–4 upper-case letters or digits starting with a letter, unique to this station"
+
+
 class _Reader:
     """Pops validated keys from one TOML table and reports leftovers as unknown keys."""
 
@@ -314,18 +326,9 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
     top = _Reader(raw, "", path)
     station = top.sub("station")
     code_given = "code" in station.table
-    code = station.string(
-        "code", default_station_code(),
-        check=lambda v: None if _STATION_CODE.fullmatch(v) else
-        "must be 1–32 upper-case letters, digits or '-', e.g. BENCH-01",
-    )
+    code = station.string("code", default_station_code(), check=station_code_problem)
     site = station.string("site", "Main warehouse", max_len=100)
-    lpn_prefix = station.string(
-        "lpn_prefix", "",
-        check=lambda v: None if _LPN_PREFIX.fullmatch(v) else
-        "must be 2–4 upper-case letters or digits starting with a letter, unique to "
-        "this station",
-    )
+    lpn_prefix = station.string("lpn_prefix", "", check=lpn_prefix_problem)
     locale = station.string(
         "locale", "en_GB",
         check=lambda v: None if re.fullmatch(r"[a-z]{2}(_[A-Z]{2})?", v) else

@@ -28,9 +28,11 @@ from typing import Any, Final
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
+from station.config import lpn_prefix_problem, station_code_problem
 from station.errors import UserFacingError
 from station.ids import uuid7
 from station.models import CentralAuditEvent, Station
+from station.text_hygiene import clean_text
 
 TOKEN_PREFIX: Final = "RSE1."  # noqa: S105 - a marker, not a secret
 STATION_ROLE_PREFIX: Final = "rs_station_"
@@ -111,6 +113,10 @@ def _db_user(session: Session) -> str:
 def enrol_station(session: Session, *, code: str, site: str, lpn_prefix: str, now: datetime,
                   by: str, db_role: str | None, name: str | None = None) -> Station:
     """Enrol a station (again: a revoked one comes back), in the caller's transaction."""
+    for what, value, problem in (("station code", code, station_code_problem(code)),
+                                 ("LPN prefix", lpn_prefix, lpn_prefix_problem(lpn_prefix))):
+        if problem is not None:
+            raise EnrolmentError(f"The {what} {clean_text(value, max_len=40)!r} {problem}.")
     clash = session.scalar(select(Station.code).where(Station.lpn_prefix == lpn_prefix,
                                                       Station.code != code))
     if clash is not None:

@@ -64,7 +64,8 @@ def test_pending_refunds_are_listed_and_acknowledged_once(
     with synced.opened.central_sessions()() as session:
         recorded = session.scalars(select(CentralAuditEvent).where(
             CentralAuditEvent.action == "refund.acknowledged")).all()
-    assert [(row.actor, row.subject) for row in recorded] == [("erp", pending["id"])]
+    assert [(row.actor, uuid.UUID(row.subject)) for row in recorded] == [
+        ("erp", uuid.UUID(pending["id"]))]
 
 
 def test_an_acknowledgement_must_say_who_acted_on_the_refund(
