@@ -12,8 +12,8 @@ Contract, in the order an import goes through it (`import_rmas` does all of it):
 1. `begin` writes the import's central record (`rma_imports`, state `staging`: who, from
    which file, at which station).
 2. `stage` copies the validated records into `rma_import_rows`, a chunk per transaction.
-   Nobody reads staged rows: an import killed here has changed no RMA; the next import
-   or sync deletes its leftovers (`abandon_stale`).
+   Nobody reads staged rows: an import killed here has changed no RMA; an import or sync
+   of the station deletes its leftovers once they are STALE_AFTER old (`abandon_stale`).
 3. `commit` flips the record to `committed` in one tiny transaction. This is the commit
    point: before it no RMA of the file counts; after it every one will.
 4. `apply` moves the staged RMAs into `rmas`/`rma_lines`, a chunk per transaction, each
@@ -41,14 +41,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any, Final
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from station import audit, unit_summaries
+from station.errors import UserFacingError
 from station.ids import uuid7
 from station.models import (
     AuditEvent,
@@ -71,6 +73,8 @@ CHUNK: Final = 500
 MAX_REFUSALS: Final = 200
 AUDIT_ACTION: Final = "rmas.imported"
 CHANGE_SEQ: Final = "rma_change_seq"
+#: An import still staging after this long is taken for killed and cleared.
+STALE_AFTER: Final = timedelta(hours=6)
 #: Fields of a line that decisions are made on: an inspected line keeps them.
 GUARDED: Final = ("category", "reason", "unit_price_minor", "currency")
 _RMA_FIELDS: Final = ("order_number", "order_date", "customer_name", "requested",
@@ -80,6 +84,10 @@ _LINE_FIELDS: Final = ("sku", "gtin", "description", "category", "expected_seria
 _STAGING: Final = "staging"
 _COMMITTED: Final = "committed"
 _APPLIED: Final = "applied"
+
+
+class ImportLost(UserFacingError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -174,11 +182,15 @@ def commit(central: sessionmaker[Session], import_id: uuid.UUID, rmas: int, *,
     """The commit point: from here on every staged RMA of the import will be applied, and
     the record says who imported them."""
     with central.begin() as session:
-        session.execute(update(RmaImport).where(
+        flipped = session.connection().execute(update(RmaImport).where(
             RmaImport.id == import_id, RmaImport.state == _STAGING).values(
             state=_COMMITTED, rmas=rmas, committed_at=now,
             actor_id=actor.user_id if actor else None,
             actor_name=actor.username if actor else actor_name[:64]))
+        if flipped.rowcount != 1:
+            raise ImportLost("This import was cleared while it was being read (it had been "
+                             f"staging for more than {STALE_AFTER}); nothing of it was "
+                             "imported. Import the file again.")
 
 
 def abandon(central: sessionmaker[Session], import_id: uuid.UUID) -> None:
@@ -198,11 +210,14 @@ def abandon(central: sessionmaker[Session], import_id: uuid.UUID) -> None:
                 RmaImportRow.import_id == import_id, RmaImportRow.seq <= seqs[-1]))
 
 
-def abandon_stale(central: sessionmaker[Session], station_code: str) -> None:
-    """Clear this station's imports killed before their commit (nothing of them counts)."""
+def abandon_stale(central: sessionmaker[Session], station_code: str, now: datetime) -> None:
+    """Clear this station's imports killed before their commit (nothing of them counts):
+    those staging for longer than STALE_AFTER (a younger one may still be running in
+    another process)."""
     with central() as session:
         stale = list(session.scalars(select(RmaImport.id).where(
-            RmaImport.station_code == station_code, RmaImport.state == _STAGING)))
+            RmaImport.station_code == station_code, RmaImport.state == _STAGING,
+            RmaImport.started_at < now - STALE_AFTER)))
     for import_id in stale:
         abandon(central, import_id)
 
@@ -215,7 +230,11 @@ def _reserve_change_seqs(session: Session, count: int) -> int:
     last = session.scalar(statement)
     if last is None:
         highest = session.scalar(select(func.max(Rma.change_seq))) or 0
-        session.execute(insert(Counter).values(name=CHANGE_SEQ, value=highest))
+        try:
+            with session.begin_nested():
+                session.execute(insert(Counter).values(name=CHANGE_SEQ, value=highest))
+        except IntegrityError:  # another importer created it first
+            pass
         last = session.scalar(statement)
         assert last is not None
     return int(last) - count + 1
@@ -472,7 +491,7 @@ def finish_pending(central: sessionmaker[Session], local: sessionmaker[Session],
     """Finish what killed imports left: apply every committed import (whichever station
     began it), audit this station's applied ones that its chain lacks, and drop its
     imports killed before their commit. Returns how many imports were finished."""
-    abandon_stale(central, station_code)
+    abandon_stale(central, station_code, now)
     with central() as session:
         committed = list(session.scalars(select(RmaImport.id).where(
             RmaImport.state == _COMMITTED).order_by(RmaImport.started_at)))
