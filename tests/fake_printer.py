@@ -88,7 +88,7 @@ class FakePrinter:
         if self.mode == "not-listening":
             listener.close()  # the port is now closed: connecting is refused
             return self
-        if self.mode == "stall":
+        if self.mode in ("stall", "reset-mid-job"):
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         listener.listen(8)
         listener.settimeout(0.05)
@@ -170,6 +170,12 @@ class FakePrinter:
             if not chunk:
                 return
             connection.received += chunk
+            if (self.mode == "reset-mid-job" and connection.answered
+                    and len(connection.received) - _PRE_JOB_BYTES >= self.reset_after):
+                # linger 0: close() sends RST, as a printer that restarts mid-job; what
+                # came in this chunk is never answered
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
             data = bytes(connection.received)
             replies = []
             for match in _QUERY.finditer(data, max(0, scanned - 2)):
@@ -184,11 +190,6 @@ class FakePrinter:
             scanned = len(data)
             if self.mode == "stall" and connection.answered:
                 self._stop.wait()  # stop reading: the writer's send blocks
-                return
-            if (self.mode == "reset-mid-job" and connection.answered
-                    and len(connection.received) - _PRE_JOB_BYTES >= self.reset_after):
-                # linger 0: close() sends RST, as a printer that restarts mid-job
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
 
     def _should_answer(self, offset: int) -> bool:
