@@ -8,16 +8,18 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from cli_runner import run
 from sqlalchemy import func, select
 
-from station import cli_rma_import, rma_csv, sequences
+from station import cli_rma_import, rma_csv, rma_store, schema, sequences
 from station.bootstrap import open_station
 from station.config import load_config, resolve_locations
 from station.database import make_engine, session_factory, sqlite_url
+from station.demo_data import demo_rmas
 from station.models import AuditEvent, Rma, RmaImport, RmaImportRow
 
 HEADER = ("rma_number,order_number,order_date,customer_name,line_no,sku,description,"
@@ -133,3 +135,20 @@ def test_a_database_kept_busy_is_said_in_words_and_imports_nothing(
     assert "the database stayed busy" in str(caught.value)
     assert "changed nothing" in str(caught.value)
     assert count(folder / "central.db", Rma) == 0
+
+
+def test_the_store_loads_more_rmas_than_sqlite_binds_in_one_statement(tmp_path: Path) -> None:
+    """Seeding ~900,000 RMAs through rma_store.import_records failed with "too many SQL
+    variables": it looked every RMA number up in one IN list (SQLite binds at most 32,766
+    values in one statement)."""
+    engine = make_engine(sqlite_url(tmp_path / "central.db"))
+    schema.upgrade(engine, label="central")
+    sessions = session_factory(engine)
+    records = demo_rmas(33_000, today=date(2026, 11, 20))
+    with sessions.begin() as session:
+        summary = rma_store.import_records(session, records, now=datetime.now(UTC))
+    assert summary.created == 33_000
+    with sessions.begin() as session:
+        again = rma_store.import_records(session, records, now=datetime.now(UTC))
+    assert again.unchanged == 33_000
+    engine.dispose()
