@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from station.cli import build_parser
+from station.devices import FileDecode
 from station.rules import RULES_DIR
 from ui.hardware import Hardware
 
@@ -304,6 +305,37 @@ def test_every_command_of_the_parser_is_fuzzed() -> None:
                          if all(a.dest == "help" or a.nargs == 0 or a.choices is not None
                                 for a in parser._actions)}
     assert set(COMMANDS) - fuzzed - without_arguments <= {("simulate",)}
+
+
+@pytest.mark.parametrize("options", [
+    ["--central", "x", "--stations", "1", "--units", "1"],
+    ["--central", "sqlite:////dev/zero", "--stations", "1", "--units", "1"],
+    ["--central", "sqlite:////nonexistent/c.db", "--stations", "0", "--units", "1"],
+    ["--central", "postgresql://\udcff", "--stations", "1", "--units", "1"],
+    ["--central", "sqlite:////nonexistent/c.db", "--stations", "x", "--units", "1"],
+], ids=["not-a-url", "dev-zero", "no-stations", "undecodable", "not-a-number"])
+def test_simulate_refuses_hostile_options_with_a_message(
+    capsys: pytest.CaptureFixture[str], options: list[str]
+) -> None:
+    invoke(capsys, "simulate", *options).assert_refused()
+
+
+class BrokenDecoder(Hardware):
+    """A decoder library that fails in a way nobody foresaw."""
+
+    def decode_file(self, path: Path) -> FileDecode:
+        raise RuntimeError("the decoder library crashed\nwith a second line")
+
+
+def test_the_unforeseen_ends_in_one_line_naming_it_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    status = run("--data-dir", str(tmp_path / "station"), "decode", "photo.png",
+                 devices=BrokenDecoder())
+    out, err = capsys.readouterr()
+    assert status == 1 and out == ""
+    assert err == "Unexpected error: RuntimeError: the decoder library crashed\n"
 
 
 # ------------------------------------------------------------------------ the terminal
