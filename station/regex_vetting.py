@@ -8,7 +8,9 @@ patterns are refused when the configuration is loaded, with the reason.
 Contract: `backtracking_problem(pattern)` returns None for a pattern that is safe to run
 on scans (at most `payloads.MAX_SCAN_LENGTH` characters), else a sentence naming the
 problem. Refused: a repeat that can match many times (`+`, `*`, `{2,}`, `{1,5}`) around
-another such repeat or around an alternation (`(a|ab)+`), and backreferences. The pattern
+another such repeat or around an alternation (`(a|aa)+`), unless each round starts or ends
+with a character none of the inner repeats can match (`[0-9]+(-[0-9]+)*` is fine), and
+backreferences. The pattern
 must compile; checking that is the caller's job. Uses the standard library's own regular
 expression parser (`re._parser`), so it sees the pattern exactly as `re` does.
 """
@@ -19,6 +21,7 @@ import importlib
 from typing import Any, Final
 
 _parser: Any = importlib.import_module("re._parser")
+_compiler: Any = importlib.import_module("re._compiler")
 _constants: Any = importlib.import_module("re._constants")
 
 _REPEATS: Final = frozenset({_constants.MAX_REPEAT, _constants.MIN_REPEAT,
@@ -47,7 +50,39 @@ def _children(op: Any, value: Any) -> list[Any]:
     return []
 
 
-def _walk(pattern: Any, inside_repeat: bool) -> str | None:
+_ATOMS: Final = frozenset({_constants.LITERAL, _constants.NOT_LITERAL, _constants.IN,
+                           _constants.ANY, _constants.CATEGORY})
+
+
+def _atoms(items: Any) -> list[Any]:
+    """Every item that consumes one character, anywhere inside `items`."""
+    found: list[Any] = []
+    for op, value in items:
+        if op in _ATOMS:
+            found.append((op, value))
+        for child in _children(op, value):
+            found.extend(_atoms(child))
+    return found
+
+
+def _delimited(body: Any, state: Any) -> bool:
+    """True when every round of a repeat starts (or ends) with a literal character that
+    nothing else in the round can match, as `(-[0-9]+)*`: the rounds then split in one way
+    only, so what is inside cannot backtrack against itself."""
+    items = list(body)
+    while len(items) == 1 and items[0][0] is _constants.SUBPATTERN:
+        items = list(items[0][1][-1])
+    for delimiter, rest in ((items[:1], items[1:]), (items[-1:], items[:-1])):
+        if not delimiter or delimiter[0][0] is not _constants.LITERAL:
+            continue
+        char = chr(delimiter[0][1])
+        if not any(_compiler.compile(_parser.SubPattern(state, [atom])).fullmatch(char)
+                   for atom in _atoms(rest)):
+            return True
+    return False
+
+
+def _walk(pattern: Any, inside_repeat: bool, state: Any) -> str | None:
     for op, value in pattern:
         if op in (_constants.GROUPREF, _constants.GROUPREF_EXISTS):
             return "uses a backreference, which can make matching take very long"
@@ -58,15 +93,15 @@ def _walk(pattern: Any, inside_repeat: bool) -> str | None:
                     return ("has a repeat inside another repeat (like (a+)+), which can take "
                             "exponential time on a near-miss scan; write it with a single "
                             "repeat, e.g. [A-Z0-9-]+ or RMA-[0-9]{6}")
-                problem = _walk(value[2], True)
+                problem = _walk(value[2], not _delimited(value[2], state), state)
                 if problem:
                     return problem
                 continue
         if op is _constants.BRANCH and inside_repeat:
-            return ("repeats an alternation (like (a|ab)+), which can take exponential time "
+            return ("repeats an alternation (like (a|aa)+), which can take exponential time "
                     "on a near-miss scan; use a character class, e.g. [AB]+, or a fixed count")
         for child in _children(op, value):
-            problem = _walk(child, inside_repeat)
+            problem = _walk(child, inside_repeat, state)
             if problem:
                 return problem
     return None
@@ -78,4 +113,4 @@ def backtracking_problem(pattern: str) -> str | None:
         parsed = _parser.parse(pattern)
     except Exception:  # a pattern that does not compile is reported by the caller
         return None
-    return _walk(parsed, False)
+    return _walk(parsed, False, parsed.state)
