@@ -9,7 +9,8 @@ Contract: `backtracking_problem(pattern)` returns None for a pattern that is saf
 on scans (at most `payloads.MAX_SCAN_LENGTH` characters), else a sentence naming the
 problem. Refused: a repeat that can match many times (`+`, `*`, `{2,}`, `{1,5}`) around
 another such repeat or around an alternation (`(a|aa)+`), unless each round starts or ends
-with a character none of the inner repeats can match (`[0-9]+(-[0-9]+)*` is fine), and
+with a character nothing else in it matches (`[0-9]+(-[0-9]+)*` is fine); three or more
+repeats in a row that can match the same character (`\\d*\\d*\\d*`, polynomial time); and
 backreferences. The pattern
 must compile; checking that is the caller's job. Uses the standard library's own regular
 expression parser (`re._parser`), so it sees the pattern exactly as `re` does.
@@ -82,7 +83,34 @@ def _delimited(body: Any, state: Any) -> bool:
     return False
 
 
+#: The characters tried when asking whether repeats can match the same character.
+_SAMPLE: Final = [chr(code) for code in range(32, 127)]
+
+
+def _stacked(items: Any, state: Any) -> bool:
+    """True when three or more repeats in a row can match the same character, as
+    `\\d*\\d*\\d*`: matching then takes polynomial time (n³ and worse) on a near-miss."""
+    run: list[set[str]] = []
+    for op, value in items:
+        if op in _REPEATS and value[1] <= 1:
+            continue  # an optional item (`?`) neither ends a run nor adds to it
+        if not (op in _REPEATS and _varies(value[0], value[1])):
+            run = []
+            continue
+        atoms = [_compiler.compile(_parser.SubPattern(state, [atom]))
+                 for atom in _atoms(value[2])]
+        run.append({char for char in _SAMPLE if any(a.fullmatch(char) for a in atoms)})
+        if len(run) >= 3 and any(sum(char in chars for chars in run) >= 3
+                                 for char in set().union(*run)):
+            return True
+    return False
+
+
 def _walk(pattern: Any, inside_repeat: bool, state: Any) -> str | None:
+    if _stacked(pattern, state):
+        return ("has three or more repeats in a row that can match the same characters "
+                "(like \\d*\\d*\\d*), which can take very long on a near-miss scan; merge "
+                "them into one repeat")
     for op, value in pattern:
         if op in (_constants.GROUPREF, _constants.GROUPREF_EXISTS):
             return "uses a backreference, which can make matching take very long"

@@ -48,12 +48,13 @@ def test_deeply_nested_toml_in_the_config_is_a_syntax_error(tmp_path: Path, text
         load_config(write(tmp_path, text.encode()))
 
 
-@pytest.mark.parametrize("pattern", ["(a+)+$", "([0-9]+)*", "(x.+)*", "(a|aa)+", r"(RMA)-\1"])
+@pytest.mark.parametrize("pattern", ["(a+)+$", "([0-9]+)*", "(x.+)*", "(a|aa)+", r"(RMA)-\1",
+                                     r"RMA-\d*\d*\d*"])
 def test_an_rma_pattern_that_can_backtrack_for_ever_is_refused(tmp_path: Path,
                                                                pattern: str) -> None:
     path = write(tmp_path, f"[rma]\nnumber_pattern = '{pattern}'\n".encode())
     with pytest.raises(ConfigError, match=r"rma\.number_pattern: .*(repeat|alternation|"
-                                          r"backreference)"):
+                                          r"backreference|repeats in a row)"):
         load_config(path)
 
 
