@@ -40,6 +40,7 @@ from station import (
 from station.argv_text import undecodable_argument
 from station.atomic_file import write_atomically
 from station.bootstrap import OpenStation, central_url, open_station
+from station.bounded_files import open_bounded
 from station.config import (
     ConfigError,
     Locations,
@@ -66,7 +67,7 @@ from station.printing import (
     render_label,
 )
 from station.privacy import purge_station
-from station.rma_csv import CSV_COLUMNS
+from station.rma_csv import CSV_COLUMNS, MAX_FILE_BYTES
 from station.rules import RulesError
 from station.secrets_store import KEYRING_SERVICE, store_central_password
 from station.signin import has_users
@@ -337,7 +338,7 @@ def _import_format(args: argparse.Namespace) -> str:
     suffix = args.file.suffix.lower()
     if suffix in (".json", ".csv"):
         return "shopify" if suffix == ".json" else "csv"
-    with args.file.open("rb") as stream:
+    with open_bounded(args.file, MAX_FILE_BYTES) as stream:  # a pipe or device is refused
         head = stream.read(64)
     return "shopify" if rma_shopify.looks_like_json(head) else "csv"
 

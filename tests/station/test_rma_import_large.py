@@ -4,6 +4,7 @@ moment, and a busy database said in words."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -52,6 +53,18 @@ def test_a_device_is_refused_by_name_and_nothing_is_imported(
     assert "/dev/zero" in err and "not a regular file" in err
     assert "Traceback" not in err
     assert count(folder / "central.db", Rma) == 0
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(
+        folder: Path, tmp_path: Path) -> None:
+    pipe = tmp_path / "returns"  # no extension: the format is sniffed from the content
+    os.mkfifo(pipe)
+    code = "import sys; from station.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", code, "--data-dir", str(folder),
+                           "import-rmas", str(pipe)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 1
+    assert "not a regular file" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read(
