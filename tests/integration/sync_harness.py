@@ -22,10 +22,19 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import central_site
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import inspection, receiving, rma_store, schema, simulated_grader, sync
+from station import (
+    central_rules,
+    inspection,
+    receiving,
+    rma_store,
+    schema,
+    simulated_grader,
+    sync,
+)
 from station.bootstrap import OpenStation, open_station
 from station.config import CentralConfig, StationConfig, resolve_locations
 from station.context import utc_now
@@ -67,6 +76,7 @@ def prepare_central(url: str, *, rma_count: int = RMA_COUNT, revision: str = "he
     try:
         if revision == "head":
             schema.upgrade(engine, label="central")
+            central_rules.install_on(engine)  # as `central init` does
         else:
             upgrade_to(engine, revision)
         with session_factory(engine).begin() as session:
@@ -172,6 +182,11 @@ def create_bench(folder: Path, code: str, prefix: str, central_url: str, *,
     with opened.ctx.sessions.begin() as session:
         add_user(session, opened.ctx, by=None, username=GRADER, display_name="Grace Grader",
                  role=Role.GRADER, pin=GRADER_PIN)
+    engine = make_engine(central_url)
+    try:
+        central_site.join(session_factory(engine), opened.ctx)
+    finally:
+        engine.dispose()
     opened.close()
     bench = open_bench(folder, code, prefix, central_url, clock_offset=clock_offset)
     pull_rmas(bench.central, bench.local)

@@ -702,8 +702,8 @@ def test_a_central_database_one_revision_behind_stops_sync_until_it_is_upgraded(
                            match=f"revision {previous}, this station at {head}"):
             bench.push()
         assert bench.waiting() == waiting and waiting[0] > 0  # the outbox keeps everything
-        sent = count_rows(engine, (*FACT_TABLES, "stations"))
-        assert set(sent.values()) == {0}, sent  # nothing sent, not even a registration
+        sent = count_rows(engine, (*FACT_TABLES, "station_sync"))
+        assert set(sent.values()) == {0}, sent  # nothing sent, not even its sync state
         schema.upgrade(engine, label="central")
         heal(bench)
         audit = audit_central(engine, stations_of(bench))
@@ -727,7 +727,7 @@ def test_a_station_one_revision_behind_the_central_sends_nothing_until_upgraded(
     assert summary["sent"] == 0 and summary["waiting"][0] > 0
     engine = make_engine(central_url)
     try:
-        assert set(count_rows(engine, (*FACT_TABLES, "stations")).values()) == {0}
+        assert set(count_rows(engine, (*FACT_TABLES, "station_sync")).values()) == {0}
         status, summary, err = run_station(folder, central_url, "OLDS-1", "OS", 0, 0)
         assert status == 0 and summary is not None and summary["waiting"] == [0, 0], err
         bench = open_bench(folder, "OLDS-1", "OS", central_url)
