@@ -459,10 +459,10 @@ def _quiet_stdout() -> None:
     os.close(devnull)
 
 
-def _os_reason(error: OSError) -> str:
+def _os_reason(error: OSError, *, writing: bool = False) -> str:
     """Why a file could not be written or read, in words for the person who named it."""
     if isinstance(error, FileNotFoundError):
-        return "the folder it should go in does not exist"
+        return "the folder it should go in does not exist" if writing else "no such file"
     if isinstance(error, IsADirectoryError):
         return "that is a folder; give a file name"
     if isinstance(error, NotADirectoryError):
@@ -530,8 +530,8 @@ def _run(argv: Sequence[str] | None, gui: GuiLauncher | None, devices: Devices |
         return EXIT_FAILED
     except SQLAlchemyError as error:
         log.exception("database error")
-        print(f"Database error: {error.__class__.__name__}: {str(error).splitlines()[0]}",
-              file=sys.stderr)
+        first = (str(error).splitlines() or [""])[0]
+        print(f"Database error: {error.__class__.__name__}: {first}", file=sys.stderr)
         return EXIT_FAILED
     except BrokenPipeError:
         raise
@@ -562,7 +562,8 @@ def _cmd_label_render(args: argparse.Namespace, opened: OpenStation) -> int:
     try:
         write_atomically(args.out, to_png_bytes(image))
     except OSError as error:
-        print(f"{args.out}: cannot write the label: {_os_reason(error)}", file=sys.stderr)
+        print(f"{args.out}: cannot write the label: {_os_reason(error, writing=True)}",
+              file=sys.stderr)
         return EXIT_FAILED
     print(f"{args.out}: {image.width}×{image.height} dots at {size.dpi} dpi ({size.name})")
     return EXIT_OK
