@@ -120,8 +120,7 @@ def _open_embedded_central(opened: OpenStation) -> None:
     """A standalone station is its own authority: its embedded central database gets the
     acceptance rules and enrols the station itself."""
     engine = opened.central_engine()
-    schema.upgrade(engine, label="embedded central")
-    central_rules.install_on(engine)
+    central_rules.upgrade_central(engine, label="embedded central")
     config = opened.ctx.config
     with session_factory(engine).begin() as session:
         enrolment.enrol_embedded(session, code=config.station_code, site=config.site,

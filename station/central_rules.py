@@ -24,7 +24,9 @@ from typing import Final
 
 from sqlalchemy import Connection, Engine, text
 
+from station import schema
 from station.vocabulary import Role
+
 
 @dataclass(frozen=True)
 class Dependency:
@@ -308,3 +310,21 @@ def install(connection: Connection) -> None:
 def install_on(engine: Engine) -> None:
     with engine.begin() as connection:
         install(connection)
+
+
+def uninstall(connection: Connection) -> None:
+    """Drop the SQLite triggers: SQLite's way of altering a table (copy, drop, rename) fails
+    while a trigger of another table names it, so migrations run without them."""
+    if connection.dialect.name != "sqlite":
+        return
+    for rule in RULES:
+        connection.execute(text(f"DROP TRIGGER IF EXISTS rs_accept_{rule.table}"))
+
+
+def upgrade_central(engine: Engine, *, label: str) -> tuple[str | None, str]:
+    """Migrate a central database to the head revision and (re)install the rules."""
+    with engine.begin() as connection:
+        uninstall(connection)
+    migrated = schema.upgrade(engine, label=label)
+    install_on(engine)
+    return migrated

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from station import (
     __version__,
+    central_rules,
     cli_alarms,
     cli_audit,
     cli_central,
@@ -322,7 +323,8 @@ def _cmd_db(args: argparse.Namespace, opened: OpenStation) -> int:
     engines = [("local", opened.local_engine), ("central", opened.central_engine())]
     for label, engine in engines:
         if args.db_command == "upgrade":
-            before, after = schema.upgrade(engine, label=label)
+            before, after = central_rules.upgrade_central(engine, label=label) \
+                if label == "central" else schema.upgrade(engine, label=label)
             state = "already current" if before == after else f"upgraded {before} -> {after}"
             print(f"{label}: {schema.describe(engine)}: {state}")
         else:
@@ -602,8 +604,6 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
     reader = PinReader()
     if args.command == "db":
         return _cmd_db(args, opened)
-    if args.command == "central" and args.central_command == "alarms":
-        return cli_alarms.run(args, opened, reader)
     if args.command == "import-rmas":
         return _cmd_import(args, opened, reader)
     if args.command == "users":
@@ -616,6 +616,8 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
         return _cmd_central(opened, reader)
     if cli_trust.handles(args):
         return cli_trust.run(args, opened, reader)
+    if args.command == "central" and args.central_command == "alarms":
+        return cli_alarms.run(args, opened, reader)
     if args.command in ("central", "sync", "refunds"):
         return cli_central.run(args, opened)
     if args.command == "report":

@@ -129,8 +129,7 @@ def _init(args: argparse.Namespace, opened: OpenStation) -> int:
     url = central_url(opened.ctx.config, opened.locations, override=args.url)
     engine = make_engine(url)
     try:
-        before, after = schema.upgrade(engine, label="central")
-        central_rules.install_on(engine)
+        before, after = central_rules.upgrade_central(engine, label="central")
     except OperationalError as error:
         print(f"Cannot reach {schema.describe(engine)}: {str(error.orig).splitlines()[0]}",
               file=sys.stderr)

@@ -62,7 +62,6 @@ from station import (
     inspection,
     receiving,
     rma_store,
-    schema,
     simulated_grader,
     sync,
     user_directory,
@@ -291,8 +290,7 @@ def prepare_central(engine: Engine, *, rmas: int | None, seed: int, slots_needed
     """Schema at head and demo RMAs imported where absent: `rmas` of them, or (None) as many
     as it takes to leave `slots_needed` units on RMAs not received yet. Returns those RMAs
     and how many were imported."""
-    schema.upgrade(engine, label="central")
-    central_rules.install_on(engine)
+    central_rules.upgrade_central(engine, label="central")
     sessions = session_factory(engine)
     today = today or date.today()
     now = utc_now()

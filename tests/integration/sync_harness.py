@@ -75,8 +75,7 @@ def prepare_central(url: str, *, rma_count: int = RMA_COUNT, revision: str = "he
     engine = make_engine(url)
     try:
         if revision == "head":
-            schema.upgrade(engine, label="central")
-            central_rules.install_on(engine)  # as `central init` does
+            central_rules.upgrade_central(engine, label="central")  # as `central init`
         else:
             upgrade_to(engine, revision)
         with session_factory(engine).begin() as session:

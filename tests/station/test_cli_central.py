@@ -8,11 +8,10 @@ import uuid
 
 import pytest
 from cli_runner import run
+from sqlalchemy import select
 from station_bench import StationUnderTest, inspect_unit
 
 from station import receiving
-from sqlalchemy import select
-
 from station.cli_central import FACT_TABLES, grants_sql
 from station.models import CentralAuditEvent
 from station.vocabulary import Grade, Role
