@@ -74,7 +74,17 @@ def test_db_upgrade_and_import_rmas_work_against_a_postgresql_central(
     assert "central: postgresql" in capsys.readouterr().out
     monkeypatch.setattr(sys, "stdin", io.StringIO("13792468\n"))
     assert cli.main([*base, "users", "add", "boss", "--name", "Bea Boss", "--role",
-                     "admin"]) == 0
+                     "admin"]) == 1  # a station of a site creates nobody: people are central
+    assert "central users" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("13792468\n13792468\n"))
+    assert cli.main([*base, "central", "users", "add", "boss", "--name", "Bea Boss",
+                     "--role", "admin"]) == 0
+    group = f"stations_{tmp_path.name[-8:].lower().replace('-', '_')}"
+    with pg_engine.begin() as connection:
+        connection.execute(text(f"CREATE ROLE {group} NOLOGIN"))
+    assert cli.main([*base, "central", "enrol-station", "BENCH-09", "--site",
+                     "Main warehouse", "--lpn-prefix", "BE09", "--group-role", group]) == 0
+    assert cli.main([*base, "sync"]) == 0  # the directory reaches the bench
     sample = resources.path("demo", "sample-rmas.csv")
     monkeypatch.setattr(sys, "stdin", io.StringIO("13792468\n"))
     assert cli.main([*base, "import-rmas", str(sample), "--as", "boss"]) == 0
