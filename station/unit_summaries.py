@@ -29,6 +29,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    inspect,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,9 +73,13 @@ def _only(query: AnySelect, column: Any, some: bool) -> AnySelect:
     return query.where(column.in_(bindparam(_UNIT_IDS, expanding=True))) if some else query
 
 
-def summary_rows(some: bool) -> AnySelect:
+def summary_rows(some: bool, *, snapshot: bool = True) -> AnySelect:
     """The `unit_summaries` rows derived from the facts, in the table's column order: of the
-    units in the expanding parameter `unit_ids` if `some`, else of every unit."""
+    units in the expanding parameter `unit_ids` if `some`, else of every unit. `snapshot`
+    False: for a schema older than the decisions' line snapshot (migration 0015), whose
+    rows count by the RMA line as it is."""
+    snapshot_columns = ((DispositionDecision.line_category, DispositionDecision.line_reason,
+                         DispositionDecision.line_currency) if snapshot else ())
     inspection = _ranked(_only(select(
         Inspection.unit_id, Inspection.completed_at, Inspection.started_at,
         Inspection.grader_id, Inspection.grade, Inspection.proposed_grade,
@@ -97,8 +102,7 @@ def summary_rows(some: bool) -> AnySelect:
                       explanation["expected_recovery_minor"].as_integer(),
                       _NO_RECOVERY).label("recovery_minor"),
         explanation[("case", "currency")].as_string().label("case_currency"),
-        DispositionDecision.line_category, DispositionDecision.line_reason,
-        DispositionDecision.line_currency,
+        *snapshot_columns,
     ).where(~exists().where(later_decision.supersedes_id == DispositionDecision.id)),
         DispositionDecision.unit_id, some),
         DispositionDecision.unit_id, DispositionDecision.decided_at.desc(),
@@ -119,14 +123,17 @@ def summary_rows(some: bool) -> AnySelect:
 
     return _only(select(
         Unit.id, Unit.lpn, Unit.station_code, Unit.receipt_id, Unit.created_at,
-        func.coalesce(decision.c.line_category, RmaLine.category),
-        func.coalesce(decision.c.line_reason, RmaLine.reason), Receipt.received_at,
+        func.coalesce(decision.c.line_category, RmaLine.category) if snapshot
+        else RmaLine.category,
+        func.coalesce(decision.c.line_reason, RmaLine.reason) if snapshot
+        else RmaLine.reason, Receipt.received_at,
         inspection.c.completed_at, inspection.c.started_at, inspection.c.grader_id,
         inspection.c.grade, inspection.c.proposed_grade, inspection.c.override_reason,
         first_decision.c.at, decision.c.decided_at, decision.c.disposition,
         decision.c.destination, decision.c.decided_by, decision.c.override_reason,
         decision.c.proposed, decision.c.recovery_minor,
-        func.coalesce(decision.c.line_currency, RmaLine.currency, decision.c.case_currency),
+        func.coalesce(decision.c.line_currency, RmaLine.currency, decision.c.case_currency)
+        if snapshot else func.coalesce(RmaLine.currency, decision.c.case_currency),
         refund.c.created_at, refund.c.action, refund.c.amount_minor, refund.c.currency,
         refund.c.supersedes_id.is_not(None),
     ).select_from(Unit)
@@ -174,11 +181,15 @@ def refresh(connection: Connection, unit_ids: Iterable[uuid.UUID]) -> None:
 
 def rebuild(connection: Connection) -> int:
     """Derive every unit's row again (after a migration, or facts loaded in bulk); returns
-    the number of rows."""
+    the number of rows. Migrations call it too, on the schema of their revision: before
+    the decisions' line snapshot (0015) the rows count by the line as it is."""
     connection.execute(delete(UnitSummary))
     if connection.execute(select(Unit.id).limit(1)).first() is None:
         return 0
-    connection.execute(insert(UnitSummary).from_select(_COLUMNS, summary_rows(False)))
+    snapshot = "line_category" in {column["name"] for column in inspect(connection)
+                                   .get_columns(DispositionDecision.__tablename__)}
+    connection.execute(insert(UnitSummary).from_select(
+        _COLUMNS, summary_rows(False, snapshot=snapshot)))
     return int(connection.execute(select(func.count()).select_from(UnitSummary)).scalar_one())
 
 
