@@ -7,6 +7,7 @@ station/, imports no Qt and every headless command runs on a machine without a d
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import logging
@@ -41,7 +42,7 @@ from station import (
 from station.argv_text import undecodable_argument
 from station.atomic_file import write_atomically
 from station.bootstrap import OpenStation, central_url, open_station
-from station.bounded_files import open_bounded
+from station.bounded_files import open_bounded, read_bounded
 from station.config import (
     ConfigError,
     Locations,
@@ -49,6 +50,7 @@ from station.config import (
     load_config,
     resolve_locations,
 )
+from station.database import make_engine
 from station.demo import DemoFolderError, open_demo
 from station.devices import Devices
 from station.errors import UserFacingError
@@ -143,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--rma-prefix", default="", metavar="PREFIX",
                      help="shopify only: put PREFIX before every RMA number made from a "
                           "return's name (#1001-R1 -> PREFIX1001-R1)")
+    imp.add_argument("--central-url", metavar="URL",
+                     help="on a site: the central database as its importer role (stations "
+                          "may not write RMAs; see central grants); its password comes from "
+                          "the environment variable or keyring like any central URL")
     imp.add_argument("--as", dest="as_user", metavar="USER",
                      help="who imports (a supervisor or admin; not needed on a new station "
                           "that has no users yet); the PIN is read from the terminal without "
@@ -345,17 +351,23 @@ def _import_format(args: argparse.Namespace) -> str:
     return "shopify" if rma_shopify.looks_like_json(head) else "csv"
 
 
-def _read_limited(path: Path, limit: int) -> bytes:
-    """The file's bytes, or at most limit + 1 of them: enough to know it is too big."""
-    with path.open("rb") as stream:
-        return stream.read(limit + 1)
-
-
 def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int:
+    if not args.central_url:
+        return _import(args, opened, reader)
+    # A site's importer role: no station may write an RMA.
+    engine = make_engine(central_url(opened.ctx.config, opened.locations,
+                                     override=args.central_url))
+    try:
+        return _import(args, dataclasses.replace(opened, _central=engine), reader)
+    finally:
+        engine.dispose()
+
+
+def _import(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int:
     try:
         file_format = _import_format(args)
         if file_format == "shopify":
-            data = _read_limited(args.file, rma_shopify.MAX_FILE_BYTES)
+            data = read_bounded(args.file, rma_shopify.MAX_FILE_BYTES)
             return _cmd_import_shopify(args, data, opened, reader)
         if args.rma_prefix:
             print("--rma-prefix applies to Shopify returns files only (--format shopify).",

@@ -57,6 +57,8 @@ def add_commands(commands: Any, central_actions: Any) -> None:
                         help="the stations' group role; each enrolled station logs in with a "
                              "role of its own in this group (central enrol-station)")
     grants.add_argument("--consumer-role", default="returns_refunds")
+    grants.add_argument("--importer-role", default="returns_importer",
+                        help="the role import-rmas uses on a site (it alone writes RMAs)")
     sync_command = commands.add_parser(
         "sync", help="push this station's facts to the central database and pull what "
                      "changed (the app does it in the background)")
@@ -74,12 +76,17 @@ def add_commands(commands: Any, central_actions: Any) -> None:
                           "acknowledgement in the central audit record")
 
 
-def grants_sql(role: str, consumer: str) -> str:
+#: What an RMA import writes (station.rma_import): only the importer role may.
+RMA_TABLES: Final = ("rmas", "rma_lines", "rma_imports", "rma_import_rows", "counters")
+
+
+def grants_sql(role: str, consumer: str, importer: str = "returns_importer") -> str:
     """Least privilege: stations insert facts, update only their own sync state and the
     rows derived from facts, and read reference data; no UPDATE or DELETE on any fact.
     The group role cannot log in: each enrolled station logs in with its own role in it,
     which the database's acceptance rules tie to that station (station.central_rules).
-    The consumer reads the pending view, inserts acknowledgements and records them."""
+    The consumer reads the pending view, inserts acknowledgements and records them. Only
+    the importer writes RMAs."""
     lines = [
         "-- Stations: a group role that cannot log in. `central enrol-station` gives each "
         "station a login role in it",
@@ -99,6 +106,16 @@ def grants_sql(role: str, consumer: str) -> str:
         f"GRANT SELECT ON refund_triggers_pending, refund_triggers TO {consumer};",
         f"GRANT SELECT, INSERT ON refund_acks TO {consumer};",
         *(f"GRANT INSERT ON {table} TO {consumer};" for table in RECORD_TABLES),
+        "",
+        f"-- RMA imports (import-rmas with a [central] url naming {importer}). No station may "
+        "write an RMA: its price is what a refund pays",
+        f"CREATE ROLE {importer} LOGIN;",
+        f"GRANT USAGE ON SCHEMA public TO {importer};",
+        *(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {importer};"
+          for table in RMA_TABLES),
+        f"GRANT SELECT ON {', '.join((*FACT_TABLES, 'users', 'stations'))} TO {importer};",
+        *(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {importer};" for table in DERIVED_TABLES),
+        *(f"GRANT INSERT ON {table} TO {importer};" for table in RECORD_TABLES),
     ]
     return "\n".join(lines) + "\n"
 
@@ -111,10 +128,11 @@ def run(args: argparse.Namespace, opened: OpenStation) -> int:
     if args.command == "central" and args.central_command == "init":
         return _init(args, opened)
     if args.command == "central" and args.central_command == "grants":
-        if not (_safe_role(args.role) and _safe_role(args.consumer_role)):
+        if not all(_safe_role(name) for name in (args.role, args.consumer_role,
+                                                  args.importer_role)):
             print("Role names must be lower-case identifiers (a-z, 0-9, _).", file=sys.stderr)
             return EXIT_FAILED
-        sys.stdout.write(grants_sql(args.role, args.consumer_role))
+        sys.stdout.write(grants_sql(args.role, args.consumer_role, args.importer_role))
         return EXIT_OK
     if args.command == "sync":
         if args.retry_parked:

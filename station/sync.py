@@ -568,16 +568,18 @@ class PullResult:
 
 
 def pull(central: sessionmaker[Session], local: sessionmaker[Session],
-         station_code: str, *, people_sealed_with: PinPepper | None = None) -> PullResult:
+         station_code: str, *, people_sealed_with: PinPepper | None = None,
+         finish_imports: bool = True) -> PullResult:
     """RMAs, this station's conflicts and published rule sets changed since the
     watermarks; with a pepper, also the central directory of people (their PIN hashes
-    sealed with it as they arrive)."""
+    sealed with it as they arrive). `finish_imports`: first finish an RMA import killed
+    after its commit; a station of a site may not write RMAs, so its importer does that."""
     try:
         people = None if people_sealed_with is None else \
             user_directory.pull_users(central, local, people_sealed_with)
-        # An RMA import killed after its commit is finished (and audited) first.
-        rma_import.finish_pending(central, local, station_code=station_code,
-                                  now=datetime.now(UTC))
+        if finish_imports:
+            rma_import.finish_pending(central, local, station_code=station_code,
+                                      now=datetime.now(UTC))
         rmas = pull_rmas(central, local)
         conflicts = pull_conflicts(central, local, station_code)
         rule_sets = pull_rule_sets(central, local)
@@ -629,7 +631,8 @@ def sync_once(local: sessionmaker[Session], central: sessionmaker[Session],
         with sync_deadline.within(central_engine, deadline_s):
             pushed = push(local, central, central_engine, station, clock=clock)
             pulled = pull(central, local, station.code,
-                          people_sealed_with=None if station.standalone else pepper)
+                          people_sealed_with=None if station.standalone else pepper,
+                          finish_imports=station.standalone)
     except sync_deadline.DeadlinePassed as passed:
         raise SyncOffline(str(passed)) from None
     return SyncReport(pushed, pulled, clock())

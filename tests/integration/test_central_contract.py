@@ -39,7 +39,7 @@ def test_central_init_grants_and_notify(fresh_postgres_url: str, tmp_path: Path,
     source.dispose()
     role = f"rs_{tmp_path.name[-8:].lower().replace('-', '_')}"
     with owner.begin() as connection:
-        for statement in grants_sql(role, f"{role}_shop").split(";"):
+        for statement in grants_sql(role, f"{role}_shop", f"{role}_import").split(";"):
             body = "\n".join(line for line in statement.splitlines()
                              if not line.startswith("--")).strip()
             if body:

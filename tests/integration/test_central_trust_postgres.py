@@ -16,8 +16,9 @@ from cli_runner import run
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from station_bench import StationUnderTest, _template, inspect_unit, make_station
+from station_bench import PINS, StationUnderTest, _template, inspect_unit, make_station
 
+import resources
 from station import receiving, schema, users
 from station.cli_central import grants_sql
 from station.database import make_engine, session_factory, sqlite_url
@@ -60,7 +61,8 @@ def site(fresh_postgres_url: str, tmp_path: Path) -> Iterator[Site]:
                fresh_postgres_url) == 0
     owner = make_engine(fresh_postgres_url)
     with owner.begin() as connection:
-        printed = "\n".join(line for line in grants_sql(group, f"{group}_refunds").splitlines()
+        printed = "\n".join(line for line in grants_sql(
+            group, f"{group}_refunds", f"{group}_importer").splitlines()
                             if not line.startswith("--"))
         for statement in printed.split(";"):
             if statement.strip():
@@ -93,6 +95,7 @@ def configure(folder: Path, code: str, prefix: str, url: str) -> None:
 def enrolled_bench(site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                    code: str, prefix: str) -> tuple[StationUnderTest, str]:
     bench = make_station(tmp_path / code.lower(), station_code=code, lpn_prefix=prefix)
+    forget_the_templates_history(bench)
     token = enrol(site, bench.locations.data_dir, code, prefix, capsys)
     central_site.join(session_factory(site.owner), bench.ctx)  # its people, centrally
     role = f"rs_station_{code.lower().replace('-', '_')}"
@@ -100,6 +103,17 @@ def enrolled_bench(site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert run("--data-dir", str(bench.locations.data_dir), "enrol", token) == 0
     assert "Enrolled as station" in capsys.readouterr().out
     return bench, role
+
+
+def forget_the_templates_history(bench: StationUnderTest) -> None:
+    """The bench is a copy of a template made as station BENCH-01: its outbox still holds
+    BENCH-01's audit entries, which this station's role may not send (and must not): a
+    test-only copy's leftovers, dropped from the outbox."""
+    with bench.ctx.sessions.begin() as session:
+        for entry in session.scalars(select(OutboxEntry).where(
+                OutboxEntry.entity == "audit_events", OutboxEntry.sent_at.is_(None))):
+            if entry.payload.get("station_code") != bench.ctx.station_code:
+                session.delete(entry)
 
 
 def finish_one(bench: StationUnderTest, number: str = "RMA-100006") -> None:
@@ -260,3 +274,33 @@ def test_people_are_managed_centrally_and_reach_the_bench_at_sync(
             CentralAuditEvent.occurred_at))]
     assert {"station.enrolled", "user.added", "user.disabled"} <= set(actions)
     assert schema.is_current(site.owner)
+
+
+def test_rmas_are_imported_with_the_importers_role_and_no_station_may_change_one(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench, role = enrolled_bench(site, tmp_path, capsys, "TRUST-07", "T7")
+    folder = str(bench.locations.data_dir)
+    sample = str(resources.path("demo", "sample-rmas.csv"))
+    capsys.readouterr()
+    assert run("--data-dir", folder, "import-rmas", sample, "--as", "supervisor",
+               stdin=f"{PINS[Role.SUPERVISOR]}\n") == 1  # the station's role writes no RMA
+    assert "permission denied" in capsys.readouterr().err
+    importer = site.station_url(f"{site.group}_importer")
+    assert run("--data-dir", folder, "import-rmas", sample, "--as", "supervisor",
+               "--central-url", importer, stdin=f"{PINS[Role.SUPERVISOR]}\n") == 0, \
+        capsys.readouterr().err
+    with site.owner.connect() as connection:
+        assert connection.scalar(text(
+            "SELECT count(*) FROM rmas WHERE rma_number LIKE 'RMA-2%'")) == 3
+        assert connection.scalar(text(
+            "SELECT count(*) FROM rma_imports WHERE audited_at IS NOT NULL")) == 1
+    as_station = make_engine(site.station_url(role).replace("postgresql://",
+                                                            "postgresql+psycopg://"))
+    try:
+        with pytest.raises(DBAPIError, match="permission denied"), \
+                as_station.begin() as connection:
+            connection.execute(text("UPDATE rma_lines SET unit_price_minor = 999999"))
+    finally:
+        as_station.dispose()
+    assert run("--data-dir", folder, "sync") == 0, capsys.readouterr().err
