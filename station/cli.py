@@ -35,6 +35,7 @@ from station import (
     cli_simulate,
     cli_trust,
     cli_users,
+    enrolment,
     rma_shopify,
     rule_sets,
     schema,
@@ -353,6 +354,13 @@ def _import_format(args: argparse.Namespace) -> str:
 
 def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int:
     if not args.central_url:
+        station = None if opened.central_is_embedded else _pushing_as(opened)
+        if station is not None:
+            print(f"This bench signs in to the central database as station {station}, which "
+                  "may not write RMAs (an RMA's price is what a refund pays). Import with "
+                  "the importer role of `central grants`: --central-url "
+                  "postgresql://returns_importer@HOST/DB", file=sys.stderr)
+            return EXIT_FAILED
         return _import(args, opened, reader)
     # A site's importer role: no station may write an RMA.
     engine = make_engine(central_url(opened.ctx.config, opened.locations,
@@ -361,6 +369,16 @@ def _cmd_import(args: argparse.Namespace, opened: OpenStation, reader: PinReader
         return _import(args, dataclasses.replace(opened, _central=engine), reader)
     finally:
         engine.dispose()
+
+
+def _pushing_as(opened: OpenStation) -> str | None:
+    """The station whose database role this bench uses centrally (None: not a station's, or
+    the central database cannot be asked now: the import then says what happened)."""
+    try:
+        with opened.central_sessions()() as session:
+            return enrolment.session_station(session)
+    except SQLAlchemyError:
+        return None
 
 
 def _import(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int:

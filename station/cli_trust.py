@@ -251,12 +251,13 @@ def _enrol(args: argparse.Namespace, opened: OpenStation) -> int:
             password = enrolment.rotate_own_password(session.connection())
     finally:
         engine.dispose()
-    stored_url = url.set(password=None)
+    stored_url = url._replace(password=None)  # URL.set(password=None) keeps the password
     try:
         where = f"the OS keyring ({store_central_password(stored_url, password)})"
     except SecretStoreError:
         where = str(store_in_secrets_folder(stored_url, password, opened.locations.data_dir))
     print(f"Enrolled as station {token.station_code}. Its database password was replaced "
           f"(the token no longer works) and is kept in {where}. Set [central] url to "
-          f"{stored_url.render_as_string(hide_password=True)} if it is not already.")
+          f"{stored_url.set(drivername='postgresql').render_as_string()} if it is not "
+          "already.")
     return EXIT_OK
