@@ -8,6 +8,11 @@ short transaction (bulk upserts, no ORM objects): the station's write lock is he
 page's writes only (a few ms for 500 RMAs), never while the central database answers, so
 a pull of a million RMAs never keeps a bench waiting. Two pulls at once are harmless: a
 page whose watermark moved meanwhile is dropped and read again.
+
+When both databases are SQLite files (a single bench with its embedded central database)
+a page is copied as the rows' stored values (`_pull_page_raw`): both files store a column
+alike, so the values read centrally are written locally as they are, with no conversion to
+Python types and back; the transactions and what they write are the same.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select
+from sqlalchemy import Connection, Engine, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -63,12 +68,81 @@ def _rows(connection: Connection, query: Any) -> list[dict[str, Any]]:
     return [dict(zip(keys, row, strict=True)) for row in result]
 
 
+def _columns(table: Table) -> str:
+    return ", ".join(column.name for column in table.columns)
+
+
+def _raw_upsert_sql(table: Table) -> str:
+    names = [column.name for column in table.columns]
+    updates = ", ".join(f"{name} = excluded.{name}" for name in names if name != "id")
+    return (f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "  # noqa: S608 - model names
+            f"({', '.join('?' for _ in names)}) ON CONFLICT (id) DO UPDATE SET {updates}")
+
+
+_RAW_RMAS = (f"SELECT {_columns(_RMAS)} FROM {_RMAS.name} WHERE change_seq > ? "  # noqa: S608
+             "ORDER BY change_seq LIMIT ?")
+_RAW_LINES = (f"SELECT {_columns(_LINES)} FROM {_LINES.name} WHERE rma_id IN "  # noqa: S608
+              f"(SELECT id FROM {_RMAS.name} WHERE change_seq > ? AND change_seq <= ?)")
+_RAW_UPSERT_RMAS = _raw_upsert_sql(_RMAS)
+_RAW_UPSERT_LINES = _raw_upsert_sql(_LINES)
+_ID = [column.name for column in _RMAS.columns].index("id")
+_SEQ = [column.name for column in _RMAS.columns].index("change_seq")
+_LINE_ID = [column.name for column in _LINES.columns].index("id")
+
+
+def _both_sqlite(central: sessionmaker[Session], local: sessionmaker[Session]) -> bool:
+    """Both factories bound to an SQLite engine (else the portable path is taken)."""
+    binds = [factory.kw.get("bind") for factory in (central, local)]
+    return all(isinstance(bind, Engine) and bind.dialect.name == "sqlite" for bind in binds)
+
+
+def _pull_page_raw(central: sessionmaker[Session], local: sessionmaker[Session],
+                   watermark: int, page_size: int) -> int | None:
+    """`pull_page` between two SQLite files: the stored values copied as they are."""
+    with central() as central_session:
+        connection = central_session.connection()
+        rmas = [tuple(row) for row in connection.exec_driver_sql(
+            _RAW_RMAS, (watermark, page_size))]
+        lines = [tuple(row) for row in connection.exec_driver_sql(
+            _RAW_LINES, (watermark, rmas[-1][_SEQ]))] if rmas else []
+    if not rmas:
+        return None
+    with local.begin() as local_session:
+        if sequences.current(local_session, _WATERMARK) != watermark:
+            return 0  # another pull moved on meanwhile: the next page starts from its mark
+        connection = local_session.connection()
+        before: set[str] = set()
+        ids = [rma[_ID] for rma in rmas]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            before.update(row[0] for row in connection.exec_driver_sql(
+                f"SELECT id FROM {_LINES.name} WHERE rma_id IN "  # noqa: S608 - ids bound
+                f"({', '.join('?' for _ in chunk)})", tuple(chunk)))
+        connection.exec_driver_sql(_RAW_UPSERT_RMAS, rmas)
+        if lines:
+            connection.exec_driver_sql(_RAW_UPSERT_LINES, lines)
+        gone = before - {line[_LINE_ID] for line in lines}
+        if gone:
+            connection.execute(delete(_LINES).where(
+                _LINES.c.id.in_(sorted(uuid.UUID(hex=line_id) for line_id in gone))))
+        if before:  # lines this station had: their units' rows may count by them
+            changed = sorted(uuid.UUID(hex=line_id) for line_id in before)
+            units = list(connection.scalars(select(Unit.id).where(
+                Unit.rma_line_id.in_(changed))))
+            if units:
+                unit_summaries.refresh(connection, units)
+        sequences.set_to(local_session, _WATERMARK, rmas[-1][_SEQ])
+    return len(rmas)
+
+
 def pull_page(central: sessionmaker[Session], local: sessionmaker[Session],
               page_size: int = 500) -> int | None:
     """Copy the next page of at most `page_size` RMAs changed since the watermark, in one
     local transaction; returns how many (0), or None when nothing is left to pull."""
     with local() as local_session:
         watermark = sequences.current(local_session, _WATERMARK)
+    if _both_sqlite(central, local):
+        return _pull_page_raw(central, local, watermark, page_size)
     with central() as central_session:
         connection = central_session.connection()
         rmas = _rows(connection, select(_RMAS).where(_RMAS.c.change_seq > watermark)

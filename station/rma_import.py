@@ -38,6 +38,7 @@ is imported. Decisions also carry their own copy of the line (`dispositions.line
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -45,7 +46,18 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -147,6 +159,10 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+_INSERT_STAGED: Final = ("INSERT INTO rma_import_rows (import_id, seq, rma_number, record) "
+                        "VALUES (?, ?, ?, ?)")
+
+
 def begin(central: sessionmaker[Session], *, station_code: str, source: str,
           now: datetime) -> uuid.UUID:
     """Record a new import (state staging); its id names it from now on. Who imports is
@@ -168,12 +184,22 @@ def stage(central: sessionmaker[Session], import_id: uuid.UUID,
     staged = 0
     pacer = ChunkPacer(first=200)
     records = iter(records)
+    bind = central.kw.get("bind")
+    raw = isinstance(bind, Engine) and bind.dialect.name == "sqlite"
     while chunk := list(islice(records, pacer.size)):
-        rows = [{"import_id": import_id, "seq": staged + i, "rma_number": record.rma_number,
-                 "record": record_json(record)} for i, record in enumerate(chunk, start=1)]
+        if raw:  # the values as SQLAlchemy's Uuid and JSON types store them on SQLite
+            stored = [(import_id.hex, staged + i, record.rma_number,
+                       json.dumps(record_json(record)))
+                      for i, record in enumerate(chunk, start=1)]
+        else:
+            rows = [{"import_id": import_id, "seq": staged + i, "rma_number": record.rma_number,
+                     "record": record_json(record)} for i, record in enumerate(chunk, start=1)]
         with pacer.timed(), central.begin() as session:
-            session.connection().execute(insert(RmaImportRow), rows)
-        staged += len(rows)
+            if raw:
+                session.connection().exec_driver_sql(_INSERT_STAGED, stored)
+            else:
+                session.connection().execute(insert(RmaImportRow), rows)
+        staged += len(chunk)
     return staged
 
 
@@ -288,19 +314,14 @@ def _apply_chunk(session: Session, records: list[dict[str, Any]], now: datetime,
                 RmaLine.rma_id.in_([row.id for row in existing.values()]))).scalars():
             lines_of.setdefault(line.rma_id, {})[line.line_no] = line
     new_rmas: list[dict[str, Any]] = []
-    new_lines: list[dict[str, Any]] = []
     changes: list[tuple[dict[str, Any], Any, dict[int, Any]]] = []
     for record in records:
-        values = {name: record[name] for name in _RMA_FIELDS}
-        values["order_date"] = date.fromisoformat(record["order_date"])
         row = existing.get(record["rma_number"])
         if row is None:
-            rma_id = uuid7()
-            new_rmas.append({"id": rma_id, "rma_number": record["rma_number"], "version": 1,
-                             "updated_at": now, **values})
-            new_lines.extend({"id": uuid7(), "rma_id": rma_id, **line}
-                             for line in record["lines"])
+            new_rmas.append(record)
             continue
+        values = {name: record[name] for name in _RMA_FIELDS}
+        values["order_date"] = date.fromisoformat(record["order_date"])
         current = lines_of.get(row.id, {})
         if any(getattr(row, name) != value for name, value in values.items()) or any(
                 line["line_no"] not in current
@@ -324,15 +345,67 @@ def _apply_chunk(session: Session, records: list[dict[str, Any]], now: datetime,
             counts.refusals.append(refusal)
     first = _reserve_change_seqs(session, len(new_rmas) + len(accepted)) if (
         new_rmas or accepted) else 0
-    for offset, rma in enumerate(new_rmas):
-        rma["change_seq"] = first + offset
     if new_rmas:
-        session.connection().execute(insert(Rma), new_rmas)
-        session.connection().execute(insert(RmaLine), new_lines)
+        _insert_new(session.connection(), new_rmas, first, now)
     counts.created = len(new_rmas)
     _apply_changes(session, accepted, first + len(new_rmas), now)
     counts.updated = len(accepted)
     return counts
+
+
+_RMA_COLUMNS: Final = ("id", "rma_number", *_RMA_FIELDS, "version", "change_seq",
+                       "updated_at")
+_LINE_COLUMNS: Final = ("id", "rma_id", "line_no", *_LINE_FIELDS)
+_RMAS_TABLE: Final[Table] = Rma.__table__  # type: ignore[assignment]
+_LINES_TABLE: Final[Table] = RmaLine.__table__  # type: ignore[assignment]
+
+
+def _insert_sql(table: Table, columns: Sequence[str]) -> str:
+    return (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 - model names
+            f"VALUES ({', '.join('?' for _ in columns)})")
+
+
+_INSERT_RMAS: Final = _insert_sql(_RMAS_TABLE, _RMA_COLUMNS)
+_INSERT_LINES: Final = _insert_sql(_LINES_TABLE, _LINE_COLUMNS)
+
+
+def _insert_new(connection: Connection, records: list[dict[str, Any]], first_seq: int,
+                now: datetime) -> None:
+    """Insert the RMAs of `records` (none of them present yet) and their lines, change
+    numbers from `first_seq` on. On SQLite the rows are handed to the driver as the values
+    it stores (ids as hex, the staged ISO dates as they are, `now` converted once by the
+    column's own type): no per-value conversion by SQLAlchemy, same rows as the portable
+    path."""
+    if connection.dialect.name == "sqlite":
+        process = _RMAS_TABLE.c.updated_at.type.bind_processor(connection.dialect)
+        stamp = process(now) if process is not None else now
+        rma_rows: list[tuple[Any, ...]] = []
+        line_rows: list[tuple[Any, ...]] = []
+        for seq, record in enumerate(records, start=first_seq):
+            stored_id = uuid7().hex
+            rma_rows.append((stored_id, record["rma_number"], record["order_number"],
+                             date.fromisoformat(record["order_date"]).isoformat(),
+                             record["customer_name"], record["requested"],
+                             record["carrier_tracking"], 1, seq, stamp))
+            line_rows.extend((uuid7().hex, stored_id, line["line_no"],
+                              *(line[name] for name in _LINE_FIELDS))
+                             for line in record["lines"])
+        connection.exec_driver_sql(_INSERT_RMAS, rma_rows)
+        if line_rows:
+            connection.exec_driver_sql(_INSERT_LINES, line_rows)
+        return
+    new_rmas: list[dict[str, Any]] = []
+    new_lines: list[dict[str, Any]] = []
+    for seq, record in enumerate(records, start=first_seq):
+        rma_id = uuid7()
+        new_rmas.append({"id": rma_id, "rma_number": record["rma_number"], "version": 1,
+                         "change_seq": seq, "updated_at": now,
+                         **{name: record[name] for name in _RMA_FIELDS},
+                         "order_date": date.fromisoformat(record["order_date"])})
+        new_lines.extend({"id": uuid7(), "rma_id": rma_id, **line} for line in record["lines"])
+    connection.execute(insert(Rma), new_rmas)
+    if new_lines:
+        connection.execute(insert(RmaLine), new_lines)
 
 
 def _refusal(record: dict[str, Any], current: dict[int, Any],
