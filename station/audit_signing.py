@@ -35,6 +35,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.errors import UserFacingError
+from station.keyring_entries import KEYRING_SERVICE, read_entry, write_entry
 from station.models import AuditEvent, OutboxEntry
 from station.secrets_folder import (
     ensure_secrets_dir,
@@ -44,7 +45,6 @@ from station.secrets_folder import (
     write_new_secret,
 )
 
-KEYRING_SERVICE: Final = "returns-station"
 SESSION_INFO_KEY: Final = "audit_signing_key"
 _KEY_BYTES: Final = 32
 _HEX_KEY: Final = re.compile(r"[0-9a-f]{64}")
@@ -100,41 +100,11 @@ def _entry_name(station_code: str) -> str:
     return f"audit-signing-{station_code}"
 
 
-def _from_keyring(account: str) -> tuple[str | None, bool]:
-    """(the stored text or None, whether a keyring backend answered)."""
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except ImportError:
-        return None, False
-    try:
-        return keyring.get_password(KEYRING_SERVICE, account), True
-    except (KeyringError, RuntimeError) as error:
-        log.info("keyring unavailable (%s); the audit signing key is kept in the secrets "
-                 "folder", error.__class__.__name__)
-        return None, False
-
-
-def _into_keyring(account: str, text: str) -> bool:
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except ImportError:
-        return False
-    try:
-        keyring.set_password(KEYRING_SERVICE, account, text)
-        return keyring.get_password(KEYRING_SERVICE, account) == text
-    except (KeyringError, RuntimeError) as error:
-        log.info("keyring cannot store the audit signing key (%s); using the secrets folder",
-                 error.__class__.__name__)
-        return False
-
-
 def load(station_code: str, *, env: Mapping[str, str] | None = None) -> SigningKey | None:
     """The station's key if this machine has it; never makes one."""
     name = _entry_name(station_code)
     if not secrets_dir_is_explicit(env):
-        text, _works = _from_keyring(name)
+        text, _works = read_entry(name, "audit signing key")
         if text:
             return SigningKey.from_hex(text, f"the OS keyring ({KEYRING_SERVICE} / {name})")
     folder = secrets_dir(env)
@@ -148,8 +118,8 @@ def _create(station_code: str, data_dir: Path, env: Mapping[str, str] | None) ->
     name = _entry_name(station_code)
     created = os.urandom(_KEY_BYTES).hex()
     if not secrets_dir_is_explicit(env):
-        _text, keyring_works = _from_keyring(name)
-        if keyring_works and _into_keyring(name, created):
+        _text, keyring_works = read_entry(name, "audit signing key")
+        if keyring_works and write_entry(name, created, "audit signing key"):
             log.info("made a new audit signing key for %s, kept in the OS keyring as %s / %s",
                      station_code, KEYRING_SERVICE, name)
             return SigningKey.from_hex(created, "the OS keyring")

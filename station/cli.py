@@ -56,6 +56,7 @@ from station.demo import DemoFolderError, open_demo
 from station.devices import Devices
 from station.errors import UserFacingError
 from station.evidence import EvidenceError, export_pdf
+from station.keyring_entries import KEYRING_SERVICE
 from station.label_render import LabelError, to_png_bytes
 from station.labels import sample_label
 from station.logging_setup import configure_logging
@@ -73,7 +74,7 @@ from station.printing import (
 from station.privacy import purge_station
 from station.rma_csv import CSV_COLUMNS, MAX_FILE_BYTES
 from station.rules import RulesError
-from station.secrets_store import KEYRING_SERVICE, store_central_password
+from station.secrets_store import store_central_password
 from station.signin import has_users
 from station.station_identity import check_station_identity
 from station.vocabulary import Role

@@ -34,6 +34,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from station.errors import UserFacingError
+from station.keyring_entries import KEYRING_SERVICE, read_entry, write_entry
 from station.secrets_folder import (
     ensure_secrets_dir,
     read_secret,
@@ -42,7 +43,6 @@ from station.secrets_folder import (
     write_new_secret,
 )
 
-KEYRING_SERVICE = "returns-station"
 SEALED_PREFIX = "pepper1$"
 _KEY_BYTES = 32
 _NONCE_BYTES = 12
@@ -121,36 +121,6 @@ def _decode_key(text: str, where: str) -> bytes:
     return key
 
 
-def _from_keyring(account: str) -> tuple[str | None, bool]:
-    """(the stored text or None, whether a keyring backend answered)."""
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except ImportError:
-        return None, False
-    try:
-        return keyring.get_password(KEYRING_SERVICE, account), True
-    except (KeyringError, RuntimeError) as error:
-        log.info("keyring unavailable (%s); the PIN key is kept in the secrets folder",
-                 error.__class__.__name__)
-        return None, False
-
-
-def _into_keyring(account: str, text: str) -> bool:
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except ImportError:
-        return False
-    try:
-        keyring.set_password(KEYRING_SERVICE, account, text)
-        return keyring.get_password(KEYRING_SERVICE, account) == text
-    except (KeyringError, RuntimeError) as error:
-        log.info("keyring cannot store the PIN key (%s); using the secrets folder",
-                 error.__class__.__name__)
-        return False
-
-
 def load_or_create_pepper(key_id: str, *, data_dir: Path,
                           env: Mapping[str, str] | None = None) -> PinPepper:
     """The station's PIN key named `key_id`, made (and kept) on first use."""
@@ -161,7 +131,7 @@ def load_or_create_pepper(key_id: str, *, data_dir: Path,
     explicit = secrets_dir_is_explicit(env)
     keyring_works = False
     if not explicit:
-        text, keyring_works = _from_keyring(name)
+        text, keyring_works = read_entry(name, "PIN key")
         if text:
             return PinPepper(_decode_key(text, f"the OS keyring ({KEYRING_SERVICE} / {name})"),
                              key_id)
@@ -171,7 +141,7 @@ def load_or_create_pepper(key_id: str, *, data_dir: Path,
         if text is not None:
             return PinPepper(_decode_key(text, str(folder / (name + ".key"))), key_id)
     created = _b64(os.urandom(_KEY_BYTES))
-    if keyring_works and _into_keyring(name, created):
+    if keyring_works and write_entry(name, created, "PIN key"):
         log.info("made a new PIN key, kept in the OS keyring as %s / %s", KEYRING_SERVICE, name)
         return PinPepper(_decode_key(created, "the OS keyring"), key_id)
     folder = ensure_secrets_dir(data_dir, env)

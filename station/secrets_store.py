@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL
 
 from station.config import CentralConfig
 from station.errors import UserFacingError
+from station.keyring_entries import KEYRING_SERVICE, read_entry
 from station.secrets_folder import (
     SecretsFolderError,
     ensure_secrets_dir,
@@ -19,7 +20,6 @@ from station.secrets_folder import (
     write_new_secret,
 )
 
-KEYRING_SERVICE = "returns-station"
 log = logging.getLogger(__name__)
 
 
@@ -43,7 +43,7 @@ def central_password(config: CentralConfig, url: URL) -> str | None:
     from_env = os.environ.get(config.password_env)
     if from_env:
         return from_env
-    from_keyring = _from_keyring(url)
+    from_keyring, _answered = read_entry(keyring_account(url), "central password")
     if from_keyring:
         return from_keyring
     try:
@@ -59,21 +59,6 @@ def store_in_secrets_folder(url: URL, password: str, data_dir: Path) -> Path:
     (folder / name).unlink(missing_ok=True)
     write_new_secret(folder, name, password)
     return folder / name
-
-
-def _from_keyring(url: URL) -> str | None:
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            return keyring.get_password(KEYRING_SERVICE, keyring_account(url))
-        except KeyringError as error:
-            log.info("keyring unavailable (%s); no central password from it",
-                        error.__class__.__name__)
-            return None
-    except ImportError:
-        return None
 
 
 def store_central_password(url: URL, password: str) -> str:
