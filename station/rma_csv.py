@@ -31,7 +31,6 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
-    select,
     text,
 )
 
@@ -199,21 +198,30 @@ def _scratch_engine(path: Path) -> Engine:
     return engine
 
 
-def _staged_values(line: int, bad: set[str], cells: _Cells) -> dict[str, object]:
+_STAGED_COLUMNS = tuple(column.name for column in _STAGED.columns)
+#: Rows go to and come from the scratch file through the driver, as tuples in
+#: _STAGED_COLUMNS order (a million rows: SQLAlchemy's per-row work would cost seconds).
+_INSERT_STAGED = (f"INSERT INTO staged_rows ({', '.join(_STAGED_COLUMNS)}) "  # noqa: S608
+                  f"VALUES ({', '.join('?' for _ in _STAGED_COLUMNS)})")
+_SELECT_STAGED = (f"SELECT {', '.join(_STAGED_COLUMNS)} FROM staged_rows "  # noqa: S608
+                  "ORDER BY rma_number, line")
+
+
+def _staged_values(line: int, bad: set[str], cells: _Cells) -> tuple[object, ...]:
     requested, category, reason = cells.requested, cells.category, cells.reason
-    return {
-        "line": line, "rma_number": cells.rma_number, "bad": ",".join(sorted(bad)),
-        "order_number": cells.order_number,
-        "order_date": None if cells.order_date is None else cells.order_date.isoformat(),
-        "customer_name": cells.customer_name,
-        "requested": None if requested is None else requested.value,
-        "carrier_tracking": cells.carrier_tracking, "line_no": cells.line_no,
-        "sku": cells.sku, "description": cells.description,
-        "category": None if category is None else category.value,
-        "quantity": cells.quantity, "currency": cells.currency,
-        "unit_price": cells.unit_price, "reason": None if reason is None else reason.value,
-        "gtin": cells.gtin, "expected_serial": cells.expected_serial,
-    }
+    return (
+        line, cells.rma_number, ",".join(sorted(bad)) if bad else "",
+        cells.order_number,
+        None if cells.order_date is None else cells.order_date.isoformat(),
+        cells.customer_name,
+        None if requested is None else requested.value,
+        cells.carrier_tracking, cells.line_no,
+        cells.sku, cells.description,
+        None if category is None else category.value,
+        cells.quantity, cells.currency,
+        cells.unit_price, None if reason is None else reason.value,
+        cells.gtin, cells.expected_serial,
+    )
 
 
 def _stage_rows(stream: BinaryIO, engine: Engine, *, rma_pattern: re.Pattern[str],
@@ -227,7 +235,7 @@ def _stage_rows(stream: BinaryIO, engine: Engine, *, rma_pattern: re.Pattern[str
     rma_number_parser = _rma_number_parser(rma_pattern)
     order_date_parser = _order_date_parser(today)
     data_rows = 0
-    batch: list[dict[str, object]] = []
+    batch: list[tuple[object, ...]] = []
     with engine.begin() as connection:
         for line, cells in rows:
             if not "".join(cells).strip():
@@ -254,10 +262,10 @@ def _stage_rows(stream: BinaryIO, engine: Engine, *, rma_pattern: re.Pattern[str
             if parsed is not None:
                 batch.append(_staged_values(line, row.bad_columns, parsed))
                 if len(batch) >= _STAGE_BATCH:
-                    connection.execute(_STAGED.insert(), batch)
+                    connection.exec_driver_sql(_INSERT_STAGED, batch)
                     batch = []
         if batch:
-            connection.execute(_STAGED.insert(), batch)
+            connection.exec_driver_sql(_INSERT_STAGED, batch)
         connection.execute(text(
             "CREATE INDEX staged_rows_by_rma ON staged_rows (rma_number, line)"))
     if data_rows == 0 and not problems.found:
@@ -275,17 +283,23 @@ _MEMBERS: dict[str, dict[str | None, Any]] = {
 }
 
 
-def _cells_of(staged: Any, dates: dict[str | None, date | None]) -> _Cells:
-    order_date = staged.order_date
+def _cells_of(staged: tuple[Any, ...], dates: dict[str | None, date | None]) -> _Cells:
+    """The cells of a staged row (a tuple in _STAGED_COLUMNS order)."""
+    (_line, rma_number, _bad, order_number, order_date, customer_name, requested,
+     carrier_tracking, line_no, sku, description, category, quantity, currency, unit_price,
+     reason, gtin, expected_serial) = staged
     day = dates.get(order_date)
     if day is None and order_date is not None:
         day = dates[order_date] = date.fromisoformat(order_date)
     return _Cells(
-        staged.rma_number, staged.order_number, day, staged.customer_name,
-        _MEMBERS["requested"][staged.requested], staged.carrier_tracking, staged.line_no,
-        staged.sku, staged.description, _MEMBERS["category"][staged.category],
-        staged.quantity, staged.currency, staged.unit_price,
-        _MEMBERS["reason"][staged.reason], staged.gtin, staged.expected_serial)
+        rma_number, order_number, day, customer_name, _REQUESTED_OF[requested],
+        carrier_tracking, line_no, sku, description, _CATEGORY_OF[category], quantity,
+        currency, unit_price, _REASON_OF[reason], gtin, expected_serial)
+
+
+_REQUESTED_OF = _MEMBERS["requested"]
+_CATEGORY_OF = _MEMBERS["category"]
+_REASON_OF = _MEMBERS["reason"]
 
 
 def _groups(engine: Engine, problems: _Problems | _LowestProblems
@@ -293,22 +307,26 @@ def _groups(engine: Engine, problems: _Problems | _LowestProblems
     """Pass 2 (and the reading of records): the staged rows one RMA at a time, each row
     checked against the earlier rows of its RMA as the file orders them."""
     with engine.connect() as connection:
-        result = connection.execution_options(yield_per=_STAGE_BATCH).execute(
-            select(_STAGED).order_by(_STAGED.c.rma_number, _STAGED.c.line))
-        number: str | None = None
-        group = _RmaGroup()
-        dates: dict[str | None, date | None] = {}
-        for staged in result:
-            if staged.rma_number != number:
-                if number is not None:
-                    yield number, group
-                number, group = staged.rma_number, _RmaGroup()
-            row = _Row(staged.line, {}, problems)
-            if staged.bad:
-                row.bad_columns.update(staged.bad.split(","))
-            _group_row(row, group, _cells_of(staged, dates))
-        if number is not None:
-            yield number, group
+        cursor = connection.connection.cursor()  # the driver's: rows read as they come
+        try:
+            cursor.execute(_SELECT_STAGED)
+            number: str | None = None
+            group = _RmaGroup()
+            dates: dict[str | None, date | None] = {}
+            while batch := cursor.fetchmany(_STAGE_BATCH):
+                for staged in batch:
+                    if staged[1] != number:
+                        if number is not None:
+                            yield number, group
+                        number, group = staged[1], _RmaGroup()
+                    row = _Row(staged[0], {}, problems)
+                    if staged[2]:
+                        row.bad_columns.update(staged[2].split(","))
+                    _group_row(row, group, _cells_of(staged, dates))
+            if number is not None:
+                yield number, group
+        finally:
+            cursor.close()
 
 
 class _LowestProblems:
