@@ -98,13 +98,27 @@ def _both_sqlite(central: sessionmaker[Session], local: sessionmaker[Session]) -
 
 def _pull_page_raw(central: sessionmaker[Session], local: sessionmaker[Session],
                    watermark: int, page_size: int) -> int | None:
-    """`pull_page` between two SQLite files: the stored values copied as they are."""
-    with central() as central_session:
-        connection = central_session.connection()
-        rmas = [tuple(row) for row in connection.exec_driver_sql(
-            _RAW_RMAS, (watermark, page_size))]
-        lines = [tuple(row) for row in connection.exec_driver_sql(
-            _RAW_LINES, (watermark, rmas[-1][_SEQ]))] if rmas else []
+    """`pull_page` between two SQLite files: the stored values copied as they are. The
+    central page is read in a deferred (read-only) transaction: in WAL mode it sees one
+    snapshot and takes no write lock, so the central database's writers (an import's next
+    chunk, a bench) are not held up while it is read."""
+    bind = central.kw["bind"]
+    assert isinstance(bind, Engine)
+    raw = bind.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("BEGIN DEFERRED")
+        try:
+            cursor.execute(_RAW_RMAS, (watermark, page_size))
+            rmas = [tuple(row) for row in cursor.fetchall()]
+            if rmas:
+                cursor.execute(_RAW_LINES, (watermark, rmas[-1][_SEQ]))
+            lines = [tuple(row) for row in cursor.fetchall()] if rmas else []
+        finally:
+            cursor.execute("COMMIT")
+            cursor.close()
+    finally:
+        raw.close()
     if not rmas:
         return None
     with local.begin() as local_session:
