@@ -39,6 +39,7 @@ is imported. Decisions also carry their own copy of the line (`dispositions.line
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -369,6 +370,28 @@ _INSERT_RMAS: Final = _insert_sql(_RMAS_TABLE, _RMA_COLUMNS)
 _INSERT_LINES: Final = _insert_sql(_LINES_TABLE, _LINE_COLUMNS)
 
 
+_TAIL_BITS: Final = 62
+
+
+def _new_ids(count: int) -> list[str]:
+    """`count` new UUIDv7s as SQLite stores them (32 hex digits), in ascending order.
+
+    They share the timestamp, version, counter and variant bits of one id taken from
+    station.ids.uuid7 (which never hands out that timestamp and counter again), and each
+    has 62 random bits of its own, all from one os.urandom call (RFC 9562 allows random
+    bits after the counter), sorted so the batch is monotonic. One system call per chunk
+    instead of two per id: at a million RMAs uuid7() per row was 7 % of the import."""
+    prefix = (uuid7().int >> _TAIL_BITS) << _TAIL_BITS
+    mask = (1 << _TAIL_BITS) - 1
+    while True:
+        noise = os.urandom(8 * count)
+        tails = sorted({int.from_bytes(noise[i:i + 8], "big") & mask
+                        for i in range(0, len(noise), 8)})
+        if len(tails) == count:
+            break  # else two of them drew the same 62 bits: practically never
+    return [f"{prefix | tail:032x}" for tail in tails]
+
+
 def _insert_new(connection: Connection, records: list[dict[str, Any]], first_seq: int,
                 now: datetime) -> None:
     """Insert the RMAs of `records` (none of them present yet) and their lines, change
@@ -381,13 +404,14 @@ def _insert_new(connection: Connection, records: list[dict[str, Any]], first_seq
         stamp = process(now) if process is not None else now
         rma_rows: list[tuple[Any, ...]] = []
         line_rows: list[tuple[Any, ...]] = []
+        ids = iter(_new_ids(len(records) + sum(len(record["lines"]) for record in records)))
         for seq, record in enumerate(records, start=first_seq):
-            stored_id = uuid7().hex
+            stored_id = next(ids)
             rma_rows.append((stored_id, record["rma_number"], record["order_number"],
                              date.fromisoformat(record["order_date"]).isoformat(),
                              record["customer_name"], record["requested"],
                              record["carrier_tracking"], 1, seq, stamp))
-            line_rows.extend((uuid7().hex, stored_id, line["line_no"],
+            line_rows.extend((next(ids), stored_id, line["line_no"],
                               *(line[name] for name in _LINE_FIELDS))
                              for line in record["lines"])
         connection.exec_driver_sql(_INSERT_RMAS, rma_rows)
