@@ -63,8 +63,12 @@ def check_schema(engine: Engine, *, label: str) -> str | None:
 
 
 def upgrade(engine: Engine, *, label: str) -> tuple[str | None, str]:
-    """Bring the database to the head revision; returns (before, after)."""
+    """Bring the database to the head revision; returns (before, after). A database already
+    at the head is only read: every start of the app or a command comes here, and a
+    migration transaction holds SQLite's write lock while Alembic loads its scripts."""
     before = check_schema(engine, label=label)
+    if before == head_revision():
+        return before, before
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":  # a migration may take long on a big table
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
