@@ -64,32 +64,8 @@ def _os_problem(error: OSError) -> str:
 
 def read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of the regular file `path`, at most `limit` of them, or FileReadError."""
-    label = str(path)
-    try:
-        found = os.stat(path)
-        if stat.S_ISDIR(found.st_mode):
-            raise FileReadError(label, _FOLDER)
-        if not stat.S_ISREG(found.st_mode):
-            raise FileReadError(label, _NOT_REGULAR)
-        if found.st_size > limit:
-            raise _too_large(label, limit)
-        # O_NONBLOCK: if the path was swapped for a FIFO since stat, opening does not hang.
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-                             | getattr(os, "O_BINARY", 0))
-    except OSError as error:
-        raise FileReadError(label, _os_problem(error)) from None
-    except ValueError:  # a NUL character in the path
-        raise FileReadError(label, "cannot be read: the path holds a NUL character") from None
-    with os.fdopen(descriptor, "rb") as stream:
-        try:
-            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                raise FileReadError(label, _NOT_REGULAR)
-            data = stream.read(limit + 1)
-        except OSError as error:
-            raise FileReadError(label, _os_problem(error)) from None
-    if len(data) > limit:
-        raise _too_large(label, limit)
-    return data
+    with open_bounded(path, limit) as stream:
+        return read_stream_bounded(stream, limit, str(path))
 
 
 def read_stream_bounded(stream: BinaryIO, limit: int, label: str) -> bytes:
@@ -116,11 +92,14 @@ def open_bounded(path: Path, limit: int) -> BinaryIO:
             raise FileReadError(label, _NOT_REGULAR)
         if found.st_size > limit:
             raise _too_large(label, limit)
+        # O_NONBLOCK: if the path was swapped for a FIFO since stat, opening does not hang.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
                              | getattr(os, "O_BINARY", 0))
         stream = os.fdopen(descriptor, "rb")
     except OSError as error:
         raise FileReadError(label, _os_problem(error)) from None
+    except ValueError:  # a NUL character in the path
+        raise FileReadError(label, "cannot be read: the path holds a NUL character") from None
     if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
         stream.close()
         raise FileReadError(label, _NOT_REGULAR)
