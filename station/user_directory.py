@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.badges import badge_digest, new_badge_code
@@ -24,14 +24,15 @@ from station.errors import UserFacingError
 from station.ids import uuid7
 from station.models import User
 from station.pin_pepper import PepperError, PinPepper
-from station.pins import PinPolicyError, hash_pin, needs_new_pin, pin_rule
 from station.users import (
-    NewPinRequired,
     UserError,
     UserInfo,
+    ask_for_a_longer_pin,
     check_username,
     clean_display_name,
     info_of,
+    keep_an_admin,
+    plain_pin_hash,
 )
 from station.vocabulary import Role
 
@@ -146,18 +147,13 @@ def _get(session: Session, username: str) -> User:
     return user
 
 
-def _active_admins(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User).where(
-        User.role == Role.ADMIN.value, User.active.is_(True))) or 0
-
-
 def add(session: Session, *, by: str, username: str, display_name: str, role: Role, pin: str,
         now: datetime) -> UserInfo:
     check_username(username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"User {username!r} already exists.")
     user = User(id=uuid7(), username=username, display_name=clean_display_name(display_name),
-                role=role.value, pin_hash=_hash(pin, role), badge_code=None, active=True,
+                role=role.value, pin_hash=plain_pin_hash(pin, role), badge_code=None, active=True,
                 failed_pin_count=0, created_at=now)
     session.add(user)
     record(session, actor=by, action="user.added", subject=username,
@@ -173,9 +169,7 @@ def list_all(session: Session) -> list[UserInfo]:
 def set_active(session: Session, *, by: str, username: str, active: bool,
                now: datetime) -> UserInfo:
     user = _get(session, username)
-    if not active and user.role == Role.ADMIN.value and user.active \
-            and _active_admins(session) <= 1:
-        raise UserError("That is the last active admin; make someone else admin first.")
+    keep_an_admin(session, user, role=Role(user.role), active=active)
     if user.active and not active:
         user.deactivated_at = now
     user.active = active
@@ -187,15 +181,11 @@ def set_active(session: Session, *, by: str, username: str, active: bool,
 def set_role(session: Session, *, by: str, username: str, role: Role,
              pin: str | None, now: datetime) -> UserInfo:
     user = _get(session, username)
-    if user.role == Role.ADMIN.value and role != Role.ADMIN and user.active \
-            and _active_admins(session) <= 1:
-        raise UserError("That is the last active admin; make someone else admin first.")
+    keep_an_admin(session, user, role=role, active=user.active)
     before = user.role
-    if pin is None and needs_new_pin(Role(before), role):
-        raise NewPinRequired(f"Making {username} {role.value} needs a new PIN: "
-                             f"{pin_rule(role)}.")
+    ask_for_a_longer_pin(username, Role(before), role, pin)
     if pin is not None:
-        user.pin_hash = _hash(pin, role)
+        user.pin_hash = plain_pin_hash(pin, role)
     user.role = role.value
     record(session, actor=by, action="user.role_changed", subject=username,
            data={"from": before, "to": role.value, "new_pin": pin is not None}, now=now)
@@ -205,7 +195,7 @@ def set_role(session: Session, *, by: str, username: str, role: Role,
 def reset_pin(session: Session, *, by: str, username: str, pin: str,
               now: datetime) -> UserInfo:
     user = _get(session, username)
-    user.pin_hash = _hash(pin, Role(user.role))
+    user.pin_hash = plain_pin_hash(pin, Role(user.role))
     record(session, actor=by, action="user.pin_reset", subject=username, data={}, now=now)
     return info_of(user)
 
@@ -218,10 +208,3 @@ def issue_badge(session: Session, *, by: str, username: str, now: datetime) -> s
     record(session, actor=by, action="user.badge_issued", subject=username,
            data={"replaced": replaced}, now=now)
     return code
-
-
-def _hash(pin: str, role: Role) -> str:
-    try:
-        return hash_pin(pin, role)
-    except PinPolicyError as error:
-        raise UserError(f"PIN refused: {error}.") from None

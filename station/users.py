@@ -58,12 +58,18 @@ class NewPinRequired(UserError):
     """The new role needs a longer PIN than the old one: ask for a new PIN and try again."""
 
 
-def _pin_hash(ctx: StationContext, pin: str, role: Role) -> str:
-    """The PIN's argon2 hash, sealed with the station's pepper (never stored plain)."""
+def plain_pin_hash(pin: str, role: Role) -> str:
+    """The PIN's argon2 hash (as the central directory keeps it), or UserError saying which
+    rule it breaks."""
     try:
-        return ctx.pepper.seal(hash_pin(pin, role))
+        return hash_pin(pin, role)
     except PinPolicyError as error:
         raise UserError(f"PIN refused: {error}.") from None
+
+
+def _pin_hash(ctx: StationContext, pin: str, role: Role) -> str:
+    """The PIN's argon2 hash, sealed with the station's pepper (never stored plain)."""
+    return ctx.pepper.seal(plain_pin_hash(pin, role))
 
 
 def check_username(username: str) -> None:
@@ -150,11 +156,20 @@ def list_all(ctx: StationContext, actor: Actor) -> list[UserInfo]:
         return [info_of(u) for u in session.scalars(select(User).order_by(User.username))]
 
 
-def _active_admins(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(User)
-        .where(User.role == Role.ADMIN.value, User.active.is_(True))
-    ) or 0
+def keep_an_admin(session: Session, user: User, *, role: Role, active: bool) -> None:
+    """The last active admin may be neither disabled nor made something else."""
+    losing = user.role == Role.ADMIN.value and user.active and (
+        not active or role != Role.ADMIN)
+    if losing and (session.scalar(select(func.count()).select_from(User).where(
+            User.role == Role.ADMIN.value, User.active.is_(True))) or 0) <= 1:
+        raise UserError("That is the last active admin; make someone else admin first.")
+
+
+def ask_for_a_longer_pin(username: str, before: Role, role: Role, pin: str | None) -> None:
+    """A role that needs a longer PIN than the old one is given only with a new PIN."""
+    if pin is None and needs_new_pin(before, role):
+        raise NewPinRequired(f"Making {username} {role.value} needs a new PIN: "
+                             f"{pin_rule(role)}.")
 
 
 def set_active(ctx: StationContext, actor: Actor, username: str, active: bool) -> UserInfo:
@@ -163,9 +178,7 @@ def set_active(ctx: StationContext, actor: Actor, username: str, active: bool) -
     require_local_directory(ctx)
     with ctx.sessions.begin() as session:
         user = _get(session, username)
-        if not active and user.role == Role.ADMIN.value and user.active \
-                and _active_admins(session) <= 1:
-            raise UserError("That is the last active admin; make someone else admin first.")
+        keep_an_admin(session, user, role=Role(user.role), active=active)
         if not active and user.id == actor.user_id:
             raise UserError("You cannot disable yourself; ask another admin.")
         if user.active and not active:
@@ -196,13 +209,9 @@ def set_role(ctx: StationContext, actor: Actor, username: str, role: Role,
     require_local_directory(ctx)
     with ctx.sessions.begin() as session:
         user = _get(session, username)
-        if user.role == Role.ADMIN.value and role != Role.ADMIN and user.active \
-                and _active_admins(session) <= 1:
-            raise UserError("That is the last active admin; make someone else admin first.")
+        keep_an_admin(session, user, role=role, active=user.active)
         before = user.role
-        if new_pin is None and needs_new_pin(Role(before), role):
-            raise NewPinRequired(f"Making {username} {role.value} needs a new PIN: "
-                                 f"{pin_rule(role)}.")
+        ask_for_a_longer_pin(username, Role(before), role, new_pin)
         if new_pin is not None:
             user.pin_hash = _pin_hash(ctx, new_pin, role)
             user.failed_pin_count = 0
