@@ -9,32 +9,13 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
+from memory_keyring import MemoryKeyring
 
 from station import cli
 from station.bootstrap import central_url
 from station.config import load_config, resolve_locations
 
 URL = "postgresql://station@db.example:5433/returns"
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory stand-in for the OS keyring (Secret Service, Keychain, Credential Locker)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 @pytest.fixture

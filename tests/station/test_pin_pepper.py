@@ -14,8 +14,8 @@ from pathlib import Path
 import keyring
 import pytest
 from cli_runner import run
-from keyring.backend import KeyringBackend
 from keyring.backends.fail import Keyring as FailKeyring
+from memory_keyring import MemoryKeyring
 from sqlalchemy import delete, select, update
 from station_bench import PINS, StationUnderTest
 
@@ -270,25 +270,6 @@ def test_the_command_line_asks_a_promoted_user_for_a_longer_pin_and_states_the_r
     assert "Traceback" not in err
     assert run(*base, "list", "--as", "gus", stdin="4826\n") == 1
     assert "may not manage users" in capsys.readouterr().err
-
-
-class MemoryKeyring(KeyringBackend):
-    """An OS keyring that works, as on a desktop (the keyring library's own interface)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 @pytest.fixture
