@@ -79,14 +79,17 @@ def background() -> Iterator[Background]:
 def open_users(bench: StationUnderTest, background: Background, qtbot: QtBot
                ) -> Callable[[Role], UsersDialog]:
     def open_as(role: Role) -> UsersDialog:
-        dialog = UsersDialog(bench.ctx, bench.actors[role], background)
-        qtbot.addWidget(dialog)
-        dialog.show()
-        qtbot.waitExposed(dialog)
-        settle(qtbot, dialog)
-        return dialog
+        return shown(qtbot, UsersDialog(bench.ctx, bench.actors[role], background))
 
     return open_as
+
+
+def shown(qtbot: QtBot, dialog: UsersDialog) -> UsersDialog:
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    settle(qtbot, dialog)
+    return dialog
 
 
 def settle(qtbot: QtBot, dialog: UsersDialog) -> None:
@@ -437,11 +440,7 @@ def test_at_a_station_of_a_site_the_list_is_read_only_and_says_who_manages_peopl
     site_config = dataclasses.replace(bench.ctx.config, central=CentralConfig(
         url="postgresql://rs_station_bench_01@127.0.0.1:9/returns"))
     ctx = dataclasses.replace(bench.ctx, config=site_config)
-    dialog = UsersDialog(ctx, bench.actors[Role.ADMIN], background)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    settle(qtbot, dialog)
+    dialog = shown(qtbot, UsersDialog(ctx, bench.actors[Role.ADMIN], background))
     assert dialog.table.rowCount() == len(PINS)
     assert dialog.select_user("grader")
     buttons = (dialog.add_button, dialog.toggle_button, dialog.reset_pin_button,
