@@ -82,6 +82,9 @@ RULES: Final[tuple[FactRule, ...]] = (
     FactRule("audit_events", "occurred_at", "actor_id", Role.CLERK, actor_optional=True),
     FactRule("sync_conflicts", "detected_at"),
 )
+#: The fact tables in RULES' order, where every dependency comes before the facts that
+#: need it: the order sync inserts a batch in.
+FACT_ORDER: Final = tuple(rule.table for rule in RULES)
 #: State a station keeps centrally: only its own row.
 STATION_STATE: Final = ("station_sync",)
 

@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from station import (
     audit_anchors,
     audit_signing,
+    central_rules,
     enrolment,
     retry,
     rma_import,
@@ -287,18 +288,13 @@ def _record_conflict(session: Session, entity: str, values: dict[str, Any],
     return uuid.UUID(str(values["id"]))
 
 
-#: Tables in the order a fact's dependencies come before it (station.central_rules
-#: refuses a refund trigger whose unit is not central yet); the rest after, in any order.
-_DEPENDENCY_ORDER: Final = ("receipts", "units", "inspections", "photos", "dispositions",
-                            "refund_triggers", "print_jobs", "print_attempts", "label_voids",
-                            "exceptions", "exception_resolutions")
-
-
 def _dependency_rank(table: str) -> int:
+    """Facts are inserted in the order of central_rules.FACT_ORDER (a fact after those it
+    depends on: a refund trigger whose unit is not central yet is refused); others last."""
     try:
-        return _DEPENDENCY_ORDER.index(table)
+        return central_rules.FACT_ORDER.index(table)
     except ValueError:
-        return len(_DEPENDENCY_ORDER)
+        return len(central_rules.FACT_ORDER)
 
 
 def apply_entries(session: Session, entries: Sequence[OutboxEntry], now: datetime,

@@ -18,7 +18,7 @@ from station_bench import (
     make_station,
 )
 
-from station import receiving, schema, sync
+from station import central_rules, receiving, schema, sync
 from station.database import make_engine, session_factory, sqlite_url
 from station.models import (
     ExceptionCase,
@@ -231,3 +231,9 @@ def test_a_second_installation_under_a_station_code_in_use_is_refused(
     with a.ctx.sessions.begin() as session:  # the first one, its marks lost, is still itself
         session.execute(update(OutboxEntry).values(sent_at=None))
     assert site.push(a).parked == 0
+
+
+def test_a_batch_inserts_every_fact_after_the_facts_it_depends_on() -> None:
+    order = central_rules.FACT_ORDER
+    assert all(order.index(dependency.table) < order.index(rule.table)
+               for rule in central_rules.RULES for dependency in rule.dependencies)
