@@ -9,7 +9,7 @@ for null (a figure that cannot be computed, e.g. a median of no values). Text th
 spreadsheet would run as a formula (a reason typed as `=HYPERLINK(...)`: text starting with
 `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`. An empty map or
 list (no amounts for an action, no overrides) has no rows. The rows come in the JSON's
-order, so the sections read top to bottom as in the README.
+order, so the sections read top to bottom as in docs/reports.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 inspected, routed and refunded over one local calendar day or a range of days.
 
 `daily_summary` reads through SQLAlchemy with bound parameters and returns one JSON-ready
-dict whose keys are documented in the README ("Reports"). Every figure counts an event in
+dict whose keys are documented in docs/reports.md. Every figure counts an event in
 the period `[start 00:00, end + 1 day 00:00)` of the report's time zone, converted to UTC
 and compared with an indexed timestamp. A unit counts by what its facts say now, read from
 its row in `unit_summaries` (kept current by station.unit_summaries), so the figures are

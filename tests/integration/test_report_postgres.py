@@ -1,6 +1,6 @@
 """`returns-station report daily` on a central PostgreSQL database filled by
 `returns-station simulate`, compared figure by figure with SQL written here from the
-definitions in the README (not with the report's own queries)."""
+definitions in docs/reports.md (not with the report's own queries)."""
 
 from __future__ import annotations
 
