@@ -60,7 +60,7 @@ class CaseField:
     meaning: str
 
 
-#: Every field of a case, in the order README documents them.
+#: Every field of a case, in the order docs/routing.md documents them.
 CASE_FIELDS: Final = (
     CaseField("category", True, "the product category: " + ", ".join(Category)),
     CaseField("grade", True, "the grade: " + ", ".join(Grade)),
@@ -205,7 +205,7 @@ def _read(case_file: str) -> bytes:
 
 def decision_json(decision: Decision, name: str | None = None,
                   rules_file: str | None = None) -> dict[str, Any]:
-    """A decision as `route` prints it; every field is documented in README."""
+    """A decision as `route` prints it; every field is documented in docs/routing.md."""
     currency = decision.currency
     approved = decision.if_approved
     out: dict[str, Any] = {}

@@ -297,7 +297,7 @@ class _Reader:
 
     def finish(self) -> None:
         for name in self.table:
-            raise self.error(name, "unknown key; check its spelling against README.md")
+            raise self.error(name, "unknown key; check its spelling against docs/configuration.md")
 
 
 def _regex_problem(value: str) -> str | None:
@@ -455,7 +455,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> StationConfig
 
 
 SAMPLE_CONFIG = """\
-# Returns Station configuration. Every key is optional; README.md documents them all.
+# Returns Station configuration. Every key is optional; docs/configuration.md documents them all.
 [station]
 code = "{code}"          # printed on labels; 1-32 of A-Z 0-9 -
 site = "Main warehouse"

@@ -11,7 +11,7 @@ counting across pages and orders) and its Shopify id, then the field inside it, 
 ``record 3 (gid://shopify/Return/945): returnLineItems[1].quantity: must be 1 or more``.
 List positions in paths count from 1.
 
-Choices (the README documents them for people with the `import-rmas` command):
+Choices (docs/commands.md documents them for people with the `import-rmas` command):
 
 * RMA number: the Return's ``name`` ("#1001-R1") without its leading ``#``, after an
   optional prefix, e.g. "1001-R1". It is what the merchant sees in Shopify, unique per
