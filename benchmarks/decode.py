@@ -46,7 +46,7 @@ from drivers.decode_pipeline import PipelineDecoder  # noqa: E402
 from drivers.decoder_errors import DecoderUnavailable  # noqa: E402
 from drivers.zbar_decoder import ZbarDecoder  # noqa: E402
 from drivers.zxing_decoder import DEFAULT_FORMATS, ZxingDecoder  # noqa: E402
-from station.decoding import BarcodeDecoder, DecodedCode  # noqa: E402
+from station.ports.decoder import BarcodeDecoder, DecodedCode  # noqa: E402
 
 FRAME_W, FRAME_H = 1280, 720
 FORMATS = ("upca", "ean13", "qrcode", "code128", "datamatrix", "code39")

@@ -6,7 +6,7 @@ Builds a demo station in a temporary folder and times the core calls the screens
 looking an RMA up, receiving it, starting a unit (its LPN and draft), saving the draft
 (done after every step of the inspection), routing it through the rule set, finalizing it
 (one transaction with all its facts) and rendering its label. The checklist is answered by
-the simulated grader (station/simulated_grader.py), untimed. Prints median and p95 per
+the simulated grader (station/loadgen/simulated_grader.py), untimed. Prints median and p95 per
 step; the design target is that every screen answers in under 100 ms.
 """
 
@@ -23,15 +23,19 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
-from station import drafts, inspection, labels, receiving, simulated_grader
-from station.config import resolve_locations
-from station.demo import seed_demo
-from station.inspection import InspectionError
-from station.models import Rma, User
-from station.photos import MemoryPhotoStore
-from station.signin import actor_of
-from station.simulated_grader import SIMULATED_PHOTO as PHOTO
-from station.vocabulary import Grade
+from station.common.vocabulary import Grade
+from station.demo.station import seed_demo
+from station.inspection import drafts
+from station.inspection import finalize as inspection
+from station.inspection.finalize import InspectionError
+from station.labels import content as labels
+from station.loadgen import simulated_grader
+from station.loadgen.simulated_grader import SIMULATED_PHOTO as PHOTO
+from station.people.signin import actor_of
+from station.ports.photos import MemoryPhotoStore
+from station.receiving import parcels as receiving
+from station.settings.config import resolve_locations
+from station.store.models import Rma, User
 
 T = TypeVar("T")
 

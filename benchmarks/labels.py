@@ -8,7 +8,7 @@ to the loopback fake printer of the driver tests (started here; it answers the s
 queries like a ready printer) or, for PDF, writes files to a temporary folder. Prints the
 median and p95 milliseconds of each step and the bytes per label.
 
-- render: DispositionLabel to the 1-bit bitmap at the size (station.printing.render_label);
+- render: DispositionLabel to the 1-bit bitmap at the size (station.labels.printers.render_label);
 - encode: the bitmap to the bytes the printer is sent (GS v 0 raster, ^GFA, PDF);
 - job: print_label, i.e. encode + connect + status before + send + status after + close
   (for PDF: encode + atomic write with fsync);
@@ -38,7 +38,7 @@ from label_fixtures import make_label  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from drivers.label_printers import open_label_printer  # noqa: E402
-from station.printing import JobState, render_label  # noqa: E402
+from station.labels.printers import JobState, render_label  # noqa: E402
 
 RENDER_ENCODE_TARGET_MS = 30.0
 NETWORK_JOB_TARGET_MS = 100.0

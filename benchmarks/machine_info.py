@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import URL, text
 
-from station.database import make_engine
+from station.store.database import make_engine
 
 
 def machine(url: URL, settings: Sequence[str]) -> dict[str, Any]:

@@ -46,15 +46,15 @@ again after it, then VACUUM ANALYZE. Per unit, as the station writes them:
 
 Photos, print jobs and audit events are not generated: the summary does not read them.
 Each unit's row of `unit_summaries` (what the summary reads) is then derived from those
-facts by `station.unit_summaries.rebuild`, the code that keeps it current at every push.
+facts by `station.store.unit_summaries.rebuild`, the code that keeps it current at every push.
 
-Then the timing, with the report's own code (`station.reports.daily_summary` through
+Then the timing, with the report's own code (`station.reports.daily_summary.daily_summary` through
 SQLAlchemy and psycopg, as `returns-station report daily` runs it, in Europe/Berlin,
 "now" the end of the data): 10 days (the busiest, the last, and random ones) for the whole
 site, one station (the busiest) and one category (apparel, the biggest). Each day's first
 run is after a server restart (empty shared buffers; the OS file cache is as the
 generation left it, it is not dropped on a shared machine), then --repeat warm runs.
-Then, for information, 7-day ranges and, when station/report_trend.py is there, the
+Then, for information, 7-day ranges and, when station/reports/trend.py is there, the
 14-day trend. Prints median, p95 and max per variant.
 
 Target: the one-day whole-site summary in ≤ 300 ms: the p95 of all its runs (first and
@@ -87,8 +87,10 @@ from machine_info import machine
 from pg_cluster_module import load_pg_cluster
 from sqlalchemy.engine import URL
 
-from station import reports, schema, simulate, unit_summaries
-from station.database import make_engine, session_factory
+from station.loadgen import simulate
+from station.reports import daily_summary as reports
+from station.store import schema, unit_summaries
+from station.store.database import make_engine, session_factory
 
 TARGET_MS = 300
 SITE_TZ = "Europe/Berlin"
@@ -732,7 +734,7 @@ def existing(db: Database) -> dict[str, Any] | bool | None:
 
 def _derive_unit_summaries(db: Database, timings: dict[str, float]) -> None:
     """Each unit's summary row, derived from the loaded facts by the code the central
-    push uses (`station.unit_summaries`), as one INSERT … SELECT."""
+    push uses (`station.store.unit_summaries`), as one INSERT … SELECT."""
     started = time.perf_counter()
     engine = make_engine(db.url)
     try:
@@ -853,7 +855,7 @@ def time_runs(call: Callable[[], Any], repeat: int) -> tuple[float, list[float],
 
 def load_trend() -> Callable[..., Any] | None:
     try:
-        from station import report_trend
+        from station.reports import trend as report_trend
     except ImportError as error:
         print(f"(no 14-day trend: {error})", flush=True)
         return None

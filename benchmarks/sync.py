@@ -18,7 +18,7 @@ again and again).
     then does 20 units pushing after each one, serially, which gives the cost of one unit
     (finalize + push) on this machine, used for the pace below.
 
-(b) K = 1, 10, 50 stations at once through the load generator (station.simulate), each
+(b) K = 1, 10, 50 stations at once through the load generator (station.loadgen.simulate), each
     station its own OS process with its own local database, pushing after every unit, for
     about --duration seconds. A real bench finalizes a unit every minute or two; here every
     station finalizes one every ~1.5 s (±25 %) — or slower where K stations' own work would
@@ -55,8 +55,9 @@ from typing import Any
 from machine_info import machine
 from pg_cluster_module import load_pg_cluster
 
-from station import simulate, sync
-from station.database import make_engine
+from station.loadgen import simulate
+from station.store.database import make_engine
+from station.sync import exchange as sync
 
 TARGET_FACTS_PER_S = 2000
 TARGET_P99_MS = 2000

@@ -15,9 +15,9 @@ from typing import Any
 import cv2
 
 from drivers.threaded_source import ThreadedSource
-from station.decoding import BarcodeDecoder
-from station.holdoff import HoldOff
-from station.scanner_port import (
+from station.codes.holdoff import HoldOff
+from station.ports.decoder import BarcodeDecoder
+from station.ports.scanner import (
     FrameCallback,
     ScanCallback,
     SourceState,

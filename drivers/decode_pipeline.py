@@ -58,7 +58,7 @@ from drivers.read_checks import ReadFn, SecondOpinion, needs_opinion, plausible
 from drivers.reads import LINEAR, Affine, Read
 from drivers.zbar_decoder import ZbarDecoder
 from drivers.zxing_decoder import DEFAULT_FORMATS, LINEAR_FORMATS, ZxingDecoder
-from station.decoding import DecodedCode, Image
+from station.ports.decoder import DecodedCode, Image
 
 log = logging.getLogger(__name__)
 

@@ -40,18 +40,15 @@ import platformdirs
 from PIL import Image
 
 from drivers.raw_tcp import LinkFailure, RawTcpLink
-from station.label_render import LabelError
-from station.printing import (
-    Backend,
+from station.labels.printers import (
     JobState,
-    LabelSize,
     PrinterUnavailable,
-    PrinterUri,
-    PrinterUriError,
     PrintOutcome,
     fit_to_size,
     interrupted_job,
 )
+from station.labels.render import LabelError
+from station.settings.printer_uri import Backend, LabelSize, PrinterUri, PrinterUriError
 
 DLE_EOT: Final = b"\x10\x04"
 #: Printer status, offline cause, roll paper sensor: one byte each in reply.

@@ -43,8 +43,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from station.evidence import EvidencePhoto, EvidenceSheet, PhotoFile, human_size
-from station.text_hygiene import clean_text
+from station.common.text_hygiene import clean_text
+from station.supervision.evidence import EvidencePhoto, EvidenceSheet, PhotoFile, human_size
 
 FONT_DIR: Final = Path("/usr/share/fonts/truetype/dejavu")
 MARGIN: Final = 15 * mm
@@ -126,7 +126,7 @@ def with_page_count(build: Callable[[int | None], tuple[bytes, int]]) -> bytes:
 
 
 class ReportLabEvidenceRenderer:
-    """`station.evidence.EvidenceRenderer` for A4 paper."""
+    """`station.supervision.evidence.EvidenceRenderer` for A4 paper."""
 
     def __init__(self, *, font_dir: Path = FONT_DIR) -> None:
         self._font_dir = font_dir

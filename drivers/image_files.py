@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
 
-from station.decoding import BarcodeDecoder, DecodedCode
+from station.ports.decoder import BarcodeDecoder, DecodedCode
 
 Frame = npt.NDArray[np.uint8]
 

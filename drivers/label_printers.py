@@ -7,7 +7,8 @@ only to the station that needs it.
 
 from __future__ import annotations
 
-from station.printing import LabelPrinter, PrinterUri, parse_printer_uri
+from station.labels.printers import LabelPrinter
+from station.settings.printer_uri import PrinterUri, parse_printer_uri
 
 
 def open_label_printer(uri: PrinterUri | str, **timeouts: float) -> LabelPrinter:

@@ -22,17 +22,10 @@ from typing import Final
 
 from PIL import Image
 
-from station.atomic_file import write_atomically
-from station.label_render import LabelError
-from station.printing import (
-    Backend,
-    JobState,
-    LabelSize,
-    PrinterUri,
-    PrinterUriError,
-    PrintOutcome,
-    fit_to_size,
-)
+from station.common.atomic_file import write_atomically
+from station.labels.printers import JobState, PrintOutcome, fit_to_size
+from station.labels.render import LabelError
+from station.settings.printer_uri import Backend, LabelSize, PrinterUri, PrinterUriError
 
 JOB_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 

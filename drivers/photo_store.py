@@ -1,6 +1,6 @@
 """The photo store on disk: clean JPEGs named by their SHA-256, with thumbnails for the UI.
 
-`FilePhotoStore(folder, quality=85, max_edge=2048)` implements `station.photos.PhotoStore`.
+`FilePhotoStore(folder, quality=85, max_edge=2048)` implements `station.ports.photos.PhotoStore`.
 `store(data)`:
 
 1. opens the bytes with Pillow as JPEG or PNG only (anything else is refused before any
@@ -12,7 +12,7 @@
 4. copies the pixels into a new image, so no metadata of the original survives: no EXIF
    (so no GPS position, camera serial or owner name), no XMP, no comments, no ICC profile;
 5. encodes it as JPEG at `quality`, names it by the SHA-256 of those bytes and writes it
-   to `station.retention.photo_path(folder, sha)`, plus a thumbnail of at most
+   to `station.ports.photo_files.photo_path(folder, sha)`, plus a thumbnail of at most
    `thumbnail_edge` pixels at `thumbnail_path`.
 
 A private store (`shared=False`, the photos folder inside the data folder) makes its folders
@@ -39,9 +39,9 @@ from typing import Final
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from station.photos import PhotoError, StoredPhoto
-from station.private_files import make_private_dirs
-from station.retention import photo_path, thumbnail_path
+from station.ports.photo_files import photo_path, thumbnail_path
+from station.ports.photos import PhotoError, StoredPhoto
+from station.settings.private_files import make_private_dirs
 
 try:
     from PIL import ImageCms
@@ -58,7 +58,7 @@ ACCEPTED_FORMATS: Final = ("JPEG", "PNG")
 
 
 class FilePhotoStore:
-    """Photos in a folder (local or a shared mount), laid out by `station.retention`."""
+    """Photos in a folder (local or a shared mount), laid out by `station.privacy.retention`."""
 
     def __init__(
         self, folder: Path, *, quality: int = DEFAULT_QUALITY, max_edge: int = DEFAULT_MAX_EDGE,

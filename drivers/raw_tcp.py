@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
-from station.printing import JobState
+from station.labels.printers import JobState
 
 CHUNK = 16 * 1024
 #: Kernel send buffer: small enough that a printer which stops reading makes the write

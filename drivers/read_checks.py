@@ -31,7 +31,7 @@ from typing import Final
 
 from drivers.image_ops import Gray, clahe, resized, sharpened, upright_crop
 from drivers.reads import LINEAR, WEAKLY_CHECKED, Read
-from station.check_digits import gs1_check_digit, is_valid_gtin
+from station.codes.check_digits import gs1_check_digit, is_valid_gtin
 
 ReadFn = Callable[[Gray], list[Read]]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from station.decoding import DecodedCode
+from station.ports.decoder import DecodedCode
 
 Corners = npt.NDArray[np.float32]  # shape (4, 2): top-left, top-right, bottom-right, bottom-left
 Affine = npt.NDArray[np.float64]  # shape (2, 3): maps points of one image onto another

@@ -58,12 +58,12 @@ from drivers.evidence_pdf import (
     pdf_fonts,
     with_page_count,
 )
-from station.money import format_minor
-from station.report_document import ReportDocument, ReportException
-from station.report_trend import main_currency
-from station.reports import SOURCE_CENTRAL
-from station.text_hygiene import clean_text
-from station.vocabulary import Category, Disposition, Reason, RefundAction
+from station.common.money import format_minor
+from station.common.text_hygiene import clean_text
+from station.common.vocabulary import Category, Disposition, Reason, RefundAction
+from station.reports.daily_summary import SOURCE_CENTRAL
+from station.reports.document import ReportDocument, ReportException
+from station.reports.trend import main_currency
 
 NO_UNITS: Final = "No units in this period"
 NO_TREND_UNITS: Final = "No units in these days"
@@ -235,7 +235,7 @@ class _Styles:
 
 
 class ReportLabReportRenderer:
-    """`station.report_document.ReportRenderer` for A4 paper."""
+    """`station.reports.document.ReportRenderer` for A4 paper."""
 
     def __init__(self, *, font_dir: Path = FONT_DIR) -> None:
         self._font_dir = font_dir

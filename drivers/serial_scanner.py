@@ -12,7 +12,7 @@ import logging
 import serial
 
 from drivers.threaded_source import ThreadedSource
-from station.scanner_port import ScanCallback, SourceState, SourceStatus, StatusCallback
+from station.ports.scanner import ScanCallback, SourceState, SourceStatus, StatusCallback
 
 log = logging.getLogger(__name__)
 MAX_LINE = 4096

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from station.scanner_port import ScanCallback, StatusCallback
+from station.ports.scanner import ScanCallback, StatusCallback
 
 
 class ThreadedSource:

@@ -22,7 +22,7 @@ import numpy as np
 from drivers.decoder_errors import DecoderUnavailable
 from drivers.image_ops import Gray, as_gray
 from drivers.reads import ZBAR, Read, box_corners
-from station.decoding import DecodedCode, Image
+from station.ports.decoder import DecodedCode, Image
 
 #: zxing-cpp format name → ZBar symbol type name.
 _ZBAR_SYMBOLS: Final[dict[str, str]] = {

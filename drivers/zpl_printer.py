@@ -29,17 +29,9 @@ from typing import Final
 from PIL import Image
 
 from drivers.raw_tcp import LinkFailure, RawTcpLink
-from station.label_render import LabelError
-from station.printing import (
-    Backend,
-    JobState,
-    LabelSize,
-    PrinterUri,
-    PrinterUriError,
-    PrintOutcome,
-    fit_to_size,
-    interrupted_job,
-)
+from station.labels.printers import JobState, PrintOutcome, fit_to_size, interrupted_job
+from station.labels.render import LabelError
+from station.settings.printer_uri import Backend, LabelSize, PrinterUri, PrinterUriError
 
 HOST_STATUS: Final = b"~HS"
 CONNECT_S: Final = 2.0

@@ -13,8 +13,8 @@ inverted copy itself when it has reason to).
 
 Text: the plain content, control characters (GS, RS, EOT of ISO 15434 messages, line
 feeds) kept as they are; GS1 data (GS1-128, GS1 DataMatrix/QR) is given in the bracketed
-form "(01)09501101530003(17)…", which marks it as GS1 for station.payloads without a
-symbology identifier, when station.gs1 knows all its AIs, and raw (GS as FNC1) otherwise.
+form "(01)09501101530003(17)…", which marks it as GS1 for station.codes.scans without a
+symbology identifier, when station.codes.gs1 knows all its AIs, and raw (GS as FNC1) otherwise.
 UPC-A is reported as "UPCA" with 12 digits (zxing-cpp 3 calls it an EAN-13 with a leading
 0), UPC-E with its 8 digits.
 """
@@ -29,8 +29,8 @@ import zxingcpp
 
 from drivers.image_ops import Gray, as_gray
 from drivers.reads import ZXING, Read
-from station import gs1
-from station.decoding import DecodedCode, Image
+from station.codes import gs1
+from station.ports.decoder import DecodedCode, Image
 
 DEFAULT_FORMATS: Final[tuple[str, ...]] = (
     "Code128", "Code39", "EAN13", "EAN8", "UPCA", "UPCE", "ITF", "QRCode", "DataMatrix",
@@ -43,7 +43,7 @@ LINEAR_FORMATS: Final[tuple[str, ...]] = (
 
 
 def _gs1_text(raw: str) -> str:
-    """GS1 data in bracketed form when station.gs1 reads every element, else as it came."""
+    """GS1 data in bracketed form when station.codes.gs1 reads every element, else as it came."""
     try:
         return gs1.format_bracketed(gs1.parse_raw(raw))
     except gs1.Gs1Error:

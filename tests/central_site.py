@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import enrolment, sync
-from station.context import StationContext
-from station.models import User
+from station.runtime.context import StationContext
+from station.store.models import User
+from station.sync import exchange as sync
+from station.trust import enrolment
 
 
 def join(central: sessionmaker[Session], ctx: StationContext, *,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import sys
 
-from station import cli
-from station.devices import Devices
+from station.cli import main as cli
+from station.cli.devices import Devices
 
 
 def run(*args: str, stdin: str = "", devices: Devices | None = None) -> int:

@@ -43,7 +43,7 @@ def secrets_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Station keys (the PIN pepper, …) go to a throw-away folder, never the OS keyring or
     the real user's config folder. One folder per test run: stations copied from the
     bench template (tests/station_bench.py) find the template's keys there."""
-    from station.secrets_folder import SECRETS_DIR_ENV
+    from station.settings.secrets_folder import SECRETS_DIR_ENV
 
     folder = tmp_path_factory.mktemp("secrets")
     saved = os.environ.get(SECRETS_DIR_ENV)

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from station.code128 import encode
+from station.labels.code128 import encode
 
 WIDTH, HEIGHT = 640, 360
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from station.models import PrintJob
-from station.printing import JobState, LabelSize, PrintOutcome, label_size
+from station.labels.printers import JobState, PrintOutcome
+from station.settings.printer_uri import LabelSize, label_size
+from station.store.models import PrintJob
 
 
 @dataclass

@@ -11,16 +11,16 @@ from typing import Any
 from sqlalchemy import select
 
 from station import rma_store
-from station.bootstrap import OpenStation, open_station
-from station.config import Locations, StationConfig, resolve_locations
-from station.demo_data import demo_rmas
-from station.models import User
-from station.permissions import Actor
-from station.pull import pull_rmas
-from station.signin import actor_of
-from station.simulated_grader import SIMULATED_PHOTO
-from station.users import add_user
-from station.vocabulary import Role
+from station.common.permissions import Actor
+from station.common.vocabulary import Role
+from station.demo.rmas import demo_rmas
+from station.loadgen.simulated_grader import SIMULATED_PHOTO
+from station.people.signin import actor_of
+from station.people.users import add_user
+from station.runtime.bootstrap import OpenStation, open_station
+from station.settings.config import Locations, StationConfig, resolve_locations
+from station.store.models import User
+from station.sync.pull import pull_rmas
 
 TODAY = date(2026, 11, 20)
 PINS = {Role.CLERK: "2468", Role.GRADER: "1357", Role.SUPERVISOR: "864213",
@@ -111,8 +111,9 @@ TINY_PNG = SIMULATED_PHOTO
 def ready_unit(bench: StationUnderTest, actor: Actor, receipt_id: Any, line_id: Any,
                grade: Any) -> Any:
     """Start a unit and have the simulated grader take it to `grade`, ready to finalize."""
-    from station import inspection, simulated_grader
-    from station.photos import MemoryPhotoStore
+    from station.inspection import finalize as inspection
+    from station.loadgen import simulated_grader
+    from station.ports.photos import MemoryPhotoStore
 
     work = inspection.start_unit(bench.ctx, actor, receipt_id, line_id)
     simulated_grader.finish(work, grade, actor, MemoryPhotoStore(), TINY_PNG, bench.clock())
@@ -122,7 +123,7 @@ def ready_unit(bench: StationUnderTest, actor: Actor, receipt_id: Any, line_id: 
 def inspect_unit(bench: StationUnderTest, actor: Actor, receipt_id: Any, line_id: Any,
                  grade: Any) -> Any:
     """A unit inspected and finalized at `grade` (a FinalizedUnit)."""
-    from station import inspection
+    from station.inspection import finalize as inspection
 
     work = ready_unit(bench, actor, receipt_id, line_id, grade)
     return inspection.finalize(bench.ctx, actor, work)

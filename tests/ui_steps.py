@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from station_bench import PINS
 
-from station.simulated_grader import best_answer
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.loadgen.simulated_grader import best_answer
 from ui.main_window import MainWindow
 
 SCANNER_MS = 3  # between keys, as a keyboard-wedge scanner types

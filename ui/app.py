@@ -12,9 +12,10 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 import resources
-from station import sync
-from station.bootstrap import OpenStation
-from station.printing import PrinterUnavailable, PrinterUriError
+from station.labels.printers import PrinterUnavailable
+from station.runtime.bootstrap import OpenStation
+from station.settings.printer_uri import PrinterUriError
+from station.sync import exchange as sync
 from ui.hardware import Hardware
 from ui.main_window import MainWindow
 from ui.retention_timer import RetentionTimer

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from station.errors import UserFacingError
+from station.common.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 

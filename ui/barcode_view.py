@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from station.code128 import Code128Error, encode
+from station.labels.code128 import Code128Error, encode
 
 QUIET_MODULES = 10
 

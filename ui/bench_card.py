@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.payloads import COMMAND_CAPTIONS
+from station.codes.scans import COMMAND_CAPTIONS
 from ui.barcode_view import BarcodeView
 
 COLUMNS = 2

@@ -12,8 +12,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from station.decoding import DecodedCode
-from station.scanner_port import SourceStatus
+from station.ports.decoder import DecodedCode
+from station.ports.scanner import SourceStatus
 
 
 def frame_to_image(frame: Any) -> QImage:

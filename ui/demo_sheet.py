@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from station import rma_store
-from station.context import StationContext
-from station.demo import DEMO_USERS
-from station.vocabulary import Category
+from station.common.vocabulary import Category
+from station.demo.station import DEMO_USERS
+from station.runtime.context import StationContext
 from ui.barcode_view import BarcodeView
 
 

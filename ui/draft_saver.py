@@ -11,9 +11,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from station import drafts
-from station.context import StationContext
-from station.unit_inspection import UnitInspection
+from station.grading.unit_in_progress import UnitInspection
+from station.inspection import drafts
+from station.runtime.context import StationContext
 
 log = logging.getLogger(__name__)
 

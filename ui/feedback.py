@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl
 from PySide6.QtWidgets import QFrame, QWidget
 
 import resources
-from station.config import FeedbackConfig
+from station.settings.config import FeedbackConfig
 
 log = logging.getLogger(__name__)
 FLASH_MS = 350

@@ -17,14 +17,14 @@ from drivers.label_printers import open_label_printer
 from drivers.photo_store import FilePhotoStore
 from drivers.report_pdf import ReportLabReportRenderer
 from drivers.serial_scanner import SerialScanner
-from station.config import PhotosConfig, StationConfig
-from station.decoding import BarcodeDecoder
-from station.devices import FileDecode, FoundCode
-from station.evidence import EvidenceRenderer
-from station.photos import PhotoStore
-from station.printing import LabelPrinter
-from station.report_document import ReportRenderer
-from station.scanner_port import PreviewSource, ScanSource
+from station.cli.devices import FileDecode, FoundCode
+from station.labels.printers import LabelPrinter
+from station.ports.decoder import BarcodeDecoder
+from station.ports.photos import PhotoStore
+from station.ports.scanner import PreviewSource, ScanSource
+from station.reports.document import ReportRenderer
+from station.settings.config import PhotosConfig, StationConfig
+from station.supervision.evidence import EvidenceRenderer
 
 
 class Hardware:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from station import cli
-from station.bootstrap import OpenStation
+from station.cli import main as cli
+from station.runtime.bootstrap import OpenStation
 
 
 def _gui(opened: OpenStation, demo: bool) -> int:

@@ -21,36 +21,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import (
-    drafts,
-    evidence,
-    inspection,
-    labels,
-    outbox,
-    print_queue,
-    queues,
-    receiving,
-    reports,
-    signin,
-    sync,
-)
-from station.context import StationContext
-from station.drafts import DraftSummary
-from station.errors import UserFacingError
-from station.evidence import EvidenceRenderer, WrittenSheet
-from station.idle import IdleTimer
-from station.inspection import FinalizedUnit, OverReturn, OverReturnError, UnitInspection
-from station.label_render import to_png_bytes
-from station.labels import sample_label
-from station.payloads import COMMAND_CAPTIONS, Payload, PayloadKind, inspect_scan
-from station.permissions import Action, Actor, allowed
-from station.photos import MemoryPhotoStore, PhotoStore
-from station.printing import JobState, LabelPrinter, PrintOutcome, render_label
-from station.receiving import RmaView, UnexpectedReceipt
-from station.report_document import ReportRenderer
-from station.scanner_port import PreviewSource, ScanSource
-from station.users import UserInfo
-from station.vocabulary import Grade
+from station.codes.scans import COMMAND_CAPTIONS, Payload, PayloadKind, inspect_scan
+from station.common.errors import UserFacingError
+from station.common.permissions import Action, Actor, allowed
+from station.common.vocabulary import Grade
+from station.inspection import drafts
+from station.inspection import finalize as inspection
+from station.inspection.drafts import DraftSummary
+from station.inspection.finalize import FinalizedUnit, OverReturn, OverReturnError, UnitInspection
+from station.labels import content as labels
+from station.labels import print_queue
+from station.labels.content import sample_label
+from station.labels.printers import JobState, LabelPrinter, PrintOutcome, render_label
+from station.labels.render import to_png_bytes
+from station.people import signin
+from station.people.idle import IdleTimer
+from station.people.users import UserInfo
+from station.ports.photos import MemoryPhotoStore, PhotoStore
+from station.ports.scanner import PreviewSource, ScanSource
+from station.receiving import parcels as receiving
+from station.receiving.parcels import RmaView, UnexpectedReceipt
+from station.reports import daily_summary as reports
+from station.reports.document import ReportRenderer
+from station.runtime.context import StationContext
+from station.store import outbox
+from station.supervision import evidence, queues
+from station.supervision.evidence import EvidenceRenderer, WrittenSheet
+from station.sync import exchange as sync
 from ui.background import Background
 from ui.bench_card import BenchCardDialog
 from ui.camera_panel import CameraPanel

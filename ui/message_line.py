@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from station.errors import UserFacingError
+from station.common.errors import UserFacingError
 
 
 class MessageLine(QLabel):

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from station import print_queue
-from station.context import StationContext
-from station.print_queue import PrintQueue
-from station.printing import LabelPrinter, PrintOutcome
+from station.labels import print_queue
+from station.labels.print_queue import PrintQueue
+from station.labels.printers import LabelPrinter, PrintOutcome
+from station.runtime.context import StationContext
 from ui.background import Background
 
 CHECK_MS = 1000

@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import approvals, queues, signin
-from station.context import StationContext
-from station.money import format_minor
-from station.permissions import Actor
-from station.queues import HeldRefund, OpenException
-from station.vocabulary import ExceptionOutcome
+from station.common.money import format_minor
+from station.common.permissions import Actor
+from station.common.vocabulary import ExceptionOutcome
+from station.inspection import approvals
+from station.people import signin
+from station.runtime.context import StationContext
+from station.supervision import queues
+from station.supervision.queues import HeldRefund, OpenException
 from ui.background import Background
 from ui.list_table import list_table
 from ui.message_line import MessageLine

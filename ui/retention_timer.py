@@ -6,8 +6,8 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer
 
-from station.bootstrap import OpenStation
-from station.privacy import purge_station
+from station.privacy.sweep import purge_station
+from station.runtime.bootstrap import OpenStation
 from ui.background import Background
 
 DAY_MS = 24 * 60 * 60 * 1000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from station.scanner_port import ScanSource, SourceStatus
+from station.ports.scanner import ScanSource, SourceStatus
 
 
 class SourceBridge(QObject):

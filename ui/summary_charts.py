@@ -31,9 +31,9 @@ from PySide6.QtCore import QMargins, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from station.report_trend import main_currency
-from station.report_units import Figure
-from station.vocabulary import Disposition, Grade
+from station.common.vocabulary import Disposition, Grade
+from station.reports.trend import main_currency
+from station.reports.units import Figure
 
 #: One colour per disposition, the same on every chart and in the PDF legend's order.
 DISPOSITION_COLOURS: Final = {

@@ -36,14 +36,16 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import report_csv, report_trend, reports
-from station.atomic_file import write_atomically
-from station.context import StationContext
-from station.money import format_minor
-from station.permissions import Actor
-from station.report_document import ReportRenderer, document_for
-from station.report_units import Figure, UnitList, UnitRow, units_behind
-from station.vocabulary import Category
+from station.common.atomic_file import write_atomically
+from station.common.money import format_minor
+from station.common.permissions import Actor
+from station.common.vocabulary import Category
+from station.reports import daily_summary as reports
+from station.reports import summary_csv as report_csv
+from station.reports import trend as report_trend
+from station.reports.document import ReportRenderer, document_for
+from station.reports.units import Figure, UnitList, UnitRow, units_behind
+from station.runtime.context import StationContext
 from ui.background import Background
 from ui.list_table import list_table
 from ui.message_line import MessageLine

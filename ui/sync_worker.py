@@ -11,8 +11,8 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from station import sync
-from station.errors import UserFacingError
+from station.common.errors import UserFacingError
+from station.sync import exchange as sync
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class _Run(QRunnable):
 
 
 class SyncWorker(QObject):
-    """`sync_once` is station.sync.sync_once bound to this station's databases."""
+    """`sync_once` is station.sync.exchange.sync_once bound to this station's databases."""
 
     status_changed = Signal(object)
 

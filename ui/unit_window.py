@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import print_queue
-from station.context import StationContext
-from station.evidence import EvidencePhoto, PhotoFile
-from station.label_voids import void_label
-from station.permissions import Action, Actor, allowed
-from station.unit_history import UnitHistory, unit_history
+from station.common.permissions import Action, Actor, allowed
+from station.labels import print_queue
+from station.labels.voids import void_label
+from station.runtime.context import StationContext
+from station.supervision.evidence import EvidencePhoto, PhotoFile
+from station.supervision.unit_history import UnitHistory, unit_history
 from ui.background import Background
 from ui.list_table import list_table
 from ui.message_line import MessageLine

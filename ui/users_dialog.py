@@ -1,6 +1,6 @@
 """User administration for the admin: add, disable/enable, reset PIN, change role, issue badge.
 
-Every change is one call into `station.users`, which checks MANAGE_USERS itself; this dialog
+Every change is one call into `station.people.users`, which checks MANAGE_USERS itself; this dialog
 only shows what the core did or why it refused. Core calls run on the `Background`, so
 hashing a PIN never freezes the screen. A PIN lives in this module only between the form
 and the core call: it is never logged, shown, or put in a title or object name.
@@ -39,19 +39,19 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from station import users
-from station.context import StationContext
-from station.errors import UserFacingError
-from station.permissions import Actor
-from station.pins import (
+from station.common.errors import UserFacingError
+from station.common.permissions import Actor
+from station.common.vocabulary import Role
+from station.people import users
+from station.people.pins import (
     MAX_PIN_LENGTH,
     PinPolicyError,
     check_pin_policy,
     needs_new_pin,
     pin_rule,
 )
-from station.users import UserInfo
-from station.vocabulary import Role
+from station.people.users import UserInfo
+from station.runtime.context import StationContext
 from ui.background import Background
 from ui.barcode_view import BarcodeView
 from ui.message_line import MessageLine

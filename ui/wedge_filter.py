@@ -14,8 +14,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from station.config import ScannerConfig
-from station.wedge import Hold, Replay, Scan, WedgeDetector
+from station.codes.wedge import Hold, Replay, Scan, WedgeDetector
+from station.settings.config import ScannerConfig
 
 _PASS_MODIFIERS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
                    | Qt.KeyboardModifier.MetaModifier)

@@ -9,7 +9,7 @@ from typing import Any
 import zxingcpp
 from PIL import Image, ImageChops
 
-from station.label_render import DispositionLabel
+from station.labels.render import DispositionLabel
 
 LPN = "BN0100000042K"
 #: Printer control bytes (ESC @, GS !, DLE EOT, ESC p drawer kick, NUL), ZPL command starts,

@@ -1,6 +1,6 @@
 """Synthetic barcode pictures for the decoder tests: no corpus needed, fully deterministic.
 
-Labels are rendered from the codes' own encoders (station.code128 for Code 128, zxing-cpp's
+Labels are rendered from the codes' own encoders (station.labels.code128 for Code 128, zxing-cpp's
 writer for EAN-13 and QR), then placed on a 1280×720 "bench" background with texture and
 printed text, at any angle, with perspective, blur and sensor noise, so the tests exercise
 the same path as camera frames.
@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from station.code128 import encode
+from station.labels.code128 import encode
 
 FRAME_W, FRAME_H = 1280, 720
 Array = np.ndarray

@@ -11,7 +11,7 @@ from label_video import write_label_video
 
 from drivers.camera_scanner import CameraScanner
 from drivers.decode_pipeline import PipelineDecoder
-from station.scanner_port import SourceState, SourceStatus
+from station.ports.scanner import SourceState, SourceStatus
 
 
 def collect(events: queue.Queue[object], seconds: float) -> list[object]:

@@ -30,18 +30,13 @@ from drivers.escpos_printer import (
     escpos_printer,
 )
 from drivers.label_printers import open_label_printer
-from station import print_queue, receiving
-from station.models import Rma
-from station.print_queue import PrintQueue
-from station.printing import (
-    LABEL_SIZES,
-    JobState,
-    PrinterUnavailable,
-    PrinterUriError,
-    parse_printer_uri,
-    render_label,
-)
-from station.vocabulary import Grade, Role
+from station.common.vocabulary import Grade, Role
+from station.labels import print_queue
+from station.labels.print_queue import PrintQueue
+from station.labels.printers import JobState, PrinterUnavailable, render_label
+from station.receiving import parcels as receiving
+from station.settings.printer_uri import LABEL_SIZES, PrinterUriError, parse_printer_uri
+from station.store.models import Rma
 
 Server = Callable[..., FakePrinter]
 QUERY_COMMANDS = ["DLE EOT 1", "DLE EOT 2", "DLE EOT 4"]

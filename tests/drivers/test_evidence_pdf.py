@@ -16,7 +16,7 @@ from PIL import Image
 
 from drivers.evidence_pdf import ReportLabEvidenceRenderer
 from drivers.photo_store import FilePhotoStore
-from station.evidence import (
+from station.supervision.evidence import (
     EvidenceAnswer,
     EvidenceDecision,
     EvidencePhoto,

@@ -13,7 +13,7 @@ from synthetic_codes import bgr, code128_label, place, zxing_label
 from drivers import image_files
 from drivers.decode_pipeline import PipelineDecoder
 from drivers.image_files import UnreadableFile, decode_file, read_image, video_frames
-from station.decoding import DecodedCode
+from station.ports.decoder import DecodedCode
 
 W, H = 640, 360
 

@@ -14,7 +14,8 @@ from PIL import Image
 
 from drivers.label_printers import open_label_printer
 from drivers.pdf_printer import PdfPrinter
-from station.printing import LABEL_SIZES, JobState, LabelSize, render_label
+from station.labels.printers import JobState, render_label
+from station.settings.printer_uri import LABEL_SIZES, LabelSize
 
 PDFTOPPM = shutil.which("pdftoppm")
 

@@ -13,8 +13,8 @@ from PIL import ExifTags, Image, ImageCms
 
 from drivers import photo_store
 from drivers.photo_store import FilePhotoStore
-from station.photos import PhotoError, PhotoStore
-from station.retention import photo_path, thumbnail_path
+from station.ports.photo_files import photo_path, thumbnail_path
+from station.ports.photos import PhotoError, PhotoStore
 
 SECRETS = (b"SpyCam", b"SN-0042-SECRET", b"Ada Lovelace", b"WGS-84", b"secret-xmp",
            b"bench comment")

@@ -19,9 +19,9 @@ import pytest
 from pdf_reading import HOSTILE, one_line, pdf_text
 
 from drivers.report_pdf import ReportLabReportRenderer
-from station.evidence import pdf_page_count
-from station.report_document import ReportDocument, ReportException
-from station.vocabulary import Disposition
+from station.common.vocabulary import Disposition
+from station.reports.document import ReportDocument, ReportException
+from station.supervision.evidence import pdf_page_count
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UNREACHABLE = "OperationalError: connection to server at 127.0.0.1 port 1 refused"

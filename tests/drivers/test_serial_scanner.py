@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from drivers.serial_scanner import SerialScanner
-from station.scanner_port import SourceState, SourceStatus
+from station.ports.scanner import SourceState, SourceStatus
 
 
 class Device:

@@ -15,7 +15,8 @@ from printer_streams import decompress_gfa, parse_zpl
 
 from drivers.label_printers import open_label_printer
 from drivers.zpl_printer import HOST_STATUS, HostStatus, ZplPrinter, compress_row, graphic_field
-from station.printing import LABEL_SIZES, JobState, parse_printer_uri, render_label
+from station.labels.printers import JobState, render_label
+from station.settings.printer_uri import LABEL_SIZES, parse_printer_uri
 
 Server = Callable[..., FakePrinter]
 

@@ -26,21 +26,22 @@ import central_site
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import (
-    central_rules,
-    inspection,
-    receiving,
-    rma_store,
-    schema,
-    simulated_grader,
-    sync,
-)
-from station.bootstrap import OpenStation, open_station
-from station.config import CentralConfig, StationConfig, resolve_locations
-from station.context import utc_now
-from station.database import make_engine, session_factory
-from station.demo_data import demo_rmas
-from station.models import (
+from station import rma_store
+from station.common.permissions import Actor
+from station.common.vocabulary import Grade, Role
+from station.demo.rmas import demo_rmas
+from station.inspection import finalize as inspection
+from station.loadgen import simulated_grader
+from station.people.signin import actor_of
+from station.people.users import add_user
+from station.ports.photos import MemoryPhotoStore
+from station.receiving import parcels as receiving
+from station.runtime.bootstrap import OpenStation, open_station
+from station.runtime.context import utc_now
+from station.settings.config import CentralConfig, StationConfig, resolve_locations
+from station.store import schema
+from station.store.database import make_engine, session_factory
+from station.store.models import (
     InspectionDraft,
     OutboxEntry,
     RefundTrigger,
@@ -49,12 +50,9 @@ from station.models import (
     Unit,
     User,
 )
-from station.permissions import Actor
-from station.photos import MemoryPhotoStore
-from station.pull import pull_rmas
-from station.signin import actor_of
-from station.users import add_user
-from station.vocabulary import Grade, Role
+from station.sync import exchange as sync
+from station.sync.pull import pull_rmas
+from station.trust import central_rules
 
 TODAY = date(2026, 11, 20)
 IMPORTED_AT = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

@@ -38,7 +38,8 @@ sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # tests/: centr
 from sqlalchemy import event
 from sync_harness import Bench, create_bench, open_bench
 
-from station import schema, sync
+from station.store import schema
+from station.sync import exchange as sync
 
 KILL_POINTS = ("central", "commit", "before-mark", "local-mark", "finalize")
 

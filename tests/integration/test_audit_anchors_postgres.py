@@ -20,9 +20,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sync_harness import Bench, create_bench, open_bench, prepare_central
 
-from station import audit, audit_anchors, audit_signing, cli, enrolment, sync
-from station.database import make_engine, session_factory
-from station.models import AuditEvent, OutboxEntry, StationAlarm
+from station.audit import anchors as audit_anchors
+from station.audit import chain as audit
+from station.audit import signing as audit_signing
+from station.cli import main as cli
+from station.store.database import make_engine, session_factory
+from station.store.models import AuditEvent, OutboxEntry, StationAlarm
+from station.sync import exchange as sync
+from station.trust import enrolment
 
 pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -209,7 +214,7 @@ def test_a_cloned_data_folder_stops_syncing_with_an_alarm_and_sends_no_orphan_re
 def test_migration_0014_goes_down_and_up_again_on_postgresql(owner: Engine) -> None:
     from alembic import command
 
-    from station import schema
+    from station.store import schema
 
     record(session_factory(owner), "PG-05", 2)
 
@@ -217,7 +222,7 @@ def test_migration_0014_goes_down_and_up_again_on_postgresql(owner: Engine) -> N
         with owner.connect() as connection:
             return set(connection.scalars(text(
                 "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'rs\\_%' "
-                "AND tgname <> 'rs_accept_audit_events' "  # station.central_rules' own
+                "AND tgname <> 'rs_accept_audit_events' "  # station.trust.central_rules' own
                 "AND tgrelid::regclass::text IN ('audit_events', 'audit_anchors', "
                 "'station_alarms')")))
 
@@ -235,7 +240,7 @@ def test_migration_0014_goes_down_and_up_again_on_postgresql(owner: Engine) -> N
 
 def test_a_station_role_cannot_resolve_its_own_alarm(owner: Engine, central_url: str,
                                                       tmp_path: Path) -> None:
-    from station import sync_halts
+    from station.sync import halts as sync_halts
 
     alarm_id = uuid.uuid4()
     with session_factory(owner).begin() as session:

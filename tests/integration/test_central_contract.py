@@ -18,12 +18,14 @@ from station_bench import (
     make_station,
 )
 
-from station import receiving, schema, sync
-from station.cli_central import grants_sql
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import RefundTrigger
-from station.pull import pull_rmas
-from station.vocabulary import Grade, Role
+from station.cli.central import grants_sql
+from station.common.vocabulary import Grade, Role
+from station.receiving import parcels as receiving
+from station.store import schema
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import RefundTrigger
+from station.sync import exchange as sync
+from station.sync.pull import pull_rmas
 
 pytestmark = pytest.mark.postgres
 

@@ -27,11 +27,12 @@ from integration.sync_harness import audit_central, create_bench, prepare_centra
 from sqlalchemy import Engine, event, text
 from tcp_proxy import TcpProxy
 
-from station import enrolment, sync
-from station.central_connection import postgres_connect_args
-from station.config import CentralConfig
-from station.context import utc_now
-from station.database import make_engine, session_factory
+from station.runtime.context import utc_now
+from station.settings.config import CentralConfig
+from station.store.central_connection import postgres_connect_args
+from station.store.database import make_engine, session_factory
+from station.sync import exchange as sync
+from station.trust import enrolment
 
 CONNECT_TIMEOUT_S = 3
 SYNC_DEADLINE_S = 5

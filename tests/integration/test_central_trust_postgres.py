@@ -19,13 +19,15 @@ from sqlalchemy.exc import DBAPIError
 from station_bench import PINS, StationUnderTest, _template, inspect_unit, make_station
 
 import resources
-from station import receiving, schema, users
-from station.cli_central import grants_sql
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import CentralAuditEvent, OutboxEntry, RefundTrigger, User
-from station.pull import pull_rmas
-from station.signin import actor_of, sign_in
-from station.vocabulary import Grade, Role
+from station.cli.central import grants_sql
+from station.common.vocabulary import Grade, Role
+from station.people import users
+from station.people.signin import actor_of, sign_in
+from station.receiving import parcels as receiving
+from station.store import schema
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import CentralAuditEvent, OutboxEntry, RefundTrigger, User
+from station.sync.pull import pull_rmas
 
 pytestmark = pytest.mark.postgres
 

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from station import schema
-from station.database import make_engine, sqlite_url
-from station.models import DispositionDecision, Rma, RmaLine, Unit, UnitSummary
+from station.store import schema
+from station.store.database import make_engine, sqlite_url
+from station.store.models import DispositionDecision, Rma, RmaLine, Unit, UnitSummary
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

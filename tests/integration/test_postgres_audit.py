@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from station import audit, cli, schema
-from station.database import make_engine, session_factory
+from station.audit import chain as audit
+from station.cli import main as cli
+from station.store import schema
+from station.store.database import make_engine, session_factory
 
 pytestmark = pytest.mark.postgres
 

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import Engine, inspect, select, text
 
 import resources
-from station import cli, schema
-from station.database import make_engine, session_factory
-from station.models import Rma, Station
+from station.cli import main as cli
+from station.store import schema
+from station.store.database import make_engine, session_factory
+from station.store.models import Rma, Station
 
 pytestmark = pytest.mark.postgres
 

@@ -51,9 +51,10 @@ from integration.sync_harness import (
 from sqlalchemy import Engine, event, select, text, update
 from tcp_proxy import TcpProxy
 
-from station import schema, sync
-from station.database import make_engine, session_factory
-from station.models import OutboxEntry
+from station.store import schema
+from station.store.database import make_engine, session_factory
+from station.store.models import OutboxEntry
+from station.sync import exchange as sync
 
 pytestmark = pytest.mark.postgres
 

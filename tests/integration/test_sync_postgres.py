@@ -18,12 +18,15 @@ from station_bench import (
     make_station,
 )
 
-from station import enrolment, receiving, retry, schema, sync
-from station.context import utc_now
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import OutboxEntry, RefundTrigger, SyncConflict
-from station.pull import pull_rmas
-from station.vocabulary import Grade, Role
+from station.common.vocabulary import Grade, Role
+from station.receiving import parcels as receiving
+from station.runtime.context import utc_now
+from station.store import retry, schema
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import OutboxEntry, RefundTrigger, SyncConflict
+from station.sync import exchange as sync
+from station.sync.pull import pull_rmas
+from station.trust import enrolment
 
 pytestmark = pytest.mark.postgres
 LINE_OF_ONE = "RMA-100002"
@@ -66,7 +69,7 @@ def local_fact_ids(bench: StationUnderTest) -> set[tuple[str, str]]:
 def test_eight_stations_racing_on_one_line_at_serializable_one_wins_none_lost(
     central: Engine, tmp_path: Path, race: int,
 ) -> None:
-    """Each contested fact has its own winner (station/sync.py): the parcel's receipt and
+    """Each contested fact has its own winner (station/sync/exchange.py): the parcel's receipt and
     the line's settling refund may be won by different stations. Every loser has a recorded
     conflict naming the winner of that fact, the line is settled exactly once, no fact is
     lost. A station whose push lost its serialization races more often than sync retries a

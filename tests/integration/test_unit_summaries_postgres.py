@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from station import schema, unit_summaries
-from station.database import make_engine, session_factory
-from station.models import Inspection, RefundTrigger, Unit, UnitSummary
+from station.store import schema, unit_summaries
+from station.store.database import make_engine, session_factory
+from station.store.models import Inspection, RefundTrigger, Unit, UnitSummary
 
 pytestmark = pytest.mark.postgres
 

@@ -16,11 +16,16 @@ from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 from station_bench import StationUnderTest, inspect_unit
 
-from station import audit, audit_anchors, audit_signing, receiving, schema, sync
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import AuditAnchor, AuditEvent, OutboxEntry, StationAlarm, StationKey
-from station.signin import SignInError, sign_in
-from station.vocabulary import Grade, Role
+from station.audit import anchors as audit_anchors
+from station.audit import chain as audit
+from station.audit import signing as audit_signing
+from station.common.vocabulary import Grade, Role
+from station.people.signin import SignInError, sign_in
+from station.receiving import parcels as receiving
+from station.store import schema
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import AuditAnchor, AuditEvent, OutboxEntry, StationAlarm, StationKey
+from station.sync import exchange as sync
 
 ADMIN_PIN = "97531086"
 
@@ -270,8 +275,8 @@ def make_station_from(bench: StationUnderTest) -> StationUnderTest:
     """The same folder opened again (after its database file was replaced)."""
     from dataclasses import replace
 
-    from station.bootstrap import open_station
-    from station.config import resolve_locations
+    from station.runtime.bootstrap import open_station
+    from station.settings.config import resolve_locations
 
     locations = resolve_locations(data_dir=str(bench.locations.data_dir), env={})
     opened = open_station(bench.ctx.config, locations)
@@ -329,7 +334,7 @@ def test_entries_made_before_the_station_had_a_key_are_signed_once_and_reach_cen
 def test_a_unit_reusing_an_lpn_this_station_already_sent_halts_sync(
     synced: StationUnderTest,
 ) -> None:
-    from station.models import Unit
+    from station.store.models import Unit
 
     with synced.opened.central_sessions()() as central:
         sent_lpn = central.scalars(select(Unit.lpn)).one()
@@ -347,7 +352,7 @@ def test_a_unit_reusing_an_lpn_this_station_already_sent_halts_sync(
 
 
 def test_a_central_sequence_ahead_of_this_folder_halts_sync(synced: StationUnderTest) -> None:
-    from station.models import StationSync
+    from station.store.models import StationSync
 
     with synced.opened.central_sessions().begin() as central:  # a clone pushed further
         state = central.get(StationSync, "BENCH-01")
@@ -379,8 +384,8 @@ def test_a_copied_data_folder_that_went_on_syncing_is_a_fork_for_the_original(
 ) -> None:
     from dataclasses import replace
 
-    from station.bootstrap import open_station
-    from station.config import resolve_locations
+    from station.runtime.bootstrap import open_station
+    from station.settings.config import resolve_locations
 
     synced.opened.local_engine.dispose()
     shutil.copytree(synced.locations.data_dir, tmp_path / "copy")

@@ -11,9 +11,9 @@ import keyring
 import pytest
 from memory_keyring import MemoryKeyring
 
-from station import cli
-from station.bootstrap import central_url
-from station.config import load_config, resolve_locations
+from station.cli import main as cli
+from station.runtime.bootstrap import central_url
+from station.settings.config import load_config, resolve_locations
 
 URL = "postgresql://station@db.example:5433/returns"
 

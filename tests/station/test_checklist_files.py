@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import resources
-from station.checklists import ChecklistError, load_checklist_file, load_checklists
-from station.config import ConfigError
-from station.vocabulary import Category
+from station.common.vocabulary import Category
+from station.grading.checklists import ChecklistError, load_checklist_file, load_checklists
+from station.settings.config import ConfigError
 
 GOOD = """\
 category = "toys"

@@ -7,14 +7,13 @@ import re
 import pytest
 
 import resources
-from station.checklists import (
+from station.common.vocabulary import Category, Flag, Grade, PhotoKind
+from station.grading.checklists import (
     AnswerError,
     Checklist,
     ChecklistRun,
     load_checklists,
 )
-from station.photos import PhotoKind
-from station.vocabulary import Category, Flag, Grade
 
 CHECKLISTS = load_checklists(resources.path("checklists"))
 

@@ -12,10 +12,10 @@ from cli_runner import run
 from sqlalchemy import func, select, text
 
 import resources
-from station import schema
-from station.config import resolve_locations
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import Rma, RmaLine
+from station.settings.config import resolve_locations
+from station.store import schema
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import Rma, RmaLine
 
 SAMPLE = resources.path("demo", "sample-rmas.csv")
 

@@ -11,10 +11,10 @@ from cli_runner import run
 from sqlalchemy import select
 from station_bench import StationUnderTest, inspect_unit
 
-from station import receiving
-from station.cli_central import FACT_TABLES, grants_sql
-from station.models import CentralAuditEvent
-from station.vocabulary import Grade, Role
+from station.cli.central import FACT_TABLES, grants_sql
+from station.common.vocabulary import Grade, Role
+from station.receiving import parcels as receiving
+from station.store.models import CentralAuditEvent
 
 
 @pytest.fixture

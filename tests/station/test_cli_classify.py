@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from station import cli
+from station.cli import main as cli
 
 
 def classify(capsys: pytest.CaptureFixture[str], tmp_path: Path, *codes: str) -> tuple[int, list]:

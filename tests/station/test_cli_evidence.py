@@ -11,10 +11,10 @@ from cli_runner import run
 from sqlalchemy import select
 from station_bench import PINS, StationUnderTest, inspect_unit
 
-from station import receiving
-from station.evidence import EvidenceRenderer, EvidenceSheet
-from station.models import Rma
-from station.vocabulary import Grade, Role
+from station.common.vocabulary import Grade, Role
+from station.receiving import parcels as receiving
+from station.store.models import Rma
+from station.supervision.evidence import EvidenceRenderer, EvidenceSheet
 
 # The sheets written here are not real PDFs: two page markers and the LPN.
 FAKE_PDF = b"%PDF-1.4 /Type /Page /Type /Page "

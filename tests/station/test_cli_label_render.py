@@ -10,8 +10,8 @@ from cli_runner import run
 from PIL import Image
 from station_bench import StationUnderTest, inspect_unit
 
-from station import receiving
-from station.vocabulary import Grade, Role
+from station.common.vocabulary import Grade, Role
+from station.receiving import parcels as receiving
 
 
 def finished_lpn(bench: StationUnderTest) -> str:

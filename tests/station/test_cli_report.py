@@ -17,7 +17,7 @@ from station_bench import make_station
 from test_reports import BOOK_OVERRIDE, Day, build_day
 
 from drivers.report_pdf import ReportLabReportRenderer
-from station.simulated_grader import SIMULATED_REASON
+from station.loadgen.simulated_grader import SIMULATED_REASON
 
 CONFIG = '[station]\ncode = "BENCH-01"\nlpn_prefix = "BN"\n'
 DAY_OPTIONS = ("report", "daily", "--date", "2026-11-20", "--tz", "Europe/Berlin")

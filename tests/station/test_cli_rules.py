@@ -11,7 +11,7 @@ import pytest
 from cli_runner import run
 from hostile_files import nested_json, nested_toml
 
-from station.rules import RULES_DIR
+from station.routing.rules import RULES_DIR
 
 DEFAULT_FILE = RULES_DIR / "default.toml"
 DEFAULT = DEFAULT_FILE.read_text("utf-8")

@@ -8,9 +8,9 @@ import pytest
 from cli_runner import run
 from sqlalchemy import select, text
 
-from station import cli
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import AuditEvent, User
+from station.cli import main as cli
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import AuditEvent, User
 
 PIN = "13792468"
 

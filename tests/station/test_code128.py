@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from station.code128 import Code128Error, encode, total_modules
+from station.labels.code128 import Code128Error, encode, total_modules
 
 START_B = [2, 1, 1, 2, 1, 4]
 START_C = [2, 1, 1, 2, 3, 2]

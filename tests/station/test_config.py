@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from station.config import ConfigError, load_config, resolve_locations
+from station.settings.config import ConfigError, load_config, resolve_locations
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hostile_files import nested_toml
 
-from station.config import ConfigError, load_config
-from station.payloads import MAX_SCAN_LENGTH, inspect_scan
+from station.codes.scans import MAX_SCAN_LENGTH, inspect_scan
+from station.settings.config import ConfigError, load_config
 
 
 def write(tmp_path: Path, data: bytes) -> Path:

@@ -10,13 +10,15 @@ import pytest
 from sqlalchemy import select
 from station_bench import StationUnderTest, make_station, ready_unit
 
-from station import approvals, inspection, receiving
-from station.approvals import ApprovalError
-from station.inspection import BenchApproval, InspectionError, Override
-from station.models import AuditEvent, DispositionDecision, RefundTrigger
-from station.permissions import PermissionDenied
-from station.rules import RULES_DIR, parse_rule_set
-from station.vocabulary import Disposition, Grade, RefundAction, Role
+from station.common.permissions import PermissionDenied
+from station.common.vocabulary import Disposition, Grade, RefundAction, Role
+from station.inspection import approvals
+from station.inspection import finalize as inspection
+from station.inspection.approvals import ApprovalError
+from station.inspection.finalize import BenchApproval, InspectionError, Override
+from station.receiving import parcels as receiving
+from station.routing.rules import RULES_DIR, parse_rule_set
+from station.store.models import AuditEvent, DispositionDecision, RefundTrigger
 
 BOOK_CHANGED_MIND = "RMA-100006"  # line 1: a paperback, changed_mind, 29.99 USD
 

@@ -15,9 +15,16 @@ import pytest
 from sqlalchemy import select, update
 from station_bench import TINY_PNG, StationUnderTest, inspect_unit, make_station
 
-from station import audit, inspection, receiving
-from station.config import PrivacyConfig
-from station.evidence import (
+from station.audit import chain as audit
+from station.common.money import format_minor
+from station.common.permissions import PermissionDenied
+from station.common.vocabulary import Category, Grade, Role
+from station.inspection import finalize as inspection
+from station.ports.photo_files import photo_path
+from station.receiving import parcels as receiving
+from station.settings.config import PrivacyConfig
+from station.store.models import AuditEvent, ExceptionCase, Inspection, Photo, Rma, RmaLine, Unit
+from station.supervision.evidence import (
     GENERATED_ACTION,
     EvidenceError,
     EvidenceSheet,
@@ -27,11 +34,6 @@ from station.evidence import (
     utc_minutes,
     write_atomically,
 )
-from station.models import AuditEvent, ExceptionCase, Inspection, Photo, Rma, RmaLine, Unit
-from station.money import format_minor
-from station.permissions import PermissionDenied
-from station.retention import photo_path
-from station.vocabulary import Category, Grade, Role
 
 CUSTOMER = "Zebulon Quackenbush-Private"
 

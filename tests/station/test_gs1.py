@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station import gs1
-from station.check_digits import (
+from station.codes import gs1
+from station.codes.check_digits import (
     fedex_express_check_digit,
     gs1_check_digit,
     has_gs1_check_digit,
@@ -20,7 +20,7 @@ from station.check_digits import (
     ups_check_digit,
     upu_s10_check_digit,
 )
-from station.payloads import PayloadKind, classify
+from station.codes.scans import PayloadKind, classify
 
 RMA = re.compile("RMA-[0-9]{6}", re.ASCII)
 TODAY = date(2026, 1, 15)

@@ -11,9 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from station_bench import TINY_PNG, StationUnderTest, inspect_unit, ready_unit
 
-from station import drafts, inspection, receiving
-from station.inspection import InspectionError, OverReturnError, UnitInspection
-from station.models import (
+from station.codes.scans import classify
+from station.common.vocabulary import Flag, Grade, PhotoKind, Role
+from station.grading.unit_in_progress import PhotoTaken
+from station.inspection import drafts
+from station.inspection import finalize as inspection
+from station.inspection.finalize import InspectionError, OverReturnError, UnitInspection
+from station.loadgen.simulated_grader import answer_all, best_answer
+from station.ports.photos import MemoryPhotoStore
+from station.receiving import parcels as receiving
+from station.store.models import (
     AuditEvent,
     ExceptionCase,
     Inspection,
@@ -22,11 +29,6 @@ from station.models import (
     Photo,
     Unit,
 )
-from station.payloads import classify
-from station.photos import MemoryPhotoStore, PhotoKind
-from station.simulated_grader import answer_all, best_answer
-from station.unit_inspection import PhotoTaken
-from station.vocabulary import Flag, Grade, Role
 
 RMA = re.compile(r"RMA-[0-9]{6}")
 ELECTRONICS, TOYS_X3, BEAUTY, APPAREL = "RMA-100002", "RMA-100003", "RMA-100004", "RMA-100007"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from station.holdoff import HoldOff
+from station.codes.holdoff import HoldOff
 
 
 class Ticks:

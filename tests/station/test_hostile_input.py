@@ -10,14 +10,15 @@ import pytest
 from sqlalchemy import func, select
 from station_bench import StationUnderTest, inspect_unit
 
-from station import receiving, users
-from station.label_render import render_disposition_label
-from station.labels import disposition_label
-from station.models import ExceptionCase, Receipt, Rma, User
-from station.payloads import ScanError
+from station.codes.scans import ScanError
+from station.common.text_hygiene import clean_text
+from station.common.vocabulary import Grade, Role
+from station.labels.content import disposition_label
+from station.labels.render import render_disposition_label
+from station.people import users
+from station.receiving import parcels as receiving
 from station.rma_csv import RmaCsvError, parse_rma_csv
-from station.text_hygiene import clean_text
-from station.vocabulary import Grade, Role
+from station.store.models import ExceptionCase, Receipt, Rma, User
 
 SQL = "Robert'); DROP TABLE rmas;--"
 PRINTER_BYTES = "A\x1b@B\x1dV\x00C\x10\x04\x01"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from station_bench import ManualClock
 
-from station.idle import IdleTimer
+from station.people.idle import IdleTimer
 
 
 def test_the_station_locks_only_after_the_idle_time_without_use() -> None:

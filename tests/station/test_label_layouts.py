@@ -10,15 +10,16 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from station import label_layouts
-from station.label_layouts import (
+from station.labels import layouts as label_layouts
+from station.labels.layouts import (
     LabelLayoutError,
     load_layout,
     load_layout_file,
     parse_layout,
     render_layout,
 )
-from station.label_render import (
+from station.labels.printers import render_label
+from station.labels.render import (
     AnyLabel,
     DispositionLabel,
     ExceptionLabel,
@@ -29,7 +30,7 @@ from station.label_render import (
     render_exception_label,
     render_receiving_label,
 )
-from station.printing import LABEL_SIZES, render_label
+from station.settings.printer_uri import LABEL_SIZES
 
 HOSTILE = "\x1b@\x1d!\x10\x1bp\x00^XA\u202eKCOTSER\u202a\u2066x\u2069\u200b\ufeff"
 WHEN = datetime(2024, 5, 6, 14, 3)

@@ -12,14 +12,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from station.code128 import total_modules
-from station.label_render import (
+from station.common.text_hygiene import clean_text
+from station.labels.code128 import total_modules
+from station.labels.render import (
     DispositionLabel,
     LabelError,
     render_disposition_label,
     to_png_bytes,
 )
-from station.text_hygiene import clean_text
 
 DPI = 203
 PRINTER_WIDTHS = {"80 mm": 576, "58 mm": 384}

@@ -10,15 +10,18 @@ from scripted_printer import ScriptedPrinter, blank
 from sqlalchemy import func, select
 from station_bench import START, StationUnderTest, inspect_unit
 
-from station import audit, print_queue, receiving, sync
-from station.database import make_engine, session_factory, sqlite_url
-from station.inspection import FinalizedUnit
-from station.label_voids import VOIDED_ACTION, VoidError, void_label
-from station.models import AuditEvent, LabelVoid, OutboxEntry
-from station.permissions import PermissionDenied
-from station.print_queue import PrintQueue, PrintQueueError
-from station.printing import JobState
-from station.vocabulary import Grade, Role
+from station.audit import chain as audit
+from station.common.permissions import PermissionDenied
+from station.common.vocabulary import Grade, Role
+from station.inspection.finalize import FinalizedUnit
+from station.labels import print_queue
+from station.labels.print_queue import PrintQueue, PrintQueueError
+from station.labels.printers import JobState
+from station.labels.voids import VOIDED_ACTION, VoidError, void_label
+from station.receiving import parcels as receiving
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import AuditEvent, LabelVoid, OutboxEntry
+from station.sync import exchange as sync
 
 URI = "zpl+tcp://192.0.2.10:9100"
 BOOK = "RMA-100006"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station.lpn import format_lpn, is_valid_lpn
-from station.money import MoneyError, format_minor, parse_major
+from station.codes.lpn import format_lpn, is_valid_lpn
+from station.common.money import MoneyError, format_minor, parse_major
 
 
 def test_an_lpn_carries_the_station_prefix_and_a_check_character() -> None:

@@ -30,9 +30,9 @@ from hostile_files import nested_json, nested_toml, png_claiming
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from station.cli import build_parser
-from station.devices import FileDecode
-from station.rules import RULES_DIR
+from station.cli.devices import FileDecode
+from station.cli.main import build_parser
+from station.routing.rules import RULES_DIR
 from ui.hardware import Hardware
 
 ADMIN_PIN: Final = "13792468"

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from station.check_digits import (
+from station.codes.check_digits import (
     fedex_express_check_digit,
     gs1_check_digit,
     mod7_check_digit,
     ups_character_value,
     ups_check_digit,
 )
-from station.lpn import format_lpn
-from station.payloads import (
+from station.codes.lpn import format_lpn
+from station.codes.scans import (
     COMMAND_CAPTIONS,
     COMMANDS,
     GS,

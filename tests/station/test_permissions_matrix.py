@@ -9,12 +9,15 @@ import pytest
 from sqlalchemy import select
 from station_bench import StationUnderTest, ready_unit
 
-from station import inspection, receiving, rma_store, users
-from station.demo_data import demo_rmas
-from station.models import AuditEvent, Rma
-from station.permissions import Action, Actor, PermissionDenied, allowed
-from station.privacy import purge_station
-from station.vocabulary import Grade, Role
+from station import rma_store
+from station.common.permissions import Action, Actor, PermissionDenied, allowed
+from station.common.vocabulary import Grade, Role
+from station.demo.rmas import demo_rmas
+from station.inspection import finalize as inspection
+from station.people import users
+from station.privacy.sweep import purge_station
+from station.receiving import parcels as receiving
+from station.store.models import AuditEvent, Rma
 
 UseCase = Callable[[StationUnderTest, Actor], object]
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from station.photos import MemoryPhotoStore, PhotoError, PhotoKind, PhotoStore, image_size
-from station.retention import photo_path
+from station.common.vocabulary import PhotoKind
+from station.ports.photo_files import photo_path
+from station.ports.photos import MemoryPhotoStore, PhotoError, PhotoStore, image_size
 
 
 def encoded(fmt: str, size: tuple[int, int] = (30, 20), **options: object) -> bytes:

@@ -19,14 +19,9 @@ from memory_keyring import MemoryKeyring
 from sqlalchemy import delete, select, update
 from station_bench import PINS, StationUnderTest
 
-from station import signin, users
-from station.bootstrap import open_station
-from station.config import StationConfig, resolve_locations
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import AuditEvent, Counter, User
-from station.pin_pepper import PepperError, PinPepper, load_or_create_pepper
-from station.pin_sealing import PEPPER_COUNTER
-from station.pins import (
+from station.common.vocabulary import Role
+from station.people import signin, users
+from station.people.pins import (
     MIN_ADMIN_PIN_LENGTH,
     MIN_PIN_LENGTH,
     MIN_SUPERVISOR_PIN_LENGTH,
@@ -35,9 +30,14 @@ from station.pins import (
     hash_pin,
     verify_pin,
 )
-from station.secrets_folder import SECRETS_DIR_ENV, SecretsFolderError
-from station.signin import SignInError
-from station.vocabulary import Role
+from station.people.signin import SignInError
+from station.runtime.bootstrap import open_station
+from station.runtime.pin_sealing import PEPPER_COUNTER
+from station.settings.config import StationConfig, resolve_locations
+from station.settings.pin_pepper import PepperError, PinPepper, load_or_create_pepper
+from station.settings.secrets_folder import SECRETS_DIR_ENV, SecretsFolderError
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import AuditEvent, Counter, User
 
 
 def stored_pins(database: Path) -> dict[str, str]:

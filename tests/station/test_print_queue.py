@@ -14,15 +14,18 @@ from scripted_printer import ScriptedPrinter, blank
 from sqlalchemy import select
 from station_bench import StationUnderTest, inspect_unit
 
-from station import audit, print_queue, receiving, schema
-from station.database import make_engine, sqlite_url
-from station.inspection import FinalizedUnit
-from station.labels import disposition_label
-from station.models import AuditEvent, Base, OutboxEntry, PrintAttempt, PrintJob, Rma
-from station.permissions import PermissionDenied
-from station.print_queue import PrintQueue, PrintQueueError
-from station.printing import JobState
-from station.vocabulary import Grade, Role
+from station.audit import chain as audit
+from station.common.permissions import PermissionDenied
+from station.common.vocabulary import Grade, Role
+from station.inspection.finalize import FinalizedUnit
+from station.labels import print_queue
+from station.labels.content import disposition_label
+from station.labels.print_queue import PrintQueue, PrintQueueError
+from station.labels.printers import JobState
+from station.receiving import parcels as receiving
+from station.store import schema
+from station.store.database import make_engine, sqlite_url
+from station.store.models import AuditEvent, Base, OutboxEntry, PrintAttempt, PrintJob, Rma
 
 URI = "zpl+tcp://192.0.2.10:9100"
 

@@ -9,17 +9,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from station.label_render import DispositionLabel, LabelError
-from station.printing import (
+from station.labels.printers import JobState, PrintOutcome, fit_to_size, render_label
+from station.labels.render import DispositionLabel, LabelError
+from station.settings.printer_uri import (
     LABEL_SIZES,
     Backend,
-    JobState,
     PrinterUriError,
-    PrintOutcome,
-    fit_to_size,
     label_size,
     parse_printer_uri,
-    render_label,
 )
 
 

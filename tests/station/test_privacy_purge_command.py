@@ -10,8 +10,8 @@ from cli_runner import run
 from sqlalchemy import select, update
 
 import resources
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import Rma
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import Rma
 
 PIN = "13792468"
 

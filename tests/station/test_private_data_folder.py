@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from station.bootstrap import open_station
-from station.config import StationConfig, resolve_locations
-from station.logging_setup import PrivateRotatingFileHandler, configure_logging
+from station.runtime.bootstrap import open_station
+from station.settings.config import StationConfig, resolve_locations
+from station.settings.logging_setup import PrivateRotatingFileHandler, configure_logging
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
@@ -104,7 +104,7 @@ def test_a_world_readable_data_folder_is_made_private_at_start_up_with_a_message
             path.chmod(0o644)
     capsys.readouterr()
 
-    with caplog.at_level(logging.WARNING, logger="station.private_files"):
+    with caplog.at_level(logging.WARNING, logger="station.settings.private_files"):
         open_and_write(folder)
 
     assert mode(folder) == 0o700

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import select
 from station_bench import StationUnderTest, inspect_unit, make_station
 
-from station import approvals, queues, receiving
-from station.models import AuditEvent, ExceptionResolution, OutboxEntry
-from station.permissions import PermissionDenied
-from station.queues import QueueError
-from station.vocabulary import ExceptionOutcome, Grade, Role
+from station.common.permissions import PermissionDenied
+from station.common.vocabulary import ExceptionOutcome, Grade, Role
+from station.inspection import approvals
+from station.receiving import parcels as receiving
+from station.store.models import AuditEvent, ExceptionResolution, OutboxEntry
+from station.supervision import queues
+from station.supervision.queues import QueueError
 
 
 @pytest.fixture

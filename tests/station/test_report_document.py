@@ -26,15 +26,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from station_bench import StationUnderTest
 
-from station import queues, receiving, report_document, reports
-from station.models import ExceptionCase
-from station.report_document import (
+from station.common.vocabulary import ExceptionKind, ExceptionOutcome, Role
+from station.receiving import parcels as receiving
+from station.reports import daily_summary as reports
+from station.reports import document as report_document
+from station.reports.document import (
     ReportException,
     document_for,
     report_exception_count,
     report_exceptions,
 )
-from station.vocabulary import ExceptionKind, ExceptionOutcome, Role
+from station.store.models import ExceptionCase
+from station.supervision import queues
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 20)

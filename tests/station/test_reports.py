@@ -46,21 +46,19 @@ import pytest
 from sqlalchemy import select
 from station_bench import StationUnderTest, make_station, ready_unit
 
-from station import (
-    approvals,
-    inspection,
-    queues,
-    receiving,
-    report_trend,
-    report_units,
-    reports,
-    sync,
-)
-from station.inspection import Override
-from station.models import Inspection, RefundTrigger, SyncConflict, Unit
-from station.report_units import Figure
-from station.simulated_grader import SIMULATED_REASON
-from station.vocabulary import Disposition, ExceptionOutcome, Grade, RefundAction, Role
+from station.common.vocabulary import Disposition, ExceptionOutcome, Grade, RefundAction, Role
+from station.inspection import approvals
+from station.inspection import finalize as inspection
+from station.inspection.finalize import Override
+from station.loadgen.simulated_grader import SIMULATED_REASON
+from station.receiving import parcels as receiving
+from station.reports import daily_summary as reports
+from station.reports import trend as report_trend
+from station.reports import units as report_units
+from station.reports.units import Figure
+from station.store.models import Inspection, RefundTrigger, SyncConflict, Unit
+from station.supervision import queues
+from station.sync import exchange as sync
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 20)

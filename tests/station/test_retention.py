@@ -15,13 +15,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from station_bench import TODAY, StationUnderTest, inspect_unit, make_station
 
-from station import audit, receiving, rma_store
-from station.config import PrivacyConfig
-from station.demo_data import demo_rmas
-from station.models import AuditEvent, DispositionDecision, Photo, Rma, RmaLine, Unit
-from station.pull import pull_rmas
-from station.retention import PurgeSummary, photo_path, purge_expired, thumbnail_path
-from station.vocabulary import Grade, Role
+from station import rma_store
+from station.audit import chain as audit
+from station.common.vocabulary import Grade, Role
+from station.demo.rmas import demo_rmas
+from station.ports.photo_files import photo_path, thumbnail_path
+from station.privacy.retention import PurgeSummary, purge_expired
+from station.receiving import parcels as receiving
+from station.settings.config import PrivacyConfig
+from station.store.models import AuditEvent, DispositionDecision, Photo, Rma, RmaLine, Unit
+from station.sync.pull import pull_rmas
 
 RETENTION_DAYS = 30
 

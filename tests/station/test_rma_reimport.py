@@ -15,11 +15,15 @@ import pytest
 from sqlalchemy import select, update
 from station_bench import StationUnderTest, make_station, ready_unit
 
-from station import inspection, receiving, reports, rma_import, rma_store, unit_summaries
-from station.models import DispositionDecision, Rma, RmaLine
-from station.pull import pull_rmas
+from station import rma_import, rma_store
+from station.common.vocabulary import Category, Grade, Reason, RequestedOutcome, Role
+from station.inspection import finalize as inspection
+from station.receiving import parcels as receiving
+from station.reports import daily_summary as reports
 from station.rma_records import RmaLineRecord, RmaRecord
-from station.vocabulary import Category, Grade, Reason, RequestedOutcome, Role
+from station.store import unit_summaries
+from station.store.models import DispositionDecision, Rma, RmaLine
+from station.sync.pull import pull_rmas
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 20)

@@ -9,11 +9,14 @@ import pytest
 from cli_runner import run
 from station_bench import PINS, StationUnderTest, ready_unit
 
-from station import inspection, receiving, rule_sets, sync
-from station.permissions import PermissionDenied
-from station.rule_sets import PublishError, current_rule_set
-from station.rules import RULES_DIR
-from station.vocabulary import Disposition, Grade, Role
+from station.common.permissions import PermissionDenied
+from station.common.vocabulary import Disposition, Grade, Role
+from station.inspection import finalize as inspection
+from station.inspection import rule_sets
+from station.inspection.rule_sets import PublishError, current_rule_set
+from station.receiving import parcels as receiving
+from station.routing.rules import RULES_DIR
+from station.sync import exchange as sync
 
 BOOK = "RMA-100006"  # a paperback returned for a change of mind
 

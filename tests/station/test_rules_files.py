@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from station.config import DEFAULT_DESTINATIONS, ConfigError
-from station.rules import (
+from station.common.vocabulary import (
+    Category,
+    Disposition,
+    Grade,
+    Reason,
+    RefundAction,
+    RequestedOutcome,
+)
+from station.routing.rules import (
     RULES_DIR,
     Condition,
     RoutingCase,
@@ -18,14 +25,7 @@ from station.rules import (
     parse_rule_set,
     shipped_rule_set,
 )
-from station.vocabulary import (
-    Category,
-    Disposition,
-    Grade,
-    Reason,
-    RefundAction,
-    RequestedOutcome,
-)
+from station.settings.config import DEFAULT_DESTINATIONS, ConfigError
 
 DEFAULT = (RULES_DIR / "default.toml").read_text("utf-8")
 

@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from station.config import DEFAULT_DESTINATIONS
-from station.rules import Decision, RoutingCase, decide, shipped_rule_set
-from station.vocabulary import (
+from station.common.vocabulary import (
     Category,
     Disposition,
     Flag,
@@ -23,6 +21,8 @@ from station.vocabulary import (
     RefundAction,
     RequestedOutcome,
 )
+from station.routing.rules import Decision, RoutingCase, decide, shipped_rule_set
+from station.settings.config import DEFAULT_DESTINATIONS
 
 C, G, R, F = Category, Grade, Reason, Flag
 D, A = Disposition, RefundAction

@@ -12,9 +12,17 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from station.config import DEFAULT_DESTINATIONS
-from station.money import CURRENCY_EXPONENTS
-from station.rules import (
+from station.common.money import CURRENCY_EXPONENTS
+from station.common.vocabulary import (
+    Category,
+    Disposition,
+    Flag,
+    Grade,
+    Reason,
+    RefundAction,
+    RequestedOutcome,
+)
+from station.routing.rules import (
     RULES_DIR,
     Condition,
     Decision,
@@ -26,15 +34,7 @@ from station.rules import (
     parse_rule_set,
     shipped_rule_set,
 )
-from station.vocabulary import (
-    Category,
-    Disposition,
-    Flag,
-    Grade,
-    Reason,
-    RefundAction,
-    RequestedOutcome,
-)
+from station.settings.config import DEFAULT_DESTINATIONS
 
 SHIPPED = shipped_rule_set()
 SHIPPED_VERSION = tomllib.loads((RULES_DIR / "default.toml").read_text("utf-8"))["version"]

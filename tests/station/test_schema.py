@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from station import schema
-from station.database import make_engine, sqlite_url
+from station.store import schema
+from station.store.database import make_engine, sqlite_url
 
 
 def test_upgrade_creates_every_table_and_is_repeatable(tmp_path: Path) -> None:

@@ -6,9 +6,11 @@ import pytest
 from sqlalchemy import select, text
 from station_bench import PINS, StationUnderTest
 
-from station import audit, receiving, signin
-from station.models import AuditEvent, User
-from station.vocabulary import Role
+from station.audit import chain as audit
+from station.common.vocabulary import Role
+from station.people import signin
+from station.receiving import parcels as receiving
+from station.store.models import AuditEvent, User
 
 
 def test_the_right_pin_signs_in_and_is_audited(bench: StationUnderTest) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from cli_runner import run
 
-from station.simulate import FreeRma, deal_units, percentile
+from station.loadgen.simulate import FreeRma, deal_units, percentile
 
 
 def simulate(capsys: pytest.CaptureFixture[str], central: Path, *args: str) -> tuple[int, Any]:

@@ -9,9 +9,9 @@ import pytest
 from cli_runner import run
 from sqlalchemy import select
 
-from station.config import default_station_code
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import Station
+from station.settings.config import default_station_code
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import Station
 
 
 def station_codes(folder: Path) -> list[str]:

@@ -18,9 +18,11 @@ from station_bench import (
     make_station,
 )
 
-from station import central_rules, receiving, schema, sync
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import (
+from station.common.vocabulary import Grade, Role
+from station.receiving import parcels as receiving
+from station.store import schema
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import (
     ExceptionCase,
     OutboxEntry,
     Receipt,
@@ -29,7 +31,8 @@ from station.models import (
     SyncConflict,
     Unit,
 )
-from station.vocabulary import Grade, Role
+from station.sync import exchange as sync
+from station.trust import central_rules
 
 LINE_OF_ONE = "RMA-100002"  # one electronics unit
 

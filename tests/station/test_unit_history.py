@@ -21,18 +21,28 @@ from station_bench import (
     ready_unit,
 )
 
-from station import approvals, inspection, print_queue, queues, receiving, sync
-from station.database import make_engine, session_factory, sqlite_url
-from station.evidence import EvidenceAnswer, PhotoFile
-from station.inspection import FinalizedUnit, Override
-from station.label_voids import void_label
-from station.models import AuditEvent, ExceptionCase
-from station.permissions import PermissionDenied
-from station.print_queue import PrintQueue
-from station.printing import JobState
-from station.retention import photo_path
-from station.unit_history import RefundStatus, UnitHistory, UnitHistoryError, unit_history
-from station.vocabulary import Disposition, ExceptionOutcome, Grade, Role
+from station.common.permissions import PermissionDenied
+from station.common.vocabulary import Disposition, ExceptionOutcome, Grade, Role
+from station.inspection import approvals
+from station.inspection import finalize as inspection
+from station.inspection.finalize import FinalizedUnit, Override
+from station.labels import print_queue
+from station.labels.print_queue import PrintQueue
+from station.labels.printers import JobState
+from station.labels.voids import void_label
+from station.ports.photo_files import photo_path
+from station.receiving import parcels as receiving
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import AuditEvent, ExceptionCase
+from station.supervision import queues
+from station.supervision.evidence import EvidenceAnswer, PhotoFile
+from station.supervision.unit_history import (
+    RefundStatus,
+    UnitHistory,
+    UnitHistoryError,
+    unit_history,
+)
+from station.sync import exchange as sync
 
 BOOK = "RMA-100006"  # line 1: a paperback, changed_mind, 29.99 USD
 URI = "zpl+tcp://192.0.2.10:9100"

@@ -16,10 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from station_bench import StationUnderTest, inspect_unit, make_station
 
-from station import approvals, receiving, schema, sync, unit_summaries
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import DispositionDecision, OutboxEntry, SyncConflict, UnitSummary
-from station.vocabulary import Disposition, Grade, RefundAction, Role
+from station.common.vocabulary import Disposition, Grade, RefundAction, Role
+from station.inspection import approvals
+from station.receiving import parcels as receiving
+from station.store import schema, unit_summaries
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import DispositionDecision, OutboxEntry, SyncConflict, UnitSummary
+from station.sync import exchange as sync
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -131,7 +134,7 @@ def test_the_central_rows_equal_the_stations_once_pushed(bench: StationUnderTest
 def test_facts_arriving_in_any_order_give_the_same_rows(bench: StationUnderTest,
                                                         tmp_path: Path) -> None:
     """The derivation alone, on a database without the central acceptance rules (which
-    refuse a decision before its unit: station.central_rules)."""
+    refuse a decision before its unit: station.trust.central_rules)."""
     _three_units(bench)
     engine = make_engine(sqlite_url(tmp_path / "derived.db"))
     schema.upgrade(engine, label="scratch")

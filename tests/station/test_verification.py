@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from station.payloads import classify
-from station.verification import CheckKind, ExpectedItem, OtherLine, check_scan
-from station.vocabulary import Flag
+from station.codes.scans import classify
+from station.common.vocabulary import Flag
+from station.grading.verification import CheckKind, ExpectedItem, OtherLine, check_scan
 
 RMA = re.compile(r"RMA-[0-9]{6}")
 PHONE = ExpectedItem("ELE-SPK-0330", "4901234036741", "SN-KFATP8KHV",

@@ -7,8 +7,15 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 from station_bench import TINY_PNG, StationUnderTest, inspect_unit, ready_unit
 
-from station import audit, inspection, receiving, simulated_grader
-from station.models import (
+from station.audit import chain as audit
+from station.codes.scans import ScanError
+from station.common.permissions import PermissionDenied
+from station.common.vocabulary import Disposition, Flag, Grade, RefundAction, Role
+from station.inspection import finalize as inspection
+from station.loadgen import simulated_grader
+from station.ports.photos import MemoryPhotoStore
+from station.receiving import parcels as receiving
+from station.store.models import (
     AuditEvent,
     DispositionDecision,
     ExceptionCase,
@@ -19,10 +26,6 @@ from station.models import (
     Rma,
     Unit,
 )
-from station.payloads import ScanError
-from station.permissions import PermissionDenied
-from station.photos import MemoryPhotoStore
-from station.vocabulary import Disposition, Flag, Grade, RefundAction, Role
 
 
 def first_rma_number(bench: StationUnderTest) -> str:

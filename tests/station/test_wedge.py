@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station.config import ScannerConfig
-from station.wedge import Hold, Replay, Scan, WedgeDetector
+from station.codes.wedge import Hold, Replay, Scan, WedgeDetector
+from station.settings.config import ScannerConfig
 
 ENTER = "<enter>"
 

@@ -37,12 +37,11 @@ from sqlalchemy import select  # noqa: E402
 from station_bench import PINS, START  # noqa: E402
 
 from drivers.photo_store import FilePhotoStore  # noqa: E402
-from station.bootstrap import open_station  # noqa: E402
-from station.config import StationConfig, resolve_locations  # noqa: E402
-from station.models import Rma  # noqa: E402
-from station.photos import PhotoKind  # noqa: E402
-from station.simulated_grader import best_answer  # noqa: E402
-from station.vocabulary import Role  # noqa: E402
+from station.common.vocabulary import PhotoKind, Role  # noqa: E402
+from station.loadgen.simulated_grader import best_answer  # noqa: E402
+from station.runtime.bootstrap import open_station  # noqa: E402
+from station.settings.config import StationConfig, resolve_locations  # noqa: E402
+from station.store.models import Rma  # noqa: E402
 from ui.app import create_application  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 

@@ -13,8 +13,8 @@ from ui_steps import sign_in
 
 from drivers.camera_scanner import CameraScanner
 from drivers.decode_pipeline import PipelineDecoder
-from station.models import Rma
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.store.models import Rma
 from ui.app import create_application
 from ui.main_window import MainWindow
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from station_bench import PINS, StationUnderTest, make_station
 from ui_steps import finish_inspection, scan, sign_in, write_photo
 
-from station import users
-from station.models import AuditEvent, DispositionDecision, RefundTrigger
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.people import users
+from station.store.models import AuditEvent, DispositionDecision, RefundTrigger
 from ui.app import create_application
 from ui.main_window import MainWindow
 

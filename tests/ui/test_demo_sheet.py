@@ -9,7 +9,7 @@ from PIL import Image
 from pytestqt.qtbot import QtBot
 from station_bench import make_station
 
-from station.demo import DEMO_USERS
+from station.demo.station import DEMO_USERS
 from ui.app import create_application
 from ui.demo_sheet import DemoSheetDialog
 
@@ -39,7 +39,7 @@ def test_the_demo_sheet_lists_users_with_pins_and_rmas_with_scannable_barcodes(
 
 def test_every_code_on_the_bench_card_scans_back_to_its_command(tmp_path: Path,
                                                                 qtbot: QtBot) -> None:
-    from station.payloads import COMMAND_CAPTIONS
+    from station.codes.scans import COMMAND_CAPTIONS
     from ui.bench_card import BenchCardDialog
 
     create_application()

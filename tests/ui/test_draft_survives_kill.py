@@ -30,11 +30,11 @@ from station_bench import START, ManualClock, make_station
 from ui_steps import complete_checklist, import_required_photos, sign_in, write_photo
 
 from drivers.photo_store import FilePhotoStore
-from station.bootstrap import OpenStation, open_station
-from station.config import StationConfig, resolve_locations
-from station.models import AuditEvent, Inspection, InspectionDraft, Photo, Unit
-from station.retention import photo_path
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.ports.photo_files import photo_path
+from station.runtime.bootstrap import OpenStation, open_station
+from station.settings.config import StationConfig, resolve_locations
+from station.store.models import AuditEvent, Inspection, InspectionDraft, Photo, Unit
 from ui.app import create_application
 from ui.main_window import MainWindow
 

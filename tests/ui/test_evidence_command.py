@@ -11,10 +11,10 @@ from pdf_reading import pdf_file_text, poppler
 from sqlalchemy import select
 from station_bench import PINS, TINY_PNG, StationUnderTest, inspect_unit
 
-from station import receiving
-from station.models import Photo, Rma, Unit
-from station.retention import photo_path
-from station.vocabulary import Grade, Role
+from station.common.vocabulary import Grade, Role
+from station.ports.photo_files import photo_path
+from station.receiving import parcels as receiving
+from station.store.models import Photo, Rma, Unit
 from ui.hardware import Hardware
 
 

@@ -25,10 +25,11 @@ from drivers.camera_scanner import CameraScanner
 from drivers.decode_pipeline import PipelineDecoder
 from drivers.evidence_pdf import ReportLabEvidenceRenderer
 from drivers.photo_store import FilePhotoStore
-from station import inspection, receiving
-from station.models import AuditEvent, ExceptionCase, Inspection, Photo, Unit
-from station.retention import photo_path
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.inspection import finalize as inspection
+from station.ports.photo_files import photo_path
+from station.receiving import parcels as receiving
+from station.store.models import AuditEvent, ExceptionCase, Inspection, Photo, Unit
 from ui.app import create_application
 from ui.main_window import MainWindow
 

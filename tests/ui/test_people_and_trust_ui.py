@@ -12,11 +12,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
 
-from station import users
-from station.bootstrap import open_station
-from station.config import CentralConfig, StationConfig, resolve_locations
-from station.models import AuditEvent, User
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.people import users
+from station.runtime.bootstrap import open_station
+from station.settings.config import CentralConfig, StationConfig, resolve_locations
+from station.store.models import AuditEvent, User
 from ui.app import create_application
 from ui.main_window import MainWindow
 from ui.sync_worker import SyncStatus

@@ -16,9 +16,9 @@ from station_bench import StationUnderTest
 from ui_steps import finish_inspection, sign_in, write_photo
 
 from drivers.label_printers import open_label_printer
-from station.models import AuditEvent, PrintAttempt, PrintJob, Rma
-from station.printing import JobState
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.labels.printers import JobState
+from station.store.models import AuditEvent, PrintAttempt, PrintJob, Rma
 from ui.app import create_application
 from ui.main_window import MainWindow
 

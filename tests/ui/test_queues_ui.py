@@ -12,9 +12,9 @@ from sqlalchemy import select
 from station_bench import PINS, inspect_unit, make_station
 from ui_steps import sign_in
 
-from station import receiving
-from station.models import ExceptionResolution, RefundTrigger
-from station.vocabulary import Grade, Role
+from station.common.vocabulary import Grade, Role
+from station.receiving import parcels as receiving
+from station.store.models import ExceptionResolution, RefundTrigger
 from ui.app import create_application
 from ui.main_window import MainWindow
 from ui.queues_dialog import QueuesDialog

@@ -11,8 +11,8 @@ from station_bench import StationUnderTest
 from ui_steps import sign_in
 
 from drivers.serial_scanner import SerialScanner
-from station.models import Rma
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.store.models import Rma
 from ui.app import create_application
 from ui.main_window import MainWindow
 

@@ -15,8 +15,10 @@ from station_bench import StationUnderTest, inspect_unit, make_station
 from ui_steps import sign_in
 
 from drivers.report_pdf import ReportLabReportRenderer
-from station import print_queue, receiving, sync
-from station.vocabulary import Grade, Role
+from station.common.vocabulary import Grade, Role
+from station.labels import print_queue
+from station.receiving import parcels as receiving
+from station.sync import exchange as sync
 from ui.app import create_application
 from ui.main_window import MainWindow
 from ui.summary_dialog import SummaryDialog

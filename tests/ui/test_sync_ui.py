@@ -9,9 +9,10 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from station_bench import StationUnderTest, inspect_unit
 
-from station import receiving, sync
-from station.models import OutboxEntry, RefundTrigger
-from station.vocabulary import Grade, Role
+from station.common.vocabulary import Grade, Role
+from station.receiving import parcels as receiving
+from station.store.models import OutboxEntry, RefundTrigger
+from station.sync import exchange as sync
 from ui.app import create_application
 from ui.main_window import MainWindow
 from ui.sync_worker import SyncWorker

@@ -22,11 +22,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
 
-from station import signin
-from station.config import CentralConfig
-from station.models import AuditEvent, User
-from station.signin import SignInError
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.people import signin
+from station.people.signin import SignInError
+from station.settings.config import CentralConfig
+from station.store.models import AuditEvent, User
 from ui.app import create_application
 from ui.background import Background
 from ui.users_dialog import COLUMNS, BadgeDialog, PinForm, RoleForm, UserForm, UsersDialog

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
 from ui_steps import finish_inspection, write_photo
 
-from station.models import (
+from station.common.vocabulary import Role
+from station.store.models import (
     AuditEvent,
     DispositionDecision,
     ExceptionCase,
@@ -24,7 +25,6 @@ from station.models import (
     Rma,
     Unit,
 )
-from station.vocabulary import Role
 from ui.app import create_application
 from ui.main_window import MainWindow
 

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from station_bench import PINS, StationUnderTest
 from ui_steps import import_required_photos, write_photo
 
-from station import users
-from station.models import Rma
-from station.simulated_grader import best_answer
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.loadgen.simulated_grader import best_answer
+from station.people import users
+from station.store.models import Rma
 from ui.app import create_application
 from ui.feedback import Tone
 from ui.main_window import MainWindow

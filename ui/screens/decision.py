@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import signin
-from station.context import StationContext
-from station.inspection import BenchApproval, Override, UnitDraft
-from station.money import format_minor
-from station.permissions import Action, Actor, allowed
-from station.rules import Decision
-from station.vocabulary import Disposition, Grade, RefundAction
+from station.common.money import format_minor
+from station.common.permissions import Action, Actor, allowed
+from station.common.vocabulary import Disposition, Grade, RefundAction
+from station.inspection.finalize import BenchApproval, Override, UnitDraft
+from station.people import signin
+from station.routing.rules import Decision
+from station.runtime.context import StationContext
 from ui.background import Background
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine

@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
-from station import users
-from station.context import StationContext
-from station.pins import MAX_PIN_LENGTH, pin_rule
-from station.users import UserInfo
-from station.vocabulary import Role
+from station.common.vocabulary import Role
+from station.people import users
+from station.people.pins import MAX_PIN_LENGTH, pin_rule
+from station.people.users import UserInfo
+from station.runtime.context import StationContext
 from ui.background import Background
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine

@@ -34,16 +34,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.bounded_files import read_bounded
-from station.checklists import Question, QuestionType
-from station.errors import UserFacingError
-from station.money import format_minor
-from station.payloads import Payload
-from station.permissions import Actor
-from station.photos import PhotoError, PhotoKind, PhotoStore, StoredPhoto
-from station.unit_inspection import InspectionError, PhotoTaken, UnitInspection
-from station.verification import CheckKind
-from station.vocabulary import Category, Flag, Grade, Reason
+from station.codes.scans import Payload
+from station.common.bounded_files import read_bounded
+from station.common.errors import UserFacingError
+from station.common.money import format_minor
+from station.common.permissions import Actor
+from station.common.vocabulary import Category, Flag, Grade, PhotoKind, Reason
+from station.grading.checklists import Question, QuestionType
+from station.grading.unit_in_progress import InspectionError, PhotoTaken, UnitInspection
+from station.grading.verification import CheckKind
+from station.ports.photos import PhotoError, PhotoStore, StoredPhoto
 from ui.background import Background
 from ui.camera_panel import CameraPanel
 from ui.keyed_screen import ENTER, KeyedScreen

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from station.inspection import FinalizedUnit
+from station.inspection.finalize import FinalizedUnit
 from ui.image_view import ImageView
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine

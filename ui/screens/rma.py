@@ -14,14 +14,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from station import inspection, receiving
-from station.context import StationContext
-from station.errors import UserFacingError
-from station.inspection import OverReturnError, UnitInspection
-from station.money import format_minor
-from station.permissions import Actor
-from station.receiving import RmaView
-from station.vocabulary import Category, Reason
+from station.common.errors import UserFacingError
+from station.common.money import format_minor
+from station.common.permissions import Actor
+from station.common.vocabulary import Category, Reason
+from station.inspection import finalize as inspection
+from station.inspection.finalize import OverReturnError, UnitInspection
+from station.receiving import parcels as receiving
+from station.receiving.parcels import RmaView
+from station.runtime.context import StationContext
 from ui.background import Background
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine

@@ -6,14 +6,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
-from station import receiving
-from station.badges import looks_like_badge
-from station.context import StationContext
-from station.drafts import DraftSummary
-from station.errors import UserFacingError
-from station.payloads import MAX_SCAN_LENGTH
-from station.permissions import Actor
-from station.receiving import NotFound, RmaView, UnexpectedReceipt
+from station.codes.badges import looks_like_badge
+from station.codes.scans import MAX_SCAN_LENGTH
+from station.common.errors import UserFacingError
+from station.common.permissions import Actor
+from station.inspection.drafts import DraftSummary
+from station.receiving import parcels as receiving
+from station.receiving.parcels import NotFound, RmaView, UnexpectedReceipt
+from station.runtime.context import StationContext
 from ui.background import Background
 from ui.camera_panel import CameraPanel
 from ui.feedback import Tone

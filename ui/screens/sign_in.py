@@ -13,10 +13,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from station import signin
-from station.context import StationContext
-from station.permissions import Actor
-from station.pins import MAX_PIN_LENGTH
+from station.common.permissions import Actor
+from station.people import signin
+from station.people.pins import MAX_PIN_LENGTH
+from station.runtime.context import StationContext
 from ui.background import Background
 from ui.feedback import Tone
 from ui.keyed_screen import KeyedScreen

@@ -1,0 +1,915 @@
+"""Inspection checklists: one TOML file per category, and the engine a grader walks through.
+
+Files
+-----
+`resources/checklists/<category>.toml` for each `Category` value that needs its own
+questions, plus `default.toml`, used for every category without a file (e.g. `other`).
+`load_checklists(folder)` reads and validates them all at start-up; any problem raises
+`ChecklistError` naming the file, the line and the key, e.g.
+
+    .../electronics.toml:41: questions[5].when.question: refers to 'defect_count', which
+    comes later (questions[7]); a question can only depend on an earlier answer
+
+Key paths count from 0 in file order (`questions[5]` is the sixth `[[questions]]`).
+The format, every key but `category`, `version` and each question's `id`, `text` and
+`type` being optional:
+
+    category = "electronics"          # the file's name; "default" in default.toml
+    version = "2026.11-1"             # recorded with the answers of every inspection
+    defect_count = "defect_count"     # the number question that counts the defects
+
+    [[questions]]
+    id = "powers_on"                  # a-z 0-9 _, unique in the file, stored with answers
+    text = "Does it power on?"
+    type = "yes_no"                   # yes_no | choice | number | text
+    hint = "Hold the power button 5 s; charge 10 min if it stays dark."
+    required = true                   # false: the grader may skip it
+    choices = ["light", "heavy"]      # choice: the answers offered (and stored)
+    min = 0                           # number: the range (whole numbers unless
+    max = 20                          #   whole = false)
+    max_length = 200                  # text: longest answer (default 200)
+    when = { question = "battery_swollen", equals = false }   # asked only if this holds
+
+    [[questions.effects]]             # what an answer to *this* question does
+    equals = false                    # the test on it: equals | in = [...] | lt and/or gt
+    flags = ["hazardous"]             # flags to raise
+    cap = "B"                         # the grade can be no better than this
+    suggest = "D"                     # the answers point to this grade
+    lifts = ["damaged_in_transit"]    # cancels that flag's default grade effect
+    end_checklist = true              # nothing more to ask (wrong item, empty box)
+    note = "Does not power on."       # shown with the outcome
+
+    [[photos]]
+    kind = "defect"                   # a station.common.vocabulary.PhotoKind
+    caption = "Close-up of each defect"
+    per_defect = true                 # one per defect counted (else count = 1..10)
+    when_grade_below = "B"            # only for grades worse than this
+    when = { question = "box_present", equals = true }     # only if this holds
+
+A `when` may only name an earlier question, so a checklist can never depend on itself
+(no cycles); a question whose `when` names a question that was not asked is not asked
+either, so branches nest.
+
+Grades
+------
+Grades run A (best) to X (worst). An outcome starts from A, then:
+
+* every cap that fired and every flag's default cap (`FLAG_RULES`) is binding: the
+  grade can be no better than the worst of them, `Outcome.ceiling`;
+* every suggestion that fired is advice: the proposed grade, `Outcome.grade`, is the
+  worst of the ceiling and every suggestion.
+
+The grader confirms the proposed grade or picks another no better than the ceiling
+(`Outcome.allows`). `Outcome.reason` names the answers and flags that set the grade.
+
+Flag defaults: wrong_item, empty_box, hazardous, counterfeit_suspected and
+serial_mismatch make a unit X (not ours to resell, or not safely); missing_parts caps at D;
+used_worn and hygiene_seal_broken at C (a file can be stricter: beauty makes a broken
+hygiene seal X); damaged_in_transit caps at C unless an answer `lifts` it (e.g. "only the
+shipping box was hit"); over_return is about quantity, not condition, and has no effect.
+Flags raised before the checklist (e.g. at receiving) count the same as raised by answers.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Final, Literal
+
+from station.common.bounded_files import MAX_TEXT_FILE_BYTES, FileReadError, read_bounded
+from station.common.errors import UserFacingError
+from station.common.text_hygiene import clean_text
+from station.common.vocabulary import Category, Flag, Grade, PhotoKind
+from station.settings.resource_dirs import RESOURCES_DIR
+from station.settings.toml_data import TOML_POSITION, DataFileError, KeyLines, Source, Table, one_of
+from station.settings.toml_text import parse_toml
+
+DEFAULT_NAME: Final = "default"
+CHECKLIST_DIR: Final = RESOURCES_DIR / "checklists"
+MAX_QUESTIONS: Final = 40
+MAX_CHOICES: Final = 12
+MAX_TEXT_LENGTH: Final = 1000
+DEFAULT_TEXT_LENGTH: Final = 200
+
+AnswerValue = bool | int | float | str | None
+Op = Literal["equals", "in", "lt", "gt"]
+
+
+# ---------------------------------------------------------------------------- grades
+
+
+_RANK: Final = {grade: rank for rank, grade in enumerate(Grade)}
+
+
+def worse(a: Grade, b: Grade) -> Grade:
+    """The worse of two grades (X is the worst)."""
+    return a if _RANK[a] >= _RANK[b] else b
+
+
+def is_below(grade: Grade, threshold: Grade) -> bool:
+    """Whether `grade` is worse than `threshold` (C, D and X are below B)."""
+    return _RANK[grade] > _RANK[threshold]
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    """A flag's default effect on the grade; `liftable` ones can be cancelled by an answer."""
+
+    cap: Grade | None
+    why: str
+    liftable: bool = False
+
+
+FLAG_RULES: Final[Mapping[Flag, FlagRule]] = {
+    Flag.WRONG_ITEM: FlagRule(Grade.X, "not the item sold"),
+    Flag.EMPTY_BOX: FlagRule(Grade.X, "nothing to resell"),
+    Flag.HAZARDOUS: FlagRule(Grade.X, "never resold"),
+    Flag.COUNTERFEIT_SUSPECTED: FlagRule(Grade.X, "held for a supervisor"),
+    Flag.SERIAL_MISMATCH: FlagRule(Grade.X, "may not be the unit sold"),
+    Flag.MISSING_PARTS: FlagRule(Grade.D, "incomplete"),
+    Flag.USED_WORN: FlagRule(Grade.C, "used"),
+    Flag.HYGIENE_SEAL_BROKEN: FlagRule(Grade.C, "opened hygiene item"),
+    Flag.DAMAGED_IN_TRANSIT: FlagRule(Grade.C, "damaged in transit", liftable=True),
+    Flag.OVER_RETURN: FlagRule(None, "a quantity problem, not the item's condition"),
+}
+LIFTABLE_FLAGS: Final = frozenset(flag for flag, rule in FLAG_RULES.items() if rule.liftable)
+
+
+# ---------------------------------------------------------------------------- model
+
+
+class QuestionType(StrEnum):
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    NUMBER = "number"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Test:
+    """One test on an answer: equals a value, is in a list, is less / greater than."""
+
+    op: Op
+    value: bool | int | float | str | tuple[int | float | str, ...]
+
+    def matches(self, answer: AnswerValue) -> bool:
+        if answer is None:
+            return False
+        if self.op == "equals":
+            return _same(answer, self.value)
+        if self.op == "in":
+            assert isinstance(self.value, tuple)
+            return any(_same(answer, item) for item in self.value)
+        if isinstance(answer, bool | str) or isinstance(self.value, bool | str | tuple):
+            return False
+        return answer < self.value if self.op == "lt" else answer > self.value
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`when`: the answer to `question` passes every test (False if it was not answered)."""
+
+    question: str
+    tests: tuple[Test, ...]
+
+    def holds(self, answers: Mapping[str, AnswerValue]) -> bool:
+        value = answers.get(self.question)
+        return value is not None and all(test.matches(value) for test in self.tests)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What an answer does when it passes `tests`."""
+
+    tests: tuple[Test, ...]
+    flags: frozenset[Flag] = frozenset()
+    cap: Grade | None = None
+    suggest: Grade | None = None
+    lifts: frozenset[Flag] = frozenset()
+    end_checklist: bool = False
+    note: str = ""
+
+    def fires(self, answer: AnswerValue) -> bool:
+        return answer is not None and all(test.matches(answer) for test in self.tests)
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    type: QuestionType
+    hint: str = ""
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    min: int | float | None = None
+    max: int | float | None = None
+    whole: bool = True
+    max_length: int = DEFAULT_TEXT_LENGTH
+    when: Condition | None = None
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class PhotoRequirement:
+    kind: PhotoKind
+    caption: str
+    count: int = 1
+    per_defect: bool = False
+    when_grade_below: Grade | None = None
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """One category's questions and photos; `category` is None for the default checklist."""
+
+    category: Category | None
+    version: str
+    questions: tuple[Question, ...]
+    photos: tuple[PhotoRequirement, ...] = ()
+    defect_count: str | None = None
+    source: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.category.value if self.category else DEFAULT_NAME
+
+    def question(self, question_id: str) -> Question:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+class ChecklistError(DataFileError):
+    """A problem in a checklist file: `file:line: key: problem` (line when known).
+
+    A ConfigError, so start-up reports it like any other configuration problem."""
+
+    what = "checklist"
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+
+_TOP_KEYS = ("category", "version", "defect_count", "questions", "photos")
+_QUESTION_KEYS = ("id", "text", "type", "hint", "required", "choices", "min", "max", "whole",
+                  "max_length", "when", "effects")
+_TEST_KEYS: tuple[Op, ...] = ("equals", "in", "lt", "gt")
+_WHEN_KEYS = ("question", *_TEST_KEYS)
+_EFFECT_KEYS = (*_TEST_KEYS, "flags", "cap", "suggest", "lifts", "end_checklist", "note")
+_PHOTO_KEYS = ("kind", "caption", "count", "per_defect", "when_grade_below", "when")
+_TYPE_KEYS = {"choices": QuestionType.CHOICE, "min": QuestionType.NUMBER,
+              "max": QuestionType.NUMBER, "whole": QuestionType.NUMBER,
+              "max_length": QuestionType.TEXT}
+
+
+class _Source(Source):
+    error_type = ChecklistError
+
+
+def _tests(table: Table, subject: Question, what: str) -> tuple[Test, ...]:
+    """The equals / in / lt / gt tests of a `when` or an effect, checked against `subject`."""
+    present = [op for op in _TEST_KEYS if table.has(op)]
+    if not present:
+        raise table.source.error(table.key, f"needs a test on {what}: equals, in, lt or gt")
+    if len(present) > 1 and not set(present) <= {"lt", "gt"}:
+        raise table.error(present[1], "use one test: equals, or in, or lt and/or gt")
+    kind = subject.type
+    if kind == QuestionType.TEXT:
+        raise table.error(present[0], f"{what} is a free-text question, whose answers cannot "
+                                      "be tested; make it a choice question")
+    tests: list[Test] = []
+    for op in present:
+        raw = table.raw[op]
+        if kind == QuestionType.YES_NO:
+            if op != "equals" or not isinstance(raw, bool):
+                raise table.error(op, f"{what} is a yes/no question: test it with "
+                                      "equals = true or equals = false")
+            tests.append(Test("equals", raw))
+        elif kind == QuestionType.CHOICE:
+            if op in ("lt", "gt"):
+                raise table.error(op, f"{what} is a choice question: use equals or in")
+            values = raw if op == "in" else [raw]
+            if op == "in" and (not isinstance(raw, list) or not raw):
+                raise table.error(op, 'must be a list of choices, e.g. in = ["a", "b"]')
+            for item in values:
+                if item not in subject.choices:
+                    raise table.error(op, f"{item!r} is not one of the choices of {what}: "
+                                          f"{one_of(repr(c) for c in subject.choices)}")
+            tests.append(Test(op, tuple(values) if op == "in" else raw))
+        else:
+            values = raw if op == "in" else [raw]
+            if op == "in" and (not isinstance(raw, list) or not raw):
+                raise table.error(op, "must be a list of numbers, e.g. in = [1, 2]")
+            for item in values:
+                if isinstance(item, bool) or not isinstance(item, int | float):
+                    raise table.error(op, f"{what} is a number question: compare it with a "
+                                          f"number (got {item!r})")
+            tests.append(Test(op, tuple(values) if op == "in" else raw))
+    return tuple(tests)
+
+
+def _condition(
+    table: Table, earlier: Mapping[str, tuple[int, Question]], position: int | None,
+    everything: Mapping[str, int],
+) -> Condition:
+    """A `when`: `earlier` are the questions it may name; `position` is the asker's index."""
+    name = table.identifier("question")
+    if name not in earlier:
+        if name in everything:
+            index = everything[name]
+            if index == position:
+                raise table.error("question", "a question cannot depend on its own answer")
+            raise table.error("question", f"refers to '{name}', which comes later "
+                                          f"(questions[{index}]); a question can only depend "
+                                          "on an earlier answer: move it above")
+        raise table.error("question", f"no question has the id '{name}'")
+    subject = earlier[name][1]
+    return Condition(name, _tests(table, subject, f"'{name}'"))
+
+
+def _question(
+    table: Table, position: int, earlier: dict[str, tuple[int, Question]],
+    everything: Mapping[str, int],
+) -> Question:
+    question_id = table.identifier("id")
+    if question_id in earlier:
+        raise table.error("id", f"duplicate id '{question_id}': questions"
+                                f"[{earlier[question_id][0]}] already uses it")
+    text = table.text("text", required=True, max_len=200)
+    raw_type = table.raw.get("type")
+    if raw_type not in {t.value for t in QuestionType}:
+        if "type" not in table.raw:
+            raise table.error("type", f"is required: {one_of(QuestionType)}")
+        raise table.error("type", f"must be one of {one_of(QuestionType)} (got {raw_type!r})")
+    kind = QuestionType(raw_type)
+    for key, owner in _TYPE_KEYS.items():
+        if table.has(key) and kind != owner:
+            raise table.error(key, f'is only for type = "{owner.value}" questions')
+    choices: tuple[str, ...] = ()
+    if kind == QuestionType.CHOICE:
+        raw_choices = table.strings("choices")
+        if not 2 <= len(raw_choices) <= MAX_CHOICES:
+            raise table.error("choices", f"a choice question needs 2 to {MAX_CHOICES} choices")
+        cleaned = [clean_text(choice, max_len=60) for choice in raw_choices]
+        if any(not choice for choice in cleaned):
+            raise table.error("choices", "a choice must not be empty")
+        if len(set(cleaned)) != len(cleaned):
+            raise table.error("choices", "every choice must be different")
+        choices = tuple(cleaned)
+    low, high = table.number("min"), table.number("max")
+    whole = table.boolean("whole", True)
+    if kind == QuestionType.NUMBER:
+        for key, bound in (("min", low), ("max", high)):
+            if whole and bound is not None and not float(bound).is_integer():
+                raise table.error(key, "must be a whole number, or set whole = false")
+        if low is not None and high is not None and low > high:
+            raise table.error("max", f"must not be less than min ({low})")
+    max_length = table.integer("max_length", DEFAULT_TEXT_LENGTH, 1, MAX_TEXT_LENGTH)
+    partial = Question(
+        id=question_id, text=text, type=kind, hint=table.text("hint", max_len=300),
+        required=table.boolean("required", True), choices=choices, min=low, max=high,
+        whole=whole, max_length=max_length,
+    )
+    when_table = table.table("when", _WHEN_KEYS)
+    when = _condition(when_table, earlier, position, everything) if when_table else None
+    effects = tuple(_effect(effect, partial) for effect in table.tables("effects", _EFFECT_KEYS))
+    return replace(partial, when=when, effects=effects)
+
+
+def _effect(table: Table, question: Question) -> Effect:
+    tests = _tests(table, question, "this question")
+    lifts = table.flags("lifts")
+    if unliftable := sorted(lifts - LIFTABLE_FLAGS):
+        raise table.error("lifts", f"the default of '{unliftable[0].value}' cannot be lifted; "
+                                   f"only that of {one_of(sorted(LIFTABLE_FLAGS))} can")
+    effect = Effect(
+        tests=tests, flags=table.flags("flags"), cap=table.grade("cap"),
+        suggest=table.grade("suggest"), lifts=lifts,
+        end_checklist=table.boolean("end_checklist", False), note=table.text("note"),
+    )
+    if not (effect.flags or effect.cap or effect.suggest or effect.lifts
+            or effect.end_checklist or effect.note):
+        raise table.source.error(table.key, "does nothing: give flags, cap, suggest, lifts, "
+                                            "end_checklist or note")
+    return effect
+
+
+def _photo(
+    table: Table, questions: Mapping[str, tuple[int, Question]], defect_count: str | None,
+    kinds: dict[PhotoKind, int], index: int,
+) -> PhotoRequirement:
+    raw_kind = table.text("kind", required=True, max_len=32)
+    if raw_kind not in {kind.value for kind in PhotoKind}:
+        raise table.error("kind", f"unknown photo kind '{raw_kind}'; kinds are: "
+                                  f"{one_of(PhotoKind)}")
+    kind = PhotoKind(raw_kind)
+    if kind in kinds:
+        raise table.error("kind", f"'{kind.value}' is already required by photos"
+                                  f"[{kinds[kind]}]; use count for more than one")
+    kinds[kind] = index
+    per_defect = table.boolean("per_defect", False)
+    if per_defect and table.has("count"):
+        raise table.error("count", "use either count or per_defect = true")
+    if per_defect and defect_count is None:
+        raise table.error("per_defect", "needs defect_count = \"<question id>\" at the top "
+                                        "of the file, naming the question that counts defects")
+    below = table.grade("when_grade_below")
+    if below == Grade.X:
+        raise table.error("when_grade_below", "no grade is below X")
+    when_table = table.table("when", _WHEN_KEYS)
+    return PhotoRequirement(
+        kind=kind, caption=table.text("caption", required=True, max_len=120),
+        count=table.integer("count", 1, 1, 10), per_defect=per_defect,
+        when_grade_below=below,
+        when=_condition(when_table, questions, None, {}) if when_table else None,
+    )
+
+
+def parse_checklist(text: str, path: Path | None = None) -> Checklist:
+    """Validate the text of a checklist file (raises ChecklistError)."""
+    source = _Source(path, text)
+    try:
+        raw = parse_toml(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = TOML_POSITION.search(message)
+        line = int(found.group(1)) if found else None
+        raise ChecklistError(path, line, "(syntax)", f"not valid TOML: {message}") from None
+    top = Table(raw, "", source, _TOP_KEYS)
+    name = top.text("category", required=True, max_len=40)
+    categories = [DEFAULT_NAME, *(category.value for category in Category)]
+    if name not in categories:
+        raise top.error("category", f"unknown category '{name}'; use one of "
+                                    f"{one_of(categories)}")
+    version = top.text("version", required=True, max_len=32)
+    if not _VERSION.fullmatch(version):
+        raise top.error("version", "must be letters, digits, '.', '-' or '_', e.g. 2026.11-1")
+    question_tables = top.tables("questions", _QUESTION_KEYS)
+    if not 1 <= len(question_tables) <= MAX_QUESTIONS:
+        raise top.error("questions", f"a checklist needs 1 to {MAX_QUESTIONS} [[questions]]")
+    everything: dict[str, int] = {}
+    for index, table in enumerate(question_tables):  # ids first, to tell "later" from "none"
+        raw_id = table.raw.get("id")
+        if isinstance(raw_id, str):
+            everything.setdefault(raw_id, index)
+    earlier: dict[str, tuple[int, Question]] = {}
+    for index, table in enumerate(question_tables):
+        question = _question(table, index, earlier, everything)
+        earlier[question.id] = (index, question)
+    defect_count: str | None = None
+    if top.has("defect_count"):
+        defect_count = top.identifier("defect_count")
+        counted = earlier.get(defect_count)
+        if counted is None:
+            raise top.error("defect_count", f"no question has the id '{defect_count}'")
+        q = counted[1]
+        if q.type != QuestionType.NUMBER or not q.whole or q.min is None or q.min < 0:
+            raise top.error("defect_count", f"'{defect_count}' must be a number question of "
+                                            "whole numbers with min = 0 or more")
+    kinds: dict[PhotoKind, int] = {}
+    photos = tuple(
+        _photo(table, earlier, defect_count, kinds, index)
+        for index, table in enumerate(top.tables("photos", _PHOTO_KEYS))
+    )
+    return Checklist(
+        category=None if name == DEFAULT_NAME else Category(name), version=version,
+        questions=tuple(question for _, question in earlier.values()), photos=photos,
+        defect_count=defect_count, source=path,
+    )
+
+
+def load_checklist_file(path: Path) -> Checklist:
+    """Read and validate one checklist file (raises ChecklistError)."""
+    try:
+        text = read_bounded(path, MAX_TEXT_FILE_BYTES).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ChecklistError(path, None, "(file)", "is not UTF-8 text; save it as UTF-8") \
+            from None
+    except FileReadError as error:
+        raise ChecklistError(path, None, "(file)", error.problem) from None
+    return parse_checklist(text, path)
+
+
+def _text_of(path: Path) -> str:
+    return read_bounded(path, MAX_TEXT_FILE_BYTES).decode("utf-8", "replace")
+
+
+def load_checklists(folder: Path) -> dict[Category, Checklist]:
+    """Every category's checklist: its own file, else default.toml (raises ChecklistError).
+
+    Every *.toml file in the folder must be named after a category or be default.toml,
+    and must say the same in its `category` key; other files are ignored.
+    """
+    if not folder.is_dir():
+        raise ChecklistError(folder, None, "(folder)", "the checklist folder does not exist")
+    own: dict[Category, Checklist] = {}
+    default: Checklist | None = None
+    names = [DEFAULT_NAME, *(category.value for category in Category)]
+    for path in sorted(folder.glob("*.toml")):
+        if path.stem not in names:
+            raise ChecklistError(path, None, "(file name)", f"'{path.stem}' is not a category; "
+                                 f"name the file after one of {one_of(names)}")
+        checklist = load_checklist_file(path)
+        if checklist.name != path.stem:
+            raise ChecklistError(path, KeyLines(_text_of(path)).line_of("category"),
+                                 "category", f"says '{checklist.name}' but the file is "
+                                 f"{path.name}; they must agree")
+        if checklist.category is None:
+            default = checklist
+        else:
+            own[checklist.category] = checklist
+    if default is None:
+        raise ChecklistError(folder / f"{DEFAULT_NAME}.toml", None, "(file)",
+                             "is missing; it is the checklist of every category without "
+                             "a file of its own")
+    return {category: own.get(category, default) for category in Category}
+
+
+@functools.cache
+def shipped_checklists() -> dict[Category, Checklist]:
+    """The checklists in `resources/checklists`, validated once per process."""
+    return load_checklists(CHECKLIST_DIR)
+
+
+# ---------------------------------------------------------------------------- answers
+
+
+class AnswerError(UserFacingError):
+    """An answer the question does not accept; the message says what it does accept."""
+
+
+_YES = frozenset({"yes", "y", "true", "1"})
+_NO = frozenset({"no", "n", "false", "0"})
+
+
+def validate_answer(question: Question, raw: object) -> AnswerValue:
+    """The answer as stored (bool, number, choice or cleaned text); AnswerError if refused.
+
+    Accepts what a keyboard or scanner gives too: "yes"/"no", "3", "2,5"; `None` (or empty
+    text) skips an optional question.
+    """
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if question.required:
+            raise AnswerError(f"“{question.text}” needs an answer.")
+        return None
+    match question.type:
+        case QuestionType.YES_NO:
+            if isinstance(raw, bool):
+                return raw
+            if isinstance(raw, str) and raw.strip().lower() in _YES | _NO:
+                return raw.strip().lower() in _YES
+            raise AnswerError(f"“{question.text}”: answer yes or no.")
+        case QuestionType.CHOICE:
+            if isinstance(raw, str):
+                wanted = " ".join(raw.split()).casefold()
+                for choice in question.choices:
+                    if choice.casefold() == wanted:
+                        return choice
+            raise AnswerError(f"“{question.text}”: choose one of "
+                              f"{', '.join(question.choices)}.")
+        case QuestionType.NUMBER:
+            return _number(question, raw)
+        case _:
+            if not isinstance(raw, str):
+                raise AnswerError(f"“{question.text}”: type the answer as text.")
+            text = clean_text(raw, max_len=max(1, 4 * len(raw)))
+            if len(text) > question.max_length:
+                raise AnswerError(f"“{question.text}”: at most {question.max_length} "
+                                  f"characters (this has {len(text)}).")
+            if not text:
+                if question.required:
+                    raise AnswerError(f"“{question.text}” needs an answer.")
+                return None
+            return text
+
+
+def _number(question: Question, raw: object) -> int | float:
+    value: int | float | None = None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str):
+        try:
+            value = float(raw.strip().replace(",", "."))
+        except ValueError:
+            value = None
+    kind = "a whole number" if question.whole else "a number"
+    bounds = ""
+    if question.min is not None and question.max is not None:
+        bounds = f" from {_fmt_number(question.min)} to {_fmt_number(question.max)}"
+    elif question.min is not None:
+        bounds = f" of at least {_fmt_number(question.min)}"
+    elif question.max is not None:
+        bounds = f" of at most {_fmt_number(question.max)}"
+    refusal = AnswerError(f"“{question.text}”: enter {kind}{bounds}.")
+    if value is None or not math.isfinite(value):
+        raise refusal
+    if question.whole:
+        if not float(value).is_integer():
+            raise refusal
+        value = int(value)
+    if (question.min is not None and value < question.min) or (
+            question.max is not None and value > question.max):
+        raise refusal
+    return value
+
+
+def _fmt_number(value: int | float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def format_answer(value: AnswerValue) -> str:
+    if value is None:
+        return "skipped"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return _fmt_number(value)
+    return value
+
+
+# ---------------------------------------------------------------------------- outcome
+
+
+@dataclass(frozen=True)
+class Answer:
+    question_id: str
+    value: AnswerValue
+
+
+@dataclass(frozen=True)
+class GradeCause:
+    """One thing that lowered the grade: an answer's cap or suggestion, or a flag's cap."""
+
+    grade: Grade
+    binding: bool  # True: a cap (the grade can be no better); False: a suggestion
+    text: str
+    question_id: str | None = None
+    flag: Flag | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the answers so far mean for the unit."""
+
+    grade: Grade  # proposed: the worst of the ceiling and every suggestion
+    ceiling: Grade  # the best grade allowed: the worst cap (A when nothing caps)
+    flags: frozenset[Flag]
+    causes: tuple[GradeCause, ...]
+    notes: tuple[str, ...]
+    lifted: frozenset[Flag]
+
+    def allows(self, grade: Grade) -> bool:
+        """Whether the grader may give `grade` (anything no better than the ceiling)."""
+        return not is_below(self.ceiling, grade)
+
+    @property
+    def reason(self) -> str:
+        """"C (used, good): <what set it>[. Also: <what else lowered it>]"."""
+        head = f"{self.grade.value} ({self.grade.meaning})"
+        deciding = [cause.text for cause in self.causes if cause.grade == self.grade]
+        others = [cause.text for cause in self.causes if cause.grade != self.grade]
+        if not deciding:
+            return f"{head}: no answer or flag lowers the grade"
+        text = f"{head}: {'; '.join(deciding)}"
+        return f"{text}. Also: {'; '.join(others)}" if others else text
+
+
+@dataclass(frozen=True)
+class PhotoNeed:
+    """A photo kind still short: `needed` in all, `taken` so far."""
+
+    kind: PhotoKind
+    caption: str
+    needed: int
+    taken: int
+
+    @property
+    def short(self) -> int:
+        return self.needed - self.taken
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Exactly what stops the inspection from being finished."""
+
+    questions: tuple[Question, ...] = ()
+    photos: tuple[PhotoNeed, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not self.questions and not self.photos
+
+    def lines(self) -> list[str]:
+        """One line per blocker, for the screen."""
+        out = [f"Answer: {question.text}" for question in self.questions]
+        out += [f"Photo: {need.short} × {need.kind.label} ({need.caption}); "
+                f"{need.taken} of {need.needed} taken" for need in self.photos]
+        return out
+
+
+def _flag_source(flag: Flag, raised_by: Mapping[Flag, str]) -> str:
+    return raised_by.get(flag, "set before the checklist")
+
+
+def evaluate(
+    checklist: Checklist, answers: Iterable[Answer], preset_flags: Iterable[Flag] = (),
+) -> Outcome:
+    """The outcome of these answers (see the module's Grades section)."""
+    causes: list[GradeCause] = []
+    notes: list[str] = []
+    flags: set[Flag] = set(preset_flags)
+    raised_by: dict[Flag, str] = {}
+    lifted: dict[Flag, str] = {}
+    for answer in answers:
+        question = checklist.question(answer.question_id)
+        said = f"“{question.text}” {format_answer(answer.value)}"
+        for effect in question.effects:
+            if not effect.fires(answer.value):
+                continue
+            detail = f" ({effect.note})" if effect.note else ""
+            if effect.cap is not None:
+                causes.append(GradeCause(effect.cap, True, f"{said}: caps at "
+                                         f"{effect.cap.value}{detail}", question_id=question.id))
+            if effect.suggest is not None:
+                causes.append(GradeCause(effect.suggest, False, f"{said}: suggests "
+                                         f"{effect.suggest.value}{detail}",
+                                         question_id=question.id))
+            if effect.note:
+                notes.append(effect.note)
+            for flag in sorted(effect.flags):
+                flags.add(flag)
+                raised_by.setdefault(flag, f"from {said}")
+            for flag in sorted(effect.lifts):
+                lifted.setdefault(flag, said)
+    for flag in sorted(flags):
+        rule = FLAG_RULES[flag]
+        if rule.cap is None or (flag in lifted and rule.liftable):
+            continue
+        causes.append(GradeCause(rule.cap, True, f"flag {flag.value} caps at "
+                                 f"{rule.cap.value}, {rule.why} "
+                                 f"({_flag_source(flag, raised_by)})", flag=flag))
+    for flag, said in sorted(lifted.items()):
+        if flag in flags:
+            notes.append(f"{flag.value}: default cap lifted by {said}")
+    ceiling = Grade.A
+    for cause in causes:
+        if cause.binding:
+            ceiling = worse(ceiling, cause.grade)
+    grade = ceiling
+    for cause in causes:
+        grade = worse(grade, cause.grade)
+    causes.sort(key=lambda cause: (-_RANK[cause.grade], not cause.binding))
+    return Outcome(grade=grade, ceiling=ceiling, flags=frozenset(flags), causes=tuple(causes),
+                   notes=tuple(notes), lifted=frozenset(lifted) & frozenset(flags))
+
+
+def required_photos(
+    checklist: Checklist, answers: Mapping[str, AnswerValue], grade: Grade,
+) -> list[tuple[PhotoRequirement, int]]:
+    """Each photo requirement that applies for this grade and these answers, with its count."""
+    defects = answers.get(checklist.defect_count) if checklist.defect_count else None
+    defect_total = defects if isinstance(defects, int) and not isinstance(defects, bool) else 0
+    needed: list[tuple[PhotoRequirement, int]] = []
+    for requirement in checklist.photos:
+        if requirement.when_grade_below and not is_below(grade, requirement.when_grade_below):
+            continue
+        if requirement.when and not requirement.when.holds(answers):
+            continue
+        count = defect_total if requirement.per_defect else requirement.count
+        if count > 0:
+            needed.append((requirement, count))
+    return needed
+
+
+def _count_kinds(taken: Iterable[str] | Mapping[str, int]) -> Counter[str]:
+    if isinstance(taken, Mapping):
+        return Counter({str(kind): int(count) for kind, count in taken.items()})
+    return Counter(str(kind) for kind in taken)
+
+
+# ---------------------------------------------------------------------------- the run
+
+
+@dataclass
+class ChecklistRun:
+    """One grader's way through a checklist: answers in order, back, outcome, what's missing.
+
+    Pure: no clock, no database. The answers are an ordered list; `answer` answers the
+    current question (the first one not yet answered whose `when` holds), `back` removes
+    the last answer so that question is asked again.
+    """
+
+    checklist: Checklist
+    preset_flags: frozenset[Flag] = frozenset()
+    _answers: list[Answer] = field(default_factory=list, init=False, repr=False)
+
+    @classmethod
+    def resume(
+        cls, checklist: Checklist, answers: Mapping[str, object],
+        preset_flags: Iterable[Flag] = (),
+    ) -> ChecklistRun:
+        """A run with stored answers replayed in checklist order; AnswerError if one no
+        longer fits (an answer the branches would not ask for, or one now refused)."""
+        run = cls(checklist, frozenset(preset_flags))
+        pending = dict(answers)
+        while (question := run.current) is not None and question.id in pending:
+            run.answer(pending.pop(question.id))
+        if pending:
+            raise AnswerError(f"Answers that the checklist does not ask for now: "
+                              f"{', '.join(sorted(pending))}.")
+        return run
+
+    @property
+    def answers(self) -> tuple[Answer, ...]:
+        return tuple(self._answers)
+
+    def values(self) -> dict[str, AnswerValue]:
+        """The answers by question id, in the order given (for `Inspection.answers`)."""
+        return {answer.question_id: answer.value for answer in self._answers}
+
+    @property
+    def ended(self) -> bool:
+        """Whether an answer ended the checklist early (e.g. an empty box)."""
+        for answer in self._answers:
+            question = self.checklist.question(answer.question_id)
+            if any(e.end_checklist and e.fires(answer.value) for e in question.effects):
+                return True
+        return False
+
+    def _applicable(self, question: Question, values: Mapping[str, AnswerValue]) -> bool:
+        return question.when is None or question.when.holds(values)
+
+    def still_to_ask(self) -> list[Question]:
+        """Unanswered questions that apply now (none once the checklist has ended)."""
+        if self.ended:
+            return []
+        values = self.values()
+        return [q for q in self.checklist.questions
+                if q.id not in values and self._applicable(q, values)]
+
+    @property
+    def current(self) -> Question | None:
+        """The next question to ask; None when every applicable question is answered."""
+        return next(iter(self.still_to_ask()), None)
+
+    def answer(self, raw: object, *, question_id: str | None = None) -> Answer:
+        """Answer the current question; `question_id` guards against a stale screen."""
+        question = self.current
+        if question is None:
+            raise AnswerError("Every question is answered; nothing is waiting for an answer.")
+        if question_id is not None and question_id != question.id:
+            raise AnswerError(f"The question now is “{question.text}”, not '{question_id}'.")
+        answer = Answer(question.id, validate_answer(question, raw))
+        self._answers.append(answer)
+        return answer
+
+    def back(self) -> Answer | None:
+        """Remove the last answer (its question is asked again); None if there is none."""
+        return self._answers.pop() if self._answers else None
+
+    def outcome(self) -> Outcome:
+        return evaluate(self.checklist, self._answers, self.preset_flags)
+
+    def photos_needed(self, grade: Grade | None = None) -> list[tuple[PhotoRequirement, int]]:
+        """Required photos for `grade` (default: the proposed grade) and the answers."""
+        return required_photos(self.checklist, self.values(), grade or self.outcome().grade)
+
+    def missing_photos(
+        self, taken: Iterable[str] | Mapping[str, int], grade: Grade | None = None,
+    ) -> tuple[PhotoNeed, ...]:
+        """Photo kinds still short, given the kinds taken (a list of kinds or kind → count)."""
+        have = _count_kinds(taken)
+        return tuple(
+            PhotoNeed(req.kind, req.caption, count, have[req.kind.value])
+            for req, count in self.photos_needed(grade) if have[req.kind.value] < count
+        )
+
+    def missing(
+        self, taken: Iterable[str] | Mapping[str, int] = (), grade: Grade | None = None,
+    ) -> Missing:
+        """Exactly what blocks finishing: required questions that apply now and are not
+        answered (a question whose `when` waits on an unanswered one is not listed yet),
+        and photos short for `grade` (default: the proposed grade)."""
+        questions = tuple(q for q in self.still_to_ask() if q.required)
+        return Missing(questions, self.missing_photos(taken, grade))

@@ -1,0 +1,4 @@
+"""The station's storage: the one SQLAlchemy schema of the local and the central database,
+engines and sessions, Alembic migrations and the schema check, the outbox every fact is
+queued in, named counters, the summary rows reports count, and transaction retries.
+"""

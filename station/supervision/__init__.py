@@ -1,0 +1,3 @@
+"""The supervisor's work: the held-refund and exception queues, a unit's whole history,
+and the evidence sheet that explains a grade.
+"""
