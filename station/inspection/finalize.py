@@ -246,6 +246,17 @@ def finalize(ctx: StationContext, actor: Actor, work: UnitInspection, *,
              approval: BenchApproval | None = None) -> FinalizedUnit:
     """Confirm the decision: every fact of the unit in one local transaction.
 
+    `finalize_in` writes the same facts into a transaction the caller holds.
+    """
+    with ctx.sessions.begin() as session:
+        return finalize_in(session, ctx, actor, work, override=override, approval=approval)
+
+
+def finalize_in(session: Session, ctx: StationContext, actor: Actor, work: UnitInspection, *,
+                override: Override | None = None,
+                approval: BenchApproval | None = None) -> FinalizedUnit:
+    """Every fact of the unit, written into `session`'s transaction (which commits them).
+
     Refused while a required answer or photo is missing (the message lists them). With an
     `override`, the grader's allowed disposition replaces the best one (reason required);
     with an `approval`, a supervisor's approval of a held refund is written with it.
@@ -266,102 +277,101 @@ def finalize(ctx: StationContext, actor: Actor, work: UnitInspection, *,
         if decision.refund_action is not RefundAction.HELD:
             raise InspectionError("The refund is not held; no approval is needed.")
     now = ctx.clock()
-    with ctx.sessions.begin() as session:
-        if session.scalar(select(Unit.id).where(Unit.lpn == draft.lpn)) is not None:
-            raise InspectionError(f"Unit {draft.lpn} is already finished.")
-        finished = session.scalar(
-            select(func.count()).select_from(Unit).where(Unit.rma_line_id == draft.rma_line_id)
-        ) or 0
-        line = session.get(RmaLine, draft.rma_line_id)
-        if line is None or finished >= line.quantity:
-            raise InspectionError("Every unit of this line was finished meanwhile; this one is "
-                                  "an over-return. Put it aside for a supervisor.")
-        unit = Unit(lpn=draft.lpn, receipt_id=draft.receipt_id, rma_line_id=draft.rma_line_id,
-                    station_code=ctx.station_code, created_by=actor.user_id, created_at=now)
-        session.add(unit)
-        outbox.enqueue(session, unit, now=now)
-        inspection = Inspection(
-            unit_id=unit.id, grader_id=actor.user_id, grade=grade.value,
-            flags=sorted(f.value for f in outcome.flags), answers=work.answers_record(),
-            notes=work.notes, started_at=draft.started_at, completed_at=now,
-            station_code=ctx.station_code, checklist=work.checklist.name,
-            checklist_version=work.checklist.version, proposed_grade=outcome.grade.value,
-            override_reason=work.override_reason,
-            verification={kind.value: check.as_record() for kind, check in work.checks.items()},
-        )
-        session.add(inspection)
-        outbox.enqueue(session, inspection, now=now)
-        for taken in work.photos:
-            photo = Photo(unit_id=unit.id, inspection_id=inspection.id, kind=taken.kind.value,
-                          sha256=taken.sha256, size_bytes=taken.size_bytes,
-                          taken_by=taken.taken_by, taken_at=taken.taken_at, lpn=draft.lpn,
-                          width=taken.width, height=taken.height)
-            session.add(photo)
-            outbox.enqueue(session, photo, now=now)
-        disposition = DispositionDecision(
-            unit_id=unit.id, disposition=decision.disposition.value,
-            destination=decision.destination, rule_id=decision.rule_id,
-            rules_version=decision.rules_version, explanation=decision.explanation,
-            decided_by=actor.user_id, decided_at=now, supersedes_id=None,
-            station_code=ctx.station_code,
-            override_reason=decision.explanation.get("override", {}).get("reason"),
-            line_category=line.category, line_reason=line.reason,
-            line_unit_price_minor=line.unit_price_minor, line_currency=line.currency,
-        )
-        trigger = RefundTrigger(
-            idempotency_key=f"{draft.rma_line_id}:{unit.id}", unit_id=unit.id,
-            rma_line_id=draft.rma_line_id, action=decision.refund_action.value,
-            amount_minor=decision.refund_minor, currency=decision.currency,
-            settling=decision.refund_action != RefundAction.HELD, decided_by=actor.user_id,
-            created_at=now, supersedes_id=None, station_code=ctx.station_code,
-            settle_key=f"{draft.rma_line_id}:{finished + 1}",
-        )
-        for fact in (disposition, trigger):
-            session.add(fact)
-            outbox.enqueue(session, fact, now=now)
-        session.flush()
-        exception_id = _open_exceptions(ctx, session, actor, work, unit, now)
-        session.execute(delete(InspectionDraft).where(InspectionDraft.lpn == draft.lpn))
-        events: list[tuple[str, dict[str, object]]] = [
-            ("unit.created", {"unit_id": unit.id, "rma": draft.rma_number, "sku": draft.sku}),
-            ("inspection.completed", {"inspection_id": inspection.id, "grade": grade.value,
-                                      "proposed": outcome.grade.value,
-                                      "checklist": f"{work.checklist.name} "
-                                                   f"{work.checklist.version}",
-                                      "flags": sorted(f.value for f in outcome.flags),
-                                      "photos": len(work.photos)}),
-        ]
-        if work.override_reason:
-            events.append(("inspection.grade_overridden", {
-                "inspection_id": inspection.id, "proposed": outcome.grade.value,
-                "grade": grade.value, "reason": work.override_reason}))
-        if "override" in decision.explanation:
-            events.append(("disposition.overridden", {
-                "disposition_id": disposition.id, **decision.explanation["override"]}))
-        events += [
-            ("disposition.decided", {"disposition_id": disposition.id,
-                                     "disposition": decision.disposition.value,
-                                     "rule_id": decision.rule_id}),
-            ("refund.decided", {"refund_trigger_id": trigger.id,
-                                "action": decision.refund_action.value,
-                                "amount_minor": decision.refund_minor,
-                                "currency": decision.currency}),
-        ]
-        for action, data in events:
-            audit.record(session, station_code=ctx.station_code, actor=actor, action=action,
-                         subject=draft.lpn, data=data, now=now)
-        if approval is not None:
-            resolution = approvals.resolve_in(
-                session, ctx, approval.supervisor, trigger, decision.if_approved, approve=True,
-                reason=approval.reason, subject=draft.lpn, now=now)
-            decision = replace(decision, refund_action=resolution.action,
-                               refund_minor=resolution.amount_minor)
-        return FinalizedUnit(
-            unit_id=unit.id, lpn=draft.lpn, rma_number=draft.rma_number, sku=draft.sku,
-            grade=grade, decision=decision, refund_trigger_id=trigger.id, decided_at=now,
-            station_code=ctx.station_code, grader_initials=actor.initials,
-            exception_id=exception_id,
-        )
+    if session.scalar(select(Unit.id).where(Unit.lpn == draft.lpn)) is not None:
+        raise InspectionError(f"Unit {draft.lpn} is already finished.")
+    finished = session.scalar(
+        select(func.count()).select_from(Unit).where(Unit.rma_line_id == draft.rma_line_id)
+    ) or 0
+    line = session.get(RmaLine, draft.rma_line_id)
+    if line is None or finished >= line.quantity:
+        raise InspectionError("Every unit of this line was finished meanwhile; this one is "
+                              "an over-return. Put it aside for a supervisor.")
+    unit = Unit(lpn=draft.lpn, receipt_id=draft.receipt_id, rma_line_id=draft.rma_line_id,
+                station_code=ctx.station_code, created_by=actor.user_id, created_at=now)
+    session.add(unit)
+    outbox.enqueue(session, unit, now=now)
+    inspection = Inspection(
+        unit_id=unit.id, grader_id=actor.user_id, grade=grade.value,
+        flags=sorted(f.value for f in outcome.flags), answers=work.answers_record(),
+        notes=work.notes, started_at=draft.started_at, completed_at=now,
+        station_code=ctx.station_code, checklist=work.checklist.name,
+        checklist_version=work.checklist.version, proposed_grade=outcome.grade.value,
+        override_reason=work.override_reason,
+        verification={kind.value: check.as_record() for kind, check in work.checks.items()},
+    )
+    session.add(inspection)
+    outbox.enqueue(session, inspection, now=now)
+    for taken in work.photos:
+        photo = Photo(unit_id=unit.id, inspection_id=inspection.id, kind=taken.kind.value,
+                      sha256=taken.sha256, size_bytes=taken.size_bytes,
+                      taken_by=taken.taken_by, taken_at=taken.taken_at, lpn=draft.lpn,
+                      width=taken.width, height=taken.height)
+        session.add(photo)
+        outbox.enqueue(session, photo, now=now)
+    disposition = DispositionDecision(
+        unit_id=unit.id, disposition=decision.disposition.value,
+        destination=decision.destination, rule_id=decision.rule_id,
+        rules_version=decision.rules_version, explanation=decision.explanation,
+        decided_by=actor.user_id, decided_at=now, supersedes_id=None,
+        station_code=ctx.station_code,
+        override_reason=decision.explanation.get("override", {}).get("reason"),
+        line_category=line.category, line_reason=line.reason,
+        line_unit_price_minor=line.unit_price_minor, line_currency=line.currency,
+    )
+    trigger = RefundTrigger(
+        idempotency_key=f"{draft.rma_line_id}:{unit.id}", unit_id=unit.id,
+        rma_line_id=draft.rma_line_id, action=decision.refund_action.value,
+        amount_minor=decision.refund_minor, currency=decision.currency,
+        settling=decision.refund_action != RefundAction.HELD, decided_by=actor.user_id,
+        created_at=now, supersedes_id=None, station_code=ctx.station_code,
+        settle_key=f"{draft.rma_line_id}:{finished + 1}",
+    )
+    for fact in (disposition, trigger):
+        session.add(fact)
+        outbox.enqueue(session, fact, now=now)
+    session.flush()
+    exception_id = _open_exceptions(ctx, session, actor, work, unit, now)
+    session.execute(delete(InspectionDraft).where(InspectionDraft.lpn == draft.lpn))
+    events: list[tuple[str, dict[str, object]]] = [
+        ("unit.created", {"unit_id": unit.id, "rma": draft.rma_number, "sku": draft.sku}),
+        ("inspection.completed", {"inspection_id": inspection.id, "grade": grade.value,
+                                  "proposed": outcome.grade.value,
+                                  "checklist": f"{work.checklist.name} "
+                                               f"{work.checklist.version}",
+                                  "flags": sorted(f.value for f in outcome.flags),
+                                  "photos": len(work.photos)}),
+    ]
+    if work.override_reason:
+        events.append(("inspection.grade_overridden", {
+            "inspection_id": inspection.id, "proposed": outcome.grade.value,
+            "grade": grade.value, "reason": work.override_reason}))
+    if "override" in decision.explanation:
+        events.append(("disposition.overridden", {
+            "disposition_id": disposition.id, **decision.explanation["override"]}))
+    events += [
+        ("disposition.decided", {"disposition_id": disposition.id,
+                                 "disposition": decision.disposition.value,
+                                 "rule_id": decision.rule_id}),
+        ("refund.decided", {"refund_trigger_id": trigger.id,
+                            "action": decision.refund_action.value,
+                            "amount_minor": decision.refund_minor,
+                            "currency": decision.currency}),
+    ]
+    for action, data in events:
+        audit.record(session, station_code=ctx.station_code, actor=actor, action=action,
+                     subject=draft.lpn, data=data, now=now)
+    if approval is not None:
+        resolution = approvals.resolve_in(
+            session, ctx, approval.supervisor, trigger, decision.if_approved, approve=True,
+            reason=approval.reason, subject=draft.lpn, now=now)
+        decision = replace(decision, refund_action=resolution.action,
+                           refund_minor=resolution.amount_minor)
+    return FinalizedUnit(
+        unit_id=unit.id, lpn=draft.lpn, rma_number=draft.rma_number, sku=draft.sku,
+        grade=grade, decision=decision, refund_trigger_id=trigger.id, decided_at=now,
+        station_code=ctx.station_code, grader_initials=actor.initials,
+        exception_id=exception_id,
+    )
 
 
 def _open_exceptions(ctx: StationContext, session: Session, actor: Actor,

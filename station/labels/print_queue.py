@@ -88,17 +88,23 @@ def _add_job(session: Session, ctx: StationContext, actor: Actor, job: PrintJob,
 def request_label(ctx: StationContext, actor: Actor, unit: FinalizedUnit,
                   printer_uri: str) -> uuid.UUID:
     """Queue the disposition label of a finished unit; returns the job id."""
+    with ctx.sessions.begin() as session:
+        return request_label_in(session, ctx, actor, unit, printer_uri)
+
+
+def request_label_in(session: Session, ctx: StationContext, actor: Actor, unit: FinalizedUnit,
+                     printer_uri: str) -> uuid.UUID:
+    """`request_label` in the caller's transaction (the unit may have been written in it)."""
     require(ctx, actor, Action.INSPECT)
     now = ctx.clock()
-    with ctx.sessions.begin() as session:
-        if session.get(Unit, unit.unit_id) is None:
-            raise PrintQueueError(f"Unit {unit.lpn} is not in this station's database.")
-        job = PrintJob(unit_id=unit.unit_id,
-                       label_kind=DISPOSITION_KIND, printer_uri=printer_uri[:200],
-                       reprint_of=None, reason=None, requested_by=actor.user_id,
-                       requested_at=now, station_code=ctx.station_code)
-        return _add_job(session, ctx, actor, job, "label.requested", unit.lpn,
-                        {"printer_uri": job.printer_uri})
+    if session.get(Unit, unit.unit_id) is None:
+        raise PrintQueueError(f"Unit {unit.lpn} is not in this station's database.")
+    job = PrintJob(unit_id=unit.unit_id,
+                   label_kind=DISPOSITION_KIND, printer_uri=printer_uri[:200],
+                   reprint_of=None, reason=None, requested_by=actor.user_id,
+                   requested_at=now, station_code=ctx.station_code)
+    return _add_job(session, ctx, actor, job, "label.requested", unit.lpn,
+                    {"printer_uri": job.printer_uri})
 
 
 def _request_subject_label(ctx: StationContext, actor: Actor, kind: str,

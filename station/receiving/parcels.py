@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from station.audit import chain as audit
-from station.codes.scans import PayloadKind, classify
+from station.codes.scans import Payload, PayloadKind, ScanError, classify
 from station.common.errors import UserFacingError
 from station.common.permissions import Action, Actor
 from station.common.vocabulary import ExceptionKind
@@ -101,15 +101,27 @@ def _view(session: Session, ctx: StationContext, rma: Rma) -> RmaView:
     )
 
 
-def look_up(ctx: StationContext, actor: Actor, raw_code: str) -> RmaView:
-    """The RMA for a scanned RMA number or tracking number; raises ScanError or NotFound."""
+def look_up(ctx: StationContext, actor: Actor, scanned: Payload | str) -> RmaView:
+    """The RMA for a scanned RMA number or tracking number; raises ScanError or NotFound.
+
+    The bench passes the scan as it classified it (`inspect_scan`), so a scan is classified
+    once; a plain code (the command line, a stored RMA number) is classified here.
+    """
     require(ctx, actor, Action.RECEIVE)
-    payload = classify(raw_code, ctx.config.rma_regex)
+    payload = _classified(ctx, scanned)
     with ctx.sessions() as session:
         rma = find_by_code(session, payload.value)
         if rma is None:
             raise NotFound(payload.text)
         return _view(session, ctx, rma)
+
+
+def _classified(ctx: StationContext, scanned: Payload | str) -> Payload:
+    if isinstance(scanned, str):
+        return classify(scanned, ctx.config.rma_regex)
+    if scanned.kind is PayloadKind.INVALID:
+        raise ScanError(scanned.error or "That code cannot be used.")
+    return scanned
 
 
 def receive(ctx: StationContext, actor: Actor, raw_code: str) -> RmaView:
