@@ -1,6 +1,6 @@
 """What the headless commands need from the hardware side, without importing any driver.
 
-The composition root supplies an implementation (ui.hardware); the core only sees this.
+The composition root supplies an implementation (ui.launcher.Hardware); the core only sees this.
 """
 
 from __future__ import annotations

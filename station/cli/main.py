@@ -1,7 +1,9 @@
-"""The `returns-station` command: the GUI by default, headless commands for the same core.
+"""The `returns-station` command line: parsing, the headless commands, and opening a station.
 
-The GUI is injected by the composition root (ui.launcher), so this module, like all of
-station/, imports no Qt and every headless command runs on a machine without a display.
+Without a command, `returns-station` starts the app: the composition root (ui.launcher)
+parses with `parse_arguments`, sees `wants_app`, opens the station with `open_for_app` and
+starts the GUI itself. The core never calls into the UI, imports no Qt, and every
+headless command runs on a machine without a display.
 """
 
 from __future__ import annotations
@@ -75,7 +77,6 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
-GuiLauncher = Callable[[OpenStation, bool], int]
 #: Arguments that are file or folder names, which may hold bytes that are not UTF-8.
 PATH_ARGUMENTS: Final = frozenset({"config", "data_dir", "case_file", "out", "work_dir"})
 log = logging.getLogger(__name__)
@@ -458,20 +459,56 @@ def _cmd_evidence(args: argparse.Namespace, opened: OpenStation, reader: PinRead
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher | None = None,
-         devices: Devices | None = None) -> int:
-    """Run one command; its exit status. Output cut short by a closed pipe (`sync | head`)
-    ends quietly, as the Python documentation recommends for SIGPIPE: standard output is
-    pointed at devnull so the interpreter's last flush at exit cannot fail again."""
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace | int:
+    """The parsed command line, or the exit status of a refusal already printed (an
+    argument that is not text). Usage errors exit through argparse as usual."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if problem := undecodable_argument(args, parser, PATH_ARGUMENTS):
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
+    return args
+
+
+def wants_app(args: argparse.Namespace) -> bool:
+    """No command: the person wants the app (the composition root starts it)."""
+    return args.command is None
+
+
+def main(argv: Sequence[str] | None = None, *, devices: Devices | None = None) -> int:
+    """Parse and run one headless command; its exit status."""
+    args = parse_arguments(argv)
+    if isinstance(args, int):
+        return args
+    return run(args, devices=devices)
+
+
+def run(args: argparse.Namespace, *, devices: Devices | None = None) -> int:
+    """Run one parsed command; its exit status. Output cut short by a closed pipe (`sync |
+    head`) ends quietly, as the Python documentation recommends for SIGPIPE: standard output
+    is pointed at devnull so the interpreter's last flush at exit cannot fail again."""
     if isinstance(sys.stdout, io.TextIOWrapper):  # a file name that is not UTF-8 is shown
         sys.stdout.reconfigure(errors="backslashreplace")  # escaped, as stderr does
     try:
-        status = _run(argv, gui, devices)
+        status = _guarded(lambda: _run_command(args, devices))
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_FAILED
     return status
+
+
+def open_for_app(args: argparse.Namespace) -> OpenStation | int:
+    """The station the app runs on (the demo one with `--demo`), logging to its data folder;
+    or the exit status of a refusal already printed, with the same messages as a command."""
+    opened: list[OpenStation] = []
+
+    def work() -> int:
+        opened.append(_open_station(args))
+        return EXIT_OK
+
+    status = _guarded(work)
+    return opened[0] if opened else status
 
 
 def _quiet_stdout() -> None:
@@ -507,43 +544,11 @@ def _unexpected(error: BaseException) -> int:
     return EXIT_FAILED
 
 
-def _run(argv: Sequence[str] | None, gui: GuiLauncher | None, devices: Devices | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if problem := undecodable_argument(args, parser, PATH_ARGUMENTS):
-        print(problem, file=sys.stderr)
-        return EXIT_CONFIG
-    opened: OpenStation | None = None
+def _guarded(work: Callable[[], int]) -> int:
+    """`work`'s exit status, or the status of the refusal it raised, printed for the person
+    at the terminal: no command ends in a traceback."""
     try:
-        if args.command == "print-test":
-            _, config = _configured(args)
-            return cmd_print_test(args.printer, args.lpn, devices, config.station_code)
-        if args.command == "decode":
-            _, config = _configured(args)
-            return cmd_decode(args.files, devices, config.rma_regex)
-        if args.command == "classify":
-            _, config = _configured(args)
-            return cmd_classify(args.codes, config.rma_regex)
-        if args.command == "rules" and args.rules_command == "check":
-            return cli_rules.cmd_rules_check(args.files)
-        if args.command == "simulate":
-            return cli_simulate.run(args)
-        if args.command == "route":
-            _, config = _configured(args)
-            return cli_rules.cmd_route(args.case_file, args.rules, config)
-        if args.command == "evidence" and devices is None:
-            print("This installation has no PDF renderer.", file=sys.stderr)
-            return EXIT_FAILED
-        if args.demo or args.fresh_demo:
-            locations = resolve_locations(
-                data_dir=args.data_dir or str(resolve_locations().data_dir / "demo"),
-            )
-            opened = open_demo(locations, today=date.today(), fresh=args.fresh_demo)
-            configure_logging(locations.logs_dir)
-        else:
-            locations, opened = _open(args)
-            configure_logging(locations.logs_dir)
-        return _dispatch(args, opened, gui, devices)
+        return work()
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -572,9 +577,46 @@ def _run(argv: Sequence[str] | None, gui: GuiLauncher | None, devices: Devices |
         return 130
     except Exception as error:
         return _unexpected(error)
+
+
+def _open_station(args: argparse.Namespace) -> OpenStation:
+    if args.demo or args.fresh_demo:
+        locations = resolve_locations(
+            data_dir=args.data_dir or str(resolve_locations().data_dir / "demo"),
+        )
+        opened = open_demo(locations, today=date.today(), fresh=args.fresh_demo)
+        configure_logging(locations.logs_dir)
+    else:
+        locations, opened = _open(args)
+        configure_logging(locations.logs_dir)
+    return opened
+
+
+def _run_command(args: argparse.Namespace, devices: Devices | None) -> int:
+    if args.command == "print-test":
+        _, config = _configured(args)
+        return cmd_print_test(args.printer, args.lpn, devices, config.station_code)
+    if args.command == "decode":
+        _, config = _configured(args)
+        return cmd_decode(args.files, devices, config.rma_regex)
+    if args.command == "classify":
+        _, config = _configured(args)
+        return cmd_classify(args.codes, config.rma_regex)
+    if args.command == "rules" and args.rules_command == "check":
+        return cli_rules.cmd_rules_check(args.files)
+    if args.command == "simulate":
+        return cli_simulate.run(args)
+    if args.command == "route":
+        _, config = _configured(args)
+        return cli_rules.cmd_route(args.case_file, args.rules, config)
+    if args.command == "evidence" and devices is None:
+        print("This installation has no PDF renderer.", file=sys.stderr)
+        return EXIT_FAILED
+    opened = _open_station(args)
+    try:
+        return _dispatch(args, opened, devices)
     finally:
-        if opened is not None:
-            opened.close()
+        opened.close()
 
 
 def _cmd_label_render(args: argparse.Namespace, opened: OpenStation) -> int:
@@ -622,8 +664,7 @@ def _cmd_purge(args: argparse.Namespace, opened: OpenStation, reader: PinReader)
     return EXIT_OK
 
 
-def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | None,
-              devices: Devices | None) -> int:
+def _dispatch(args: argparse.Namespace, opened: OpenStation, devices: Devices | None) -> int:
     reader = PinReader()
     if args.command == "db":
         return _cmd_db(args, opened)
@@ -661,7 +702,6 @@ def _dispatch(args: argparse.Namespace, opened: OpenStation, gui: GuiLauncher | 
         return _cmd_purge(args, opened, reader)
     if args.command == "evidence" and devices is not None:
         return _cmd_evidence(args, opened, reader, devices)
-    if gui is None:
-        print("This installation has no GUI; use one of the commands (--help).", file=sys.stderr)
-        return EXIT_CONFIG
-    return gui(opened, args.demo)
+    print("The app starts from `returns-station` itself; here, use one of the commands "
+          "(--help).", file=sys.stderr)
+    return EXIT_CONFIG

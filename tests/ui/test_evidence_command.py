@@ -15,7 +15,7 @@ from station.common.vocabulary import Grade, Role
 from station.ports.photo_files import photo_path
 from station.receiving import parcels as receiving
 from station.store.models import Photo, Rma, Unit
-from ui.hardware import Hardware
+from ui.launcher import Hardware
 
 
 def test_a_units_evidence_sheet_is_written_as_a_pdf_that_reads_back(
