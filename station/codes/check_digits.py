@@ -1,42 +1,41 @@
-"""Check-digit schemes used by the codes a station scans and prints."""
+"""Check-digit schemes used by the codes a station scans and prints.
+
+The standard schemes come from python-stdnum: the GS1 mod-10 of GTINs, SSCCs and GLNs
+(`stdnum.ean`) and ISO/IEC 7064 MOD 37,36 (`stdnum.iso7064.mod_37_36`). The functions here
+only add the station's contract: ASCII digits or nothing (stdnum's EAN parser would drop
+spaces and dashes, and Python's int() reads other scripts' digits). The carrier schemes
+below have no well-kept library and are the station's own.
+"""
 
 from __future__ import annotations
 
-LPN_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+from stdnum import ean
+from stdnum.iso7064 import mod_37_36
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def gs1_check_digit(digits: str) -> int:
     """GS1 mod-10 check digit for the payload digits (GTIN-8/12/13/14, SSCC) without it."""
-    if not digits.isdigit() or not digits.isascii():
+    if not _ascii_digits(digits):
         raise ValueError("GS1 check digits are computed over digits only")
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        weight = 3 if position % 2 == 0 else 1
-        total += int(char) * weight
-    return (10 - total % 10) % 10
+    return int(ean.calc_check_digit(digits))
 
 
 def is_valid_gtin(code: str) -> bool:
     """True for a GTIN-8, -12, -13 or -14 whose last digit is its correct check digit."""
-    if len(code) not in (8, 12, 13, 14) or not code.isdigit() or not code.isascii():
-        return False
-    return gs1_check_digit(code[:-1]) == int(code[-1])
+    return _ascii_digits(code) and ean.is_valid(code)
 
 
 def iso7064_mod37_36(payload: str) -> str:
     """ISO/IEC 7064 MOD 37,36 check character over digits and upper-case letters.
 
     Detects every single substitution and adjacent transposition, which is what a clerk
-    keying an LPN by hand gets wrong.
+    keying an LPN by hand gets wrong. Raises ValueError for any other character.
     """
-    modulus = 36
-    product = modulus
-    for char in payload:
-        value = LPN_ALPHABET.index(char)
-        total = (product + value) % modulus or modulus
-        product = (total * 2) % (modulus + 1)
-    check = (modulus + 1 - product) % modulus
-    return LPN_ALPHABET[check]
+    return mod_37_36.calc_check_digit(payload)
 
 
 # --- Carrier tracking numbers ------------------------------------------------------------
@@ -47,10 +46,6 @@ def iso7064_mod37_36(payload: str) -> str:
 #   invalid example numbers per scheme;
 # - the FedEx Ground Label Layout Specification and USPS Publications 91/109/199, as
 #   summarised there and in jbittel/drogher.
-
-
-def _ascii_digits(text: str) -> bool:
-    return text.isascii() and text.isdigit()
 
 
 def ups_character_value(char: str) -> int:

@@ -11,13 +11,19 @@ Two spellings of the same data are read:
   ``(01)09501101530003(17)251231(10)ABC123`` (spaces ignored; values may not contain
   parentheses in this form, though GS1 allows them).
 
-Formats, lengths, check digits and the "predefined length" flag (no FNC1 needed after the
-element) follow the GS1 Barcode Syntax Dictionary (github.com/gs1/gs1-syntax-dictionary),
-which mirrors the GS1 General Specifications. Only the AIs in `AIS` are read; an element
-string with any other AI is refused as a whole, because in the raw form the length of an
-unknown AI's value cannot be known. Dates (YYMMDD) allow DD = 00, meaning the last day of
-the month; the century follows General Specifications §7.12 (within 49 years ahead or 50
-behind the current year).
+The AI definitions (format, length, whether FNC1 must follow) and each element's value
+check (character set, length, GTIN/SSCC/GLN check digits) are biip's, which follows the
+GS1 Barcode Syntax Dictionary. This module keeps what biip does not do the bench's way:
+splitting the raw form (biip would silently cut an over-long value and read the rest as
+the next element), the messages that name what is wrong, dates by the caller's `today`
+(biip's century window follows the wall clock), and the station's choice of AIs.
+
+Only the AIs in `AIS` are read: the ones a returns bench meets on goods, cases and
+carrier labels. An element string with any other AI, even one GS1 defines, is refused as
+a whole. Reading all of GS1's 500-odd AIs would take typed text such as "(710) 555-1234"
+for GS1 data, and would accept keys (GDTI, GRAI, GSRN…) whose check digits biip does not
+verify. Dates (YYMMDD) allow DD = 00, meaning the last day of the month; the century
+follows General Specifications §7.12 (within 49 years ahead or 50 behind `today`).
 """
 
 from __future__ import annotations
@@ -28,7 +34,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from station.codes.check_digits import gs1_check_digit
+from biip import ParseConfig, ParseError
+from biip.gs1_application_identifiers import GS1ApplicationIdentifier
+from biip.gs1_element_strings import GS1ElementString
+
+from station.codes.check_digits import has_gs1_check_digit
 
 GS = "\x1d"
 
@@ -44,6 +54,12 @@ CSET82 = frozenset(
 _NUMERIC = re.compile(r"[0-9]+")
 _BRACKETED = re.compile(r"(?:\([0-9]{2,4}\)[^()]*)+")
 _BRACKETED_ELEMENT = re.compile(r"\(([0-9]{2,4})\)([^()]*)")
+_FORMAT_PART = re.compile(r"([NX])(\.\.)?([0-9]+)")
+
+# biip checks the dates itself against the wall clock; `gs1_date` checks them by `today`.
+_BIIP = ParseConfig(gs1_element_strings_verify_date=False)
+# A key with a GS1 check digit that biip reads as plain digits.
+_UNCHECKED_KEYS = frozenset({"402"})
 
 Element = tuple[str, str]
 
@@ -52,74 +68,53 @@ class Gs1Error(ValueError):
     """GS1 data that cannot be read; the message says what is wrong, in bench language."""
 
 
-@dataclass(frozen=True)
-class AiSpec:
-    ai: str
-    title: str
-    numeric: bool
-    min_length: int
-    max_length: int
-    predefined: bool = False  # "*" in the Syntax Dictionary: no FNC1 after the value
-    check_digit: bool = False
-    is_date: bool = False
-    numeric_prefix: int = 0  # leading characters that must be digits (AI 421)
-
-    @property
-    def fixed(self) -> bool:
-        return self.min_length == self.max_length
-
-
-def _n(ai: str, title: str, length: int, **kwargs: bool) -> AiSpec:
-    return AiSpec(ai, title, True, length, length, **kwargs)
-
-
-def _x(ai: str, title: str, max_length: int) -> AiSpec:
-    return AiSpec(ai, title, False, 1, max_length)
-
-
-def _build_table() -> dict[str, AiSpec]:
-    specs = [
-        _n("00", "SSCC", 18, predefined=True, check_digit=True),
-        _n("01", "GTIN", 14, predefined=True, check_digit=True),
-        _n("02", "CONTENT", 14, predefined=True, check_digit=True),
-        _x("10", "BATCH/LOT", 20),
-        _n("11", "PROD DATE", 6, predefined=True, is_date=True),
-        _n("12", "DUE DATE", 6, predefined=True, is_date=True),
-        _n("13", "PACK DATE", 6, predefined=True, is_date=True),
-        _n("15", "BEST BEFORE", 6, predefined=True, is_date=True),
-        _n("16", "SELL BY", 6, predefined=True, is_date=True),
-        _n("17", "USE BY or EXPIRY", 6, predefined=True, is_date=True),
-        _n("20", "VARIANT", 2, predefined=True),
-        _x("21", "SERIAL", 20),
-        _x("22", "CPV", 20),
-        _x("240", "ADDITIONAL ID", 30),
-        _x("241", "CUST. PART No.", 30),
-        _x("250", "SECONDARY SERIAL", 30),
-        _x("251", "REF. TO SOURCE", 30),
-        AiSpec("30", "VAR. COUNT", True, 1, 8),
-        AiSpec("37", "COUNT", True, 1, 8),
-        _x("400", "ORDER NUMBER", 30),
-        _x("401", "GINC", 30),
-        _n("402", "GSIN", 17, check_digit=True),
-        _x("403", "ROUTE", 30),
-        _x("420", "SHIP TO POST", 20),
-        AiSpec("421", "SHIP TO POST", False, 4, 12, numeric_prefix=3),
-        _n("422", "ORIGIN", 3),
-        _x("90", "INTERNAL", 30),
-    ]
-    specs += [_n(f"41{i}", "GLN", 13, predefined=True, check_digit=True) for i in range(8)]
-    specs += [_x(f"9{i}", "INTERNAL", 90) for i in range(1, 10)]
+def _station_ais() -> list[str]:
+    ais = ["00", "01", "02", "10", "11", "12", "13", "15", "16", "17", "20", "21", "22",
+           "240", "241", "250", "251", "30", "37", "400", "401", "402", "403", "420", "421",
+           "422", "90"]
+    ais += [f"41{i}" for i in range(8)]
+    ais += [f"9{i}" for i in range(1, 10)]
     # Trade and logistic measures 310n-369n: six digits, n = decimal places (0-5).
     stems = [*range(310, 317), *range(320, 330), *range(330, 338), *range(340, 350),
              *range(350, 358), *range(360, 370)]
-    specs += [_n(f"{stem}{n}", "MEASURE", 6, predefined=True) for stem in stems
-              for n in range(6)]
-    return {spec.ai: spec for spec in specs}
+    ais += [f"{stem}{n}" for stem in stems for n in range(6)]
+    return ais
 
 
-AIS: dict[str, AiSpec] = _build_table()
+#: The AIs the station reads, with biip's definition of each.
+AIS: dict[str, GS1ApplicationIdentifier] = {
+    ai: GS1ApplicationIdentifier.extract(ai) for ai in _station_ais()
+}
 DATE_NAMES = {"11": "production_date", "12": "due_date", "13": "packaging_date",
               "15": "best_before", "16": "sell_by", "17": "expiry"}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What an AI's format asks of a value, so a refusal can say which part is wrong."""
+
+    min_length: int
+    max_length: int
+    numeric: bool
+    numeric_prefix: int  # leading characters that must be digits (AI 421)
+
+
+def _shape(definition: GS1ApplicationIdentifier) -> _Shape:
+    """The shape of biip's format of an AI, e.g. "N3+N3+X..9" (AI 421)."""
+    fields = [_FORMAT_PART.fullmatch(part) for part in definition.format.split("+")[1:]]
+    parts = [(m[1], m[2] is not None, int(m[3])) for m in fields if m is not None]
+    numeric_prefix = 0
+    for kind, variable, length in parts:
+        if kind != "N" or variable:
+            break
+        numeric_prefix += length
+    numeric = all(kind == "N" for kind, _, _ in parts)
+    return _Shape(min_length=sum(1 if variable else length for _, variable, length in parts),
+                  max_length=sum(length for _, _, length in parts),
+                  numeric=numeric, numeric_prefix=0 if numeric else numeric_prefix)
+
+
+_SHAPES = {ai: _shape(definition) for ai, definition in AIS.items()}
 
 
 def split_symbology_identifier(text: str) -> tuple[str | None, str]:
@@ -139,8 +134,8 @@ def looks_bracketed(text: str) -> bool:
 
 
 def _describe(ai: str) -> str:
-    spec = AIS.get(ai)
-    return f"({ai}) {spec.title}" if spec else f"({ai})"
+    definition = AIS.get(ai)
+    return f"({ai}) {definition.data_title}" if definition else f"({ai})"
 
 
 def gs1_date(value: str, today: date) -> date:
@@ -167,30 +162,53 @@ def _century(yy: int, current_year: int) -> int:
 
 
 def validate_element(ai: str, value: str, today: date | None = None) -> None:
-    """Raise Gs1Error if `value` is not a valid value for `ai`."""
-    spec = AIS.get(ai)
-    if spec is None:
+    """Raise Gs1Error if `value` is not a valid value for `ai`.
+
+    The shape (length, digits, character set) is checked first, so the message can say
+    which is wrong and digits mean ASCII digits (biip's patterns take any script's); then
+    biip reads the element, check digits included; then the date, by `today`.
+    """
+    definition = AIS.get(ai)
+    if definition is None:
         raise Gs1Error(f"({ai}) is not an application identifier this station reads")
     name = _describe(ai)
     if not value:
         raise Gs1Error(f"{name} is empty")
-    if not spec.min_length <= len(value) <= spec.max_length:
-        if spec.fixed:
-            raise Gs1Error(f"{name} must be {spec.max_length} characters, not {len(value)}")
-        raise Gs1Error(f"{name} must be {spec.min_length} to {spec.max_length} characters, "
-                       f"not {len(value)}")
-    digits_needed = len(value) if spec.numeric else spec.numeric_prefix
-    if digits_needed and not _NUMERIC.fullmatch(value[:digits_needed]):
-        raise Gs1Error(f"{name} may contain only digits")
-    if not spec.numeric and not set(value) <= CSET82:
-        raise Gs1Error(f"{name} contains characters GS1 does not allow")
-    if spec.check_digit and gs1_check_digit(value[:-1]) != int(value[-1]):
+    _check_shape(name, _SHAPES[ai], value)
+    try:
+        element = GS1ElementString.parse(ai + value, config=_BIIP)
+    except ParseError:
+        # Past the shape check, biip refuses a station AI's value only for its month or
+        # day; the format is the fallback should a later biip check more.
+        if ai in DATE_NAMES:
+            raise Gs1Error(_not_a_date(name, value)) from None
+        raise Gs1Error(f"{name} {value} is not in the form GS1 sets for it "
+                       f"({definition.format})") from None
+    if element.gtin_error or element.sscc_error or element.gln_error or (
+            ai in _UNCHECKED_KEYS and not has_gs1_check_digit(value)):
         raise Gs1Error(f"the check digit of {name} {value} is wrong")
-    if spec.is_date:
+    if ai in DATE_NAMES:
         try:
             gs1_date(value, today or date.today())
         except ValueError:
-            raise Gs1Error(f"{name} {value} is not a valid date (YYMMDD)") from None
+            raise Gs1Error(_not_a_date(name, value)) from None
+
+
+def _check_shape(name: str, shape: _Shape, value: str) -> None:
+    if not shape.min_length <= len(value) <= shape.max_length:
+        if shape.min_length == shape.max_length:
+            raise Gs1Error(f"{name} must be {shape.max_length} characters, not {len(value)}")
+        raise Gs1Error(f"{name} must be {shape.min_length} to {shape.max_length} characters, "
+                       f"not {len(value)}")
+    digits_needed = len(value) if shape.numeric else shape.numeric_prefix
+    if digits_needed and not _NUMERIC.fullmatch(value[:digits_needed]):
+        raise Gs1Error(f"{name} may contain only digits")
+    if not shape.numeric and not set(value) <= CSET82:
+        raise Gs1Error(f"{name} contains characters GS1 does not allow")
+
+
+def _not_a_date(name: str, value: str) -> str:
+    return f"{name} {value} is not a valid date (YYMMDD)"
 
 
 def _check_duplicates(elements: Sequence[Element]) -> None:
@@ -201,11 +219,11 @@ def _check_duplicates(elements: Sequence[Element]) -> None:
         seen.add(ai)
 
 
-def _ai_at(data: str, position: int) -> AiSpec:
+def _ai_at(data: str, position: int) -> GS1ApplicationIdentifier:
     for length in (2, 3, 4):
-        spec = AIS.get(data[position:position + length])
-        if spec is not None:
-            return spec
+        definition = AIS.get(data[position:position + length])
+        if definition is not None:
+            return definition
     found = data[position:position + 4]
     if not _NUMERIC.fullmatch(found[:2]):
         raise Gs1Error(f"an application identifier was expected at character {position + 1}")
@@ -224,20 +242,22 @@ def parse_raw(data: str, today: date | None = None) -> list[Element]:
         if data[position] == GS:  # tolerate doubled separators
             position += 1
             continue
-        spec = _ai_at(data, position)
-        position += len(spec.ai)
-        if spec.predefined:
-            value = data[position:position + spec.max_length]
-            if len(value) < spec.max_length or GS in value:
-                raise Gs1Error(f"{_describe(spec.ai)} is cut short")
-            position += spec.max_length
-        else:
+        definition = _ai_at(data, position)
+        ai = definition.ai
+        position += len(ai)
+        if definition.separator_required:
             end = data.find(GS, position)
             end = len(data) if end < 0 else end
             value = data[position:end]
             position = end
-        validate_element(spec.ai, value, today)
-        elements.append((spec.ai, value))
+        else:
+            length = _SHAPES[ai].max_length
+            value = data[position:position + length]
+            if len(value) < length or GS in value:
+                raise Gs1Error(f"{_describe(ai)} is cut short")
+            position += length
+        validate_element(ai, value, today)
+        elements.append((ai, value))
     _check_duplicates(elements)
     return elements
 
@@ -263,8 +283,8 @@ def format_raw(elements: Sequence[Element]) -> str:
     parts: list[str] = []
     for index, (ai, value) in enumerate(elements):
         parts.append(ai + value)
-        spec = AIS.get(ai)
-        if index < len(elements) - 1 and (spec is None or not spec.predefined):
+        definition = AIS.get(ai)
+        if index < len(elements) - 1 and (definition is None or definition.separator_required):
             parts.append(GS)
     return "".join(parts)
 
