@@ -1,41 +1,34 @@
-"""Code 128 encoder producing module widths, so labels need no third-party barcode library.
+"""Code 128 module widths for labels: python-barcode's symbol tables, our code-set choice.
 
 `encode` returns the whole symbol (start, data, mod-103 check, stop) as alternating
-bar/space widths in modules; quiet zones are the caller's job. Only code sets B and C are
-used: B covers every printable ASCII character and C packs digit pairs, and the switching
-between them is chosen to give the fewest symbols, which keeps bars as wide as possible.
+bar/space widths in modules; quiet zones are the caller's job. The symbol values, their
+bar patterns and the stop pattern are python-barcode's (`barcode.charsets.code128`). The
+choice between code sets B and C stays here: B covers every printable ASCII character and
+C packs digit pairs, and switching is chosen to give the fewest symbols, which keeps bars
+as wide as possible on a label of fixed width. python-barcode 0.16.1 chooses greedily
+(e.g. 101 modules for "A12345" where 90 suffice) and drops a leading "99" pair from the
+data (its issue #251, fixed upstream after that release).
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Final
 
-#: Bar/space widths of symbol values 0..105, six elements (11 modules) each.
-_PATTERNS: Final[tuple[str, ...]] = (
-    "212222", "222122", "222221", "121223", "121322", "131222", "122213", "122312",
-    "132212", "221213", "221312", "231212", "112232", "122132", "122231", "113222",
-    "123122", "123221", "223211", "221132", "221231", "213212", "223112", "312131",
-    "311222", "321122", "321221", "312212", "322112", "322211", "212123", "212321",
-    "232121", "111323", "131123", "131321", "112313", "132113", "132311", "211313",
-    "231113", "231311", "112133", "112331", "132131", "113123", "113321", "133121",
-    "313121", "211331", "231131", "213113", "213311", "213131", "311123", "311321",
-    "331121", "312113", "312311", "332111", "314111", "221411", "431111", "111224",
-    "111422", "121124", "121421", "141122", "141221", "112214", "112412", "122114",
-    "122411", "142112", "142211", "241211", "221114", "413111", "241112", "134111",
-    "111242", "121142", "121241", "114212", "124112", "124211", "411212", "421112",
-    "421211", "212141", "214121", "412121", "111143", "111341", "131141", "114113",
-    "114311", "411113", "411311", "113141", "114131", "311141", "411131", "211412",
-    "211214", "211232",
-)
-_STOP: Final = "2331112"
+from barcode.charsets import code128 as tables  # type: ignore[import-untyped]
 
-_CODE_C: Final = 99  # in code set B: switch to C
-_CODE_B: Final = 100  # in code set C: switch to B
-_START_B: Final = 104
-_START_C: Final = 105
+#: Symbol values 0..105 as module strings, "1" a bar module and "0" a space module.
+_PATTERNS: Final[tuple[str, ...]] = tables.CODES
+#: python-barcode keeps the stop pattern's final two-module bar apart from the rest.
+_STOP: Final[str] = tables.STOP + "11"
+_SET_B: Final[dict[str, int]] = tables.B
+_CODE_C: Final[int] = tables.B["TO_C"]  # in code set B: switch to C
+_CODE_B: Final[int] = tables.C["TO_B"]  # in code set C: switch to B
+_START_B: Final[int] = tables.START_CODES["B"]
+_START_C: Final[int] = tables.START_CODES["C"]
 
 _SYMBOL_MODULES: Final = 11
-_STOP_MODULES: Final = 13
+_STOP_MODULES: Final = len(_STOP)
 
 _B: Final = 0
 _C: Final = 1
@@ -103,7 +96,7 @@ def _symbol_values(text: str) -> list[int]:
             values.append(int(text[i : i + 2]))
             i += 2
         else:
-            values.append(ord(text[i]) - 32)
+            values.append(_SET_B[text[i]])
             i += 1
     return values
 
@@ -119,9 +112,8 @@ def encode(text: str) -> list[int]:
     """
     values = _symbol_values(text)
     values.append(_checksum(values))
-    widths = [int(w) for value in values for w in _PATTERNS[value]]
-    widths.extend(int(w) for w in _STOP)
-    return widths
+    modules = "".join(_PATTERNS[value] for value in values) + _STOP
+    return [len(list(run)) for _, run in itertools.groupby(modules)]
 
 
 def total_modules(text: str) -> int:
