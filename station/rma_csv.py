@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, TypeVar
+from typing import Any, BinaryIO, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -35,10 +35,11 @@ from sqlalchemy import (
     text,
 )
 
-from station.check_digits import gs1_check_digit, is_valid_gtin
-from station.money import CURRENCY_EXPONENTS, MoneyError, check_currency, parse_major
+from station.codes.check_digits import gs1_check_digit, is_valid_gtin
+from station.common.money import CURRENCY_EXPONENTS, MoneyError, check_currency, parse_major
+from station.common.vocabulary import Category, Reason, RequestedOutcome
 from station.rma_records import RmaFileRejected, RmaLineRecord, RmaRecord
-from station.vocabulary import Category, Reason, RequestedOutcome
+from station.write_pacing import long_job
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
@@ -156,8 +157,11 @@ def staged_rma_csv(stream: BinaryIO, *, rma_pattern: re.Pattern[str], today: dat
 
     Raises RmaCsvError listing the first 200 problems by line (the rest counted) if a row
     is wrong in itself (with the problems between rows found too); problems between the
-    rows of one RMA otherwise come at the end of `records()`."""
-    with tempfile.TemporaryDirectory(prefix="rma-import-", dir=folder) as scratch:
+    rows of one RMA otherwise come at the end of `records()`. Until leaving, what the
+    process held when it began stays out of the garbage collector's full collections
+    (station.write_pacing.long_job)."""
+    with (long_job(), tempfile.TemporaryDirectory(prefix="rma-import-", dir=folder)
+          as scratch):
         engine = _scratch_engine(Path(scratch) / "staged.db")
         try:
             problems = _Problems()
@@ -256,7 +260,8 @@ def _stage_rows(stream: BinaryIO, engine: Engine, *, rma_pattern: re.Pattern[str
     batch: list[tuple[object, ...]] = []
     with engine.begin() as connection:
         for line, cells in rows:
-            if not "".join(cells).strip():
+            joined = "".join(cells)
+            if not joined.strip():
                 continue  # blank lines and rows of empty cells (spreadsheet leftovers)
             data_rows += 1
             if data_rows > MAX_ROWS:
@@ -274,7 +279,8 @@ def _stage_rows(stream: BinaryIO, engine: Engine, *, rma_pattern: re.Pattern[str
                     "double quotes)",
                 )
                 continue
-            row = _Row(line, dict(zip(header, cells, strict=True)), problems)
+            row = _Row(line, dict(zip(header, cells, strict=True)), problems,
+                       printable=joined.isprintable())
             parsed = _take_cells(row, rma_number_parser=rma_number_parser,
                                  order_date_parser=order_date_parser)
             if parsed is not None:
@@ -553,12 +559,17 @@ class _ProblemSink(Protocol):
 
 
 class _Row:
-    """One data row: cleans each cell and records problems against its line and column."""
+    """One data row: cleans each cell and records problems against its line and column.
 
-    def __init__(self, line: int, cells: Mapping[str, str], problems: _ProblemSink) -> None:
+    `printable`: the caller found the whole row printable (str.isprintable of its cells
+    joined), so no cell needs that check again: one call per row instead of one per cell."""
+
+    def __init__(self, line: int, cells: Mapping[str, str], problems: _ProblemSink, *,
+                 printable: bool = False) -> None:
         self.line = line
         self._cells = cells
         self._problems = problems
+        self._printable = printable
         self.bad_columns: set[str] = set()
 
     def problem(self, column: str | None, message: str) -> None:
@@ -569,7 +580,8 @@ class _Row:
     def take(self, column: str, parse: Callable[[str], T]) -> T | None:
         """Parsed cell value; None when an optional cell is empty or the cell is wrong."""
         raw = self._cells.get(column, "")
-        if not raw.isprintable():  # rare: printable text has no Cc, Cf, Zl or Zp characters
+        # rare: printable text has no Cc, Cf, Zl or Zp characters
+        if not self._printable and not raw.isprintable():
             control = _control_character(raw)
             if control is not None:
                 self.problem(column, control)
@@ -585,10 +597,24 @@ class _Row:
             self.problem(column, str(exc))
             return None
 
+    def take_text(self, column: str, parse: _TextParser) -> str | None:
+        """`take(column, parse)` for a free-text cell, the most common kind: a clean cell
+        of a printable row is returned without a call per cell; anything else (empty, too
+        long, unprintable) goes through `take`, so the problems are the same."""
+        value = self._cells.get(column, "").strip()
+        if self._printable:
+            if value and len(value) <= parse.most:
+                return value
+            if not value and column not in _REQUIRED:
+                return None
+        return self.take(column, parse)
 
-@dataclass(frozen=True)
-class _Cells:
-    """One data row's parsed cells (None: empty, or wrong and reported), as staged."""
+
+class _Cells(NamedTuple):
+    """One data row's parsed cells (None: empty, or wrong and reported), as staged.
+
+    A named tuple, not a frozen dataclass: made twice per row (read, then read back), and
+    a frozen dataclass sets each of its 16 fields through object.__setattr__."""
 
     rma_number: str
     order_number: str | None
@@ -617,21 +643,21 @@ def _take_cells(
     """Every cell of the row parsed (problems reported); None without a valid RMA number,
     as then the row cannot be compared with its siblings."""
     rma_number = row.take("rma_number", rma_number_parser)
-    order_number = row.take("order_number", _SHORT_TEXT)
+    order_number = row.take_text("order_number", _SHORT_TEXT)
     order_date = row.take("order_date", order_date_parser)
-    customer_name = row.take("customer_name", _LONG_TEXT)
+    customer_name = row.take_text("customer_name", _LONG_TEXT)
     requested = row.take("requested", _REQUESTED)
-    carrier_tracking = row.take("carrier_tracking", _SHORT_TEXT)
+    carrier_tracking = row.take_text("carrier_tracking", _SHORT_TEXT)
     line_no = row.take("line_no", _LINE_NO)
-    sku = row.take("sku", _SHORT_TEXT)
-    description = row.take("description", _LONG_TEXT)
+    sku = row.take_text("sku", _SHORT_TEXT)
+    description = row.take_text("description", _LONG_TEXT)
     category = row.take("category", _CATEGORY)
     quantity = row.take("quantity", _QUANTITY)
     currency = row.take("currency", _currency)
     unit_price = row.take("unit_price", _price_parser(currency))
     reason = row.take("reason", _REASON)
     gtin = row.take("gtin", _gtin)
-    expected_serial = row.take("expected_serial", _SHORT_TEXT)
+    expected_serial = row.take_text("expected_serial", _SHORT_TEXT)
     if rma_number is None:
         return None
     return _Cells(rma_number, order_number, order_date, customer_name, requested,
@@ -758,15 +784,18 @@ def _got(value: str) -> str:
     return f"(got {shown!r})"
 
 
-def _text_parser(max_length: int) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        if len(value) > max_length:
+@dataclass(frozen=True)
+class _TextParser:
+    """Free text of at most `most` characters."""
+
+    most: int
+
+    def __call__(self, value: str) -> str:
+        if len(value) > self.most:
             raise _CellError(
-                f"must be at most {max_length} characters (got {len(value)}); shorten it"
+                f"must be at most {self.most} characters (got {len(value)}); shorten it"
             )
         return value
-
-    return parse
 
 
 def _rma_number_parser(pattern: re.Pattern[str]) -> Callable[[str], str]:
@@ -871,8 +900,8 @@ def _gtin(value: str) -> str:
     )
 
 
-_SHORT_TEXT = _text_parser(64)
-_LONG_TEXT = _text_parser(200)
+_SHORT_TEXT = _TextParser(64)
+_LONG_TEXT = _TextParser(200)
 _LINE_NO = _whole_number_parser(1, MAX_LINE_NO)
 _QUANTITY = _whole_number_parser(1, MAX_QUANTITY)
 _REQUESTED = _enum_parser(RequestedOutcome)

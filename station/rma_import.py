@@ -62,10 +62,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import audit, unit_summaries
-from station.errors import UserFacingError
-from station.ids import uuid7
-from station.models import (
+from station.audit import chain as audit
+from station.common.errors import UserFacingError
+from station.common.ids import uuid7
+from station.common.permissions import Actor
+from station.rma_records import RmaRecord
+from station.store import unit_summaries
+from station.store.models import (
     AuditEvent,
     Counter,
     DispositionDecision,
@@ -76,9 +79,7 @@ from station.models import (
     RmaLine,
     Unit,
 )
-from station.permissions import Actor
-from station.rma_records import RmaRecord
-from station.write_pacing import ChunkPacer
+from station.write_pacing import ChunkPacer, long_job
 
 #: RMAs per transaction: a chunk's transaction stays well under 100 ms on a bench PC.
 CHUNK: Final = 500
@@ -377,7 +378,7 @@ def _new_ids(count: int) -> list[str]:
     """`count` new UUIDv7s as SQLite stores them (32 hex digits), in ascending order.
 
     They share the timestamp, version, counter and variant bits of one id taken from
-    station.ids.uuid7 (which never hands out that timestamp and counter again), and each
+    station.common.ids.uuid7 (which never hands out that timestamp and counter again), and each
     has 62 random bits of its own, all from one os.urandom call (RFC 9562 allows random
     bits after the counter), sorted so the batch is monotonic. One system call per chunk
     instead of two per id: at a million RMAs uuid7() per row was 7 % of the import."""
@@ -626,25 +627,28 @@ def import_rmas(central: sessionmaker[Session], local: sessionmaker[Session],
     error it raises (a refusal) likewise imports nothing. `meanwhile` is called between two
     applied chunks (the command line pulls a page into the station then, so each database
     rests while the other is written). `checkpoint` is called with the name of each step
-    done (fault-injection tests kill the process there)."""
-    finish_pending(central, local, station_code=station_code, now=now)
-    import_id = begin(central, station_code=station_code, source=source, now=now)
-    try:
-        rmas = stage(central, import_id, records)
-        actor = (ask_actor or _known(actor))()
-    except BaseException:
-        abandon(central, import_id)
-        raise
-    checkpoint("staged")
-    commit(central, import_id, rmas, actor=actor, actor_name=actor_name, now=now)
-    checkpoint("committed")
+    done (fault-injection tests kill the process there). What the process held when the
+    import began stays out of the garbage collector's full collections until it returns
+    (station.write_pacing.long_job)."""
+    with long_job():
+        finish_pending(central, local, station_code=station_code, now=now)
+        import_id = begin(central, station_code=station_code, source=source, now=now)
+        try:
+            rmas = stage(central, import_id, records)
+            actor = (ask_actor or _known(actor))()
+        except BaseException:
+            abandon(central, import_id)
+            raise
+        checkpoint("staged")
+        commit(central, import_id, rmas, actor=actor, actor_name=actor_name, now=now)
+        checkpoint("committed")
 
-    def between_chunks() -> None:
-        checkpoint("chunk applied")
-        if meanwhile is not None:
-            meanwhile()
+        def between_chunks() -> None:
+            checkpoint("chunk applied")
+            if meanwhile is not None:
+                meanwhile()
 
-    apply(central, import_id, now, local, between_chunks)
-    checkpoint("applied")
-    record_audit(central, local, import_id, station_code=station_code, actor=actor, now=now)
-    return outcome(central, import_id)
+        apply(central, import_id, now, local, between_chunks)
+        checkpoint("applied")
+        record_audit(central, local, import_id, station_code=station_code, actor=actor, now=now)
+        return outcome(central, import_id)
