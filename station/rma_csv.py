@@ -213,18 +213,20 @@ _SELECT_STAGED = (f"SELECT {', '.join(_STAGED_COLUMNS)} FROM staged_rows "  # no
 
 
 def _staged_values(line: int, bad: set[str], cells: _Cells) -> tuple[object, ...]:
+    """The row as staged (a tuple in _STAGED_COLUMNS order); enums by str(), their value
+    for a StrEnum, which costs less than `.value`."""
     requested, category, reason = cells.requested, cells.category, cells.reason
     return (
         line, cells.rma_number, ",".join(sorted(bad)) if bad else "",
         cells.order_number,
         None if cells.order_date is None else cells.order_date.isoformat(),
         cells.customer_name,
-        None if requested is None else requested.value,
+        None if requested is None else str(requested),
         cells.carrier_tracking, cells.line_no,
         cells.sku, cells.description,
-        None if category is None else category.value,
+        None if category is None else str(category),
         cells.quantity, cells.currency,
-        cells.unit_price, None if reason is None else reason.value,
+        cells.unit_price, None if reason is None else str(reason),
         cells.gtin, cells.expected_serial,
     )
 
