@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple, Protocol, TypeVar
+from typing import Any, BinaryIO, Generic, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -611,6 +611,16 @@ class _Row:
                 return None
         return self.take(column, parse)
 
+    def take_known(self, column: str, parse: _Known[T]) -> T | None:
+        """`take(column, parse)` for a cell that usually holds one of a few values (an
+        enum, a small number): a clean cell of a printable row is looked up; anything else
+        goes through `take`, so the values and the problems are the same."""
+        if self._printable:
+            known = parse.known.get(self._cells.get(column, "").strip())
+            if known is not None:
+                return known
+        return self.take(column, parse)
+
 
 class _Cells(NamedTuple):
     """One data row's parsed cells (None: empty, or wrong and reported), as staged.
@@ -648,16 +658,16 @@ def _take_cells(
     order_number = row.take_text("order_number", _SHORT_TEXT)
     order_date = row.take("order_date", order_date_parser)
     customer_name = row.take_text("customer_name", _LONG_TEXT)
-    requested = row.take("requested", _REQUESTED)
+    requested = row.take_known("requested", _REQUESTED)
     carrier_tracking = row.take_text("carrier_tracking", _SHORT_TEXT)
-    line_no = row.take("line_no", _LINE_NO)
+    line_no = row.take_known("line_no", _LINE_NO)
     sku = row.take_text("sku", _SHORT_TEXT)
     description = row.take_text("description", _LONG_TEXT)
-    category = row.take("category", _CATEGORY)
-    quantity = row.take("quantity", _QUANTITY)
+    category = row.take_known("category", _CATEGORY)
+    quantity = row.take_known("quantity", _QUANTITY)
     currency = row.take("currency", _currency)
     unit_price = row.take("unit_price", _price_parser(currency))
-    reason = row.take("reason", _REASON)
+    reason = row.take_known("reason", _REASON)
     gtin = row.take("gtin", _gtin)
     expected_serial = row.take_text("expected_serial", _SHORT_TEXT)
     if rma_number is None:
@@ -836,6 +846,18 @@ def _order_date_parser(today: date) -> Callable[[str], date]:
     return parse
 
 
+@dataclass(frozen=True)
+class _Known(Generic[T]):
+    """A cell parser and the values it returns for the texts most cells hold (see
+    `_Row.take_known`)."""
+
+    parse: Callable[[str], T]
+    known: Mapping[str, T]
+
+    def __call__(self, value: str) -> T:
+        return self.parse(value)
+
+
 def _whole_number_parser(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
         if _WHOLE_NUMBER.fullmatch(value) is None or not low <= int(value) <= high:
@@ -904,8 +926,12 @@ def _gtin(value: str) -> str:
 
 _SHORT_TEXT = _TextParser(64)
 _LONG_TEXT = _TextParser(200)
-_LINE_NO = _whole_number_parser(1, MAX_LINE_NO)
-_QUANTITY = _whole_number_parser(1, MAX_QUANTITY)
-_REQUESTED = _enum_parser(RequestedOutcome)
-_CATEGORY = _enum_parser(Category)
-_REASON = _enum_parser(Reason)
+#: Line numbers and quantities up to this are looked up (larger ones are parsed).
+_KNOWN_NUMBERS = 999
+_LINE_NO = _Known(_whole_number_parser(1, MAX_LINE_NO),
+                  {str(n): n for n in range(1, min(MAX_LINE_NO, _KNOWN_NUMBERS) + 1)})
+_QUANTITY = _Known(_whole_number_parser(1, MAX_QUANTITY),
+                   {str(n): n for n in range(1, min(MAX_QUANTITY, _KNOWN_NUMBERS) + 1)})
+_REQUESTED = _Known(_enum_parser(RequestedOutcome), {m.value: m for m in RequestedOutcome})
+_CATEGORY = _Known(_enum_parser(Category), {m.value: m for m in Category})
+_REASON = _Known(_enum_parser(Reason), {m.value: m for m in Reason})
