@@ -42,10 +42,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from drivers.decode_pipeline import PipelineDecoder  # noqa: E402
-from drivers.decoder_errors import DecoderUnavailable  # noqa: E402
-from drivers.zbar_decoder import ZbarDecoder  # noqa: E402
-from drivers.zxing_decoder import DEFAULT_FORMATS, ZxingDecoder  # noqa: E402
+from drivers.decoding.decode_pipeline import PipelineDecoder  # noqa: E402
+from drivers.decoding.decoder_errors import DecoderUnavailable  # noqa: E402
+from drivers.decoding.zbar_decoder import ZbarDecoder  # noqa: E402
+from drivers.decoding.zxing_decoder import DEFAULT_FORMATS, ZxingDecoder  # noqa: E402
 from station.ports.decoder import BarcodeDecoder, DecodedCode  # noqa: E402
 
 FRAME_W, FRAME_H = 1280, 720

@@ -37,7 +37,7 @@ from fake_printer import FakePrinter  # noqa: E402
 from label_fixtures import make_label  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from drivers.label_printers import open_label_printer  # noqa: E402
+from drivers.printers.label_printers import open_label_printer  # noqa: E402
 from station.labels.printers import JobState, render_label  # noqa: E402
 
 RENDER_ENCODE_TARGET_MS = 30.0

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from drivers.scanners.camera_scanner import CameraScanner
 from drivers.decoding.decode_pipeline import PipelineDecoder
-from drivers.documents.evidence_pdf import ReportLabEvidenceRenderer
 from drivers.decoding.image_files import UnreadableFile, decode_file
-from drivers.printers.label_printers import open_label_printer
-from drivers.photos.photo_store import FilePhotoStore
+from drivers.documents.evidence_pdf import ReportLabEvidenceRenderer
 from drivers.documents.report_pdf import ReportLabReportRenderer
+from drivers.photos.photo_store import FilePhotoStore
+from drivers.printers.label_printers import open_label_printer
+from drivers.scanners.camera_scanner import CameraScanner
 from drivers.scanners.serial_scanner import SerialScanner
 from station.cli import main as cli
 from station.cli.devices import FileDecode, FoundCode

@@ -1,6 +1,6 @@
 """Where a photo's files live in the photos folder: named by the SHA-256 of the JPEG kept.
 
-The one place that knows the layout, shared by the photo store (drivers/photo_store.py) and
+The one place that knows the layout, shared by the photo store (drivers/photos/photo_store.py) and
 the retention rule that deletes expired files (station.privacy.retention).
 """
 

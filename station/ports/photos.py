@@ -12,7 +12,7 @@ Contract of every `PhotoStore`:
   not (or no longer) in the store.
 * `path(sha256)` is where the photo's file lives (`station.ports.photo_files.photo_path`).
 
-`drivers.photo_store.FilePhotoStore` is the real one (Pillow, a folder that may be a
+`drivers.photos.photo_store.FilePhotoStore` is the real one (Pillow, a folder that may be a
 shared mount); `MemoryPhotoStore` below is the in-memory fake for tests of the core and
 the UI. This module imports no imaging library.
 """

@@ -1,10 +1,10 @@
 """What the print-ready PDF report holds: the daily summary, an optional 14-day trend and the
 list of exceptions behind the summary's exception figures.
 
-The core gathers the content (`report_exceptions`) and a `ReportRenderer` (drivers.report_pdf)
-draws it; the document carries the summary and trend dicts exactly as
-`station.reports.daily_summary` and `station.reports.trend` return them, so the paper
-shows the same figures as the JSON.
+The core gathers the content (`report_exceptions`) and a `ReportRenderer`
+(drivers.documents.report_pdf) draws it; the document carries the summary and trend dicts
+exactly as `station.reports.daily_summary` and `station.reports.trend` return them, so the
+paper shows the same figures as the JSON.
 """
 
 from __future__ import annotations

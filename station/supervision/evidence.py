@@ -3,7 +3,7 @@ chargebacks.
 
 `gather` reads the unit's facts (RMA line, latest inspection, decision and refund trigger,
 exceptions, photos) into an `EvidenceSheet` of display-ready text and records an
-"evidence.generated" audit event; an `EvidenceRenderer` (drivers.evidence_pdf) turns the
+"evidence.generated" audit event; an `EvidenceRenderer` (drivers.documents.evidence_pdf) turns the
 sheet into a PDF. The sheet never carries the customer's name: the order number is enough
 to find the order, and the sheet may leave the company.
 """

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from fake_printer import FakePrinter
 
-from drivers.decode_pipeline import PipelineDecoder
+from drivers.decoding.decode_pipeline import PipelineDecoder
 
 
 @pytest.fixture(scope="session")

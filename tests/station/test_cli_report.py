@@ -16,7 +16,7 @@ from pdf_reading import one_line, pdf_file_text
 from station_bench import make_station
 from test_reports import BOOK_OVERRIDE, Day, build_day
 
-from drivers.report_pdf import ReportLabReportRenderer
+from drivers.documents.report_pdf import ReportLabReportRenderer
 from station.loadgen.simulated_grader import SIMULATED_REASON
 
 CONFIG = '[station]\ncode = "BENCH-01"\nlpn_prefix = "BN"\n'

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from station_bench import PINS, START  # noqa: E402
 
-from drivers.photo_store import FilePhotoStore  # noqa: E402
+from drivers.photos.photo_store import FilePhotoStore  # noqa: E402
 from station.common.vocabulary import PhotoKind, Role  # noqa: E402
 from station.loadgen.simulated_grader import best_answer  # noqa: E402
 from station.runtime.bootstrap import open_station  # noqa: E402

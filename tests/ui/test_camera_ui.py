@@ -11,8 +11,8 @@ from sqlalchemy import select
 from station_bench import StationUnderTest
 from ui_steps import sign_in
 
-from drivers.camera_scanner import CameraScanner
-from drivers.decode_pipeline import PipelineDecoder
+from drivers.decoding.decode_pipeline import PipelineDecoder
+from drivers.scanners.camera_scanner import CameraScanner
 from station.common.vocabulary import Role
 from station.store.models import Rma
 from ui.app import create_application

@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from station_bench import START, ManualClock, make_station
 from ui_steps import complete_checklist, import_required_photos, sign_in, write_photo
 
-from drivers.photo_store import FilePhotoStore
+from drivers.photos.photo_store import FilePhotoStore
 from station.common.vocabulary import Role
 from station.ports.photo_files import photo_path
 from station.runtime.bootstrap import OpenStation, open_station

@@ -21,10 +21,10 @@ from ui_steps import (
     write_photo,
 )
 
-from drivers.camera_scanner import CameraScanner
-from drivers.decode_pipeline import PipelineDecoder
-from drivers.evidence_pdf import ReportLabEvidenceRenderer
-from drivers.photo_store import FilePhotoStore
+from drivers.decoding.decode_pipeline import PipelineDecoder
+from drivers.documents.evidence_pdf import ReportLabEvidenceRenderer
+from drivers.photos.photo_store import FilePhotoStore
+from drivers.scanners.camera_scanner import CameraScanner
 from station.common.vocabulary import Role
 from station.inspection import finalize as inspection
 from station.ports.photo_files import photo_path

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from station_bench import StationUnderTest
 from ui_steps import finish_inspection, sign_in, write_photo
 
-from drivers.label_printers import open_label_printer
+from drivers.printers.label_printers import open_label_printer
 from station.common.vocabulary import Role
 from station.labels.printers import JobState
 from station.store.models import AuditEvent, PrintAttempt, PrintJob, Rma

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from station_bench import StationUnderTest
 from ui_steps import sign_in
 
-from drivers.serial_scanner import SerialScanner
+from drivers.scanners.serial_scanner import SerialScanner
 from station.common.vocabulary import Role
 from station.store.models import Rma
 from ui.app import create_application

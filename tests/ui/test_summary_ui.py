@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from station_bench import StationUnderTest, inspect_unit, make_station
 from ui_steps import sign_in
 
-from drivers.report_pdf import ReportLabReportRenderer
+from drivers.documents.report_pdf import ReportLabReportRenderer
 from station.common.vocabulary import Grade, Role
 from station.labels import print_queue
 from station.receiving import parcels as receiving
