@@ -3,8 +3,7 @@
 The standard schemes come from python-stdnum: the GS1 mod-10 of GTINs, SSCCs and GLNs
 (`stdnum.ean`) and ISO/IEC 7064 MOD 37,36 (`stdnum.iso7064.mod_37_36`). The functions here
 only add the station's contract: ASCII digits or nothing (stdnum's EAN parser would drop
-spaces and dashes, and Python's int() reads other scripts' digits). The carrier schemes
-below have no well-kept library and are the station's own.
+spaces and dashes, and Python's int() reads other scripts' digits).
 """
 
 from __future__ import annotations
@@ -39,6 +38,10 @@ def iso7064_mod37_36(payload: str) -> str:
 
 
 # --- Carrier tracking numbers ------------------------------------------------------------
+#
+# The carriers' own schemes (UPS, FedEx Express, DHL mod 7) are in no well-kept library, nor
+# is UPU S10 (python-stdnum has no module for it); those with the GS1 mod 10 (FedEx Ground,
+# USPS) use `has_gs1_check_digit`, so stdnum's.
 #
 # Sources, checked against the published example numbers in the tests:
 # - jkeen/tracking_number_data (couriers/*.json and CHECKSUM_ALGORITHMS.md), the shared
