@@ -1,5 +1,6 @@
-"""Where biip, which reads the station's GS1 elements, would answer differently from the
-station's contract, and what the station decided (see station.codes.gs1)."""
+"""Where the libraries behind station.codes would answer differently from the station's
+contract, and what the station decided: biip reading GS1 elements (station.codes.gs1),
+python-stdnum computing check digits (station.codes.check_digits)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from datetime import date
 import pytest
 from biip.gs1_element_strings import GS1ElementString
 from biip.gs1_messages import GS1Message
+from stdnum import ean
 
 from station.codes import gs1
+from station.codes.check_digits import gs1_check_digit, is_valid_gtin
 from station.codes.scans import PayloadKind, classify
 
 RMA = re.compile("RMA-[0-9]{6}", re.ASCII)
@@ -64,4 +67,18 @@ def test_an_over_long_value_is_refused_where_biip_would_split_it() -> None:
     assert [e.ai.ai for e in GS1Message.parse(raw).element_strings] == ["10", "21"]
     with pytest.raises(gs1.Gs1Error, match=r"\(10\) BATCH/LOT must be 1 to 20 characters"):
         gs1.parse_raw(raw, TODAY)
+
+
+@pytest.mark.parametrize("code", ["950110-1530003", " 9501101530003", "9501101530003 ",
+                                  "9 501101 530003"])
+def test_a_gtin_is_digits_only_though_stdnum_drops_spaces_and_dashes(code: str) -> None:
+    assert ean.is_valid(code)
+    assert not is_valid_gtin(code)
+
+
+def test_check_digits_are_computed_over_ascii_digits_only() -> None:
+    assert ean.calc_check_digit("\u0663\u0663") == "8"  # Arabic-Indic 33
+    with pytest.raises(ValueError, match="digits only"):
+        gs1_check_digit("\u0663\u0663")
+    assert gs1_check_digit("33") == 8
 
