@@ -43,9 +43,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from station import sequences
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import Rma
+from station.store import sequences
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import Rma
 
 HEADER = ("rma_number,order_number,order_date,customer_name,requested,carrier_tracking,"
           "line_no,sku,description,category,quantity,unit_price,currency,reason,gtin,"
@@ -107,7 +107,7 @@ class Writer:
 
 
 def run_command(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from station.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from station.cli.main import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run([sys.executable, "-c", code, "--data-dir", str(folder), *args],
                           capture_output=True, text=True, check=False)
 

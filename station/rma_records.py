@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from station.vocabulary import Category, Reason, RequestedOutcome
+from station.common.vocabulary import Category, Reason, RequestedOutcome
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from station import rma_import
-from station.authorization import require
-from station.context import StationContext
-from station.errors import UserFacingError
-from station.models import Counter, Rma, RmaLine, Unit, User
-from station.permissions import Action, Actor
+from station.common.errors import UserFacingError
+from station.common.permissions import Action, Actor
 from station.rma_records import RmaLineRecord, RmaRecord
+from station.runtime.authorization import require
+from station.runtime.context import StationContext
+from station.store.models import Counter, Rma, RmaLine, Unit, User
 
 _CHANGE_SEQ = rma_import.CHANGE_SEQ
 #: RMA numbers per lookup: SQLite refuses more than 32,766 bound values in one statement.

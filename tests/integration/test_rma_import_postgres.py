@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from station import rma_import, schema
-from station.database import make_engine, session_factory, sqlite_url
-from station.demo_data import demo_rmas
-from station.models import AuditEvent, Rma, RmaImport, RmaImportRow
-from station.pull import pull_rmas
+from station import rma_import
+from station.demo.rmas import demo_rmas
+from station.store import schema
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import AuditEvent, Rma, RmaImport, RmaImportRow
+from station.sync.pull import pull_rmas
 
 pytestmark = pytest.mark.postgres
 

@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 from station import rma_import
-from station.bootstrap import open_station
-from station.config import load_config, resolve_locations
 from station.rma_csv import parse_rma_csv
+from station.runtime.bootstrap import open_station
+from station.settings.config import load_config, resolve_locations
 
 
 def main(folder: str, csv_file: str, step: str) -> None:

@@ -14,9 +14,9 @@ import pytest
 from cli_runner import run
 from sqlalchemy import func, select
 
-from station import audit
-from station.database import make_engine, session_factory, sqlite_url
-from station.models import AuditEvent, Rma, RmaImport
+from station.audit import chain as audit
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import AuditEvent, Rma, RmaImport
 
 RMAS = 1200  # more than two chunks, so a kill can fall between two of them
 HEADER = ("rma_number,order_number,order_date,customer_name,line_no,sku,description,"

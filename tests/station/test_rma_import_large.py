@@ -18,12 +18,14 @@ import pytest
 from cli_runner import run
 from sqlalchemy import event, func, select
 
-from station import cli_rma_import, rma_csv, rma_store, schema, sequences
-from station.bootstrap import open_station
-from station.config import load_config, resolve_locations
-from station.database import make_engine, session_factory, sqlite_url
-from station.demo_data import demo_rmas
-from station.models import AuditEvent, Rma, RmaImport, RmaImportRow
+from station import rma_csv, rma_store
+from station.cli import rma_import as cli_rma_import
+from station.demo.rmas import demo_rmas
+from station.runtime.bootstrap import open_station
+from station.settings.config import load_config, resolve_locations
+from station.store import schema, sequences
+from station.store.database import make_engine, session_factory, sqlite_url
+from station.store.models import AuditEvent, Rma, RmaImport, RmaImportRow
 
 HEADER = ("rma_number,order_number,order_date,customer_name,line_no,sku,description,"
           "category,quantity,unit_price,currency,reason\n")
@@ -59,7 +61,7 @@ def test_a_named_pipe_is_refused_without_waiting_for_a_writer(
         folder: Path, tmp_path: Path) -> None:
     pipe = tmp_path / "returns"  # no extension: the format is sniffed from the content
     os.mkfifo(pipe)
-    code = "import sys; from station.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from station.cli.main import main; sys.exit(main(sys.argv[1:]))"
     done = subprocess.run([sys.executable, "-c", code, "--data-dir", str(folder),
                            "import-rmas", str(pipe)], capture_output=True, text=True,
                           timeout=120, check=False)
@@ -119,7 +121,7 @@ def test_a_bench_writing_during_a_big_import_waits_a_moment_at_most(
 
     writer = threading.Thread(target=bench)
     writer.start()
-    code = "import sys; from station.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from station.cli.main import main; sys.exit(main(sys.argv[1:]))"
     done = subprocess.run([sys.executable, "-c", code, "--data-dir", str(folder),
                            "import-rmas", str(big)], capture_output=True, text=True,
                           timeout=600, check=False)
