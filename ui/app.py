@@ -19,6 +19,7 @@ from ui.main_window import MainWindow
 from ui.retention_timer import RetentionTimer
 from ui.sync_worker import SyncWorker
 
+
 def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
@@ -44,7 +45,7 @@ def build_window(opened: OpenStation, demo: bool, devices: BenchDevices) -> Main
                         evidence_folder=opened.locations.data_dir / "evidence",
                         sync_worker=worker, central=opened.central_sessions,
                         reports_renderer=devices.reports)
-    RetentionTimer(opened, window.background, window)
+    RetentionTimer(opened, window.tasks, window)
     return window
 
 

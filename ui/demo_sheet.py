@@ -18,21 +18,25 @@ from PySide6.QtWidgets import (
 from station import rma_store
 from station.common.vocabulary import Category
 from station.demo.station import DEMO_USERS
+from station.rma_store import RmaSummary
 from station.runtime.context import StationContext
 from ui.barcode_view import BarcodeView
+from ui.tasks import TaskRunner
 
 
 class DemoSheetDialog(QDialog):
-    def __init__(self, ctx: StationContext, parent: QWidget | None = None) -> None:
+    """The demo RMAs are read on the task runner and listed when they arrive."""
+
+    def __init__(self, ctx: StationContext, tasks: TaskRunner,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Demo sheet")
         self.resize(1240, 740)
         self.users_label = users = QLabel("<b>Demo users</b> (name · PIN): " + " &nbsp; ".join(
             f"{u.display_name} ({u.role.value}) · <b>{u.pin}</b>" for u in DEMO_USERS))
         users.setWordWrap(True)
-        with ctx.sessions() as session:
-            self.summaries = rma_store.list_summaries(session)
-        self.table = QTableWidget(len(self.summaries), 5)
+        self.summaries: list[RmaSummary] = []
+        self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["RMA", "Tracking", "Wants", "Units", "Categories"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -41,12 +45,6 @@ class DemoSheetDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        for row, summary in enumerate(self.summaries):
-            for column, value in enumerate((
-                summary.rma_number, summary.carrier_tracking or "", summary.requested,
-                str(summary.units), ", ".join(Category(c).label for c in summary.categories),
-            )):
-                self.table.setItem(row, column, QTableWidgetItem(value))
         self.barcode = BarcodeView()
         hint = QLabel("Type an RMA number on the scan screen, or scan this barcode off the "
                       "screen with a handheld scanner.")
@@ -66,7 +64,24 @@ class DemoSheetDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addWidget(buttons)
         self.table.currentCellChanged.connect(lambda row, *_: self._select(row))
-        if self.summaries:
+
+        def read() -> list[RmaSummary]:
+            with ctx.sessions() as session:
+                return rma_store.list_summaries(session)
+
+        tasks.run(read, self._show, lambda error: hint.setText(
+            f"The demo RMAs could not be read ({error.__class__.__name__})."), shows_busy=False)
+
+    def _show(self, summaries: list[RmaSummary]) -> None:
+        self.summaries = summaries
+        self.table.setRowCount(len(summaries))
+        for row, summary in enumerate(summaries):
+            for column, value in enumerate((
+                summary.rma_number, summary.carrier_tracking or "", summary.requested,
+                str(summary.units), ", ".join(Category(c).label for c in summary.categories),
+            )):
+                self.table.setItem(row, column, QTableWidgetItem(value))
+        if summaries:
             self.table.selectRow(0)
             self._select(0)
 

@@ -52,7 +52,7 @@ class Feedback(QObject):
     def __init__(self, window: QWidget, config: FeedbackConfig) -> None:
         super().__init__(window)
         self._settings = QSettings()
-        self.volume = int(self._settings.value("feedback/volume", config.volume))
+        self.volume = int(str(self._settings.value("feedback/volume", config.volume)))
         self.muted = str(self._settings.value("feedback/mute", config.mute)).lower() == "true"
         self.last: Tone | None = None
         self._flash = _Flash(window)

@@ -20,12 +20,12 @@ _PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 class KeyedScreen(QWidget):
     def __init__(self) -> None:
         super().__init__()
-        self._keys: dict[int, Callable[[], None]] = {}
+        self._keys: dict[int, Callable[[], object]] = {}
 
-    def bind_key(self, key: Qt.Key, action: Callable[[], None]) -> None:
+    def bind_key(self, key: Qt.Key, action: Callable[[], object]) -> None:
         self._keys[int(key)] = action
 
-    def bind_keys(self, keys: tuple[Qt.Key, ...], action: Callable[[], None]) -> None:
+    def bind_keys(self, keys: tuple[Qt.Key, ...], action: Callable[[], object]) -> None:
         for key in keys:
             self.bind_key(key, action)
 

@@ -21,14 +21,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.codes.scans import COMMAND_CAPTIONS, Payload, PayloadKind, inspect_scan
+from station.bench import confirm as bench
+from station.bench.confirm import Confirmed
+from station.bench.scan_router import (
+    Alert,
+    ApproveWithBadge,
+    BenchAction,
+    BenchState,
+    ChooseAnswer,
+    ChooseGrade,
+    Decision,
+    Do,
+    Ignore,
+    LookUpParcel,
+    OfferToInspection,
+    ReprintLabel,
+    Screen,
+    SignInFirst,
+    SignInWithBadge,
+    SwitchUser,
+    Tell,
+    TypeIntoFocus,
+    route,
+)
+from station.codes.scans import inspect_scan
 from station.common.errors import UserFacingError
 from station.common.permissions import Action, Actor, allowed
-from station.common.vocabulary import Grade
 from station.inspection import drafts
 from station.inspection import finalize as inspection
 from station.inspection.drafts import DraftSummary
-from station.inspection.finalize import FinalizedUnit, OverReturn, OverReturnError, UnitInspection
+from station.inspection.finalize import OverReturn, OverReturnError, UnitInspection
 from station.labels import content as labels
 from station.labels import print_queue
 from station.labels.content import sample_label
@@ -36,6 +58,7 @@ from station.labels.printers import JobState, LabelPrinter, PrintOutcome, render
 from station.labels.render import to_png_bytes
 from station.people import signin
 from station.people.idle import IdleTimer
+from station.people.signin import UserChoice
 from station.people.users import UserInfo
 from station.ports.photos import MemoryPhotoStore, PhotoStore
 from station.ports.scanner import PreviewSource, ScanSource
@@ -43,12 +66,13 @@ from station.receiving import parcels as receiving
 from station.receiving.parcels import RmaView, UnexpectedReceipt
 from station.reports import daily_summary as reports
 from station.reports.document import ReportRenderer
+from station.routing.rules import Decision as RoutingDecision
 from station.runtime.context import StationContext
 from station.store import outbox
 from station.supervision import evidence, queues
 from station.supervision.evidence import EvidenceRenderer, WrittenSheet
 from station.sync import exchange as sync
-from ui.background import Background
+from station.sync.exchange import ParkedEntry
 from ui.bench_card import BenchCardDialog
 from ui.camera_panel import CameraPanel
 from ui.demo_sheet import DemoSheetDialog
@@ -67,12 +91,14 @@ from ui.screens.sign_in import SignInScreen
 from ui.source_bridge import SourceBridge
 from ui.summary_dialog import CentralSessions, SummaryDialog
 from ui.sync_worker import SyncStatus, SyncWorker
+from ui.tasks import Changed, TaskRunner
 from ui.unit_window import UnitWindow
 from ui.users_dialog import UsersDialog
 from ui.wedge_filter import WedgeFilter
 
 _USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel}
 IDLE_CHECK_MS = 1000
+_TONES = {Alert.ERROR: Tone.ERROR, Alert.UNKNOWN: Tone.UNKNOWN}
 
 
 class MainWindow(QMainWindow):
@@ -92,10 +118,9 @@ class MainWindow(QMainWindow):
         self.demo = demo
         self.actor: Actor | None = None
         self._work: UnitInspection | None = None
-        self.background = Background(self)
-        self._lookups = Background(self)  # reads that must never make a key wait on them
+        self.tasks = TaskRunner(self)
         self.photos = photos if photos is not None else MemoryPhotoStore()
-        self.draft_saver = DraftSaver(ctx, self)
+        self.draft_saver = DraftSaver(ctx, self.tasks, self)
         self.evidence = evidence
         self.evidence_folder = evidence_folder
         self.sync_worker = sync_worker
@@ -106,17 +131,21 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Returns Station — {ctx.station_code}" + ("  [DEMO]" if demo else ""))
         self.resize(1280, 800)
 
-        self.first_admin = FirstAdminScreen(ctx, self.background)
-        self.sign_in = SignInScreen(ctx, self.background, demo=demo)
-        self.scan = ScanScreen(ctx, self.background)
+        self.first_admin = FirstAdminScreen(ctx, self.tasks)
+        self.sign_in = SignInScreen(ctx, self.tasks, demo=demo)
+        self.scan = ScanScreen(ctx, self.tasks)
         self.scan.demo_hint.setVisible(demo)
-        self.rma = RmaScreen(ctx, self.background)
-        self.inspection = InspectionScreen(self.background, self.photos, ctx.clock)
-        self.decision = DecisionScreen(ctx, self.background)
+        self.rma = RmaScreen(ctx, self.tasks)
+        self.inspection = InspectionScreen(self.tasks, self.photos, ctx.clock)
+        self.decision = DecisionScreen(ctx, self.tasks)
         self.label = LabelScreen()
         self.stack = QStackedWidget()
-        for screen in (self.first_admin, self.sign_in, self.scan, self.rma, self.inspection,
-                       self.decision, self.label):
+        self._screens: dict[Screen, QWidget] = {
+            Screen.FIRST_ADMIN: self.first_admin, Screen.SIGN_IN: self.sign_in,
+            Screen.SCAN: self.scan, Screen.RMA: self.rma, Screen.INSPECTION: self.inspection,
+            Screen.DECISION: self.decision, Screen.LABEL: self.label,
+        }
+        for screen in self._screens.values():
             self.stack.addWidget(screen)
         self.setCentralWidget(self.stack)
 
@@ -134,8 +163,9 @@ class MainWindow(QMainWindow):
         self.feedback = Feedback(self, ctx.config.feedback)
         self.scan.tone.connect(lambda tone: self.feedback.signal(Tone(tone)))
         self.sign_in.tone.connect(lambda tone: self.feedback.signal(Tone(tone)))
-        self.background.busy_changed.connect(
+        self.tasks.busy_changed.connect(
             lambda busy: self.busy_label.setText("Working…" if busy else ""))
+        self.tasks.changed.connect(self._changed)
         self._build_menu()
         self.mute_action.setChecked(self.feedback.muted)
 
@@ -162,6 +192,7 @@ class MainWindow(QMainWindow):
         self._idle_check.timeout.connect(self.check_idle)
         self._idle_check.start()
         app = QApplication.instance()
+        assert app is not None, "the window needs the QApplication"
         app.installEventFilter(self)
         self.wedge = WedgeFilter(ctx.config.scanner, self)
         app.installEventFilter(self.wedge)
@@ -175,7 +206,7 @@ class MainWindow(QMainWindow):
         self._current_job: uuid.UUID | None = None
         self.print_worker: PrintWorker | None = None
         if printer is not None:
-            self.print_worker = PrintWorker(ctx, printer, self)
+            self.print_worker = PrintWorker(ctx, printer, self.tasks, self)
             self.print_worker.attempted.connect(self._print_attempted)
             self.statusBar().addPermanentWidget(QLabel(f"Printer {printer.name}"))
         self.rma.received.connect(self._print_receiving_label)
@@ -189,9 +220,13 @@ class MainWindow(QMainWindow):
         self.scan.resume_requested.connect(self.resume_draft)
         if sync_worker is not None:
             sync_worker.status_changed.connect(self._sync_status)
-            sync_worker.start()
-        if signin.has_users(ctx):
+            sync_worker.start(self.tasks)
+        # Start-up, before the window shows: the first screen depends on these two reads,
+        # the only ones made on the UI thread.
+        people: list[UserChoice] = signin.list_users(ctx) if signin.has_users(ctx) else []
+        if people:
             self._show(self.sign_in)
+            self.sign_in.show_users(people)
             self.sign_in.reset()
         else:
             self._show(self.first_admin)
@@ -271,85 +306,91 @@ class MainWindow(QMainWindow):
             self._stop_camera()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """A closed bench stops listening: no scans, keys or timers reach it any more (the
+        application may carry on, as under tests or a second window)."""
         if self._camera_bridge is not None:
             self._camera_bridge.stop()
         for bridge in self.sources:
             bridge.stop()
         if self.sync_worker is not None:
             self.sync_worker.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.wedge)
+            app.removeEventFilter(self)
+        self._idle_check.stop()
+        if self.print_worker is not None:
+            self.print_worker.stop()
         super().closeEvent(event)
 
     def on_scan(self, text: str, entered: bool = True) -> None:
-        """A scan from any scanner, wherever the focus is: the current screen decides.
-
-        Where no screen uses scans (a dialog, a form, the PIN field), the code is typed into
-        the focused field instead, as a very fast typist's keys would be.
-        """
+        """A scan from any scanner, wherever the focus is: classified once, then the bench's
+        rules (`station.bench.scan_router`) say which screen or use case takes it."""
         self.idle.touch()
-        current = self.stack.currentWidget()
-        if QApplication.activeModalWidget() is not None:
-            self._type_into_focus(text, entered)
-            return
         payload = inspect_scan(text, self.ctx.config.rma_regex)
-        if payload.kind == PayloadKind.BADGE:
-            if self.actor is not None and current is self.decision and \
-                    self.decision.awaiting_approval():
-                self.background.run(lambda: signin.sign_in_with_badge(self.ctx, payload.value),
-                                    self.decision.approver_signed, self.decision.approval_failed)
-            elif self.actor is None and current is self.sign_in:
-                self.sign_in.submit_badge(payload.value)
-            elif self.actor is not None:
-                self._switch_user(payload.value)
-        elif self.actor is None:
-            if not self._type_into_focus(text, entered) and current is self.sign_in:
-                self.sign_in.message.error("Sign in first: scan your badge or choose your "
-                                           "name and type your PIN.")
-        elif current is self.inspection and payload.kind not in (
-                PayloadKind.COMMAND, PayloadKind.RMA) and self.inspection.handle_scan(payload):
-            self.feedback.signal(Tone.SUCCESS)
-        elif not payload.valid:
-            self._tell(current, payload.error or "That code cannot be used.", Tone.ERROR)
-        elif payload.kind == PayloadKind.COMMAND:
-            self._command(current, payload)
-        elif payload.kind == PayloadKind.LPN and current in (self.scan, self.rma, self.label):
-            self.reprint_lpn(payload.value, current)
-        elif current in (self.scan, self.rma, self.label):
-            self._to_scan()
-            self.scan.submit(payload.text)
-        elif not self._type_into_focus(text, entered):
-            self._tell(current, "That code is not used on this screen. Finish this step "
-                                "first.", Tone.UNKNOWN)
+        self._carry_out(route(payload, self._bench_state()), text, entered)
 
-    def _command(self, current: QWidget, payload: Payload) -> None:
-        """A bench-card barcode: the same action as the key shown on the current screen."""
-        command = payload.fields.get("command", "")
-        actions: dict[tuple[QWidget, str], Callable[[], None]] = {
-            (self.rma, "NEXT"): self.rma.act,
-            (self.rma, "CANCEL"): self.rma.escape,
-            (self.inspection, "CANCEL"): self.inspection.ask_put_back,
-            (self.inspection, "NEXT"): self.inspection.finish,
-            (self.inspection, "PHOTO"): self.inspection.take_photo,
-            (self.decision, "NEXT"): self.decision.confirm,
-            (self.decision, "PRINT"): self.decision.confirm,
-            (self.decision, "CANCEL"): self.decision.back,
-            (self.label, "NEXT"): self.label.next_unit.emit,
-            (self.label, "CANCEL"): self.label.new_parcel.emit,
+    def _bench_state(self) -> BenchState:
+        current = self.stack.currentWidget()
+        screen = next(name for name, widget in self._screens.items() if widget is current)
+        return BenchState(screen=screen, signed_in=self.actor is not None,
+                          modal_open=QApplication.activeModalWidget() is not None,
+                          awaiting_approval=self.decision.awaiting_approval())
+
+    def _carry_out(self, decision: Decision, text: str, entered: bool) -> None:
+        """Do what the scan router decided; `text` and `entered` for typing into a field."""
+        current = self.stack.currentWidget()
+        match decision:
+            case TypeIntoFocus(otherwise=otherwise):
+                if not self._type_into_focus(text, entered):
+                    self._carry_out(otherwise, text, entered)
+            case OfferToInspection(payload=payload, otherwise=otherwise):
+                if self.inspection.handle_scan(payload):
+                    self.feedback.signal(Tone.SUCCESS)
+                else:
+                    self._carry_out(otherwise, text, entered)
+            case Tell(text=message, alert=alert):
+                self._tell(current, message, _TONES[alert])
+            case SignInFirst(text=message):
+                self.sign_in.message.error(message)
+            case SignInWithBadge(code=code):
+                self.sign_in.submit_badge(code)
+            case SwitchUser(code=code):
+                self._switch_user(code)
+            case ApproveWithBadge(code=code):
+                self.tasks.run(lambda: signin.sign_in_with_badge(self.ctx, code),
+                               self.decision.approver_signed, self.decision.approval_failed)
+            case ReprintLabel(lpn=lpn):
+                self.reprint_lpn(lpn, current)
+            case LookUpParcel(payload=payload):
+                self._to_scan()
+                self.scan.submit_scan(payload)
+            case Do(action=action):
+                self._bench_actions()[action]()
+            case ChooseGrade(grade=grade):
+                self.inspection.choose_grade(grade)
+            case ChooseAnswer(index=index):
+                self.inspection.choose_answer(index)
+            case Ignore():
+                pass
+
+    def _bench_actions(self) -> dict[BenchAction, Callable[[], object]]:
+        """What each bench-card command does: the same as the key shown on its screen."""
+        return {
+            BenchAction.SIGN_OUT: self.sign_out,
+            BenchAction.RECEIVE_OR_INSPECT: self.rma.act,
+            BenchAction.LEAVE_RMA: self.rma.escape,
+            BenchAction.PUT_BACK: self.inspection.ask_put_back,
+            BenchAction.FINISH_INSPECTION: self.inspection.finish,
+            BenchAction.TAKE_PHOTO: self.inspection.take_photo,
+            BenchAction.UNDO_ANSWER: self.inspection.undo,
+            BenchAction.CONFIRM: self.decision.confirm,
+            BenchAction.BACK_TO_INSPECTION: self.decision.back,
+            BenchAction.NEXT_UNIT: self.label.next_unit.emit,
+            BenchAction.NEW_PARCEL: self.label.new_parcel.emit,
         }
-        if command == "SIGNOUT":
-            self.sign_out()
-        elif command == "GRADE" and current is self.inspection:
-            self.inspection.choose_grade(Grade(payload.fields["grade"]))
-        elif command == "ANSWER" and current is self.inspection:
-            self.inspection.choose_answer(int(payload.fields["argument"]) - 1)
-        elif command == "BACK" and current is self.inspection:
-            self.inspection.undo()
-        elif (action := actions.get((current, command))) is not None:
-            action()
-        else:
-            self._tell(current, f"“{COMMAND_CAPTIONS.get(payload.text, payload.text)}” does "
-                                "nothing on this screen.", Tone.UNKNOWN)
 
-    def _tell(self, screen: QWidget, text: str, tone: Tone) -> None:
+    def _tell(self, screen: QWidget | None, text: str, tone: Tone) -> None:
         self.feedback.signal(tone)
         message = getattr(screen, "message", None)
         if isinstance(message, MessageLine):
@@ -373,14 +414,15 @@ class MainWindow(QMainWindow):
 
     def check_idle(self) -> None:
         """Lock the bench after the configured time without use; resume where it was."""
-        if self.actor is None or not self.idle.expired() or self.background.busy:
+        if self.actor is None or not self.idle.expired() or self.tasks.busy:
             return
         actor = self.actor
         while (modal := QApplication.activeModalWidget()) is not None and modal is not self:
             modal.close()
-        self._locked_screen = (actor.username, self.stack.currentWidget())
+        screen = self.stack.currentWidget()
+        self._locked_screen = (actor.username, screen) if screen is not None else None
         minutes = self.ctx.config.security.idle_lock_minutes
-        self.background.run(lambda: signin.sign_out(self.ctx, actor, reason="idle_locked"),
+        self.tasks.run(lambda: signin.sign_out(self.ctx, actor, reason="idle_locked"),
                             lambda _none: None, self._error)
         self.actor = None
         self._close_supervisor_windows()
@@ -457,10 +499,33 @@ class MainWindow(QMainWindow):
         self.summary_action.setVisible(self.queues_action.isVisible())
         who = self.actor
         self.user_label.setText(f"{who.display_name} ({who.role.value})" if who else "Signed out")
-        if self.sync_worker is None or self.sync_worker.status.online is None:
-            with self.ctx.sessions() as session:  # else the sync status says it
-                waiting = outbox.pending_count(session)
-            self.outbox_label.setText(f"{waiting} fact(s) waiting to sync")
+        self._refresh_outbox()
+
+    def _refresh_outbox(self) -> None:
+        """The count of facts waiting to sync, while no sync status says it."""
+        if self.sync_worker is not None and self.sync_worker.status.online is not None:
+            return
+
+        def count() -> int:
+            with self.ctx.sessions() as session:
+                return outbox.pending_count(session)
+
+        def show(waiting: int) -> None:
+            if self.sync_worker is None or self.sync_worker.status.online is None:
+                self.outbox_label.setText(f"{waiting} fact(s) waiting to sync")
+
+        self.tasks.run(count, show, self._error, shows_busy=False)
+
+    def _changed(self, changes: Changed) -> None:
+        """An operation changed what a view shows: that view reads it again."""
+        if Changed.OUTBOX in changes:
+            self._refresh_outbox()
+        actor = self.actor
+        if Changed.QUEUES in changes and actor is not None and \
+                allowed(actor.role, Action.APPROVE_REFUND) and \
+                self.stack.currentWidget() is self.scan:
+            self.tasks.run(lambda: self._queue_counts(actor), self.scan.show_queues,
+                           self._error, shows_busy=False)
 
     def sync_now(self) -> None:
         """Station ▸ Sync now (F9): push and pull at once, in the background."""
@@ -473,12 +538,17 @@ class MainWindow(QMainWindow):
     def show_parked(self) -> None:
         """Station ▸ Parked facts: what the central database refused, and send them again
         once the cause is fixed."""
-        entries = sync.parked_entries(self.ctx.sessions, limit=50)
+        self.tasks.run(lambda: sync.parked_entries(self.ctx.sessions, limit=50),
+                       self._show_parked, self._error)
+
+    def _show_parked(self, entries: list[ParkedEntry]) -> None:
         box = QMessageBox(self)
         box.setWindowTitle("Parked facts")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.ApplicationModal)
         if not entries:
             box.setText("Nothing is parked: the central database took every fact.")
-            box.exec()
+            box.show()
             return
         box.setText(f"{len(entries)} fact(s) were refused by the central database and wait "
                     "here. Fix the cause, then send them again.")
@@ -486,11 +556,17 @@ class MainWindow(QMainWindow):
                                       for e in entries))
         again = box.addButton("Send again", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Close)
-        box.exec()
-        if box.clickedButton() is again:
-            count = sync.unpark(self.ctx.sessions)
+        box.buttonClicked.connect(lambda button: self._send_parked_again()
+                                  if button is again else None)
+        box.show()
+
+    def _send_parked_again(self) -> None:
+        def sent(count: int) -> None:
             self.statusBar().showMessage(f"{count} parked fact(s) will be sent again.", 10_000)
             self.sync_now()
+
+        self.tasks.run(lambda: sync.unpark(self.ctx.sessions), sent, self._error,
+                       changes=Changed.OUTBOX)
 
     def _sync_status(self, status: SyncStatus) -> None:
         self.outbox_label.setText(status.text)
@@ -522,7 +598,7 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def show_demo_sheet(self) -> None:
-        dialog = DemoSheetDialog(self.ctx, self)
+        dialog = DemoSheetDialog(self.ctx, self.tasks, self)
         dialog.exec()
         dialog.deleteLater()
         self.activateWindow()
@@ -530,7 +606,7 @@ class MainWindow(QMainWindow):
     def sign_out(self) -> None:
         actor = self.actor
         if actor is not None:
-            self.background.run(lambda: signin.sign_out(self.ctx, actor, reason="signed_out"),
+            self.tasks.run(lambda: signin.sign_out(self.ctx, actor, reason="signed_out"),
                                 lambda _none: None, self._error)
         self.actor = None
         self._work = None
@@ -555,7 +631,7 @@ class MainWindow(QMainWindow):
         """F6: held refunds and exceptions (supervisors; the core checks again)."""
         if self.actor is None:
             return
-        dialog = QueuesDialog(self.ctx, self.actor, self.background, self)
+        dialog = QueuesDialog(self.ctx, self.actor, self.tasks, self)
         dialog.exec()
         dialog.deleteLater()
         self.activateWindow()
@@ -568,7 +644,7 @@ class MainWindow(QMainWindow):
             return
         if self.summary_dialog is None:
             self.summary_dialog = SummaryDialog(
-                self.ctx, self.actor, self.background, central=self.central,
+                self.ctx, self.actor, self.tasks, central=self.central,
                 tz=reports.local_zone(), renderer=self.reports_renderer,
                 export_folder=self.evidence_folder, parent=self)
             self.summary_dialog.unit_opened.connect(self.show_unit)
@@ -581,7 +657,7 @@ class MainWindow(QMainWindow):
         if summary is None or summary.loaded is None or actor is None:
             return
         worker = self.print_worker
-        window = UnitWindow(self.ctx, actor, self.background, summary.loaded.sessions, lpn,
+        window = UnitWindow(self.ctx, actor, self.tasks, summary.loaded.sessions, lpn,
                             self.photos.folder, summary.tz,
                             on_reprint=worker.kick if worker is not None else None,
                             parent=summary)
@@ -597,7 +673,7 @@ class MainWindow(QMainWindow):
     def show_users(self) -> None:
         if self.actor is None:
             return
-        dialog = UsersDialog(self.ctx, self.actor, self.background, self)
+        dialog = UsersDialog(self.ctx, self.actor, self.tasks, self)
         dialog.exec()
         dialog.deleteLater()
         self.activateWindow()
@@ -609,12 +685,12 @@ class MainWindow(QMainWindow):
 
     def _switch_user(self, code: str) -> None:
         previous = self.actor
-        self.background.run(lambda: signin.sign_in_with_badge(self.ctx, code),
+        self.tasks.run(lambda: signin.sign_in_with_badge(self.ctx, code),
                             lambda actor: self._switched(previous, actor), self._badge_failed)
 
     def _switched(self, previous: Actor | None, actor: Actor) -> None:
         if previous is not None and previous.user_id != actor.user_id:
-            self.background.run(
+            self.tasks.run(
                 lambda: signin.sign_out(self.ctx, previous, reason="switched_by_badge"),
                 lambda _none: None, self._error)
         self.actor = actor
@@ -657,7 +733,7 @@ class MainWindow(QMainWindow):
         if view is None or actor is None:
             self._to_scan()
             return
-        self.background.run(lambda: receiving.look_up(self.ctx, actor, view.rma_number),
+        self.tasks.run(lambda: receiving.look_up(self.ctx, actor, view.rma_number),
                             self._show_rma, self._error)
 
     def _inspect(self, work: UnitInspection, message: str | None = None) -> None:
@@ -675,8 +751,14 @@ class MainWindow(QMainWindow):
         work = self._work
         if work is None:
             return
+        self.tasks.run(lambda: inspection.propose(self.ctx, work),
+                       lambda proposal: self._show_decision(work, proposal), self._error)
+
+    def _show_decision(self, work: UnitInspection, proposal: RoutingDecision) -> None:
+        if work is not self._work:
+            return
         self._show(self.decision)
-        self.decision.show_decision(work.draft, work.grade, inspection.propose(self.ctx, work))
+        self.decision.show_decision(work.draft, work.grade, proposal)
 
     def _regrade(self) -> None:
         if self._work is not None:
@@ -691,18 +773,19 @@ class MainWindow(QMainWindow):
         self._work = None
         lpn = work.draft.lpn
         self.draft_saver.wait()
-        self.background.run(lambda: drafts.discard(self.ctx, actor, lpn),
+        self.tasks.run(lambda: drafts.discard(self.ctx, actor, lpn),
                             lambda _none: self._back_to_rma(), self._error)
 
     def _offer_drafts(self, actor: Actor) -> None:
         """After signing in: the grader's unfinished inspections, to carry on exactly there."""
         if not allowed(actor.role, Action.INSPECT):
             return
-        self._lookups.run(lambda: drafts.open_drafts(self.ctx, actor),
-                          lambda found: self._ask_resume(actor, found), self._error)
+        self.tasks.run(lambda: drafts.open_drafts(self.ctx, actor),
+                       lambda found: self._ask_resume(actor, found), self._error,
+                       shows_busy=False)
         if allowed(actor.role, Action.APPROVE_REFUND):
-            self._lookups.run(lambda: self._queue_counts(actor), self.scan.show_queues,
-                              self._error)
+            self.tasks.run(lambda: self._queue_counts(actor), self.scan.show_queues,
+                           self._error, shows_busy=False)
 
     def _queue_counts(self, actor: Actor) -> tuple[int, int]:
         with self.ctx.sessions() as session:
@@ -733,7 +816,7 @@ class MainWindow(QMainWindow):
             self._inspect(resumed, f"Resumed {lpn}: {answers} answer(s) and {photos} photo(s) "
                                    "as you left them.")
 
-        self.background.run(work, done, self._error)
+        self.tasks.run(work, done, self._error)
 
     def _set_aside_over_return(self, error: OverReturnError) -> None:
         """Enter after an over-return: the item becomes an exception, with its label."""
@@ -749,7 +832,7 @@ class MainWindow(QMainWindow):
                 self.print_worker.submit(lambda: print_queue.request_exception_label(
                     self.ctx, actor, result.exception_id, uri))
 
-        self.background.run(
+        self.tasks.run(
             lambda: inspection.set_aside_over_return(self.ctx, actor, error.receipt_id,
                                                      error.rma_line_id),
             done, self._error)
@@ -762,20 +845,22 @@ class MainWindow(QMainWindow):
         self.decision.set_busy(True)
 
         printer = self.printer
+        uri = self.ctx.config.printer_uri if printer is not None else None
 
-        def work() -> tuple[FinalizedUnit, bytes, uuid.UUID | None]:
-            unit = inspection.finalize(self.ctx, actor, unit_work, override=override,
-                                       approval=approval)
+        def work() -> tuple[Confirmed, bytes]:
+            confirmed = bench.confirm(self.ctx, actor, unit_work, printer_uri=uri,
+                                      override=override, approval=approval)
             if printer is None:
-                return unit, labels.render_png(unit), None
-            job = print_queue.request_label(self.ctx, actor, unit, self.ctx.config.printer_uri)
-            image = render_label(labels.disposition_label(unit), printer.size)
-            return unit, to_png_bytes(image), job
+                return confirmed, labels.render_png(confirmed.unit)
+            image = render_label(labels.disposition_label(confirmed.unit), printer.size)
+            return confirmed, to_png_bytes(image)
 
-        self.background.run(work, self._confirmed, self._confirm_failed)
+        self.tasks.run(work, self._confirmed, self._confirm_failed,
+                       changes=Changed.OUTBOX | Changed.QUEUES)
 
-    def _confirmed(self, result: tuple[FinalizedUnit, bytes, uuid.UUID | None]) -> None:
-        unit, png, job = result
+    def _confirmed(self, result: tuple[Confirmed, bytes]) -> None:
+        confirmed, png = result
+        unit, job = confirmed.unit, confirmed.label_job
         self.feedback.signal(Tone.SUCCESS)
         self._work = None
         self._current_job = job
@@ -789,7 +874,6 @@ class MainWindow(QMainWindow):
         else:
             self.label.message.ok("Saved. Sending the label to the printer…")
             self.print_worker.kick()
-        self._refresh_status()
 
     def _print_attempted(self, job: uuid.UUID, outcome: PrintOutcome) -> None:
         """Tell the grader what became of the label they are looking at."""
@@ -829,7 +913,7 @@ class MainWindow(QMainWindow):
         if self.label.unit is not None:
             self.reprint_lpn(self.label.unit.lpn, self.label)
 
-    def reprint_lpn(self, lpn: str, screen: QWidget) -> None:
+    def reprint_lpn(self, lpn: str, screen: QWidget | None) -> None:
         """Reprint any unit's label (R on the label screen, or its LPN scanned), with a
         reason that goes into the audit trail."""
         actor, worker = self.actor, self.print_worker
@@ -852,7 +936,7 @@ class MainWindow(QMainWindow):
                 message.ok(f"Reprint of {lpn} queued; the reason is in the audit trail.")
             worker.kick()
 
-        self.background.run(work, done, lambda error: self._tell(screen, str(error),
+        self.tasks.run(work, done, lambda error: self._tell(screen, str(error),
                                                                    Tone.ERROR))
 
     def write_evidence(self) -> None:
@@ -875,7 +959,7 @@ class MainWindow(QMainWindow):
                                   f"page(s), {written.photos} photo(s)).")
 
         self.label.message.warning("Writing the evidence sheet…")
-        self.background.run(work, done, lambda error: self._tell(self.label, str(error),
+        self.tasks.run(work, done, lambda error: self._tell(self.label, str(error),
                                                                    Tone.ERROR))
 
     def confirm_printed(self) -> None:
@@ -883,7 +967,7 @@ class MainWindow(QMainWindow):
         job, actor = self._current_job, self.actor
         if job is None or actor is None:
             return
-        self.background.run(lambda: print_queue.confirm_printed(self.ctx, actor, job),
+        self.tasks.run(lambda: print_queue.confirm_printed(self.ctx, actor, job),
                             lambda _none: self.label.message.ok("Recorded as printed."),
                             lambda error: self._tell(self.label, str(error), Tone.ERROR))
 
@@ -908,7 +992,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text, 15_000)
             self.feedback.signal(Tone.SUCCESS if outcome.ok else Tone.ERROR)
 
-        self.background.run(work, done, self._error)
+        self.tasks.run(work, done, self._error)
 
     def _confirm_failed(self, error: Exception) -> None:
         self.feedback.signal(Tone.ERROR)

@@ -3,7 +3,7 @@
 Every action needs a reason, typed in the dialog (a refund decision the supervisor's PIN
 too), and goes through the core, which checks
 the role again and records the decision as a fact with its audit event. The lists are read
-and the actions run on the window's background worker.
+and the actions run on the window's task runner (database lane).
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from station.people import signin
 from station.runtime.context import StationContext
 from station.supervision import queues
 from station.supervision.queues import HeldRefund, OpenException
-from ui.background import Background
 from ui.list_table import list_table
 from ui.message_line import MessageLine
+from ui.tasks import Changed, TaskRunner
 
 REFUND_COLUMNS = ("LPN", "RMA", "SKU", "Amount", "Station", "Held since")
 EXCEPTION_COLUMNS = ("Kind", "Station", "Opened", "Details")
@@ -44,7 +44,7 @@ def _cell(text: str) -> QTableWidgetItem:
 
 
 class QueuesDialog(QDialog):
-    def __init__(self, ctx: StationContext, actor: Actor, background: Background,
+    def __init__(self, ctx: StationContext, actor: Actor, background: TaskRunner,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx, self._actor, self._background = ctx, actor, background
@@ -119,7 +119,7 @@ class QueuesDialog(QDialog):
         self.refunds, self.exceptions = lists
         self.refund_table.setRowCount(len(self.refunds))
         for row, held in enumerate(self.refunds):
-            values = (held.lpn, held.rma_number, held.sku,
+            values: tuple[str, ...] = (held.lpn, held.rma_number, held.sku,
                       format_minor(held.amount_minor, held.currency), held.station_code,
                       f"{held.held_at.astimezone():%d %b %H:%M}")
             for column, value in enumerate(values):
@@ -163,7 +163,8 @@ class QueuesDialog(QDialog):
                             f"{format_minor(result.amount_minor, result.currency)} recorded.")
             self.reload()
 
-        self._background.run(work, done, self._failed)
+        self._background.run(work, done, self._failed,
+                             changes=Changed.QUEUES | Changed.OUTBOX)
 
     def close_exception(self) -> None:
         row = self.exception_table.currentRow()
@@ -182,7 +183,7 @@ class QueuesDialog(QDialog):
 
         self._background.run(
             lambda: queues.resolve_exception(ctx, actor, exception_id, outcome, reason),
-            done, self._failed)
+            done, self._failed, changes=Changed.QUEUES | Changed.OUTBOX)
 
     def _failed(self, error: Exception) -> None:
         self.message.failed(error)

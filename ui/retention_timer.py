@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from station.privacy.sweep import purge_station
 from station.runtime.bootstrap import OpenStation
-from ui.background import Background
+from ui.tasks import TaskRunner
 
 DAY_MS = 24 * 60 * 60 * 1000
 FIRST_RUN_DELAY_MS = 30_000
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class RetentionTimer(QObject):
-    def __init__(self, opened: OpenStation, background: Background,
+    def __init__(self, opened: OpenStation, background: TaskRunner,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._opened = opened

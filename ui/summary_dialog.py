@@ -4,7 +4,7 @@ The figures (a tree: every number of the JSON report, in words), the four charts
 list of units behind whatever figure, bar or slice the supervisor opens; a unit opens its
 whole history. The summary comes from the central database when it answers, else from this
 station's own one, and the banner says which. Counting, the trend, the lists and the exports
-all run on the window's background worker; the dialog says what it is doing meanwhile.
+all run on the window's task runner; the dialog says what it is doing meanwhile.
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ from station.reports import trend as report_trend
 from station.reports.document import ReportRenderer, document_for
 from station.reports.units import Figure, UnitList, UnitRow, units_behind
 from station.runtime.context import StationContext
-from ui.background import Background
 from ui.list_table import list_table
 from ui.message_line import MessageLine
 from ui.summary_charts import Pick, SummaryCharts
+from ui.tasks import TaskRunner
 
 UNIT_COLUMNS: Final = ("LPN", "Station", "When", "SKU", "Category", "Reason", "Grade",
                        "Disposition", "Destination", "Refund")
@@ -100,7 +100,7 @@ class SummaryDialog(QDialog):
 
     unit_opened = Signal(str)  # an LPN
 
-    def __init__(self, ctx: StationContext, actor: Actor, background: Background, *,
+    def __init__(self, ctx: StationContext, actor: Actor, background: TaskRunner, *,
                  central: CentralSessions | None, tz: tzinfo,
                  renderer: ReportRenderer | None = None,
                  export_folder: Path | None = None,
@@ -126,8 +126,8 @@ class SummaryDialog(QDialog):
         self.station.setPlaceholderText("all stations")
         self.grader = QLineEdit()
         self.grader.setPlaceholderText("all graders")
-        for edit in (self.station, self.grader):
-            edit.setMinimumWidth(150)
+        for line_edit in (self.station, self.grader):
+            line_edit.setMinimumWidth(150)
         self.category = QComboBox()
         self.category.addItem("all categories", None)
         for category in Category:

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from station.common.errors import UserFacingError
 from station.sync import exchange as sync
+from ui.tasks import Changed, Lane, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +44,10 @@ class SyncStatus:
         return " · ".join(parts)
 
 
-class _Run(QRunnable):
-    def __init__(self, worker: SyncWorker) -> None:
-        super().__init__()
-        self._worker = worker
-
-    def run(self) -> None:
-        self._worker.run_once()
-
-
 class SyncWorker(QObject):
-    """`sync_once` is station.sync.exchange.sync_once bound to this station's databases."""
+    """`sync_once` is station.sync.exchange.sync_once bound to this station's databases;
+    `waiting` counts the outbox (waiting, parked). Runs on the window's task runner, on its
+    devices lane (the network), from `start`."""
 
     status_changed = Signal(object)
 
@@ -63,33 +57,35 @@ class SyncWorker(QObject):
         super().__init__(parent)
         self._sync_once = sync_once
         self._waiting = waiting
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._tasks: TaskRunner | None = None
         self._running = False
         self.status = SyncStatus(None, 0, 0, None, "")
         self._timer = QTimer(self)
         self._timer.setInterval(interval_s * 1000)
         self._timer.timeout.connect(self.sync_now)
 
-    def start(self) -> None:
+    def start(self, tasks: TaskRunner) -> None:
+        """Sync now and then every interval, on `tasks`."""
+        self._tasks = tasks
         self._timer.start()
         self.sync_now()
 
     def stop(self) -> None:
         self._timer.stop()
-        self._pool.waitForDone(10_000)
+        self.wait(10_000)
 
     def sync_now(self) -> None:
-        if self._running:
+        if self._running or self._tasks is None:
             return
         self._running = True
-        self._pool.start(_Run(self))
+        self._tasks.run(self.run_once, self._synced, self._failed, lane=Lane.DEVICES,
+                        changes=Changed.OUTBOX, shows_busy=False)
 
     def wait(self, msecs: int = 30_000) -> bool:
-        return self._pool.waitForDone(msecs)
+        return self._tasks.wait_idle(msecs) if self._tasks is not None else True
 
-    def run_once(self) -> None:
-        """On the worker thread: one push and pull; the outcome becomes the status."""
+    def run_once(self) -> SyncStatus:
+        """On the devices lane: one push and pull; the outcome as the new status."""
         online: bool = True
         error = ""
         conflicts: tuple[str, ...] = ()
@@ -115,7 +111,12 @@ class SyncWorker(QObject):
         except Exception:
             log.exception("counting the outbox failed")
             waiting, parked = self.status.waiting, self.status.parked
-        self.status = SyncStatus(online, waiting, parked, last, error, conflicts, halted,
-                                 arrived)
+        return SyncStatus(online, waiting, parked, last, error, conflicts, halted, arrived)
+
+    def _synced(self, status: SyncStatus) -> None:
+        self.status = status
         self._running = False
-        self.status_changed.emit(self.status)
+        self.status_changed.emit(status)
+
+    def _failed(self, _error: Exception) -> None:
+        self._running = False

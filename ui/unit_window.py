@@ -3,7 +3,7 @@ inspection (answers, flags, notes, grade), its photos, every disposition decisio
 trigger, its exceptions and its label history, where a supervisor voids a label or has it
 printed again, each with a reason.
 
-Everything shown is read on the background worker; text from the database is escaped
+Everything shown is read on the window's task runner; text from the database is escaped
 before it reaches the rich-text view.
 """
 
@@ -39,9 +39,9 @@ from station.labels.voids import void_label
 from station.runtime.context import StationContext
 from station.supervision.evidence import EvidencePhoto, PhotoFile
 from station.supervision.unit_history import UnitHistory, unit_history
-from ui.background import Background
 from ui.list_table import list_table
 from ui.message_line import MessageLine
+from ui.tasks import TaskRunner
 
 LABEL_COLUMNS: Final = ("Requested", "By", "Kind", "Printer", "State", "Reprint of / why",
                         "Void")
@@ -105,7 +105,7 @@ def history_html(history: UnitHistory, tz: tzinfo) -> str:
 class UnitWindow(QDialog):
     """Not modal: the supervisor can keep the summary and several units open side by side."""
 
-    def __init__(self, ctx: StationContext, actor: Actor, background: Background,
+    def __init__(self, ctx: StationContext, actor: Actor, background: TaskRunner,
                  sessions: sessionmaker[Session], lpn: str, photos_folder: Path, tz: tzinfo,
                  *, on_reprint: Callable[[], None] | None = None,
                  parent: QWidget | None = None) -> None:

@@ -1,7 +1,7 @@
 """User administration for the admin: add, disable/enable, reset PIN, change role, issue badge.
 
 Every change is one call into `station.people.users`, which checks MANAGE_USERS itself; this dialog
-only shows what the core did or why it refused. Core calls run on the `Background`, so
+only shows what the core did or why it refused. Core calls run on the `TaskRunner`, so
 hashing a PIN never freezes the screen. A PIN lives in this module only between the form
 and the core call: it is never logged, shown, or put in a title or object name.
 
@@ -52,9 +52,9 @@ from station.people.pins import (
 )
 from station.people.users import UserInfo
 from station.runtime.context import StationContext
-from ui.background import Background
 from ui.barcode_view import BarcodeView
 from ui.message_line import MessageLine
+from ui.tasks import TaskRunner
 
 T = TypeVar("T")
 
@@ -307,7 +307,7 @@ class BadgeDialog(QDialog):
 class UsersDialog(QDialog):
     """The admin's list of users and the changes they may make to them."""
 
-    def __init__(self, ctx: StationContext, actor: Actor, background: Background,
+    def __init__(self, ctx: StationContext, actor: Actor, background: TaskRunner,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx

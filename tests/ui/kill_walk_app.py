@@ -120,10 +120,10 @@ def main(argv: list[str]) -> int:
     assert number is not None
     window.scan.submit(number)
     wait_until("the RMA screen", lambda: window.stack.currentWidget() is window.rma)
-    wait_until("the RMA screen to be idle", lambda: not window.background.busy)
+    wait_until("the RMA screen to be idle", lambda: not window.tasks.busy)
     window.rma.act()  # receive the parcel
     wait_until("the parcel to be received", lambda: "Inspect" in window.rma.primary.text())
-    wait_until("the RMA screen to be idle", lambda: not window.background.busy)
+    wait_until("the RMA screen to be idle", lambda: not window.tasks.busy)
     window.rma.table.selectRow(0)
     window.rma.act()  # inspect the first line
     wait_until("the inspection screen",
@@ -148,12 +148,12 @@ def main(argv: list[str]) -> int:
     QTest.keyClick(screen.notes, Qt.Key.Key_Return)
     wait_until("the note to be recorded", lambda: work.notes == NOTE)
 
-    window.background.wait_idle()
+    window.tasks.wait_idle()
     QApplication.processEvents()
     if not window.draft_saver.wait(30_000):
         print("kill_walk_app: the draft saver did not finish", file=sys.stderr, flush=True)
         return 4
-    window.background.wait_idle()
+    window.tasks.wait_idle()
 
     current = work.current
     report = {

@@ -39,7 +39,7 @@ def test_a_label_held_under_the_camera_opens_its_rma(bench: StationUnderTest, qt
         assert "connected" in window.scan.camera.state.text()
     finally:
         window.close()
-        window.background.wait_idle()
+        window.tasks.wait_idle()
 
 
 def test_f3_without_a_camera_says_so(bench: StationUnderTest, qtbot: QtBot) -> None:
@@ -49,4 +49,4 @@ def test_f3_without_a_camera_says_so(bench: StationUnderTest, qtbot: QtBot) -> N
     sign_in(window, qtbot, Role.GRADER)
     window.toggle_camera()
     assert "No camera" in window.scan.message.text()
-    window.background.wait_idle()
+    window.tasks.wait_idle()

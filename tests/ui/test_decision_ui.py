@@ -41,7 +41,7 @@ def open_window(bench: StationUnderTest, qtbot: QtBot) -> MainWindow:
 def window(bench: StationUnderTest, qtbot: QtBot) -> Iterator[MainWindow]:
     win = open_window(bench, qtbot)
     yield win
-    win.background.wait_idle()
+    win.tasks.wait_idle()
 
 
 def to_decision(window: MainWindow, qtbot: QtBot, photo: Path) -> None:
@@ -113,7 +113,7 @@ def test_a_supervisor_approves_a_held_refund_at_the_bench_with_a_badge(
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "refund.approved"))
         assert event is not None and event.actor_name == "supervisor"
         assert event.data["reason"] == "known customer"
-    window.background.wait_idle()
+    window.tasks.wait_idle()
 
 
 def test_a_held_refund_approved_with_a_supervisors_pin_offers_only_supervisors(
@@ -138,4 +138,4 @@ def test_a_held_refund_approved_with_a_supervisors_pin_offers_only_supervisors(
         approved = session.scalars(select(RefundTrigger).where(
             RefundTrigger.supersedes_id.is_not(None))).one()
         assert approved.note == "checked the receipt" and approved.settling
-    window.background.wait_idle()
+    window.tasks.wait_idle()

@@ -12,6 +12,7 @@ from station_bench import make_station
 from station.demo.station import DEMO_USERS
 from ui.app import create_application
 from ui.demo_sheet import DemoSheetDialog
+from ui.tasks import TaskRunner
 
 
 def test_the_demo_sheet_lists_users_with_pins_and_rmas_with_scannable_barcodes(
@@ -19,10 +20,12 @@ def test_the_demo_sheet_lists_users_with_pins_and_rmas_with_scannable_barcodes(
 ) -> None:
     station = make_station(tmp_path / "station", rma_count=30)
     create_application()
-    dialog = DemoSheetDialog(station.ctx)
+    tasks = TaskRunner()
+    dialog = DemoSheetDialog(station.ctx, tasks)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() > 0)
     assert dialog.table.rowCount() == 30
     first = dialog.table.item(0, 0).text()
     assert first.startswith("RMA-")

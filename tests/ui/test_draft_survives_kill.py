@@ -138,7 +138,7 @@ def window(restarted: Restarted, qtbot: QtBot) -> Iterator[MainWindow]:
     qtbot.waitExposed(win)
     yield win
     win.draft_saver.wait()
-    win.background.wait_idle()
+    win.tasks.wait_idle()
 
 
 def resume_after_sign_in(window: MainWindow, qtbot: QtBot, lpn: str) -> None:
@@ -186,7 +186,7 @@ def test_a_killed_inspection_is_resumed_with_every_answer_photo_and_note_and_fin
                     timeout=UI_TIMEOUT_MS)
     window.decision.confirm()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.label, timeout=UI_TIMEOUT_MS)
-    window.background.wait_idle()
+    window.tasks.wait_idle()
 
     with restarted.ctx.sessions() as session:
         units = list(session.scalars(select(Unit).where(Unit.lpn == walked.lpn)))
@@ -218,7 +218,7 @@ def test_a_killed_inspection_can_be_put_back_after_resuming(
     assert window.stack.currentWidget() is window.inspection, "the first Esc only asks"
     window.inspection.ask_put_back()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma, timeout=UI_TIMEOUT_MS)
-    window.background.wait_idle()
+    window.tasks.wait_idle()
 
     with restarted.ctx.sessions() as session:
         assert session.scalar(select(func.count()).select_from(InspectionDraft)) == 0

@@ -46,7 +46,7 @@ def window(bench: StationUnderTest, qtbot: QtBot, tmp_path: Path) -> Iterator[Ma
     sign_in(win, qtbot, Role.GRADER)
     yield win
     win.draft_saver.wait()
-    win.background.wait_idle()
+    win.tasks.wait_idle()
 
 
 def to_inspection(window: MainWindow, qtbot: QtBot, number: str) -> None:
@@ -216,7 +216,7 @@ def test_space_takes_a_photo_from_the_camera_stored_clean_and_shown_with_its_cap
         qtbot.waitUntil(lambda: "SN-KFATP8KHV" in screen.checks.text(), timeout=10_000)
     finally:
         window.close()
-        window.background.wait_idle()
+        window.tasks.wait_idle()
         window.draft_saver.wait()
 
 
@@ -265,5 +265,5 @@ def test_e_on_the_label_screen_writes_the_units_evidence_sheet(
         assert pdf.read_bytes().startswith(b"%PDF")
         assert "2 photo(s)" in window.label.message.text()
     finally:
-        window.background.wait_idle()
+        window.tasks.wait_idle()
         window.draft_saver.wait()

@@ -37,7 +37,7 @@ def make_window(qtbot: QtBot, ctx: object) -> MainWindow:
 def window(bench: StationUnderTest, qtbot: QtBot) -> Iterator[MainWindow]:
     win = make_window(qtbot, bench.ctx)
     yield win
-    win.background.wait_idle()
+    win.tasks.wait_idle()
 
 
 def type_into_focus(qtbot: QtBot, text: str, delay: int = 3) -> None:
@@ -71,7 +71,7 @@ def test_a_new_station_asks_for_its_first_admin_and_then_signs_them_in(
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.scan)
     assert win.actor is not None and win.actor.role == Role.ADMIN
     assert win.users_action.isVisible()
-    win.background.wait_idle()
+    win.tasks.wait_idle()
     opened.close()
 
 
@@ -92,7 +92,7 @@ def test_a_new_bench_of_a_site_creates_nobody_and_signs_in_once_its_people_arriv
         assert session.scalar(select(func.count()).select_from(User)) == 0
     win._sync_status(SyncStatus(True, 0, 0, None, "", people_arrived=True))
     assert win.stack.currentWidget() is win.sign_in
-    win.background.wait_idle()
+    win.tasks.wait_idle()
     opened.close()
 
 
@@ -112,7 +112,7 @@ def test_a_badge_scan_signs_in_and_another_badge_switches_user(
     qtbot.waitUntil(lambda: window.actor is not None and window.actor.username == "clerk")
     assert "Signed in as Clerk Person" in window.scan.message.text()
     assert window.scan.field.text() == ""
-    window.background.wait_idle()
+    window.tasks.wait_idle()
     assert "session.switched_by_badge" in actions(bench)
 
 
@@ -132,7 +132,7 @@ def test_the_bench_locks_when_idle_and_the_same_user_resumes_where_they_were(
     type_into_focus(qtbot, PINS[Role.GRADER], delay=10)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
     window.scan.field.setText("RMA-999999")
-    qtbot.waitUntil(lambda: not window.background.busy)  # the unfinished-drafts look-up
+    qtbot.waitUntil(lambda: not window.tasks.busy)  # the unfinished-drafts look-up
     bench.clock.advance(minutes=4)
     window.check_idle()
     assert window.actor is not None
@@ -146,7 +146,7 @@ def test_the_bench_locks_when_idle_and_the_same_user_resumes_where_they_were(
     qtbot.waitUntil(lambda: window.actor is not None)
     assert window.stack.currentWidget() is window.scan
     assert window.scan.field.text() == "RMA-999999"
-    window.background.wait_idle()
+    window.tasks.wait_idle()
     assert "session.idle_locked" in actions(bench)
 
 
@@ -157,7 +157,7 @@ def test_locking_an_idle_bench_closes_an_open_admin_dialog(
     type_into_focus(qtbot, PINS[Role.ADMIN], delay=10)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
     assert window.users_action.isVisible()
-    qtbot.waitUntil(lambda: not window.background.busy)
+    qtbot.waitUntil(lambda: not window.tasks.busy)
 
     def lock_while_open() -> None:
         qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)

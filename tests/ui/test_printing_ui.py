@@ -68,7 +68,7 @@ def test_receiving_prints_the_tote_label_and_confirming_prints_the_units_label(
     image = parse_escpos(printer.received).image()
     texts = [r.text for r in zxingcpp.read_barcodes(image.convert("L"))]
     assert sorted(texts) == sorted(["RMA-100001", lpn])
-    window.background.wait_idle()
+    window.tasks.wait_idle()
 
 
 def test_an_offline_printer_keeps_the_job_and_reprints_are_recorded_with_a_reason(
@@ -80,7 +80,7 @@ def test_an_offline_printer_keeps_the_job_and_reprints_are_recorded_with_a_reaso
     assert "stays queued" in window.label.message.text()
     monkeypatch.setattr(window, "_ask_reason", lambda _question: "label smudged")
     window.reprint()
-    window.background.wait_idle()
+    window.tasks.wait_idle()
     qtbot.waitUntil(lambda: "queued" in window.label.message.text()
                     or "offline" in window.label.message.text())
     with bench.ctx.sessions() as session:
@@ -91,7 +91,7 @@ def test_an_offline_printer_keeps_the_job_and_reprints_are_recorded_with_a_reaso
         states = set(session.scalars(select(PrintAttempt.state)))
         assert states <= {JobState.OFFLINE.value}
         assert "label.reprint" in set(session.scalars(select(AuditEvent.action)))
-    window.background.wait_idle()
+    window.tasks.wait_idle()
 
 
 def test_receiving_a_parcel_and_setting_one_aside_print_their_labels(
@@ -118,7 +118,7 @@ def test_receiving_a_parcel_and_setting_one_aside_print_their_labels(
             for start in range(len(stream)) if stream.startswith(b"^XA", start)]
     texts = [r.text for job in jobs for r in zxingcpp.read_barcodes(job.image.convert("L"))]
     assert texts[0] == "RMA-100001" and texts[1].startswith("EX-")
-    window.background.wait_idle()
+    window.tasks.wait_idle()
 
 
 def test_scanning_an_lpn_reprints_that_units_label_with_a_reason(
@@ -135,4 +135,4 @@ def test_scanning_an_lpn_reprints_that_units_label_with_a_reason(
         reasons = list(session.scalars(select(PrintJob.reason).where(
             PrintJob.reprint_of.is_not(None))))
     assert reasons == ["fell off the box"]
-    window.background.wait_idle()
+    window.tasks.wait_idle()

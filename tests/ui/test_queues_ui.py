@@ -57,7 +57,7 @@ def test_a_supervisor_works_the_queues_and_a_grader_does_not_see_them(
     assert opened == ["Supervisor queues"]
 
     assert window.actor is not None
-    dialog = QueuesDialog(bench.ctx, window.actor, window.background)
+    dialog = QueuesDialog(bench.ctx, window.actor, window.tasks)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: len(dialog.refunds) == 1 and len(dialog.exceptions) == 1)
     assert dialog.refund_table.item(0, 3).text() == "29.99 USD"
@@ -86,4 +86,4 @@ def test_a_supervisor_works_the_queues_and_a_grader_does_not_see_them(
         assert approved is not None and approved.note == "receipt checked"
         resolution = session.scalar(select(ExceptionResolution))
         assert resolution is not None and resolution.outcome == "returned_to_carrier"
-    window.background.wait_idle()
+    window.tasks.wait_idle()

@@ -39,6 +39,6 @@ def test_a_code_from_a_serial_scanner_opens_its_rma(bench: StationUnderTest, qtb
         assert window.rma.title.text() == number
     finally:
         window.close()
-        window.background.wait_idle()
+        window.tasks.wait_idle()
         os.close(master)
         os.close(slave)

@@ -3,7 +3,6 @@ words, and Station ▸ Sync now (F9) — all without the screen waiting on the n
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -94,10 +93,11 @@ def test_parked_facts_are_shown_with_their_error_and_can_be_sent_again(
             if button.text() == "Send again":
                 button.click()
 
-    QTimer.singleShot(100, press_send_again)
     window.show_parked()
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox))
+    press_send_again()
     assert "IntegrityError: null value in lpn" in seen[0]
-    assert sync.waiting(bench.ctx.sessions)[1] == 0
+    qtbot.waitUntil(lambda: sync.waiting(bench.ctx.sessions)[1] == 0)
 
 
 def test_a_halted_sync_is_shown_plainly_and_stays_on_screen(bench: StationUnderTest,

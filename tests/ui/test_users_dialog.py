@@ -28,7 +28,7 @@ from station.people.signin import SignInError
 from station.settings.config import CentralConfig
 from station.store.models import AuditEvent, User
 from ui.app import create_application
-from ui.background import Background
+from ui.tasks import TaskRunner
 from ui.users_dialog import COLUMNS, BadgeDialog, PinForm, RoleForm, UserForm, UsersDialog
 
 MODAL_WAIT_MS = 10_000
@@ -68,15 +68,15 @@ def answer_next_modal(fill: Callable[[QWidget], None]) -> ModalAnswer:
 
 
 @pytest.fixture
-def background() -> Iterator[Background]:
+def background() -> Iterator[TaskRunner]:
     create_application()
-    runner = Background()
+    runner = TaskRunner()
     yield runner
     runner.wait_idle()
 
 
 @pytest.fixture
-def open_users(bench: StationUnderTest, background: Background, qtbot: QtBot
+def open_users(bench: StationUnderTest, background: TaskRunner, qtbot: QtBot
                ) -> Callable[[Role], UsersDialog]:
     def open_as(role: Role) -> UsersDialog:
         return shown(qtbot, UsersDialog(bench.ctx, bench.actors[role], background))
@@ -435,7 +435,7 @@ def test_a_grader_is_refused_by_the_core_and_sees_why(
 
 
 def test_at_a_station_of_a_site_the_list_is_read_only_and_says_who_manages_people(
-    bench: StationUnderTest, background: Background, qtbot: QtBot
+    bench: StationUnderTest, background: TaskRunner, qtbot: QtBot
 ) -> None:
     site_config = dataclasses.replace(bench.ctx.config, central=CentralConfig(
         url="postgresql://rs_station_bench_01@127.0.0.1:9/returns"))

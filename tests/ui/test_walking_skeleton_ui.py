@@ -39,7 +39,7 @@ def window(bench: StationUnderTest, qtbot: QtBot) -> Iterator[MainWindow]:
     win.show()
     qtbot.waitExposed(win)
     yield win
-    win.background.wait_idle()
+    win.tasks.wait_idle()
 
 
 def focused() -> object:

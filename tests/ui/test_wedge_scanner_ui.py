@@ -33,7 +33,7 @@ def window(bench: StationUnderTest, qtbot: QtBot) -> Iterator[MainWindow]:
     win.show()
     qtbot.waitExposed(win)
     yield win
-    win.background.wait_idle()
+    win.tasks.wait_idle()
 
 
 def keys(qtbot: QtBot, text: str, delay: int, enter: bool = True) -> None:

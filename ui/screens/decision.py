@@ -8,6 +8,8 @@ queue. Esc goes back to the inspection (or cancels what is being asked).
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,10 +32,10 @@ from station.inspection.finalize import BenchApproval, Override, UnitDraft
 from station.people import signin
 from station.routing.rules import Decision
 from station.runtime.context import StationContext
-from ui.background import Background
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine
 from ui.screens.inspection import FieldEdit
+from ui.tasks import TaskRunner
 
 COLUMNS = ("", "Disposition", "Destination", "Expected recovery")
 
@@ -42,7 +44,7 @@ class DecisionScreen(KeyedScreen):
     confirmed = Signal()
     regrade = Signal()
 
-    def __init__(self, ctx: StationContext, background: Background) -> None:
+    def __init__(self, ctx: StationContext, background: TaskRunner) -> None:
         super().__init__()
         self._ctx = ctx
         self._background = background
@@ -131,7 +133,7 @@ class DecisionScreen(KeyedScreen):
         self.bind_key(Qt.Key.Key_Escape, self.back)
         self.bind_key(Qt.Key.Key_S, self.ask_pin)
         for index in range(9):
-            self.bind_key(Qt.Key(Qt.Key.Key_1 + index), lambda i=index: self.choose(i))
+            self.bind_key(Qt.Key(Qt.Key.Key_1 + index), partial(self.choose, index))
 
     # -- showing
 
@@ -226,14 +228,22 @@ class DecisionScreen(KeyedScreen):
                 and self.approval is None and self.isVisible())
 
     def ask_pin(self) -> None:
+        """S: a supervisor signs with their PIN; the names offered are read first."""
         if not self.awaiting_approval() or self._mode:
             return
+        self._mode = "pin"
+        ctx = self._ctx
+        self._background.run(lambda: signin.list_users(ctx), self._offer_supervisors,
+                             self.approval_failed)
+
+    def _offer_supervisors(self, people: list[signin.UserChoice]) -> None:
+        if self._mode != "pin":
+            return
         self.supervisors.clear()
-        for user in signin.list_users(self._ctx):
+        for user in people:
             if allowed(user.role, Action.APPROVE_REFUND):
                 self.supervisors.addItem(f"{user.display_name} ({user.role.value})",
                                          user.username)
-        self._mode = "pin"
         self.signer.setVisible(True)
         self.pin.clear()
         self.pin.setFocus()

@@ -10,15 +10,15 @@ from station.people import users
 from station.people.pins import MAX_PIN_LENGTH, pin_rule
 from station.people.users import UserInfo
 from station.runtime.context import StationContext
-from ui.background import Background
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine
+from ui.tasks import TaskRunner
 
 
 class FirstAdminScreen(KeyedScreen):
     created = Signal(object)
 
-    def __init__(self, ctx: StationContext, background: Background) -> None:
+    def __init__(self, ctx: StationContext, background: TaskRunner) -> None:
         super().__init__()
         self._ctx = ctx
         self._background = background

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon, QImage, QIntValidator, QKeyEvent, QPixmap
+from PySide6.QtGui import QIcon, QImage, QImageWriter, QIntValidator, QKeyEvent, QPixmap, QValidator
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -44,10 +45,10 @@ from station.grading.checklists import Question, QuestionType
 from station.grading.unit_in_progress import InspectionError, PhotoTaken, UnitInspection
 from station.grading.verification import CheckKind
 from station.ports.photos import PhotoError, PhotoStore, StoredPhoto
-from ui.background import Background
 from ui.camera_panel import CameraPanel
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine
+from ui.tasks import TaskRunner
 
 CAPTURE_QUALITY = 95  # the photo store re-encodes at the configured quality
 THUMB_SIZE = QSize(150, 112)
@@ -56,12 +57,21 @@ NOTES_SAVE_MS = 400  # a note being typed is saved this long after the last key
 MAX_IMPORTED_PHOTO_BYTES = 64 * 1024 * 1024
 
 
+class _AnyText(QValidator):
+    """Takes any text: a question with no format to check (Qt's own "no validator")."""
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        return QValidator.State.Acceptable, text, pos
+
+
 def jpeg_bytes(image: QImage) -> bytes:
     """A camera frame as JPEG bytes (safe off the UI thread: QImage, not QPixmap)."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "JPEG", CAPTURE_QUALITY):
+    writer = QImageWriter(buffer, QByteArray(b"JPEG"))
+    writer.setQuality(CAPTURE_QUALITY)
+    if not writer.write(image):
         raise PhotoError("The camera frame could not be encoded. Take the photo again.")
     buffer.close()
     return bytes(data.data())
@@ -92,7 +102,7 @@ class InspectionScreen(KeyedScreen):
     put_back = Signal()
     camera_wanted = Signal(bool)
 
-    def __init__(self, background: Background, store: PhotoStore,
+    def __init__(self, background: TaskRunner, store: PhotoStore,
                  clock: Callable[[], datetime]) -> None:
         super().__init__()
         self._background = background
@@ -127,6 +137,7 @@ class InspectionScreen(KeyedScreen):
         self.answer_grid.setContentsMargins(0, 0, 0, 0)
         self.answer_buttons: list[QPushButton] = []
         self.field = FieldEdit()
+        self._any_text = _AnyText(self.field)
         self.field.setObjectName("answer")
         self.field.returnPressed.connect(self._answer_field)
         self.outcome = QLabel()
@@ -211,7 +222,7 @@ class InspectionScreen(KeyedScreen):
         layout.addLayout(right, 2)
 
         for index in range(9):
-            self.bind_key(Qt.Key(Qt.Key.Key_1 + index), lambda i=index: self.choose_answer(i))
+            self.bind_key(Qt.Key(Qt.Key.Key_1 + index), partial(self.choose_answer, index))
         self.bind_key(Qt.Key.Key_Y, lambda: self._yes_no(True))
         self.bind_key(Qt.Key.Key_Backspace, self.undo)
         self.bind_key(Qt.Key.Key_Space, self.take_photo)
@@ -223,7 +234,7 @@ class InspectionScreen(KeyedScreen):
         self.bind_key(Qt.Key.Key_N, self._n_key)
         for grade in Grade:
             if grade is not Grade.X:
-                self.bind_key(Qt.Key(ord(grade.value)), lambda g=grade: self.choose_grade(g))
+                self.bind_key(Qt.Key(ord(grade.value)), partial(self.choose_grade, grade))
         self.bind_key(Qt.Key.Key_X, lambda: self.choose_grade(Grade.X))
         self.bind_keys(ENTER, self.finish)
         self.bind_key(Qt.Key.Key_Escape, self.ask_put_back)
@@ -307,10 +318,10 @@ class InspectionScreen(KeyedScreen):
             low = int(question.min) if question.min is not None else 0
             high = int(question.max) if question.max is not None else 1_000_000
             self.field.setValidator(QIntValidator(low, high, self.field) if question.whole
-                                    else None)
+                                    else self._any_text)
             self.field.setPlaceholderText(f"Type a number {low}–{high}, then Enter")
         elif question.type is QuestionType.TEXT:
-            self.field.setValidator(None)
+            self.field.setValidator(self._any_text)
             self.field.setMaxLength(question.max_length)
             self.field.setPlaceholderText("Type the answer, then Enter"
                                           + ("" if question.required else

@@ -60,7 +60,7 @@ class LabelScreen(KeyedScreen):
     def show_label(self, unit: FinalizedUnit, png: bytes) -> None:
         self.unit = unit
         self.title.setText(f"Label for {unit.lpn}")
-        self.preview.set_pixmap(QPixmap.fromImage(QImage.fromData(png, "PNG")))
+        self.preview.set_pixmap(QPixmap.fromImage(QImage.fromData(png)))
         self.message.ok(f"Saved: {unit.decision.disposition.value} → {unit.decision.destination}, "
                         f"refund {unit.decision.refund_text}. Stick the label on the unit.")
         self.next_button.setFocus()

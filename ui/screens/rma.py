@@ -23,9 +23,9 @@ from station.inspection.finalize import OverReturnError, UnitInspection
 from station.receiving import parcels as receiving
 from station.receiving.parcels import RmaView
 from station.runtime.context import StationContext
-from ui.background import Background
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine
+from ui.tasks import Changed, TaskRunner
 
 COLUMNS = ("Line", "SKU", "Item", "Category", "Reason", "Price", "Done")
 
@@ -36,7 +36,7 @@ class RmaScreen(KeyedScreen):
     received = Signal(object)
     back = Signal()
 
-    def __init__(self, ctx: StationContext, background: Background) -> None:
+    def __init__(self, ctx: StationContext, background: TaskRunner) -> None:
         super().__init__()
         self._ctx = ctx
         self._background = background
@@ -137,7 +137,7 @@ class RmaScreen(KeyedScreen):
             return
         if view.receipt_id is None:
             self._background.run(lambda: receiving.receive(self._ctx, actor, view.rma_number),
-                                 self._received, self._failed)
+                                 self._received, self._failed, changes=Changed.OUTBOX)
             return
         row = self.table.currentRow()
         if not 0 <= row < len(view.lines):

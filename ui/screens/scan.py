@@ -6,19 +6,18 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
-from station.codes.badges import looks_like_badge
-from station.codes.scans import MAX_SCAN_LENGTH
+from station.codes.scans import MAX_SCAN_LENGTH, Payload, PayloadKind, inspect_scan
 from station.common.errors import UserFacingError
 from station.common.permissions import Actor
 from station.inspection.drafts import DraftSummary
 from station.receiving import parcels as receiving
 from station.receiving.parcels import NotFound, RmaView, UnexpectedReceipt
 from station.runtime.context import StationContext
-from ui.background import Background
 from ui.camera_panel import CameraPanel
 from ui.feedback import Tone
 from ui.keyed_screen import KeyedScreen
 from ui.message_line import MessageLine
+from ui.tasks import Changed, TaskRunner
 
 
 class ScanScreen(KeyedScreen):
@@ -29,7 +28,7 @@ class ScanScreen(KeyedScreen):
     resume_requested = Signal(str)
     tone = Signal(str)
 
-    def __init__(self, ctx: StationContext, background: Background) -> None:
+    def __init__(self, ctx: StationContext, background: TaskRunner) -> None:
         super().__init__()
         self._ctx = ctx
         self._background = background
@@ -136,18 +135,25 @@ class ScanScreen(KeyedScreen):
         self.submit(self.field.text())
 
     def submit(self, code: str) -> None:
-        """Look a code up, whether typed into the field or scanned anywhere on this screen."""
+        """Look a typed code up (Enter in the field)."""
+        self._look_up(inspect_scan(code, self._ctx.config.rma_regex), code)
+
+    def submit_scan(self, payload: Payload) -> None:
+        """Look up a code scanned anywhere on this screen, as the window classified it."""
+        self._look_up(payload, payload.text)
+
+    def _look_up(self, payload: Payload, shown: str) -> None:
         actor = self._actor
         if actor is None:
             return
-        if looks_like_badge(code.strip()):
+        if payload.kind is PayloadKind.BADGE:
             self.field.clear()
-            self.badge_scanned.emit(code.strip())
+            self.badge_scanned.emit(payload.value)
             return
-        self.field.setText(code)
+        self.field.setText(shown)
         self.field.setEnabled(False)
         self._set_unknown(None)
-        self._background.run(lambda: receiving.look_up(self._ctx, actor, code),
+        self._background.run(lambda: receiving.look_up(self._ctx, actor, payload),
                              self._found, self._failed)
 
     def _found(self, view: RmaView) -> None:
@@ -176,7 +182,8 @@ class ScanScreen(KeyedScreen):
             return
         self._set_unknown(None)
         self._background.run(lambda: receiving.receive_unexpected(self._ctx, actor, code),
-                             self._unexpected_done, self._failed)
+                             self._unexpected_done, self._failed,
+                             changes=Changed.OUTBOX | Changed.QUEUES)
 
     def _unexpected_done(self, result: UnexpectedReceipt) -> None:
         self.tone.emit(Tone.SUCCESS)

@@ -17,21 +17,22 @@ from station.common.permissions import Actor
 from station.people import signin
 from station.people.pins import MAX_PIN_LENGTH
 from station.runtime.context import StationContext
-from ui.background import Background
 from ui.feedback import Tone
 from ui.keyed_screen import KeyedScreen
 from ui.message_line import MessageLine
+from ui.tasks import TaskRunner
 
 
 class SignInScreen(KeyedScreen):
     signed_in = Signal(object)
     tone = Signal(str)
 
-    def __init__(self, ctx: StationContext, background: Background, *, demo: bool = False
+    def __init__(self, ctx: StationContext, background: TaskRunner, *, demo: bool = False
                  ) -> None:
         super().__init__()
         self._ctx = ctx
         self._background = background
+        self._wanted: str | None = None
         title = QLabel("Sign in")
         title.setObjectName("title")
         self.badge = QLineEdit()
@@ -81,14 +82,28 @@ class SignInScreen(KeyedScreen):
         self.button.clicked.connect(self._submit)
         self.bind_key(Qt.Key.Key_Down, self.users.setFocus)
 
-    def reset(self, message: str | None = None) -> None:
+    def show_users(self, choices: list[signin.UserChoice]) -> None:
+        """Fill the list (keeping the chosen name chosen); a name asked for by `select_user`
+        before the list had it is chosen now."""
+        item = self.users.currentItem()
+        chosen = self._wanted or (str(item.data(Qt.ItemDataRole.UserRole)) if item else None)
         self.users.clear()
-        for choice in signin.list_users(self._ctx):
-            item = QListWidgetItem(f"{choice.display_name}  ·  {choice.role.value}")
-            item.setData(Qt.ItemDataRole.UserRole, choice.username)
-            self.users.addItem(item)
+        for choice in choices:
+            entry = QListWidgetItem(f"{choice.display_name}  ·  {choice.role.value}")
+            entry.setData(Qt.ItemDataRole.UserRole, choice.username)
+            self.users.addItem(entry)
         if self.users.count():
             self.users.setCurrentRow(0)
+        if chosen is not None:
+            self._choose(chosen)
+        if self._wanted is not None and self._choose(self._wanted):
+            self._wanted = None
+
+    def reset(self, message: str | None = None) -> None:
+        """Signed out: the names as last read at once, then read again (people may have
+        been added or disabled meanwhile)."""
+        self._wanted = None
+        self.users.setCurrentRow(0 if self.users.count() else -1)
         self.pin.clear()
         self.badge.clear()
         if message:
@@ -96,12 +111,22 @@ class SignInScreen(KeyedScreen):
         else:
             self.message.clear_message()
         self.badge.setFocus()
+        ctx = self._ctx
+        self._background.run(lambda: signin.list_users(ctx), self.show_users,
+                             lambda error: self.message.failed(error), shows_busy=False)
 
     def select_user(self, username: str) -> None:
+        """Choose `username` and go to the PIN; a name not read yet is chosen when it is."""
+        self.pin.setFocus()
+        if not self._choose(username):
+            self._wanted = username
+
+    def _choose(self, username: str) -> bool:
         for row in range(self.users.count()):
             if self.users.item(row).data(Qt.ItemDataRole.UserRole) == username:
                 self.users.setCurrentRow(row)
-                self.pin.setFocus()
+                return True
+        return False
 
     def _submit_badge(self) -> None:
         code = self.badge.text().strip()
@@ -118,11 +143,11 @@ class SignInScreen(KeyedScreen):
 
     def _submit(self) -> None:
         item = self.users.currentItem()
-        if item is None:
+        username = str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else self._wanted
+        if username is None:
             self.message.error("Choose your name in the list first.")
             self.users.setFocus()
             return
-        username = str(item.data(Qt.ItemDataRole.UserRole))
         pin = self.pin.text()
         self.pin.clear()
         if not pin:
