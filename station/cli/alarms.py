@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
-from typing import Any, Final
+from typing import Final
 
 from station.audit import chain as audit
 from station.cli import users as cli_users
-from station.cli.pin_input import PinReader
+from station.cli.command import Bench, OnStation, Subcommands, runs
 from station.common.vocabulary import Role
-from station.runtime.bootstrap import OpenStation, central_url
+from station.runtime.bootstrap import central_url
 from station.store.database import make_engine, session_factory
 from station.sync import halts as sync_halts
 
@@ -27,7 +27,8 @@ EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 
 
-def add_commands(central_actions: Any) -> None:
+def register(central_actions: Subcommands) -> None:
+    """The `alarms` action of the `central` group (station.cli.central)."""
     alarms = central_actions.add_parser(
         "alarms", help="stations halted with an alarm (restored or cloned data folder); "
                        "`alarms resolve ID --as ADMIN --reason TEXT` resolves one")
@@ -41,6 +42,7 @@ def add_commands(central_actions: Any) -> None:
     resolve.add_argument("--reason", required=True,
                          help="what was done (e.g. re-enrolled as BENCH-07)")
     resolve.add_argument("--url", dest="resolve_url", help=argparse.SUPPRESS)
+    runs(alarms, OnStation(_run))
 
 
 def _list(alarms: list[sync_halts.AlarmInfo]) -> None:
@@ -58,7 +60,8 @@ def _list(alarms: list[sync_halts.AlarmInfo]) -> None:
             print(f"    {message}")
 
 
-def run(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int:
+def _run(args: argparse.Namespace, bench: Bench) -> int:
+    opened, reader = bench.opened, bench.reader
     override = getattr(args, "resolve_url", None) or args.url
     url = central_url(opened.ctx.config, opened.locations, override=override)
     engine = make_engine(url, isolation_level=opened.ctx.config.central.isolation)

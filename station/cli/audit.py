@@ -18,11 +18,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from station.audit import chain as audit
 from station.audit import signing as audit_signing
 from station.audit import verification as audit_verification
+from station.cli.command import Bench, OnStation, Subcommands, runs
 from station.runtime.bootstrap import OpenStation, central_url
 from station.store.database import make_engine, session_factory
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
+
+
+def register(commands: Subcommands) -> None:
+    audit_command = commands.add_parser("audit", help="check the tamper-evident audit trail")
+    actions = audit_command.add_subparsers(dest="audit_command", metavar="ACTION",
+                                           required=True)
+    verify = actions.add_parser(
+        "verify", help="check every hash chain, this station's signatures and its chain "
+                       "against the central copy and anchors; exit 1 at any finding")
+    verify.add_argument("--central", metavar="URL", nargs="?", const="",
+                        help="check the central database (its configured URL, or this one) "
+                             "instead of this station's")
+    runs(verify, OnStation(_verify))
 
 
 def _print(code: str, entries: int, verdict: audit_verification.Verdict) -> None:
@@ -81,7 +95,7 @@ def _central(opened: OpenStation, override: str) -> int:
     return EXIT_FAILED if any(verdict.findings for _report, verdict in verdicts) else EXIT_OK
 
 
-def run(args: argparse.Namespace, opened: OpenStation) -> int:
+def _verify(args: argparse.Namespace, bench: Bench) -> int:
     if args.central is None:
-        return _local(opened)
-    return _central(opened, args.central)
+        return _local(bench.opened)
+    return _central(bench.opened, args.central)

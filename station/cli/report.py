@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from station.cli.command import Bench, OnStation, Subcommands, runs
 from station.cli.devices import Devices
 from station.common.vocabulary import Category
 from station.reports import daily_summary as reports
@@ -40,7 +41,7 @@ FORMATS: Final = ("json", "csv", "pdf")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def add_commands(commands: Any) -> None:
+def register(commands: Subcommands) -> None:
     report = commands.add_parser(
         "report", help="supervisor reports (the daily disposition summary)",
         description="Reports for supervisors, from the central database (every station) or, "
@@ -77,6 +78,7 @@ def add_commands(commands: Any) -> None:
     daily.add_argument("--out", required=True, metavar="FILE",
                        help="where to write the report (- for standard output, not for "
                             "pdf); an existing file is replaced whole")
+    runs(daily, OnStation(_daily))
 
 
 def _day(option: str, text: str) -> date | None:
@@ -106,7 +108,8 @@ def _pdf(args: argparse.Namespace, opened: OpenStation, devices: Devices,
     return devices.report_renderer().render(document)
 
 
-def run(args: argparse.Namespace, opened: OpenStation, devices: Devices | None = None) -> int:
+def _daily(args: argparse.Namespace, bench: Bench) -> int:
+    opened, devices = bench.opened, bench.devices
     start = _day("--date", args.date)
     end = _day("--to", args.to) if args.to else start
     if start is None or end is None:

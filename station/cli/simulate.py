@@ -4,7 +4,7 @@
         [--contention P] [--rmas R] [--push-every U] [--work-dir DIR] [--json]
 
 It needs no configured station (each simulated station makes its own data folder), so
-`cli.main` runs it before opening one. Exit 0 only if the check of the central database
+it is a command `WithoutStation`. Exit 0 only if the check of the central database
 found nothing lost and nothing duplicated; 1 otherwise or when the simulation could not
 run; 2 for bad options.
 """
@@ -15,8 +15,10 @@ import argparse
 import json
 import re
 import sys
-from typing import Any, Final
+from typing import Final
 
+from station.cli.command import Subcommands, WithoutStation, runs
+from station.cli.devices import Devices
 from station.loadgen.simulate import (
     FLAG_RATES,
     GRADE_WEIGHTS,
@@ -38,7 +40,7 @@ def _grade_mix() -> str:
     return f"Grades given: {grades}; flags raised by hand: {flags}."
 
 
-def add_commands(commands: Any) -> None:
+def register(commands: Subcommands) -> None:
     sim = commands.add_parser(
         "simulate", help="load generator: K simulated stations finalize N units each and "
                          "push them to a central database, then it is checked",
@@ -83,9 +85,10 @@ def add_commands(commands: Any) -> None:
                           "a temporary folder, removed at the end")
     sim.add_argument("--json", action="store_true",
                      help="print the summary as one JSON object (with per-station details)")
+    runs(sim, WithoutStation(_run))
 
 
-def run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, _devices: Devices | None) -> int:
     options = Options(central=args.central, stations=args.stations, units=args.units,
                       seed=args.seed, pace_ms=args.pace_ms, contention=args.contention,
                       rmas=args.rmas, work_dir=args.work_dir, push_every=args.push_every)

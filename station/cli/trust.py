@@ -1,14 +1,14 @@
-"""Commands that decide who may act, run against the central database:
+"""The `central` actions that decide who may act, run against the central database:
 
     returns-station central enrol-station CODE --site SITE --lpn-prefix P [--url URL]
     returns-station central revoke-station CODE --reason TEXT [--url URL]
     returns-station central users add|list|disable|enable|reset-pin|set-role|issue-badge …
-    returns-station enrol TOKEN [--url URL]            (at the bench, once)
 
-The `central …` ones are an admin's: they connect with the central database owner's
-credentials (the URL's user, its password from the environment variable or keyring as
-for any central URL), and each change is written to the central audit record with the
-database role and the operating-system user that made it.
+They are an admin's: they connect with the central database owner's credentials (the URL's
+user, its password from the environment variable or keyring as for any central URL), and
+each change is written to the central audit record with the database role and the
+operating-system user that made it. A refusal of the central database is said as such
+(`central_refusals`, also used by the bench's `enrol`, station.cli.enrol).
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Any
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from station.audit import anchors as audit_anchors
-from station.audit import signing as audit_signing
+from station.cli.command import EXIT_FAILED, EXIT_OK, Bench, OnStation, Subcommands, runs
 from station.cli.pin_input import PinReader
 from station.common.errors import UserFacingError
 from station.common.vocabulary import Role
@@ -30,20 +29,15 @@ from station.people import directory as user_directory
 from station.people.pins import pin_rule
 from station.people.users import NewPinRequired
 from station.runtime.bootstrap import OpenStation, central_url
-from station.store.central_password import (
-    SecretStoreError,
-    store_central_password,
-    store_in_secrets_folder,
-)
 from station.store.database import make_engine, session_factory
 from station.trust import enrolment
 
-EXIT_OK = 0
-EXIT_FAILED = 1
 ROLE_NAMES = [role.value for role in Role]
 
 
-def add_commands(commands: Any, central_actions: Any) -> None:
+def register(central_actions: Subcommands) -> None:
+    """The actions of the `central` group (station.cli.central) that admit or refuse a
+    station or a person."""
     enrol_station = central_actions.add_parser(
         "enrol-station", help="admin: enrol a station (and make its database role); prints "
                               "the one-time token its bench enrols with")
@@ -54,11 +48,13 @@ def add_commands(commands: Any, central_actions: Any) -> None:
     enrol_station.add_argument("--group-role", default="returns_station",
                                help="the stations' group role of `central grants`")
     enrol_station.add_argument("--url", help="the central database as its owner")
+    runs(enrol_station, OnStation(_as_owner(_enrol_station)))
     revoke = central_actions.add_parser(
         "revoke-station", help="admin: refuse everything a station sends from now on")
     revoke.add_argument("code")
     revoke.add_argument("--reason", required=True)
     revoke.add_argument("--url", help="the central database as its owner")
+    runs(revoke, OnStation(_as_owner(_revoke_station)))
 
     people = central_actions.add_parser(
         "users", help="admin: the central directory of people (stations pull it at sync)")
@@ -79,32 +75,32 @@ def add_commands(commands: Any, central_actions: Any) -> None:
         parser.add_argument("username")
     for parser in (listing, add, disable, enable, reset, role, badge):
         parser.add_argument("--url", help="the central database as its owner")
-
-    enrol = commands.add_parser(
-        "enrol", help="enrol this bench with the token an admin's `central enrol-station` "
-                      "printed (once: the token's password is replaced)")
-    enrol.add_argument("token")
-    enrol.add_argument("--url", help="the central database (default: [central] url)")
+    runs(people, OnStation(_as_owner(_people)))
 
 
-def handles(args: argparse.Namespace) -> bool:
-    return args.command == "enrol" or (args.command == "central" and args.central_command in (
-        "enrol-station", "revoke-station", "users"))
+#: An owner's action: the parsed arguments, the opened station, the central database as
+#: its owner, and the PIN reader.
+OwnerAction = Callable[[argparse.Namespace, OpenStation, Engine, PinReader], int]
 
 
-def run(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int:
+def _as_owner(action: OwnerAction) -> Callable[[argparse.Namespace, Bench], int]:
+    """`action` with the owner's engine (disposed afterwards) and the central refusals said."""
+    def run(args: argparse.Namespace, bench: Bench) -> int:
+        def work() -> int:
+            engine = _admin_engine(args, bench.opened)
+            try:
+                return action(args, bench.opened, engine, bench.reader)
+            finally:
+                engine.dispose()
+        return central_refusals(work)
+    return run
+
+
+def central_refusals(work: Callable[[], int]) -> int:
+    """`work`'s exit status, or 1 with the refusal said: a UserFacingError as it is, a
+    database error as "The central database refused: …"."""
     try:
-        if args.command == "enrol":
-            return _enrol(args, opened)
-        engine = _admin_engine(args, opened)
-        try:
-            if args.central_command == "enrol-station":
-                return _enrol_station(args, opened, engine)
-            if args.central_command == "revoke-station":
-                return _revoke_station(args, opened, engine)
-            return _people(args, opened, engine, reader)
-        finally:
-            engine.dispose()
+        return work()
     except UserFacingError as error:
         print(str(error), file=sys.stderr)
         return EXIT_FAILED
@@ -128,7 +124,8 @@ def _by() -> str:
         return "unknown"
 
 
-def _enrol_station(args: argparse.Namespace, opened: OpenStation, engine: Engine) -> int:
+def _enrol_station(args: argparse.Namespace, opened: OpenStation, engine: Engine,
+                   _reader: PinReader) -> int:
     now = opened.ctx.clock()
     postgres = engine.dialect.name == "postgresql"
     role = enrolment.role_for(args.code) if postgres else None
@@ -153,7 +150,8 @@ def _enrol_station(args: argparse.Namespace, opened: OpenStation, engine: Engine
     return EXIT_OK
 
 
-def _revoke_station(args: argparse.Namespace, opened: OpenStation, engine: Engine) -> int:
+def _revoke_station(args: argparse.Namespace, opened: OpenStation, engine: Engine,
+                    _reader: PinReader) -> int:
     with session_factory(engine).begin() as session:
         enrolment.revoke_station(session, code=args.code, now=opened.ctx.clock(), by=_by(),
                                  reason=args.reason)
@@ -213,54 +211,4 @@ def _people(args: argparse.Namespace, opened: OpenStation, engine: Engine,
             code = user_directory.issue_badge(session, by=by, username=args.username, now=now)
         print(f"New badge for {args.username}: {code}")
         print("Print it as a Code 128 barcode; it is shown only this once.")
-    return EXIT_OK
-
-
-def _enrol(args: argparse.Namespace, opened: OpenStation) -> int:
-    token = enrolment.EnrolmentToken.decode(args.token)
-    config = opened.ctx.config
-    if token.station_code != config.station_code:
-        print(f"This token enrols station {token.station_code}, but this bench is configured "
-              f"as {config.station_code}: set [station] code = \"{token.station_code}\" (and "
-              "its lpn_prefix) in its configuration first.", file=sys.stderr)
-        return EXIT_FAILED
-    if not (args.url or config.central.url):
-        print("Give the central database's URL (--url, or [central] url in the "
-              "configuration); an embedded central database needs no enrolment.",
-              file=sys.stderr)
-        return EXIT_FAILED
-    url = central_url(config, opened.locations, override=args.url).set(
-        username=token.db_role, password=token.password)
-    engine = make_engine(url)
-    try:
-        with session_factory(engine).begin() as session:
-            found = enrolment.standing(session, token.station_code)
-            mine = enrolment.session_station(session)
-            if found is None or mine != token.station_code or not found.enrolled \
-                    or found.revoked:
-                print(f"The central database does not hold an enrolment of station "
-                      f"{token.station_code} for role {token.db_role}; ask the admin for a "
-                      "new token.", file=sys.stderr)
-                return EXIT_FAILED
-            if found.lpn_prefix != config.effective_lpn_prefix:
-                print(f"Station {found.code} is enrolled with LPN prefix {found.lpn_prefix}; "
-                      f"set [station] lpn_prefix = \"{found.lpn_prefix}\" first.",
-                      file=sys.stderr)
-                return EXIT_FAILED
-            key = audit_signing.key_of_factory(opened.ctx.sessions)
-            if key is not None:  # the bench's audit signing key is registered now, once
-                audit_anchors.register_station_key(session, token.station_code, key,
-                                                   now=opened.ctx.clock())
-            password = enrolment.rotate_own_password(session.connection())
-    finally:
-        engine.dispose()
-    stored_url = url._replace(password=None)  # URL.set(password=None) keeps the password
-    try:
-        where = f"the OS keyring ({store_central_password(stored_url, password)})"
-    except SecretStoreError:
-        where = str(store_in_secrets_folder(stored_url, password, opened.locations.data_dir))
-    print(f"Enrolled as station {token.station_code}. Its database password was replaced "
-          f"(the token no longer works) and is kept in {where}. Set [central] url to "
-          f"{stored_url.set(drivername='postgresql').render_as_string()} if it is not "
-          "already.")
     return EXIT_OK

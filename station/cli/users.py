@@ -1,10 +1,17 @@
-"""`returns-station users …`: user administration from a terminal or a script."""
+"""`returns-station users …`: user administration from a terminal or a script, and who runs
+a command (`acting_user`: `--as USER` and that user's PIN, checked like a sign-in), which
+every command acting for a person uses.
+
+Contract: the first user of a station is an admin and needs no --as; every other action
+needs --as ADMIN. PINs are never arguments (station.cli.pin_input).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from station.cli.command import Bench, OnStation, Subcommands, runs
 from station.cli.pin_input import PinReader
 from station.common.errors import UserFacingError
 from station.common.permissions import Actor
@@ -17,6 +24,34 @@ from station.runtime.bootstrap import OpenStation
 
 class NotAuthenticated(UserFacingError):
     pass
+
+
+def register(commands: Subcommands) -> None:
+    parser = commands.add_parser(
+        "users", help="manage users (admin); the first admin needs no --as",
+        description="Manage the station's users. Every action but the very first admin "
+                    "needs --as ADMIN; PINs are never arguments: they are typed without echo "
+                    "or read one per line from standard input (the acting admin's PIN "
+                    "first, then the new PIN).",
+    )
+    actions = parser.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="add a user (reads the new PIN)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="display name, e.g. 'Gus Grader'")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    actions.add_parser("list", help="list users with role, state and badge")
+    for action, text in (("disable", "disable a user"), ("enable", "enable a user again"),
+                         ("reset-pin", "set a new PIN and lift a lockout (reads the new PIN)"),
+                         ("issue-badge", "print a new badge code (the old badge stops working)")):
+        sub = actions.add_parser(action, help=text)
+        sub.add_argument("username")
+    set_role = actions.add_parser("set-role", help="change a user's role")
+    set_role.add_argument("username")
+    set_role.add_argument("role", choices=[r.value for r in Role])
+    for sub in actions.choices.values():
+        sub.add_argument("--as", dest="as_user", metavar="ADMIN",
+                         help="the admin doing it (not needed for the first admin)")
+    runs(parser, OnStation(_run))
 
 
 def acting_user(opened: OpenStation, username: str | None, reader: PinReader) -> Actor:
@@ -41,7 +76,8 @@ def _print_users(rows: list[users.UserInfo]) -> None:
               f"{'yes' if row.has_badge else 'no'}")
 
 
-def run(args: argparse.Namespace, opened: OpenStation, reader: PinReader) -> int:
+def _run(args: argparse.Namespace, bench: Bench) -> int:
+    opened, reader = bench.opened, bench.reader
     ctx = opened.ctx
     command = args.users_command
     if command == "add" and not has_users(ctx):
