@@ -17,6 +17,9 @@ Top-level keys: kind, description, margin and min_text (fractions of the width),
 min_height (a multiple of the width) and compact (the layout to use on labels too short
 for this one). Free text is cleaned with `clean_text`; the barcode field is never cleaned,
 only checked to be [0-9A-Z-]+, and is refused rather than printed with bars too thin to scan.
+
+Kept whole: the renderer draws exactly the block types the validator builds, and a new
+block type or key needs both halves, so the format and its drawing change together.
 """
 
 from __future__ import annotations

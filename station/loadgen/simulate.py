@@ -29,6 +29,10 @@ are shuffled with it and dealt out, so by default no two stations share an RMA; 
 `contention` P a fraction P of each station's units come from RMAs every station works
 through in the same order, so stations race for the same unit slots (and receipts), as two
 benches would with a parcel scanned twice.
+
+Kept whole: the parent and the station processes share the plans and their JSON, and the
+fork server preloads exactly this module (`set_forkserver_preload([__name__])`), so a
+station's code living elsewhere would be imported again in every process it starts.
 """
 
 from __future__ import annotations

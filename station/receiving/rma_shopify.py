@@ -22,6 +22,11 @@ Choices (docs/commands.md documents them for people with the `import-rmas` comma
   CANCELED and DECLINED ones are not authorised returns; all three are skipped and listed.
 * Line numbers are positions of the return line items in ascending id order, so they do
   not depend on the query's sort order.
+
+Kept whole: it is the reader of one file format, and finding the Return nodes, mapping each
+one and naming every problem by record, id and field path all walk the same structure
+through the same private problem bookkeeping (`_Problems`, `_Record`), so a split would
+only turn those private helpers into an interface.
 """
 
 from __future__ import annotations

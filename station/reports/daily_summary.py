@@ -32,6 +32,10 @@ station's copy of its conflicts names them.
 The same code reads the central database (every station) or, offline, the station's local
 one; the caller says which in `scope_label` (`SOURCE_CENTRAL` or `SOURCE_LOCAL`), and
 `summarize` picks the central one and falls back to the local one when it cannot be reached.
+
+Kept whole: every figure is one query over the same `_Scope` (period, filters, the readers
+of both databases) and feeds the one JSON document docs/reports.md documents, so its
+sections are private steps of `daily_summary` rather than modules of their own.
 """
 
 from __future__ import annotations

@@ -24,6 +24,10 @@ Refund semantics (in this order):
    high-value threshold; a HELD decision keeps what approval would give.
 
 Amounts are integer minor units in the RMA's currency and never exceed the unit's price.
+
+Kept whole: the parsed `RuleSet` (its conditions, policy and estimates) is the engine's
+only input, so the file format and `decide` change together, and the station and the
+supervisor's `route` command both need exactly this pair.
 """
 
 from __future__ import annotations

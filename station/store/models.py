@@ -5,6 +5,10 @@ exceptions, audit events) are append-only: a correction is a new row that supers
 older one, never an UPDATE, which is what makes sync idempotent and the audit honest.
 Reference data (stations, users, RMAs) and operational state (outbox, counters) are
 mutable. Money is integer minor units beside its ISO 4217 currency.
+
+Kept whole: it is one declarative schema on one `Base.metadata`, which both databases and
+the migrations (station/store/migrations/env.py) are built from; tables spread over modules
+would make that metadata depend on which modules happened to be imported.
 """
 
 from __future__ import annotations

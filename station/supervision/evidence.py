@@ -6,6 +6,10 @@ exceptions, photos) into an `EvidenceSheet` of display-ready text and records an
 "evidence.generated" audit event; an `EvidenceRenderer` (drivers.documents.evidence_pdf) turns the
 sheet into a PDF. The sheet never carries the customer's name: the order number is enough
 to find the order, and the sheet may leave the company.
+
+Kept whole: the display-ready sheet, its formatting and its gathering from the unit's facts
+are one use case whose output may leave the company, so what it shows (never the customer's
+name) is checked in one place.
 """
 
 from __future__ import annotations

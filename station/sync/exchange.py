@@ -22,6 +22,11 @@ nothing is marked, and the next attempt sends the same entries again.
 Pull copies RMAs (`station.sync.pull`) and this station's conflicts changed since its
 watermarks, a page per local transaction, so a station offline for a week catches up
 without a reset.
+
+Kept whole: push's batching, its split-on-error and parking, and the recording of lost
+conflicts are one protocol resting on one idempotence argument (above), so they are read
+and changed together; pulling, with transactions of its own, already lives in
+station.sync.pull.
 """
 
 from __future__ import annotations
