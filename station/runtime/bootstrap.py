@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from station.audit import chain as audit
 from station.audit import signing as audit_signing
-from station.grading.checklists import shipped_checklists
+from station.grading.checklist_files import shipped_checklists
 from station.routing.rules import configured_rule_set
 from station.runtime.context import StationContext, utc_now
 from station.runtime.pin_sealing import station_pepper

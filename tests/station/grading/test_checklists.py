@@ -8,11 +8,11 @@ import pytest
 
 import resources
 from station.common.vocabulary import Category, Flag, Grade, PhotoKind
+from station.grading.checklist_files import load_checklists
 from station.grading.checklists import (
     AnswerError,
     Checklist,
     ChecklistRun,
-    load_checklists,
 )
 
 CHECKLISTS = load_checklists(resources.path("checklists"))

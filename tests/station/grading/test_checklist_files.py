@@ -9,7 +9,7 @@ import pytest
 
 import resources
 from station.common.vocabulary import Category
-from station.grading.checklists import ChecklistError, load_checklist_file, load_checklists
+from station.grading.checklist_files import ChecklistError, load_checklist_file, load_checklists
 from station.settings.config import ConfigError
 
 GOOD = """\
