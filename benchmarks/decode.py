@@ -1,6 +1,6 @@
 """Barcode decoders side by side on the real-photo corpus: read rate, wrong reads, time.
 
-    .venv/bin/python benchmarks/decode.py [--corpus PATH] [--limit N] [--threads 1]
+    .venv/bin/python benchmarks/decode.py [--corpus PATH] [--limit N] [--threads 1] [--quick]
 
 The corpus (default ../shared/corpus/barcodes next to the repository) is described in its
 README.md: manifest.csv lists each photo with the text it must give; nocode/ holds photos
@@ -21,6 +21,12 @@ with no barcode. For each decoder this prints
 
 OpenCV is limited to --threads threads; with 1 the process is also pinned to one CPU, so
 the figures are single-core figures.
+
+--quick needs no corpus: it writes a dozen synthetic photos (labels drawn by
+tests/synthetic_codes.py on a textured bench, turned and blurred) and three no-code ones
+into a temporary folder in the corpus's layout and measures those (with --corpus PATH,
+about 12 photos of that corpus instead). CI runs it so, to keep the script working; the
+figures say little about real photos.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import os
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -254,17 +261,69 @@ def decoders() -> list[tuple[str, BarcodeDecoder]]:
     return out
 
 
+#: The synthetic photos of --quick: (format in the manifest, zxing-cpp's name, text, angle).
+SYNTHETIC = (
+    ("code128", "Code128", "RS00000042", 0), ("code128", "Code128", "1Z999AA10123456784", 20),
+    ("code128", "Code128", "LPN-000317", -35), ("ean13", "EAN13", "5030159003930", 0),
+    ("ean13", "EAN13", "4006381333931", 15), ("upca", "UPCA", "036000291452", -10),
+    ("qrcode", "QRCode", "RMA-100004", 0), ("qrcode", "QRCode", "https://example.com/r/42", 30),
+    ("datamatrix", "DataMatrix", "0108903819987659", 0),
+    ("datamatrix", "DataMatrix", "DM-12345", -20), ("code39", "Code39", "ABC-1234", 0),
+    ("code39", "Code39", "RETURN 7", 10),
+)
+
+
+def synthetic_corpus(root: Path) -> Path:
+    """A dozen photos of labels on a textured bench and three without a code, written to
+    `root` in the corpus's layout (manifest.csv, one folder per format, nocode/)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from synthetic_codes import background, bgr, degrade, place, zxing_label
+
+    rows = []
+    for index, (fmt, zxing_name, text, angle) in enumerate(SYNTHETIC):
+        scale = 3 if fmt in ("code128", "ean13", "upca", "code39") else 6
+        frame = background(100 + index)[:480, :640]
+        photo, _ = place(frame, zxing_label(text, zxing_name, scale), angle, (320, 240))
+        file = f"{fmt}/synthetic-{index}_{index:02d}.jpg"
+        (root / fmt).mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(root / file), bgr(degrade(photo, blur=0.8, noise=3, seed=index)))
+        rows.append({"file": file, "format": fmt, "expected_text": text})
+    with (root / "manifest.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["file", "format", "expected_text"])
+        writer.writeheader()
+        writer.writerows(rows)
+    (root / "nocode").mkdir()
+    for index in range(3):
+        cv2.imwrite(str(root / "nocode" / f"bench-{index}.jpg"), bgr(background(200 + index)))
+    return root
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared/corpus/barcodes")
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="default: ../shared/corpus/barcodes next to the repository")
     parser.add_argument("--limit", type=int, default=None, help="use about N photos")
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads (default 1)")
     parser.add_argument("--show-wrong", action="store_true", help="list every wrong read")
     parser.add_argument("--only", default="", help="measure only decoders whose label has this")
+    parser.add_argument("--quick", action="store_true",
+                        help="a dozen synthetic photos (or about 12 of --corpus)")
     args = parser.parse_args(argv)
     single_core(args.threads)
-    photos, nocode, visible = load_corpus(args.corpus, args.limit)
+    with tempfile.TemporaryDirectory(prefix="decode-bench-") as scratch:
+        if args.quick and args.corpus is None:
+            corpus, limit = synthetic_corpus(Path(scratch)), None
+            print(f"--quick: synthetic photos, not the corpus ({corpus})")
+        else:
+            corpus = args.corpus or REPO.parent / "shared/corpus/barcodes"
+            limit = 12 if args.quick and args.limit is None else args.limit
+        photos, nocode, visible = load_corpus(corpus, limit)
+    measure_all(photos, nocode, visible, args.only, args.show_wrong)
+
+
+def measure_all(photos: list[Photo], nocode: list[np.ndarray], visible: dict[str, set[str]],
+                only: str, show_wrong: bool) -> None:
     rng = np.random.default_rng(2024)
     framed = [
         Photo(p.file, p.fmt, p.expected, in_frame(p.image, nocode[i % len(nocode)], rng))
@@ -274,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> None:
           f"{cv2.getNumThreads()}; CPUs used: {len(os.sched_getaffinity(0))}\n")
     results = []
     for label, decoder in decoders():
-        if args.only.lower() not in label.lower():
+        if only.lower() not in label.lower():
             continue
         as_is = score(decoder, photos, visible)
         in_frames = score(decoder, framed, visible)
@@ -283,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         results.append((label, as_is, in_frames, [ms for _, ms in empty], false_pos))
         print(f"  measured {label}", file=sys.stderr)
     print_tables(results)
-    if args.show_wrong:
+    if show_wrong:
         for label, as_is, in_frames, *_ in results:
             for example in as_is.wrong_examples + in_frames.wrong_examples:
                 print(f"wrong ({label}): {example}")

@@ -1,6 +1,6 @@
 """Label printing times and sizes per backend, against a fake printer on 127.0.0.1.
 
-    .venv/bin/python benchmarks/labels.py [--jobs 50]
+    .venv/bin/python benchmarks/labels.py [--jobs 50] [--quick]
 
 For each backend (ESC/POS 80 and 58 mm, ZPL 4×6 in at 203 and 300 dpi, PDF 4×6 in at 203
 dpi) this renders the disposition label, encodes it for the printer, and sends whole jobs
@@ -17,6 +17,10 @@ median and p95 milliseconds of each step and the bytes per label.
 Targets: render + encode ≤ 30 ms, total to a network printer ≤ 100 ms (median). The
 loopback has no network latency: a real printer adds about two round trips and its own
 time to answer DLE EOT or ~HS.
+
+--quick sends 5 jobs per backend (CI runs it so, to keep the script working; its figures
+are rough). The fake printer and the test label come from tests/ (fake_printer.py,
+label_fixtures.py), which this script puts on sys.path.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "drivers"))
+sys.path.insert(0, str(REPO / "tests"))  # fake_printer, label_fixtures
 
 from fake_printer import FakePrinter  # noqa: E402
 from label_fixtures import make_label  # noqa: E402
@@ -94,7 +98,10 @@ def measure(name: str, uri: str, jobs: int, network: bool) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=50, help="jobs per backend (default 50)")
+    parser.add_argument("--quick", action="store_true", help="5 jobs per backend")
     args = parser.parse_args()
+    if args.quick:
+        args.jobs = 5
 
     rows = []
     with FakePrinter() as server, tempfile.TemporaryDirectory() as folder:

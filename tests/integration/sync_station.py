@@ -34,6 +34,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # tests/: central_site
+# The repository too: otherwise tests/station (folders without __init__.py, mirroring
+# station/) would be found as a namespace package `station` before the installed one.
+sys.path.insert(2, str(Path(__file__).resolve().parents[2]))
 
 from sqlalchemy import event
 from sync_harness import Bench, create_bench, open_bench

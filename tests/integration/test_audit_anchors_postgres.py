@@ -14,11 +14,11 @@ from pathlib import Path
 
 import central_site
 import pytest
+from integration.sync_harness import Bench, create_bench, open_bench, prepare_central
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from sync_harness import Bench, create_bench, open_bench, prepare_central
 
 from station.audit import anchors as audit_anchors
 from station.audit import chain as audit

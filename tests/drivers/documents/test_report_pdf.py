@@ -4,7 +4,7 @@ the same document always gives the same bytes, an empty day and hostile text pri
 the page count stays sensible.
 
 The summary is a dict literal in the documented shape, with the figures of the fixed day of
-tests/station/test_reports.py; the trend is a literal in report_trend's shape."""
+tests/report_day.py; the trend is a literal in report_trend's shape."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def by_hour(units: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
 
 
 def day_summary(**scope: Any) -> dict[str, Any]:
-    """The fixed day of test_reports (20 Nov 2026, Europe/Berlin), from this station only
+    """The fixed day of tests/report_day.py (20 Nov 2026, Europe/Berlin), from this station only
     because the central database could not be reached."""
     return {
         "report": "daily_disposition_summary", "version": 1,

@@ -1,4 +1,4 @@
-"""`returns-station report daily` on the fixed day of test_reports: JSON, CSV and PDF files,
+"""`returns-station report daily` on the fixed day of tests/report_day.py: JSON, CSV and PDF files,
 the central database or this station only, and refused options."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from cli_runner import run
 from pdf_reading import one_line, pdf_file_text
+from report_day import BOOK_OVERRIDE, Day, build_day
 from station_bench import make_station
-from test_reports import BOOK_OVERRIDE, Day, build_day
 
 from drivers.documents.report_pdf import ReportLabReportRenderer
 from station.loadgen.simulated_grader import SIMULATED_REASON

@@ -1,34 +1,5 @@
-"""The daily disposition summary, checked figure by figure against a small fixed day.
-
-The day is 20 Nov 2026 in Europe/Berlin (UTC+1): from 19 Nov 23:00 UTC to 20 Nov 23:00
-UTC. Every expectation below is worked out by hand from the schedule and the default rule
-set (resources/rules/default.toml), never by the report's own code.
-
-Schedule (times UTC; "g" the grader, "s" the supervisor inspecting as a grader):
-
-| time          | what                                                                 |
-|---------------|----------------------------------------------------------------------|
-| 19 Nov 22:00  | g: unexpected parcel (exception opened before the day, still open)   |
-| 19 Nov 22:30  | g: RMA-100004 received; 22:40-22:50 shampoo A, DENY: before the day |
-| 19 Nov 23:30  | g: RMA-100006 received (00:30 Berlin: inside the day); 2 lines        |
-| 20 Nov 08:00  | g: book 29.99 USD graded B (proposed A), 08:10 finalized with an     |
-|               |    override OPEN_BOX -> LIQUIDATE; PARTIAL 26.99 USD                 |
-| 20 Nov 08:20  | g: RMA-100011 received (laptop 1299 EUR, tablet 449 EUR)             |
-| 20 Nov 08:30  | g: laptop A, 08:45 finalized: RESTOCK, refund HELD (high value)      |
-| 20 Nov 09:00  | s: RMA-100001 received (sneakers 99 EUR, vacuum 299 EUR)             |
-| 20 Nov 09:10  | g: sneakers A, 09:30 finalized: RESTOCK, FULL 99.00 EUR              |
-| 20 Nov 09:40  | s: vacuum A, 10:00 finalized: RESTOCK, FULL 299.00 EUR               |
-| 20 Nov 10:30  | g: unexpected parcel (exception opened in the day)                   |
-| 20 Nov 11:00  | s: the laptop's held refund approved: FULL 1299.00 EUR               |
-| 20 Nov 12:00  | g: RMA-100003 received (train set x3, 63.99 USD, ordered 13 Oct)      |
-| 20 Nov 12:10  | g: one train set A, 12:20 finalized: outside the window: HOLD, DENY   |
-| 20 Nov 12:30  | g: RMA-100010 received (sneakers 109 USD, slippers; store credit)     |
-| 20 Nov 12:35  | g: sneakers A, 12:45 finalized: RESTOCK, STORE_CREDIT 109.00 USD      |
-| 20 Nov 13:00  | g: RMA-100005 received (earrings 769 GBP)                            |
-| 20 Nov 13:05  | g: earrings A, 13:15 finalized: RESTOCK, HELD (never approved)       |
-| 20 Nov 22:30  | g: RMA-100009 received (23:30 Berlin: inside the day), no unit yet   |
-| 20 Nov 23:30  | g: RMA-100012 received (00:30 Berlin 21 Nov: after the day); 23:40    |
-|               |    its bottle A finalized: after the day                             |
+"""The daily disposition summary, checked figure by figure against a small fixed day
+(tests/report_day.py: the schedule, worked out by hand, never by the report's own code).
 """
 
 from __future__ import annotations
@@ -36,138 +7,24 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+from report_day import AFTER, BERLIN, BOOK_OVERRIDE, DAY, Day, at, build_day, set_time
 from sqlalchemy import select
-from station_bench import StationUnderTest, make_station, ready_unit
+from station_bench import StationUnderTest, make_station
 
-from station.common.vocabulary import Disposition, ExceptionOutcome, Grade, RefundAction, Role
-from station.inspection import approvals
-from station.inspection import finalize as inspection
-from station.inspection.finalize import Override
+from station.common.vocabulary import Disposition, ExceptionOutcome, Role
 from station.loadgen.simulated_grader import SIMULATED_REASON
-from station.receiving import parcels as receiving
 from station.reports import daily_summary as reports
 from station.reports import trend as report_trend
 from station.reports import units as report_units
 from station.reports.units import Figure
-from station.store.models import Inspection, RefundTrigger, SyncConflict, Unit
+from station.store.models import RefundTrigger, SyncConflict, Unit
 from station.supervision import queues
 from station.sync import exchange as sync
-
-BERLIN = ZoneInfo("Europe/Berlin")
-DAY = date(2026, 11, 20)
-AFTER = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)  # "now" for the report: the day is over
-BOOK_OVERRIDE = "open-box shelf is full this week"
-APPROVAL = "checked the serial; a regular customer"
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
-
-
-@dataclass
-class Day:
-    bench: StationUnderTest
-    lpns: dict[str, str]
-
-
-def _set(bench: StationUnderTest, moment: datetime) -> None:
-    bench.clock.now = moment
-
-
-def _receive(bench: StationUnderTest, role: Role, number: str, moment: datetime
-             ) -> receiving.RmaView:
-    _set(bench, moment)
-    view = receiving.receive(bench.ctx, bench.actors[role], number)
-    assert view.receipt_id is not None
-    return view
-
-
-def _unit(bench: StationUnderTest, role: Role, view: receiving.RmaView, line: int,
-          grade: Grade, started: datetime, finished: datetime,
-          override: Override | None = None) -> inspection.FinalizedUnit:
-    _set(bench, started)
-    actor = bench.actors[role]
-    work = ready_unit(bench, actor, view.receipt_id, view.lines[line].id, grade)
-    _set(bench, finished)
-    return inspection.finalize(bench.ctx, actor, work, override=override)
-
-
-def build_day(bench: StationUnderTest) -> Day:
-    g, s = Role.GRADER, Role.SUPERVISOR
-    lpns: dict[str, str] = {}
-    _set(bench, at(19, 22))
-    receiving.receive_unexpected(bench.ctx, bench.actors[g], "1Z999AA10123456784")
-
-    shampoo = _receive(bench, g, "RMA-100004", at(19, 22, 30))
-    unit = _unit(bench, g, shampoo, 0, Grade.A, at(19, 22, 40), at(19, 22, 50))
-    # Ordered 16 Oct: 34 days before, outside the 30-day window, a change of mind: denied.
-    assert (unit.decision.refund_action, unit.decision.refund_minor) == (RefundAction.DENY, 0)
-
-    books = _receive(bench, g, "RMA-100006", at(19, 23, 30))
-    unit = _unit(bench, g, books, 0, Grade.B, at(20, 8), at(20, 8, 10),
-                 override=Override(Disposition.LIQUIDATE, BOOK_OVERRIDE))
-    assert unit.decision.disposition is Disposition.LIQUIDATE
-    assert (unit.decision.refund_action, unit.decision.refund_minor) == (
-        RefundAction.PARTIAL, 2699)
-    lpns["book"] = unit.lpn
-
-    laptops = _receive(bench, g, "RMA-100011", at(20, 8, 20))
-    laptop = _unit(bench, g, laptops, 0, Grade.A, at(20, 8, 30), at(20, 8, 45))
-    assert laptop.decision.disposition is Disposition.RESTOCK
-    assert (laptop.decision.refund_action, laptop.decision.refund_minor) == (
-        RefundAction.HELD, 129900)
-    lpns["laptop"] = laptop.lpn
-
-    shoes = _receive(bench, s, "RMA-100001", at(20, 9))
-    unit = _unit(bench, g, shoes, 0, Grade.A, at(20, 9, 10), at(20, 9, 30))
-    assert (unit.decision.refund_action, unit.decision.refund_minor) == (RefundAction.FULL,
-                                                                         9900)
-    unit = _unit(bench, s, shoes, 1, Grade.A, at(20, 9, 40), at(20, 10))
-    assert (unit.decision.refund_action, unit.decision.refund_minor) == (RefundAction.FULL,
-                                                                         29900)
-    lpns["vacuum"] = unit.lpn
-
-    _set(bench, at(20, 10, 30))
-    receiving.receive_unexpected(bench.ctx, bench.actors[g], "1Z999AA10123456791")
-
-    _set(bench, at(20, 11))
-    approved = approvals.resolve_held_refund(bench.ctx, bench.actors[s],
-                                             laptop.refund_trigger_id, approve=True,
-                                             reason=APPROVAL)
-    assert (approved.action, approved.amount_minor) == (RefundAction.FULL, 129900)
-
-    trains = _receive(bench, g, "RMA-100003", at(20, 12))
-    unit = _unit(bench, g, trains, 0, Grade.A, at(20, 12, 10), at(20, 12, 20))
-    assert unit.decision.disposition is Disposition.HOLD
-    assert (unit.decision.refund_action, unit.decision.refund_minor) == (RefundAction.DENY, 0)
-
-    credit = _receive(bench, g, "RMA-100010", at(20, 12, 30))
-    unit = _unit(bench, g, credit, 0, Grade.A, at(20, 12, 35), at(20, 12, 45))
-    assert (unit.decision.refund_action, unit.decision.refund_minor) == (
-        RefundAction.STORE_CREDIT, 10900)  # the 10 % bonus never exceeds the price
-
-    earrings = _receive(bench, g, "RMA-100005", at(20, 13))
-    unit = _unit(bench, g, earrings, 0, Grade.A, at(20, 13, 5), at(20, 13, 15))
-    assert (unit.decision.refund_action, unit.decision.refund_minor) == (
-        RefundAction.HELD, 76900)
-
-    _receive(bench, g, "RMA-100009", at(20, 22, 30))
-    bottles = _receive(bench, g, "RMA-100012", at(20, 23, 30))
-    _unit(bench, g, bottles, 0, Grade.A, at(20, 23, 35), at(20, 23, 40))
-
-    with bench.ctx.sessions() as session:  # the fixture is what the expectations assume
-        overridden = {row.grade: (row.proposed_grade, row.override_reason)
-                      for row in session.scalars(select(Inspection))
-                      if row.override_reason}
-    assert overridden == {"B": ("A", SIMULATED_REASON)}
-    return Day(bench, lpns)
 
 
 @pytest.fixture
@@ -332,7 +189,7 @@ def test_an_exception_closed_in_the_day_counts_as_closed_and_no_longer_open(
     supervisor = bench.actors[Role.SUPERVISOR]
     with bench.ctx.sessions() as session:
         oldest = queues.open_exceptions(bench.ctx, supervisor, session)[0]
-    _set(bench, datetime(2026, 11, 20, 14, 0, tzinfo=UTC))  # 15:00 in Berlin
+    set_time(bench, datetime(2026, 11, 20, 14, 0, tzinfo=UTC))  # 15:00 in Berlin
     queues.resolve_exception(bench.ctx, supervisor, oldest.exception_id,
                              ExceptionOutcome.RETURNED_TO_CARRIER, "no RMA, sender unknown")
     exceptions = summary(day)["exceptions"]
