@@ -91,7 +91,7 @@ from ui.screens.sign_in import SignInScreen
 from ui.source_bridge import SourceBridge
 from ui.summary_dialog import CentralSessions, SummaryDialog
 from ui.sync_worker import SyncStatus, SyncWorker
-from ui.tasks import Changed, TaskRunner
+from ui.tasks import Changed, Lane, TaskRunner
 from ui.unit_window import UnitWindow
 from ui.users_dialog import UsersDialog
 from ui.wedge_filter import WedgeFilter
@@ -992,7 +992,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text, 15_000)
             self.feedback.signal(Tone.SUCCESS if outcome.ok else Tone.ERROR)
 
-        self.tasks.run(work, done, self._error)
+        self.tasks.run(work, done, self._error, lane=Lane.DEVICES)
 
     def _confirm_failed(self, error: Exception) -> None:
         self.feedback.signal(Tone.ERROR)

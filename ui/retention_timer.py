@@ -1,4 +1,5 @@
-"""Runs the privacy retention rule soon after start and then once a day, off the UI thread."""
+"""Runs the privacy retention rule soon after start and then once a day, off the UI thread
+(on the task runner's devices lane, with the slow work)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from station.privacy.sweep import purge_station
 from station.runtime.bootstrap import OpenStation
-from ui.tasks import TaskRunner
+from ui.tasks import Lane, TaskRunner
 
 DAY_MS = 24 * 60 * 60 * 1000
 FIRST_RUN_DELAY_MS = 30_000
@@ -28,6 +29,8 @@ class RetentionTimer(QObject):
             self._timer.start(DAY_MS)
 
     def run_now(self) -> None:
+        # On the devices lane: a long purge must not hold up the bench's own reads and writes.
         self._background.run(lambda: purge_station(self._opened, None),
                              lambda _result: None,
-                             lambda error: log.error("retention purge failed: %s", error))
+                             lambda error: log.error("retention purge failed: %s", error),
+                             lane=Lane.DEVICES)
