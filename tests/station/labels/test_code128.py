@@ -91,6 +91,10 @@ class TestCodeSetChoice:
         # start, 1, CODE C, 23, 45, check -- or the same count the other way round
         assert symbols_in(encode("12345")) == 6
 
+    def test_odd_digit_run_after_letters_puts_its_first_digit_in_code_set_b(self) -> None:
+        # start B, A, 1, CODE C, 23, 45, check; python-barcode's greedy choice takes 8
+        assert symbols_in(encode("A12345")) == 7
+
     def test_lpn_switches_into_c_and_back_to_b(self) -> None:
         # start B, B, N, CODE C, 01, 00, 00, 00, 42, CODE B, K, check
         assert symbols_in(encode("BN0100000042K")) == 12
@@ -103,6 +107,8 @@ class TestRoundTripThroughZxing:
             "0",
             "42",
             "0123456789",
+            "99",  # python-barcode 0.16.1's own Code 128 drops a leading 99 pair
+            "9912345678",
             "12345",
             "00000000000000000000",
             "BN0100000042K",
