@@ -109,7 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from ui import app  # Qt loads only when the app starts
 
-        return app.run(opened, args.demo, hardware.bench_devices(opened))
+        demo = bool(args.demo or args.fresh_demo)
+        return app.run(opened, demo, hardware.bench_devices(opened))
     finally:
         opened.close()
 

@@ -3,32 +3,61 @@ composition root (ui.launcher) decides that, not the core."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from pytestqt.qtbot import QtBot
 
 from ui import launcher
 from ui.main_window import MainWindow
 
+#: Runs the real console entry point in its own process (an app that quits ends its
+#: process's event loops for good), looks at the bench once it shows, then closes it.
+_START_AND_LOOK = """
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel
+from ui import launcher
+from ui.main_window import MainWindow
 
-def test_no_command_opens_the_demo_station_and_shows_the_bench(
-    tmp_path: Path, qtbot: QtBot, qapp: QApplication
+seen = {}
+application = QApplication(sys.argv[:1])  # the app reuses it; its timers can run
+
+def look():
+    windows = [w for w in QApplication.topLevelWidgets()
+               if isinstance(w, MainWindow) and w.isVisible()]
+    seen["windows"] = len(windows)
+    seen["labels"] = [label.text() for window in windows for label in window.findChildren(QLabel)]
+    for window in windows:
+        window.close()
+    QApplication.instance().quit()
+
+QTimer.singleShot(1500, look)
+status = launcher.main(sys.argv[1:])
+print(json.dumps({"status": status, **seen}))
+"""
+
+
+def _start(*args: str) -> dict[str, object]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", _START_AND_LOOK, *args], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize("demo_option", ["--demo", "--fresh-demo"])
+def test_no_command_opens_the_demo_station_and_shows_the_bench_as_a_demo(
+    tmp_path: Path, demo_option: str
 ) -> None:
-    shown: list[MainWindow] = []
-
-    def look_then_quit() -> None:
-        shown.extend(w for w in QApplication.topLevelWidgets()
-                     if isinstance(w, MainWindow) and w.isVisible())
-        for window in shown:
-            window.close()
-        qapp.quit()
-
-    QTimer.singleShot(300, look_then_quit)
-    assert launcher.main(["--demo", "--data-dir", str(tmp_path / "demo")]) == 0
-    assert len(shown) == 1
+    seen = _start(demo_option, "--data-dir", str(tmp_path / "demo"))
+    assert seen["status"] == 0
+    assert seen["windows"] == 1
+    assert "DEMO DATA" in seen["labels"]  # type: ignore[operator]
     assert (tmp_path / "demo" / "station.db").exists()
 
 
