@@ -9,20 +9,25 @@ file, as a single bench runs), and runs `returns-station import-rmas FILE` in a 
 process, as an admin would. Meanwhile two threads of this process play the bench's other
 writers: every 20 ms one writes a short transaction to the station's database and one to
 the embedded central database (each a counter bump, BEGIN IMMEDIATE … COMMIT), timing how
-long each waited for the write lock. Reported:
+long each waited for the write lock (BEGIN IMMEDIATE) and how long the whole write took
+(the lock, the update and the commit's fsync). Reported:
 
 * rows/s and RMAs/s of the whole command (parse, check, stage, commit, apply and pull
   into the station), from its start to its exit;
 * the child's peak resident memory and its CPU time (getrusage RUSAGE_CHILDREN), and
   the machine's load average: on a shared machine rows per CPU second says what the code
   does, rows/s what the machine let it do;
-* the longest and the p99 time a concurrent writer took, per database, and whether any
-  failed ("database is locked").
+* per database, the longest and the p99 time a concurrent writer waited for the write
+  lock (the time the import blocked it), the same for its whole write (which also holds
+  the disk's own fsync stalls, shared with every program writing to that disk), and
+  whether any write failed ("database is locked").
 
-Targets (issue 15, item 10): ≥ 5,000 rows/s for 1 M RMAs; no concurrent writer waits more
-than 100 ms; memory bounded (≤ 300 MiB whatever the file size). Prints a table with
-PASS/FAIL per target; exit 1 if one fails. --quick imports 20,000 RMAs (well under a
-minute); 1 M RMAs takes a few minutes on 2 cores.
+Targets (issue 15, item 10): ≥ 5,000 rows/s for 1 M RMAs; the import blocks no concurrent
+writer for more than 100 ms (its wait for the write lock); memory bounded (≤ 300 MiB
+whatever the file size). Prints a table with PASS/FAIL per target; exit 1 if one fails.
+--quick imports 20,000 RMAs (well under a minute) and judges only what it can on tiny
+input on any machine: every RMA arrived, no concurrent write failed, memory; its speed
+figures are printed, not judged. 1 M RMAs takes a few minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -80,7 +85,9 @@ class Writer:
 
     engine: Engine
     name: str
+    #: How long each write waited for the write lock, and how long the whole write took.
     waits_ms: list[float] = field(default_factory=list)
+    writes_ms: list[float] = field(default_factory=list)
     #: When each write started (perf_counter), to say when in the import the long ones were.
     starts: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -96,12 +103,17 @@ class Writer:
         sessions = session_factory(self.engine)
         while not self.stop.is_set():
             started = time.perf_counter()
+            locked = None
             try:
                 with sessions.begin() as session:
+                    session.connection()  # BEGIN IMMEDIATE: returns once the lock is ours
+                    locked = time.perf_counter()
                     sequences.bump(session, f"benchmark.{self.name}")
             except Exception as error:  # a failed write is one of the figures
                 self.failures.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
-            self.waits_ms.append((time.perf_counter() - started) * 1000)
+            ended = time.perf_counter()
+            self.waits_ms.append(((locked or ended) - started) * 1000)
+            self.writes_ms.append((ended - started) * 1000)
             self.starts.append(started)
             self.stop.wait(WRITE_EVERY_S)
 
@@ -165,6 +177,10 @@ def measure(rmas: int) -> dict[str, Any]:
                                  "longest_ms": round(max(w.waits_ms), 1),
                                  "p99_ms": round(p99(w.waits_ms), 1),
                                  "median_ms": round(statistics.median(w.waits_ms), 1),
+                                 "write_longest_ms": round(max(w.writes_ms), 1),
+                                 "write_p99_ms": round(p99(w.writes_ms), 1),
+                                 "writes_over_100ms": sum(
+                                     1 for ms in w.writes_ms if ms > TARGET_WAIT_MS),
                                  "over_100ms_at_s": [
                                      round(at - started, 1) for at, ms in
                                      zip(w.starts, w.waits_ms, strict=True)
@@ -181,44 +197,51 @@ def main() -> int:
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures")
     args = parser.parse_args()
     rmas = 20_000 if args.quick else args.rmas
+    speed = not args.quick  # tiny input on any machine: speed is printed, not judged
     figures = measure(rmas)
     print(f"import-rmas of {figures['rmas']:,} RMAs ({figures['rows']:,} rows, "
           f"{figures['file_mib']} MiB) on one station, embedded central, 2 writers beside it")
     print(f"  {figures['output']}")
     checks = [
         ("rows/s", f"{figures['rows_per_s']:,}", f">= {TARGET_ROWS_PER_S:,}",
-         figures["rows_per_s"] >= TARGET_ROWS_PER_S),
-        ("RMAs/s", f"{figures['rmas_per_s']:,}", "", True),
-        ("whole import, s", f"{figures['seconds']}", "", True),
-        ("its CPU time, s", f"{figures['cpu_seconds']}", "", True),
-        ("rows per CPU second", f"{figures['rows_per_cpu_s']:,}", "", True),
+         figures["rows_per_s"] >= TARGET_ROWS_PER_S, speed),
+        ("RMAs/s", f"{figures['rmas_per_s']:,}", "", True, False),
+        ("whole import, s", f"{figures['seconds']}", "", True, False),
+        ("its CPU time, s", f"{figures['cpu_seconds']}", "", True, False),
+        ("rows per CPU second", f"{figures['rows_per_cpu_s']:,}", "", True, False),
         ("load average (1, 5, 15 min)", " ".join(map(str, figures["load_average"])), "",
-         True),
+         True, False),
         ("peak memory, MiB", f"{figures['peak_memory_mib']}", f"<= {TARGET_MEMORY_MIB}",
-         figures["peak_memory_mib"] <= TARGET_MEMORY_MIB),
+         figures["peak_memory_mib"] <= TARGET_MEMORY_MIB, True),
         ("RMAs now in the station", f"{figures['rmas_in_station']:,}", f"= {rmas:,}",
-         figures["rmas_in_station"] == rmas),
+         figures["rmas_in_station"] == rmas, True),
     ]
     for name, writer in figures["writers"].items():
-        checks.append((f"{name} writer: longest wait, ms", f"{writer['longest_ms']}",
-                       f"<= {TARGET_WAIT_MS:.0f}", writer["longest_ms"] <= TARGET_WAIT_MS))
-        checks.append((f"{name} writer: p99 / median, ms",
-                       f"{writer['p99_ms']} / {writer['median_ms']}", "", True))
-        checks.append((f"{name} writer: waits > 100 ms", f"{len(writer['over_100ms_at_s'])}",
-                       "", True))
+        checks.append((f"{name} writer: longest lock wait, ms", f"{writer['longest_ms']}",
+                       f"<= {TARGET_WAIT_MS:.0f}", writer["longest_ms"] <= TARGET_WAIT_MS,
+                       speed))
+        checks.append((f"{name} writer: lock wait p99 / median, ms",
+                       f"{writer['p99_ms']} / {writer['median_ms']}", "", True, False))
+        checks.append((f"{name} writer: lock waits > 100 ms",
+                       f"{len(writer['over_100ms_at_s'])}", "", True, False))
+        checks.append((f"{name} writer: whole write longest / p99, ms",
+                       f"{writer['write_longest_ms']} / {writer['write_p99_ms']}", "", True,
+                       False))
+        checks.append((f"{name} writer: whole writes > 100 ms",
+                       f"{writer['writes_over_100ms']}", "", True, False))
         checks.append((f"{name} writer: writes failed", f"{writer['failed']} of "
-                       f"{writer['writes']}", "= 0", writer["failed"] == 0))
-    print(f"{'figure':<34}{'value':>16}  {'target':<10}")
-    for name, value, target, ok in checks:
-        verdict = ("PASS" if ok else "FAIL") if target else ""
-        print(f"{name:<34}{value:>16}  {target:<10}{verdict}")
+                       f"{writer['writes']}", "= 0", writer["failed"] == 0, True))
+    print(f"{'figure':<42}{'value':>16}  {'target':<10}")
+    for name, value, target, ok, judged in checks:
+        verdict = ("PASS" if ok else "FAIL") if judged else ("(not judged)" if target else "")
+        print(f"{name:<42}{value:>16}  {target:<10}{verdict}")
     for name, writer in figures["writers"].items():
         if writer["over_100ms_at_s"]:
-            print(f"{name} writer waited > 100 ms at (s into the import): "
+            print(f"{name} writer waited > 100 ms for the lock at (s into the import): "
                   + ", ".join(map(str, writer["over_100ms_at_s"][:20])))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
-    return 0 if all(ok for _, _, target, ok in checks if target) else 1
+    return 0 if all(ok for *_, ok, judged in checks if judged) else 1
 
 
 if __name__ == "__main__":

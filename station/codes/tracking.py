@@ -10,7 +10,7 @@ match a scheme only when its check digit is right: six in seven ten-digit number
 DHL check, and a phone's 15-digit IMEI is not a FedEx number because it fails FedEx's.
 
 Schemes, as implemented (sources in station.codes.check_digits; each has published example
-numbers in tests/station/test_payloads.py):
+numbers in tests/station/codes/test_scans.py):
 
 - ups_1z: 1Z + 15 letters/digits + check; UPS mod 10 (odd positions ×1, even ×2).
 - upu_s10: 2 letters, 8 digits, check, 2 letters (country, not checked); S10 mod 11.
