@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from station import rma_store
 from station.common.permissions import Actor
 from station.common.vocabulary import Role
 from station.demo.rmas import demo_rmas
 from station.loadgen.simulated_grader import SIMULATED_PHOTO
 from station.people.signin import actor_of
 from station.people.users import add_user
+from station.receiving import rma_store
 from station.runtime.bootstrap import OpenStation, open_station
 from station.settings.config import Locations, StationConfig, resolve_locations
 from station.store.models import User

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station import rma_store
 from station.common.vocabulary import Category
 from station.demo.station import DEMO_USERS
-from station.rma_store import RmaSummary
+from station.receiving import rma_store
+from station.receiving.rma_store import RmaSummary
 from station.runtime.context import StationContext
 from ui.barcode_view import BarcodeView
 from ui.tasks import TaskRunner

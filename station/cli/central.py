@@ -71,7 +71,7 @@ def register(commands: Subcommands) -> None:
     cli_trust.register(actions)
 
 
-#: What an RMA import writes (station.rma_import): only the importer role may.
+#: What an RMA import writes (station.receiving.rma_import): only the importer role may.
 RMA_TABLES: Final = ("rmas", "rma_lines", "rma_imports", "rma_import_rows", "counters")
 
 

@@ -1,7 +1,7 @@
 """`returns-station import-rmas FILE`: RMAs from a CSV file or Shopify returns (JSON) stored
 centrally, pulled here, and what happened said.
 
-The CSV and the Shopify paths share how an import is stored (station.rma_import: recorded
+The CSV and the Shopify paths share how an import is stored (station.receiving.rma_import: recorded
 in its commit, short transactions, inspected lines kept) and how its outcome is told.
 Contract: `store` changes nothing unless the actor may import; a busy database becomes a
 UserFacingError saying so (never a traceback); the exit code is 0 only when every RMA of
@@ -24,7 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import rma_import, rma_store
 from station.cli import users as cli_users
 from station.cli.command import (
     EXIT_CONFIG,
@@ -39,15 +38,15 @@ from station.common.bounded_files import open_bounded, read_bounded
 from station.common.errors import UserFacingError
 from station.common.permissions import Actor
 from station.people.signin import has_users
-from station.receiving import rma_shopify
-from station.rma_csv import CSV_COLUMNS, MAX_FILE_BYTES, RmaCsvError, staged_rma_csv
-from station.rma_records import RmaRecord
+from station.receiving import rma_import, rma_shopify, rma_store
+from station.receiving.rma_csv import CSV_COLUMNS, MAX_FILE_BYTES, RmaCsvError, staged_rma_csv
+from station.receiving.rma_records import RmaRecord
 from station.runtime.bootstrap import OpenStation, central_url
 from station.store.database import make_engine
 from station.store.models import Rma
+from station.store.write_pacing import ChunkPacer
 from station.sync.pull import pull_page, pull_rmas
 from station.trust import enrolment
-from station.write_pacing import ChunkPacer
 
 log = logging.getLogger(__name__)
 

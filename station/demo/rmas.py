@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from station.codes.check_digits import gs1_check_digit
 from station.common.money import CURRENCY_EXPONENTS
 from station.common.vocabulary import Category, Reason, RequestedOutcome
-from station.rma_records import RmaLineRecord, RmaRecord
+from station.receiving.rma_records import RmaLineRecord, RmaRecord
 
 FIRST_RMA = 100_001
 _MAX_COUNT = 999_999 - FIRST_RMA + 1

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from station import rma_store
 from station.common.vocabulary import Role
 from station.demo.rmas import demo_rmas
 from station.people.users import add_user
+from station.receiving import rma_store
 from station.runtime.bootstrap import OpenStation, open_station
 from station.settings.config import CONFIG_FILE_NAME, SAMPLE_CONFIG, Locations, load_config
 from station.settings.private_files import make_private_dirs, open_private

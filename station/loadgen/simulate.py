@@ -60,7 +60,6 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import rma_store
 from station.common.errors import UserFacingError
 from station.common.permissions import Actor
 from station.common.vocabulary import Flag, Grade, Role
@@ -71,6 +70,7 @@ from station.people import directory as user_directory
 from station.people.signin import actor_of
 from station.ports.photos import MemoryPhotoStore
 from station.receiving import parcels as receiving
+from station.receiving import rma_store
 from station.runtime.bootstrap import OpenStation, central_url, open_station
 from station.runtime.context import utc_now
 from station.settings.config import CentralConfig, StationConfig, resolve_locations

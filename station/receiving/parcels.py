@@ -14,7 +14,7 @@ from station.codes.scans import Payload, PayloadKind, ScanError, classify
 from station.common.errors import UserFacingError
 from station.common.permissions import Action, Actor
 from station.common.vocabulary import ExceptionKind
-from station.rma_store import find_by_code
+from station.receiving.rma_store import find_by_code
 from station.runtime.authorization import require
 from station.runtime.context import StationContext
 from station.store import outbox

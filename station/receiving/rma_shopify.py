@@ -45,7 +45,7 @@ from station.common.money import CURRENCY_EXPONENTS, MoneyError, check_currency
 from station.common.strict_json import JsonInputError, parse_json
 from station.common.text_hygiene import clean_text
 from station.common.vocabulary import Category, Reason, RequestedOutcome
-from station.rma_records import RmaFileRejected, RmaLineRecord, RmaRecord
+from station.receiving.rma_records import RmaFileRejected, RmaLineRecord, RmaRecord
 
 MAX_FILE_BYTES: Final = 64 * 1024 * 1024
 MAX_DEPTH: Final = 64

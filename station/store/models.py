@@ -580,7 +580,7 @@ class OutboxEntry(Base):
 
 
 class RmaImport(Base):
-    """Central record of one RMA import (station.rma_import): committed in the same
+    """Central record of one RMA import (station.receiving.rma_import): committed in the same
     transaction that makes its RMAs count, so RMAs never arrive without the record of who
     imported them. `state` goes staging -> committed -> applied; `applied_through` is the
     last staged row applied (a committed import is finished by whoever finds it so)."""

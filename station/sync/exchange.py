@@ -47,13 +47,13 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import rma_import
 from station.audit import anchors as audit_anchors
 from station.audit import signing as audit_signing
 from station.common.errors import UserFacingError
 from station.common.vocabulary import ExceptionKind
 from station.inspection.rule_sets import pull_rule_sets
 from station.people import directory as user_directory
+from station.receiving import rma_import
 from station.settings.config import StationConfig
 from station.settings.pin_pepper import PinPepper
 from station.store import retry, schema, sequences, unit_summaries

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from station.store import sequences, unit_summaries
 from station.store.models import Rma, RmaLine, Unit
-from station.write_pacing import ChunkPacer
+from station.store.write_pacing import ChunkPacer
 
 _WATERMARK = "pull.rmas"
 _RMAS: Table = Rma.__table__  # type: ignore[assignment]
@@ -178,7 +178,7 @@ def pull_rmas(
     page_size: int | None = None,
 ) -> int:
     """Copy every RMA changed since the watermark, a page per local transaction (of
-    `page_size` RMAs, or as many as keep it short: station.write_pacing)."""
+    `page_size` RMAs, or as many as keep it short: station.store.write_pacing)."""
     pulled = 0
     pacer = ChunkPacer(first=page_size or 200, least=page_size or 50,
                        most=page_size or 2000)

@@ -26,7 +26,6 @@ import central_site
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from station import rma_store
 from station.common.permissions import Actor
 from station.common.vocabulary import Grade, Role
 from station.demo.rmas import demo_rmas
@@ -36,6 +35,7 @@ from station.people.signin import actor_of
 from station.people.users import add_user
 from station.ports.photos import MemoryPhotoStore
 from station.receiving import parcels as receiving
+from station.receiving import rma_store
 from station.runtime.bootstrap import OpenStation, open_station
 from station.runtime.context import utc_now
 from station.settings.config import CentralConfig, StationConfig, resolve_locations

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from station import rma_import
 from station.demo.rmas import demo_rmas
+from station.receiving import rma_import
 from station.store import schema
 from station.store.database import make_engine, session_factory, sqlite_url
 from station.store.models import AuditEvent, Rma, RmaImport, RmaImportRow

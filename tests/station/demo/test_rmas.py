@@ -16,8 +16,8 @@ from station.codes.check_digits import is_valid_gtin
 from station.common.money import CURRENCY_EXPONENTS
 from station.common.vocabulary import Category, Reason, RequestedOutcome
 from station.demo.rmas import demo_rmas
-from station.rma_csv import CSV_COLUMNS, parse_rma_csv
-from station.rma_records import RmaLineRecord, RmaRecord
+from station.receiving.rma_csv import CSV_COLUMNS, parse_rma_csv
+from station.receiving.rma_records import RmaLineRecord, RmaRecord
 
 TODAY = date(2026, 5, 9)
 RMA_PATTERN = re.compile(r"RMA-\d{6}")

@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from station_bench import TODAY, StationUnderTest, inspect_unit, make_station
 
-from station import rma_store
 from station.audit import chain as audit
 from station.common.vocabulary import Grade, Role
 from station.demo.rmas import demo_rmas
 from station.ports.photo_files import photo_path, thumbnail_path
 from station.privacy.retention import PurgeSummary, purge_expired
 from station.receiving import parcels as receiving
+from station.receiving import rma_store
 from station.settings.config import PrivacyConfig
 from station.store.models import AuditEvent, DispositionDecision, Photo, Rma, RmaLine, Unit
 from station.sync.pull import pull_rmas

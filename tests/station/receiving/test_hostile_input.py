@@ -17,7 +17,7 @@ from station.labels.content import disposition_label
 from station.labels.render import render_disposition_label
 from station.people import users
 from station.receiving import parcels as receiving
-from station.rma_csv import RmaCsvError, parse_rma_csv
+from station.receiving.rma_csv import RmaCsvError, parse_rma_csv
 from station.store.models import ExceptionCase, Receipt, Rma, User
 
 SQL = "Robert'); DROP TABLE rmas;--"

@@ -16,17 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from station_bench import make_station
 
-from station import rma_store
 from station.common.vocabulary import Category, Reason, RequestedOutcome, Role
 from station.receiving import parcels as receiving
-from station.receiving import rma_shopify
+from station.receiving import rma_shopify, rma_store
+from station.receiving.rma_records import RmaLineRecord, RmaRecord
 from station.receiving.rma_shopify import (
     RmaShopifyError,
     ShopifyProblem,
     ShopifyReturns,
     parse_shopify_returns,
 )
-from station.rma_records import RmaLineRecord, RmaRecord
 from station.store.database import make_engine, session_factory, sqlite_url
 from station.store.models import Rma
 from station.sync.pull import pull_rmas

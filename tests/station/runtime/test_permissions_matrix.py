@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 from station_bench import StationUnderTest, ready_unit
 
-from station import rma_store
 from station.common.permissions import Action, Actor, PermissionDenied, allowed
 from station.common.vocabulary import Grade, Role
 from station.demo.rmas import demo_rmas
@@ -17,6 +16,7 @@ from station.inspection import finalize as inspection
 from station.people import users
 from station.privacy.sweep import purge_station
 from station.receiving import parcels as receiving
+from station.receiving import rma_store
 from station.store.models import AuditEvent, Rma
 
 UseCase = Callable[[StationUnderTest, Actor], object]

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from station import rma_import
 from station.common.errors import UserFacingError
 from station.common.permissions import Action, Actor
-from station.rma_records import RmaLineRecord, RmaRecord
+from station.receiving import rma_import
+from station.receiving.rma_records import RmaLineRecord, RmaRecord
 from station.runtime.authorization import require
 from station.runtime.context import StationContext
 from station.store.models import Counter, Rma, RmaLine, Unit, User
@@ -177,7 +177,7 @@ def import_as(
     records: Iterable[RmaRecord], *, source: str = "",
 ) -> ImportSummary:
     """Import into the central database as `actor` (see `may_import`) through
-    station.rma_import: recorded centrally in its commit and audited at this station."""
+    station.receiving.rma_import: recorded centrally in its commit and audited at this station."""
     may_import(ctx, actor)
     done = rma_import.import_rmas(central, ctx.sessions, records, station_code=ctx.station_code,
                                   actor=actor, actor_name=SETUP_ACTOR, source=source,

@@ -1,4 +1,4 @@
-"""The RMA CSV's quick paths for common cells (station.rma_csv: `_Row.take_text` and
+"""The RMA CSV's quick paths for common cells (station.receiving.rma_csv: `_Row.take_text` and
 `take_known`) give what the full parsing gives: the same values for cells they do not
 know by heart, and the same problems for wrong ones."""
 
@@ -12,8 +12,8 @@ from datetime import date
 import pytest
 
 from station.common.vocabulary import Category, Reason, RequestedOutcome
-from station.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
-from station.rma_records import RmaRecord
+from station.receiving.rma_csv import CSV_COLUMNS, RmaCsvError, parse_rma_csv
+from station.receiving.rma_records import RmaRecord
 
 PATTERN = re.compile(r"RMA-\d{6}")
 TODAY = date(2026, 5, 9)

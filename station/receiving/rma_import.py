@@ -66,7 +66,7 @@ from station.audit import chain as audit
 from station.common.errors import UserFacingError
 from station.common.ids import uuid7
 from station.common.permissions import Actor
-from station.rma_records import RmaRecord
+from station.receiving.rma_records import RmaRecord
 from station.store import unit_summaries
 from station.store.models import (
     AuditEvent,
@@ -79,7 +79,7 @@ from station.store.models import (
     RmaLine,
     Unit,
 )
-from station.write_pacing import ChunkPacer, long_job
+from station.store.write_pacing import ChunkPacer, long_job
 
 #: RMAs per transaction: a chunk's transaction stays well under 100 ms on a bench PC.
 CHUNK: Final = 500
@@ -535,7 +535,7 @@ def apply(central: sessionmaker[Session], import_id: uuid.UUID, now: datetime,
           local: sessionmaker[Session] | None = None,
           meanwhile: Callable[[], object] | None = None) -> None:
     """Apply a committed import to the end, a short transaction per chunk (paced:
-    station.write_pacing), calling `meanwhile` between two chunks."""
+    station.store.write_pacing), calling `meanwhile` between two chunks."""
     pacer = ChunkPacer()
     while True:
         with pacer.timed():
@@ -632,7 +632,7 @@ def import_rmas(central: sessionmaker[Session], local: sessionmaker[Session],
     rests while the other is written). `checkpoint` is called with the name of each step
     done (fault-injection tests kill the process there). What the process held when the
     import began stays out of the garbage collector's full collections until it returns
-    (station.write_pacing.long_job)."""
+    (station.store.write_pacing.long_job)."""
     with long_job():
         finish_pending(central, local, station_code=station_code, now=now)
         import_id = begin(central, station_code=station_code, source=source, now=now)

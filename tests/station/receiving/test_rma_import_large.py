@@ -18,9 +18,9 @@ import pytest
 from cli_runner import run
 from sqlalchemy import event, func, select
 
-from station import rma_csv, rma_store
 from station.cli import rma_import as cli_rma_import
 from station.demo.rmas import demo_rmas
+from station.receiving import rma_csv, rma_store
 from station.runtime.bootstrap import open_station
 from station.settings.config import load_config, resolve_locations
 from station.store import schema, sequences

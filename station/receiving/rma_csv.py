@@ -38,8 +38,8 @@ from sqlalchemy import (
 from station.codes.check_digits import gs1_check_digit, is_valid_gtin
 from station.common.money import CURRENCY_EXPONENTS, MoneyError, check_currency, parse_major
 from station.common.vocabulary import Category, Reason, RequestedOutcome
-from station.rma_records import RmaFileRejected, RmaLineRecord, RmaRecord
-from station.write_pacing import long_job
+from station.receiving.rma_records import RmaFileRejected, RmaLineRecord, RmaRecord
+from station.store.write_pacing import long_job
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
@@ -159,7 +159,7 @@ def staged_rma_csv(stream: BinaryIO, *, rma_pattern: re.Pattern[str], today: dat
     is wrong in itself (with the problems between rows found too); problems between the
     rows of one RMA otherwise come at the end of `records()`. Until leaving, what the
     process held when it began stays out of the garbage collector's full collections
-    (station.write_pacing.long_job)."""
+    (station.store.write_pacing.long_job)."""
     with (long_job(), tempfile.TemporaryDirectory(prefix="rma-import-", dir=folder)
           as scratch):
         engine = _scratch_engine(Path(scratch) / "staged.db")

@@ -1,4 +1,4 @@
-"""The pacing of a long job's write transactions (station.write_pacing): the rest after a
+"""The pacing of a long job's write transactions (station.store.write_pacing): the rest after a
 transaction lets a writer that is backing off as SQLite's busy handler does get in, and
 the garbage collector never runs while the job holds the write lock."""
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from station.write_pacing import ChunkPacer, long_job, writer_gap_s
+from station.store.write_pacing import ChunkPacer, long_job, writer_gap_s
 
 #: When a writer waiting with SQLite's default busy handler tries again (ms after its
 #: first try): sqliteDefaultBusyCallback's delays, the last one repeating.

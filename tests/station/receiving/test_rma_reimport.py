@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import select, update
 from station_bench import StationUnderTest, make_station, ready_unit
 
-from station import rma_import, rma_store
 from station.common.vocabulary import Category, Grade, Reason, RequestedOutcome, Role
 from station.inspection import finalize as inspection
 from station.receiving import parcels as receiving
+from station.receiving import rma_import, rma_store
+from station.receiving.rma_records import RmaLineRecord, RmaRecord
 from station.reports import daily_summary as reports
-from station.rma_records import RmaLineRecord, RmaRecord
 from station.store import unit_summaries
 from station.store.models import DispositionDecision, Rma, RmaLine
 from station.sync.pull import pull_rmas

@@ -9,10 +9,10 @@ from datetime import date
 
 import pytest
 
-from station import rma_csv
 from station.common.vocabulary import Category, Reason, RequestedOutcome
-from station.rma_csv import CSV_COLUMNS, CsvProblem, RmaCsvError, parse_rma_csv
-from station.rma_records import RmaLineRecord, RmaRecord
+from station.receiving import rma_csv
+from station.receiving.rma_csv import CSV_COLUMNS, CsvProblem, RmaCsvError, parse_rma_csv
+from station.receiving.rma_records import RmaLineRecord, RmaRecord
 
 PATTERN = re.compile(r"RMA-\d{6}")
 TODAY = date(2026, 5, 9)

@@ -9,8 +9,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from station import rma_import
-from station.rma_csv import parse_rma_csv
+from station.receiving import rma_import
+from station.receiving.rma_csv import parse_rma_csv
 from station.runtime.bootstrap import open_station
 from station.settings.config import load_config, resolve_locations
 
