@@ -34,6 +34,10 @@ A line with inspected units (an inspection or a decision, centrally or at this s
 keeps its category, reason, unit price and currency: an import that would change any of
 them is refused for that RMA (kept as it was, listed as a `Refusal`), the rest of the file
 is imported. Decisions also carry their own copy of the line (`dispositions.line_*`).
+
+One module (over 500 lines) because the five steps share the staged-row format, the
+record's states and the refusal rule, and a change to one step is a change to the contract
+above.
 """
 
 from __future__ import annotations
