@@ -43,7 +43,12 @@ that fits wins:
       its check passes; else a GTIN error that mentions both;
     - 10 (DHL Express), 15 (FedEx Ground), 20 (USPS / FedEx SmartPost): **tracking** only
       when the check digit is right, else free text (phone numbers, IMEIs, serials).
-11. **free_text**: anything else (printable, at most 512 characters).
+11. **rma**, normalised: text that would otherwise be free text but whose Unicode NFKC form,
+    with dash look-alikes (U+2010-2013, U+2212, U+FF0D) made ASCII '-', fits the RMA
+    pattern as it is or upper-cased ("rma‐１０００02" is RMA-100002). Last, so a valid code
+    of any other kind never changes meaning; fields["normalised_from"] holds the scan and
+    fields["note"] says what it was read as.
+12. **free_text**: anything else (printable, at most 512 characters).
 
 Check-digit failures are not exceptions: `classify` and `inspect_scan` both return the
 payload with ``valid=False`` and an ``error`` that says what is wrong and what to do.
@@ -90,6 +95,8 @@ _TWO_DIGITS = re.compile(r"[0-9]{2}")
 # 91-95 and FedEx Ground's 96.
 _CARRIER_AIS = ("91", "92", "93", "94", "95", "96")
 _RESCAN = "rescan or type it again"
+# Characters a keyboard layout, a word processor or a label font puts where '-' was meant.
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\uff0d", "-"))
 
 
 class PayloadKind(StrEnum):
@@ -130,6 +137,12 @@ class Payload:
             object.__setattr__(self, "value", self.text)
         if not self.input:
             object.__setattr__(self, "input", self.text)
+
+    @property
+    def note(self) -> str | None:
+        """What the scan was read as when it had to be normalised to fit ("read as
+        RMA-100002 (from 'rma‐100002')"), so a person sees why a look-alike was accepted."""
+        return self.fields.get("note")
 
 
 def payload_json(payload: Payload) -> dict[str, object]:
@@ -270,7 +283,24 @@ def _classify(text: str, raw: str, rma_pattern: re.Pattern[str], today: date) ->
         return _gtin(compact, tracking, scan)
     if tracking is not None:
         return _tracking(tracking, scan)
+    for candidate in (text, body):
+        normalised = _normalised_rma(candidate, rma_pattern)
+        if normalised is not None:
+            return scan.payload(PayloadKind.RMA, normalised, fields={
+                "normalised_from": candidate,
+                "note": f"read as {normalised} (from {candidate!r})",
+            })
     return scan.payload(PayloadKind.FREE_TEXT, body)
+
+
+def _normalised_rma(candidate: str, rma_pattern: re.Pattern[str]) -> str | None:
+    """The RMA number `candidate` spells with look-alike characters or in the wrong case, or
+    None; upper case is tried only after the normalised form as it is."""
+    normalised = unicodedata.normalize("NFKC", candidate).translate(_DASHES)
+    for form in (normalised, normalised.upper()):
+        if form != candidate and rma_pattern.fullmatch(form):
+            return form
+    return None
 
 
 def _lpn(compact: str, scan: _Scan) -> Payload:

@@ -31,6 +31,17 @@ def test_each_code_gets_its_kind_value_validity_fields_and_error(
     assert not (tmp_path / "nowhere").exists()
 
 
+def test_a_normalised_rma_number_says_what_it_was_read_as_and_from_what(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, rows = classify(capsys, tmp_path, "rma-100002", "RMA\u2010100002")
+    assert status == 0
+    assert [(r["kind"], r["value"], r["valid"]) for r in rows] == [("rma", "RMA-100002", True)] * 2
+    assert rows[0]["fields"] == {"normalised_from": "rma-100002",
+                                 "note": "read as RMA-100002 (from 'rma-100002')"}
+    assert rows[1]["fields"]["note"] == "read as RMA-100002 (from 'RMA\u2010100002')"
+
+
 @pytest.mark.parametrize("hostile", ["4006381333932", "A\x1b@B", "x" * 600, "\u202eRMA"])
 def test_bad_codes_are_reported_with_a_reason_and_exit_1(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, hostile: str

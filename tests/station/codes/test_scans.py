@@ -230,6 +230,43 @@ def test_the_rma_pattern_comes_first() -> None:
     assert kind_of("RMA-12345") == ("free_text", True)
 
 
+@pytest.mark.parametrize("typed", [
+    "rma-100002", "Rma-100002",
+    "RMA\u2010100002", "RMA\u2011100002", "RMA\u2012100002", "RMA\u2013100002",
+    "RMA\u2212100002", "RMA\uff0d100002",
+    "RMA-\uff11\uff10\uff10\uff10\uff10\uff12", "\uff32\uff2d\uff21-100002",
+    "rma\u2010\uff11\uff10\uff10\uff10\uff10\uff12",
+])
+def test_an_rma_number_typed_in_lower_case_or_with_a_look_alike_character_is_read_as_one(
+    typed: str,
+) -> None:
+    payload = classify(typed, RMA, today=TODAY)
+    assert (payload.kind, payload.value, payload.valid) == (PayloadKind.RMA, "RMA-100002", True)
+    assert payload.fields["normalised_from"] == typed
+    assert payload.note == f"read as RMA-100002 (from {typed!r})"
+
+
+def test_an_rma_number_scanned_as_configured_says_nothing_was_normalised() -> None:
+    payload = classify("RMA-100002", RMA, today=TODAY)
+    assert "normalised_from" not in payload.fields and payload.note is None
+
+
+def test_lower_case_is_not_forced_on_a_pattern_that_spells_its_own_case() -> None:
+    lower_only = re.compile("rma-[0-9]{6}", re.ASCII)
+    assert kind_of("rma-100002", lower_only) == ("rma", True)
+    assert kind_of("RMA-100002", lower_only) == ("free_text", True)
+
+
+def test_a_valid_code_of_another_kind_keeps_its_meaning_when_only_its_upper_case_is_an_rma(
+) -> None:
+    lpn = format_lpn("BN", 42)
+    upper_case_rma = re.compile("[0-9A-Z]{11}", re.ASCII)
+    payload = classify(lpn.lower(), upper_case_rma, today=TODAY)
+    assert (payload.kind, payload.value, payload.valid) == (PayloadKind.LPN, lpn, True)
+    tracking = classify("1z999aa10123456784", re.compile("1Z[0-9A-Z]{16}", re.ASCII))
+    assert (tracking.kind, tracking.value) == (PayloadKind.TRACKING, "1Z999AA10123456784")
+
+
 # --- GS1 ------------------------------------------------------------------------------------
 
 def test_gs1_from_a_scanner_and_from_the_printed_text() -> None:

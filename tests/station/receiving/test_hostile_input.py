@@ -107,3 +107,14 @@ def test_a_label_never_carries_the_customer_name_or_raw_control_bytes(
     assert customer is not None
     assert all(customer not in str(value) for value in vars(label).values())
     render_disposition_label(label)
+
+
+@pytest.mark.parametrize("typed", [
+    "rma-100001", "RMA\u2010100001", "RMA-\uff11\uff10\uff10\uff10\uff10\uff11",
+])
+def test_an_rma_number_typed_in_lower_case_or_with_a_look_alike_character_finds_the_rma(
+    bench: StationUnderTest, typed: str
+) -> None:
+    clerk = bench.actors[Role.CLERK]
+    assert receiving.look_up(bench.ctx, clerk, typed).rma_number == "RMA-100001"
+    assert receiving.receive(bench.ctx, clerk, typed).rma_number == "RMA-100001"
