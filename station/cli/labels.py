@@ -2,9 +2,11 @@
 disposition labels off the bench.
 
 `label render` draws a unit's label exactly as a printer receives it (the 1-bit bitmap) into
-a PNG; `print-test` needs no station: it prints a sample label (or one for --lpn) on the
-printer a URI names and reports the job's final state. Exit 1 unless the label was written
-or PRINTED; 2 for a printer URI that is not valid.
+a PNG, and refuses a file name not ending in .png (rather than PNG bytes under another name,
+or a lossy format that blurs the bars; a folder is reported as one when writing); `print-test`
+needs no station: it prints a sample label (or one for --lpn) on the printer a URI names and
+reports the job's final state. Exit 1 unless the label was written or PRINTED; 2 for a
+printer URI that is not valid.
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ def register(commands: Subcommands) -> None:
 
 
 def _render(args: argparse.Namespace, bench: Bench) -> int:
+    if args.out.suffix.lower() != ".png" and not args.out.is_dir():
+        print(f"{args.out}: a label is written only as PNG, exactly the printer's dots (a JPEG "
+              "would blur the bars); give a file name ending in .png", file=sys.stderr)
+        return EXIT_FAILED
     try:
         size = label_size(args.size)
         image = render_label(label_for_lpn(bench.opened.ctx, args.lpn), size)

@@ -79,3 +79,42 @@ def test_a_label_replaces_an_existing_file_whole(
     with Image.open(out) as image:
         assert image.width == 576
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("name", ["label.jpg", "label.jpeg", "label.bmp", "label"])
+def test_a_label_is_written_only_as_a_png_and_another_file_name_is_refused(
+    bench: StationUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    lpn = finished_lpn(bench)
+    bench.opened.close()
+    out = tmp_path / name
+    assert run("--data-dir", str(bench.locations.data_dir), "label", "render", lpn,
+               "--out", str(out)) == 1
+    err = capsys.readouterr().err
+    assert err == (f"{out}: a label is written only as PNG, exactly the printer's dots (a JPEG "
+                   "would blur the bars); give a file name ending in .png\n")
+    assert not out.exists()
+
+
+def test_a_label_file_name_ending_in_upper_case_png_is_a_png(
+    bench: StationUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lpn = finished_lpn(bench)
+    bench.opened.close()
+    out = tmp_path / "LABEL.PNG"
+    assert run("--data-dir", str(bench.locations.data_dir), "label", "render", lpn,
+               "--out", str(out)) == 0
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+
+
+def test_a_label_for_a_folder_that_does_not_exist_is_refused_without_a_traceback(
+    bench: StationUnderTest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lpn = finished_lpn(bench)
+    bench.opened.close()
+    assert run("--data-dir", str(bench.locations.data_dir), "label", "render", lpn,
+               "--out", "/nonexistent/x.png") == 1
+    err = capsys.readouterr().err
+    assert err == ("/nonexistent/x.png: cannot write the label: the folder it should go in "
+                   "does not exist\n")
