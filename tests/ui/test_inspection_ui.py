@@ -27,6 +27,7 @@ from drivers.photos.photo_store import FilePhotoStore
 from drivers.scanners.camera_scanner import CameraScanner
 from station.common.vocabulary import Role
 from station.inspection import finalize as inspection
+from station.loadgen.simulated_grader import best_answer
 from station.ports.photo_files import photo_path
 from station.receiving import parcels as receiving
 from station.store.models import AuditEvent, ExceptionCase, Inspection, Photo, Unit
@@ -267,3 +268,25 @@ def test_e_on_the_label_screen_writes_the_units_evidence_sheet(
     finally:
         window.tasks.wait_idle()
         window.draft_saver.wait()
+
+
+def test_a_number_out_of_range_is_refused_with_the_allowed_range_and_can_be_typed_again(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    to_inspection(window, qtbot, ELECTRONICS)
+    screen = window.inspection
+    assert screen.work is not None
+    while (question := screen.work.current) is not None and question.id != "defect_count":
+        answer_with_keys(window, qtbot,
+                         False if question.id == "sealed" else best_answer(screen.work.run,
+                                                                           question))
+    before = screen.work.run.answers
+    assert screen.field.hasFocus()
+    qtbot.keyClicks(screen.field, "25")
+    qtbot.keyClick(screen.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "enter a whole number from 0 to 20" in screen.message.text())
+    assert screen.work.run.answers == before
+    assert screen.work.current is not None and screen.work.current.id == "defect_count"
+    screen.field.selectAll()
+    answer_with_keys(window, qtbot, 2)
+    assert screen.work.run.values()["defect_count"] == 2

@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon, QImage, QImageWriter, QIntValidator, QKeyEvent, QPixmap, QValidator
+from PySide6.QtGui import QIcon, QImage, QImageWriter, QKeyEvent, QPixmap, QValidator
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -58,7 +58,8 @@ MAX_IMPORTED_PHOTO_BYTES = 64 * 1024 * 1024
 
 
 class _AnyText(QValidator):
-    """Takes any text: a question with no format to check (Qt's own "no validator")."""
+    """Takes any text, so Enter always reaches the checklist, whose refusal says what is
+    allowed (a range-checking Qt validator swallows Enter on "25" without a word)."""
 
     def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         return QValidator.State.Acceptable, text, pos
@@ -314,14 +315,12 @@ class InspectionScreen(KeyedScreen):
         typed = question.type in (QuestionType.NUMBER, QuestionType.TEXT)
         self.field.setVisible(typed)
         self.field.clear()
+        self.field.setValidator(self._any_text)
         if question.type is QuestionType.NUMBER:
             low = int(question.min) if question.min is not None else 0
             high = int(question.max) if question.max is not None else 1_000_000
-            self.field.setValidator(QIntValidator(low, high, self.field) if question.whole
-                                    else self._any_text)
             self.field.setPlaceholderText(f"Type a number {low}–{high}, then Enter")
         elif question.type is QuestionType.TEXT:
-            self.field.setValidator(self._any_text)
             self.field.setMaxLength(question.max_length)
             self.field.setPlaceholderText("Type the answer, then Enter"
                                           + ("" if question.required else
