@@ -43,7 +43,11 @@ from station.common.vocabulary import Category
 from station.reports import daily_summary as reports
 from station.reports import summary_csv as report_csv
 from station.reports import trend as report_trend
-from station.reports.document import ReportRenderer, document_for
+from station.reports.document import (
+    ReportRenderer,
+    SummaryWithExceptions,
+    summary_with_exceptions,
+)
 from station.reports.units import Figure, UnitList, UnitRow, units_behind
 from station.runtime.context import StationContext
 from ui.list_table import list_table
@@ -58,12 +62,18 @@ CentralSessions = Callable[[], sessionmaker[Session]]
 
 @dataclass(frozen=True)
 class Loaded:
-    """One refresh: the summary, the database it came from and what it was asked."""
+    """One refresh: the summary with the exceptions behind it (read together, so an export
+    shows them as the figures on screen counted them), the database it came from and what
+    it was asked."""
 
-    summary: dict[str, Any]
+    read: SummaryWithExceptions
     sessions: sessionmaker[Session]
     options: dict[str, Any]
     now: datetime
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.read.summary
 
     def users(self, local: sessionmaker[Session]) -> sessionmaker[Session] | None:
         """The station's own database, to name users, when the figures are not from it."""
@@ -213,11 +223,11 @@ class SummaryDialog(QDialog):
 
         def work() -> Loaded:
             now = ctx.clock()
-            summary = reports.summarize(central, ctx.sessions, now=now, **options)
+            read = summary_with_exceptions(central, ctx.sessions, now=now, **options)
             sessions = (central() if central is not None
-                        and summary["scope"]["source"] == reports.SOURCE_CENTRAL
+                        and read.summary["scope"]["source"] == reports.SOURCE_CENTRAL
                         else ctx.sessions)
-            return Loaded(summary, sessions, options, now)
+            return Loaded(read, sessions, options, now)
 
         self.message.warning("Counting…")
         self.refresh_button.setEnabled(False)
@@ -442,19 +452,18 @@ class SummaryDialog(QDialog):
                              self._failed)
 
     def export_pdf(self, path: Path) -> None:
-        """Write the print-ready report (figures, charts, exception list) to `path`."""
+        """Write the print-ready report (figures, charts, exception list) to `path`: the
+        figures on screen and the exceptions read with them, not read again now."""
         loaded, renderer = self.loaded, self._renderer
         if loaded is None or renderer is None:
             self.message.warning("Wait for the summary, then export it." if renderer else
                                  "This installation has no PDF renderer.")
             return
         local = self._ctx.sessions
-        users = loaded.users(local)
         name, trend = self._actor.display_name, self.trend
 
         def work() -> None:
-            document = document_for(loaded.sessions, loaded.summary,
-                                       trend or loaded.trend(local), name, users=users)
+            document = loaded.read.document(trend or loaded.trend(local), name)
             write_atomically(path, renderer.render(document))
 
         self.message.warning("Writing the PDF…")

@@ -29,7 +29,7 @@ from station.cli.devices import Devices
 from station.common.vocabulary import Category
 from station.reports import daily_summary as reports
 from station.reports import summary_csv as report_csv
-from station.reports.document import document_for
+from station.reports.document import SummaryWithExceptions, summary_with_exceptions
 from station.reports.trend import trend
 from station.runtime.bootstrap import OpenStation
 from station.supervision.evidence import pdf_page_count, write_atomically
@@ -93,18 +93,18 @@ def _day(option: str, text: str) -> date | None:
 
 
 def _pdf(args: argparse.Namespace, opened: OpenStation, devices: Devices,
-         summary: dict[str, Any], end: date, tz: tzinfo, now: datetime) -> bytes:
-    """The PDF report: the summary, the 14 days to `end` and the exception list, all read
-    from the database the summary came from."""
+         read: SummaryWithExceptions, end: date, tz: tzinfo, now: datetime) -> bytes:
+    """The PDF report: the summary and its exception list (read in one transaction), and
+    the 14 days to `end`, read from the database the summary came from."""
+    summary = read.summary
     central = summary["scope"]["source"] == reports.SOURCE_CENTRAL
     sessions: sessionmaker[Session] = (opened.central_sessions() if central
                                        else opened.ctx.sessions)
     users = opened.ctx.sessions if central else None
     days = trend(sessions, end=end, tz=tz, now=now, station=args.station, grader=args.grader,
                  category=args.category, users=users, source=summary["scope"]["source"])
-    document = document_for(
-        sessions, summary, days, f"returns-station report on station {opened.ctx.station_code}",
-        users=users)
+    document = read.document(days,
+                             f"returns-station report on station {opened.ctx.station_code}")
     return devices.report_renderer().render(document)
 
 
@@ -133,10 +133,15 @@ def _daily(args: argparse.Namespace, bench: Bench) -> int:
         print("This installation has no PDF renderer.", file=sys.stderr)
         return EXIT_FAILED
     now = opened.ctx.clock()
-    summary = reports.summarize(
-        None if args.local else opened.central_sessions, opened.ctx.sessions,
-        start=start, end=end, station=args.station, grader=args.grader,
-        category=args.category, tz=tz, now=now)
+    options: dict[str, Any] = {"start": start, "end": end, "station": args.station,
+                               "grader": args.grader, "category": args.category, "tz": tz,
+                               "now": now}
+    central = None if args.local else opened.central_sessions
+    # A PDF lists the exceptions behind its figures: both are read in one transaction.
+    read = (summary_with_exceptions(central, opened.ctx.sessions, **options)
+            if args.format == "pdf" else None)
+    summary = (read.summary if read is not None
+               else reports.summarize(central, opened.ctx.sessions, **options))
     scope = summary["scope"]
     if scope["central_error"]:
         print(f"The central database cannot be reached ({scope['central_error']}); the "
@@ -144,8 +149,8 @@ def _daily(args: argparse.Namespace, bench: Bench) -> int:
     period = scope["from"] if scope["from"] == scope["to"] else (
         f"{scope['from']} to {scope['to']}")
     written = f"Daily summary {period} ({scope['tz']}, {scope['source']}) written to {args.out}"
-    if args.format == "pdf" and devices is not None:
-        pdf = _pdf(args, opened, devices, summary, end, tz, now)
+    if read is not None and devices is not None:
+        pdf = _pdf(args, opened, devices, read, end, tz, now)
         write_atomically(Path(args.out), pdf)
         pages = pdf_page_count(pdf)
         print(f"{written} ({pages} page{'' if pages == 1 else 's'})")

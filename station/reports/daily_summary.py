@@ -724,6 +724,10 @@ def _open_scope(directories: Sequence[sessionmaker[Session]], *, start: date, en
                   category)
 
 
+#: Reads more on the summary's own transaction (`daily_summary(in_snapshot=...)`).
+SnapshotReader = Callable[[Session, _Scope], None]
+
+
 def _by_hour(decided: _Decided, tz: tzinfo) -> list[dict[str, Any]]:
     """Effective dispositions by the local hour of the day they were decided (0-23)."""
     counts: dict[int, Counter[str]] = {hour: Counter() for hour in range(24)}
@@ -737,11 +741,15 @@ def _by_hour(decided: _Decided, tz: tzinfo) -> list[dict[str, Any]]:
 def daily_summary(sessions: sessionmaker[Session], *, start: date, end: date | None = None,
                   station: str | None = None, grader: str | None = None,
                   category: str | None = None, tz: tzinfo, now: datetime,
-                  scope_label: str, users: sessionmaker[Session] | None = None
-                  ) -> dict[str, Any]:
+                  scope_label: str, users: sessionmaker[Session] | None = None,
+                  in_snapshot: SnapshotReader | None = None) -> dict[str, Any]:
     """The summary of the local days `start`..`end` (inclusive) in `tz`, from the facts
     `sessions` reads; `users` (the station's local database) names graders the central
-    database does not know. `grader` is a username; `category` a category identifier."""
+    database does not know. `grader` is a username; `category` a category identifier.
+
+    `in_snapshot`, when given, is called with a session still inside the transaction the
+    figures were read in and the summary's scope, so whatever else it reads (the PDF's
+    exception list) sees the database exactly as the figures did."""
     end = end or start
     directories = [sessions] if users is None else [sessions, users]
     scope = _open_scope(directories, start=start, end=end, station=station, grader=grader,
@@ -759,6 +767,8 @@ def daily_summary(sessions: sessionmaker[Session], *, start: date, end: date | N
         refunds = _refunds(session, scope)
         received, dwell, exceptions = (parcels.result() if parcels is not None
                                        else parcels_and_exceptions(session))
+        if in_snapshot is not None:
+            in_snapshot(session, scope)
     names = _user_names(directories, {item.grader_id for item in inspected.by_grader}
                         | {item.by for item in inspected.overrides + decided.overrides})
     return {

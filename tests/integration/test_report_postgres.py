@@ -14,6 +14,8 @@ import pytest
 from cli_runner import run
 from sqlalchemy import Engine, create_engine, text
 
+from drivers.documents.report_pdf import ReportLabReportRenderer
+
 pytestmark = pytest.mark.postgres
 
 #: Effective facts: no later fact of the table names them in supersedes_id.
@@ -53,6 +55,13 @@ def _report(office: Path, tmp_path: Path, day: str) -> dict[str, Any]:
                "--format", "json", "--out", str(out)) == 0
     report: dict[str, Any] = json.loads(out.read_text("utf-8"))
     return report
+
+
+class _RendererOnly:
+    """Devices with nothing but the real report renderer."""
+
+    def report_renderer(self) -> ReportLabReportRenderer:
+        return ReportLabReportRenderer()
 
 
 def _rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
@@ -127,5 +136,12 @@ def test_the_report_agrees_with_sql_on_a_simulated_day(
         assert report["exceptions"]["opened_by_kind"] == opened
         conflicts = _rows(engine, "SELECT count(*) FROM sync_conflicts")[0][0]
         assert conflicts > 0
+
+        # The PDF lists its exceptions on the summary's own PostgreSQL snapshot.
+        pdf = tmp_path / "day.pdf"
+        assert run("--data-dir", str(office), "report", "daily", "--date", today.isoformat(),
+                   "--tz", "UTC", "--format", "pdf", "--out", str(pdf),
+                   devices=_RendererOnly()) == 0
+        assert pdf.read_bytes().startswith(b"%PDF")
     finally:
         engine.dispose()

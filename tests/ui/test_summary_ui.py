@@ -15,9 +15,10 @@ from station_bench import StationUnderTest, inspect_unit, make_station
 from ui_steps import sign_in
 
 from drivers.documents.report_pdf import ReportLabReportRenderer
-from station.common.vocabulary import Grade, Role
+from station.common.vocabulary import ExceptionOutcome, Grade, Role
 from station.labels import print_queue
 from station.receiving import parcels as receiving
+from station.supervision import queues
 from station.sync import exchange as sync
 from ui.app import create_application
 from ui.main_window import MainWindow
@@ -168,3 +169,48 @@ def test_after_sync_the_summary_and_the_unit_come_from_the_central_database(
     history = window.unit_windows[0].history
     assert history is not None and history.unit.station_code == "BENCH-01"
     assert len(history.labels) == 1  # the print job reached the central database too
+
+
+def test_the_exported_pdf_shows_the_exceptions_as_the_figures_on_screen_counted_them(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Three parcels wait as exceptions when F7 counts the day. A closing stamped a minute
+    before that count (a supervisor's bench clock a little behind, or a closing that synced
+    late) lands while the figures are on screen: the exported PDF still lists the
+    exceptions as they stood when its figures were counted, not one closed among three
+    counted open."""
+    bench = make_station(tmp_path / "station")
+    clerk, supervisor = bench.actors[Role.CLERK], bench.actors[Role.SUPERVISOR]
+    waiting = []
+    for code in ("NO-RMA-1", "NO-RMA-2", "NO-RMA-3"):
+        bench.clock.now += timedelta(minutes=5)
+        waiting.append(receiving.receive_unexpected(bench.ctx, clerk, code).exception_id)
+    bench.clock.now += timedelta(minutes=5)
+    create_application()
+    window = MainWindow(bench.ctx, evidence_folder=tmp_path / "exports",
+                        reports_renderer=ReportLabReportRenderer())
+    qtbot.addWidget(window)
+    window.show()
+    sign_in(window, qtbot, Role.SUPERVISOR)
+    window.show_summary()
+    dialog = window.summary_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.loaded is not None)
+    assert dialog.loaded is not None
+    assert dialog.loaded.summary["exceptions"]["open"] == 3
+
+    counted_at = bench.clock.now
+    bench.clock.now = counted_at - timedelta(minutes=1)
+    queues.resolve_exception(bench.ctx, supervisor, waiting[0], ExceptionOutcome.ACCEPTED,
+                             "matched RMA-100002 by the packing slip")
+    bench.clock.now = counted_at
+
+    pdf_file = tmp_path / "day.pdf"
+    dialog.export_pdf(pdf_file)
+    qtbot.waitUntil(lambda: dialog.message.tone != "warning", timeout=20_000)
+    assert "PDF written" in dialog.message.text()
+    text = " ".join(subprocess.run(["pdftotext", str(pdf_file), "-"], check=True,
+                                   capture_output=True, text=True).stdout.split())
+    assert "3 opened · 0 closed · 3 open at the end" in text
+    assert "Exceptions (3 listed, 3 open)" in text
+    window.sign_out()

@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 from station_bench import StationUnderTest
 
 from station.common.vocabulary import ExceptionKind, ExceptionOutcome, Role
@@ -35,6 +36,7 @@ from station.reports.document import (
     document_for,
     report_exception_count,
     report_exceptions,
+    summary_with_exceptions,
 )
 from station.store.models import ExceptionCase
 from station.supervision import queues
@@ -166,3 +168,40 @@ def test_the_document_counts_the_exceptions_only_when_the_list_is_cut(
     cut = document_for(day.ctx.sessions, summary(day), None, "test")
     assert (codes(cut.exceptions), cut.exceptions_total) == (
         ["OLD-OPEN", "OLD-CLOSED-TODAY", "EARLY"], 5)
+
+
+def test_an_export_reads_its_figures_and_its_exception_list_at_one_moment(
+        day: StationUnderTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The figures and the list of one export come from one read of the database: a closing
+    stamped before the day's end that lands after the read (a supervisor's clock a little
+    behind, or a closing that synced late) is in neither, so page 1 and the list agree; the
+    next export has it in both."""
+    read = summary_with_exceptions(None, day.ctx.sessions, start=DAY, tz=BERLIN, now=AFTER)
+    figures = read.summary["exceptions"]
+    assert (figures["opened"], figures["closed"], figures["open"]) == (3, 2, 3)
+    assert codes(read.exceptions) == ["OLD-OPEN", "OLD-CLOSED-TODAY", "EARLY",
+                                      "expected_sku: SKU-1", "LATE"]
+    assert sum(case.outcome is None for case in read.exceptions) == 3
+    assert read.exceptions_total is None
+
+    old_open = next(case.id for case in _cases(day) if case.details.get("code") == "OLD-OPEN")
+    close(day, old_open, at(20, 22), ExceptionOutcome.NO_ACTION, "closed late in the evening")
+    document = read.document(None, "test")
+    assert document.summary["exceptions"]["open"] == 3
+    assert sum(case.outcome is None for case in document.exceptions) == 3
+
+    again = summary_with_exceptions(None, day.ctx.sessions, start=DAY, tz=BERLIN, now=AFTER)
+    figures = again.summary["exceptions"]
+    assert (figures["closed"], figures["open"]) == (3, 2)
+    assert sum(case.outcome is None for case in again.exceptions) == 2
+
+    monkeypatch.setattr(report_document, "MAX_LISTED", 2)
+    cut = summary_with_exceptions(None, day.ctx.sessions, start=DAY, tz=BERLIN, now=AFTER)
+    assert (codes(cut.exceptions), cut.exceptions_total) == (
+        ["OLD-OPEN", "OLD-CLOSED-TODAY"], 5)
+    assert cut.summary["scope"]["source"] == reports.SOURCE_LOCAL
+
+
+def _cases(bench: StationUnderTest) -> list[ExceptionCase]:
+    with bench.ctx.sessions() as session:
+        return list(session.scalars(select(ExceptionCase)))
