@@ -4,8 +4,8 @@ list of exceptions behind the summary's exception figures.
 The core gathers the content (`summary_with_exceptions`: the summary and its exception
 list in one database transaction, so every figure of one export is of one moment) and a
 `ReportRenderer` (drivers.documents.report_pdf) draws it; the document carries the summary
-and trend dicts exactly as `station.reports.daily_summary` and `station.reports.trend` return them, so the
-paper shows the same figures as the JSON.
+and trend dicts exactly as `station.reports.daily_summary` and `station.reports.trend`
+return them, so the paper shows the same figures as the JSON.
 """
 
 from __future__ import annotations
