@@ -85,6 +85,35 @@ def test_csv_of_this_station_only(
     assert ("refunds", "by_action.EXCHANGE.amount_minor") not in cells  # empty: no rows
 
 
+def test_csv_hours_are_the_local_hours_of_the_json_and_money_its_minor_units(
+    day: Day, tmp_path: Path
+) -> None:
+    """A supervisor reading `by_hour.14.units` in a spreadsheet sees the units decided
+    between 14:00 and 14:59, as the JSON's `"hour": 14` says; amounts are the JSON's."""
+    json_out, csv_out = tmp_path / "day.json", tmp_path / "day.csv"
+    assert cli(day, *DAY_OPTIONS, "--local", "--format", "json", "--out", str(json_out)) == 0
+    assert cli(day, *DAY_OPTIONS, "--local", "--format", "csv", "--out", str(csv_out)) == 0
+    report = json.loads(json_out.read_text("utf-8"))
+    table = list(csv.reader(io.StringIO(csv_out.read_text("utf-8"))))
+    cells = {(section, key): value for section, key, value in table[1:]}
+    busy = [entry for entry in report["dispositions"]["by_hour"] if entry["units"]]
+    assert busy
+    for entry in report["dispositions"]["by_hour"]:
+        hour = entry["hour"]
+        assert cells["dispositions", f"by_hour.{hour}.hour"] == str(hour)
+        assert cells["dispositions", f"by_hour.{hour}.units"] == str(entry["units"])
+        for disposition, units in entry["by_disposition"].items():
+            assert cells["dispositions", f"by_hour.{hour}.by_disposition.{disposition}"] == (
+                str(units))
+    assert ("dispositions", "by_hour.24.units") not in cells
+    hours = [key for section, key, _value in table[1:]
+             if section == "dispositions" and key.endswith(".units")
+             and key.startswith("by_hour.")]
+    assert hours == [f"by_hour.{hour}.units" for hour in range(24)]  # in the JSON's order
+    for currency, amount in report["refunds"]["money_refunded_minor"].items():
+        assert cells["refunds", f"money_refunded_minor.{currency}"] == str(amount)
+
+
 def test_unreachable_central_database_falls_back_to_this_station(
     day: Day, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
