@@ -26,6 +26,7 @@ from drivers.scanners.camera_scanner import CameraScanner
 from drivers.scanners.serial_scanner import SerialScanner
 from station.cli import main as cli
 from station.cli.devices import FileDecode, FoundCode
+from station.cli.opening import wants_demo
 from station.labels.printers import LabelPrinter, PrinterUnavailable
 from station.ports.decoder import BarcodeDecoder
 from station.ports.photos import PhotoStore
@@ -109,8 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from ui import app  # Qt loads only when the app starts
 
-        demo = bool(args.demo or args.fresh_demo)
-        return app.run(opened, demo, hardware.bench_devices(opened))
+        return app.run(opened, wants_demo(args), hardware.bench_devices(opened))
     finally:
         opened.close()
 

@@ -25,9 +25,14 @@ def configured(args: argparse.Namespace) -> tuple[Locations, StationConfig]:
     return locations, load_config(locations.config_file, required=args.config is not None)
 
 
+def wants_demo(args: argparse.Namespace) -> bool:
+    """--demo or --fresh-demo: the demo station, and the app shows it as one."""
+    return bool(args.demo or args.fresh_demo)
+
+
 def open_for_command(args: argparse.Namespace) -> OpenStation:
     """The station the global options name, opened, with logging to its data folder."""
-    if args.demo or args.fresh_demo:
+    if wants_demo(args):
         locations = resolve_locations(
             data_dir=args.data_dir or str(resolve_locations().data_dir / "demo"),
         )
