@@ -49,6 +49,7 @@ class RmaScreen(KeyedScreen):
         self.details = QLabel()
         self.details.setObjectName("hint")
         self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
