@@ -491,6 +491,34 @@ class MainWindow(QMainWindow):
     def _show(self, screen: QWidget) -> None:
         self.stack.setCurrentWidget(screen)
 
+    def _focus_screen(self) -> None:
+        """Give the keyboard back to the current screen after it was left without being
+        shown anew (idle lock, a dialog closed).
+
+        The stacked widget hands the focus to the first field of the page it shows (the
+        inspection's notes), where answer keys would be typed as text. On the bench's
+        screens focus goes to the field the screen waits to be typed into, if one is open,
+        else to the screen itself, whose keys work from there; the forms (sign-in, first
+        administrator) keep the field that had it.
+        """
+        screen = self.stack.currentWidget()
+        if screen is None:
+            return
+        fields: dict[QWidget, tuple[QWidget, ...]] = {
+            self.scan: (self.scan.field,),
+            self.rma: (self.rma.table,),
+            self.inspection: (self.inspection.reason_field, self.inspection.field),
+            self.decision: (self.decision.pin, self.decision.reason),
+            self.label: (),
+        }
+        typed = fields.get(screen)
+        if typed is None:
+            last = screen.focusWidget()
+            typed = (last,) if last is not None else ()
+        target = next((field for field in typed
+                       if field.isVisibleTo(screen) and field.isEnabled()), screen)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _refresh_status(self) -> None:
         self.users_action.setVisible(self.actor is not None
                                      and allowed(self.actor.role, Action.MANAGE_USERS))
@@ -709,6 +737,7 @@ class MainWindow(QMainWindow):
         locked, self._locked_screen = self._locked_screen, None
         if locked is not None and locked[0] == actor.username:
             self._show(locked[1])
+            self._focus_screen()
             return
         self._to_scan()
 

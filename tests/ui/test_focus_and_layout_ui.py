@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
-from station_bench import StationUnderTest
+from station_bench import PINS, StationUnderTest
 from ui_steps import scan, sign_in
 
 from station.common.vocabulary import Role
@@ -73,3 +75,41 @@ def test_a_400_character_scan_on_the_rma_screen_leaves_the_window_as_wide_as_it_
     assert window.statusBar().geometry().right() <= window.width()
     message = window.scan.message
     assert readable(message.text(), message.toolTip(), LONG_SCAN)
+
+
+def lock_and_resume(window: MainWindow, bench: StationUnderTest, qtbot: QtBot,
+                    role: Role) -> None:
+    """Leave the bench idle until it locks, then type the PIN again, as the same person."""
+    qtbot.waitUntil(lambda: not window.tasks.busy)
+    bench.clock.advance(minutes=bench.ctx.config.security.idle_lock_minutes + 1)
+    window.check_idle()
+    assert window.actor is None
+    qtbot.waitUntil(lambda: window.sign_in.pin.hasFocus())
+    qtbot.keyClicks(window.sign_in.pin, PINS[role], delay=10)
+    qtbot.keyClick(window.sign_in.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.actor is not None)
+
+
+def test_after_the_idle_lock_the_inspection_takes_answer_keys_not_the_notes_field(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    sign_in(window, qtbot, Role.GRADER)
+    scan(qtbot, first_rma(bench))
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
+    screen = window.inspection
+    assert screen.work is not None and screen.work.current is not None
+    assert screen._options(screen.work.current), "the first question is answered with keys"
+
+    lock_and_resume(window, bench, qtbot, Role.GRADER)
+
+    assert window.stack.currentWidget() is screen
+    focus = QApplication.focusWidget()
+    assert focus is not screen.notes
+    assert focus is screen or (focus is not None and screen.isAncestorOf(focus))
+    qtbot.keyClick(focus, Qt.Key.Key_1)
+    qtbot.waitUntil(lambda: len(screen.work.run.answers) == 1)  # type: ignore[union-attr]
+    assert screen.notes.text() == ""
