@@ -34,17 +34,21 @@ class UserError(UserFacingError, ValueError):
 
 @dataclass(frozen=True)
 class UserInfo:
+    """One person as the admin sees them; `failed_pins` is the station's count of wrong
+    PINs in a row against this name (reset by a right PIN, a lockout or a PIN reset)."""
+
     username: str
     display_name: str
     role: Role
     active: bool
     has_badge: bool
     locked_until: datetime | None
+    failed_pins: int = 0
 
 
 def info_of(user: User) -> UserInfo:
     return UserInfo(user.username, user.display_name, Role(user.role), user.active,
-                    user.badge_code is not None, user.locked_until)
+                    user.badge_code is not None, user.locked_until, user.failed_pin_count)
 
 
 def _get(session: Session, username: str) -> User:

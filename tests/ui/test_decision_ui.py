@@ -123,10 +123,13 @@ def test_a_held_refund_approved_with_a_supervisors_pin_offers_only_supervisors(
     to_decision(window, qtbot, write_photo(tmp_path))
     screen = window.decision
     qtbot.keyClick(screen, Qt.Key.Key_S)
-    qtbot.waitUntil(lambda: screen.pin.hasFocus())
+    qtbot.waitUntil(lambda: screen.supervisors.hasFocus())
     names = [screen.supervisors.itemData(i) for i in range(screen.supervisors.count())]
-    assert sorted(names) == ["admin", "supervisor"]  # no clerk, no grader
-    screen.supervisors.setCurrentIndex(names.index("supervisor"))
+    assert names == ["admin", "supervisor"]  # by name (Admin Person first); no clerk, grader
+    while screen.supervisors.currentData() != "supervisor":  # ↓ until their own name
+        qtbot.keyClick(screen.supervisors, Qt.Key.Key_Down)
+    qtbot.keyClick(screen.supervisors, Qt.Key.Key_Return)  # on to the PIN
+    assert screen.pin.hasFocus()
     qtbot.keyClicks(screen.pin, PINS[Role.SUPERVISOR], delay=40)
     qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.reason.hasFocus())
@@ -138,4 +141,89 @@ def test_a_held_refund_approved_with_a_supervisors_pin_offers_only_supervisors(
         approved = session.scalars(select(RefundTrigger).where(
             RefundTrigger.supersedes_id.is_not(None))).one()
         assert approved.note == "checked the receipt" and approved.settling
+    window.tasks.wait_idle()
+
+
+def failed_pins(bench: StationUnderTest) -> dict[str, int]:
+    """Each person's count of wrong PINs in a row, as the core keeps it."""
+    return {info.username: info.failed_pins
+            for info in users.list_all(bench.ctx, bench.actors[Role.ADMIN])}
+
+
+def test_a_pin_typed_before_choosing_a_name_counts_against_nobody(
+    held_bench: StationUnderTest, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The name box starts empty, with the focus on it: a supervisor who types their PIN
+    at once is told to choose their name (or scan their badge), and no one's wrong-PIN
+    count moves, so no one can be locked out by a PIN typed against a name they did not
+    choose."""
+    window = open_window(held_bench, qtbot)
+    to_decision(window, qtbot, write_photo(tmp_path))
+    screen = window.decision
+    qtbot.keyClick(screen, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: screen.signer.isVisible())
+    screen.pin.setFocus()  # straight into the PIN field, no name chosen
+    qtbot.keyClicks(screen.pin, PINS[Role.SUPERVISOR], delay=10)
+    qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
+    window.tasks.wait_idle()
+
+    assert set(failed_pins(held_bench).values()) == {0}
+    with held_bench.ctx.sessions() as session:
+        tried = session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action.like("signin.%"))).all()
+    assert "signin.failed_pin" not in tried
+    assert screen.message.tone == "error"
+    assert "choose your name" in screen.message.text().lower()
+    assert "badge" in screen.message.text()
+    assert screen.pin.text() == "" and screen.supervisors.hasFocus()
+    assert screen.supervisors.currentIndex() == -1 and screen.approval is None
+
+    qtbot.keyClick(screen.supervisors, Qt.Key.Key_Return)  # Enter with no name: refused
+    assert screen.supervisors.hasFocus()
+    assert "choose your name" in screen.message.text().lower()
+
+
+def test_a_wrong_pin_counts_only_against_the_name_the_supervisor_chose(
+    held_bench: StationUnderTest, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = open_window(held_bench, qtbot)
+    to_decision(window, qtbot, write_photo(tmp_path))
+    screen = window.decision
+    qtbot.keyClick(screen, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: screen.supervisors.hasFocus())
+    while screen.supervisors.currentData() != "supervisor":
+        qtbot.keyClick(screen.supervisors, Qt.Key.Key_Down)
+    qtbot.keyClick(screen.supervisors, Qt.Key.Key_Tab)
+    assert screen.pin.hasFocus()
+    qtbot.keyClicks(screen.pin, "999999", delay=10)
+    qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Wrong PIN" in screen.message.text())
+    window.tasks.wait_idle()
+
+    counts = failed_pins(held_bench)
+    assert counts.pop("supervisor") == 1
+    assert set(counts.values()) == {0}
+
+
+def test_the_held_refund_offers_the_badge_first_and_a_badge_still_works_after_s(
+    held_bench: StationUnderTest, qtbot: QtBot, tmp_path: Path
+) -> None:
+    badge = users.issue_badge(held_bench.ctx, held_bench.actors[Role.ADMIN], "supervisor")
+    window = open_window(held_bench, qtbot)
+    to_decision(window, qtbot, write_photo(tmp_path))
+    screen = window.decision
+    assert screen.held.text().startswith("The refund is held for a supervisor. To approve it "
+                                         "now, the supervisor scans their badge")
+    qtbot.keyClick(screen, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: screen.supervisors.hasFocus())
+    assert screen.message.text().startswith("Supervisor: scan your badge")
+    qtbot.keyClick(screen.supervisors, Qt.Key.Key_Escape)
+    assert not screen.signer.isVisible() and screen.hasFocus()
+
+    qtbot.keyClick(screen, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: screen.supervisors.hasFocus())
+    scan(qtbot, badge)  # changed their mind: the badge, with the name box open
+    qtbot.waitUntil(lambda: screen.reason.hasFocus())
+    assert not screen.signer.isVisible()
+    assert "Supervisor Person: why approve" in screen.message.text()
     window.tasks.wait_idle()

@@ -1,9 +1,15 @@
 """The proposed disposition and refund, why, and the alternatives with their estimates.
 
 Enter confirms. 1–9 picks another allowed disposition (a reason is asked on the screen).
-A HELD refund can be approved on the spot: a supervisor scans their badge, or presses S and
-signs with name and PIN, then gives the reason; otherwise it waits in the supervisor's
-queue. Esc goes back to the inspection (or cancels what is being asked).
+A HELD refund can be approved on the spot: the supervisor scans their badge (the way the
+screen offers first), or presses S and signs with name and PIN, then gives the reason;
+otherwise it waits in the supervisor's queue. Esc goes back to the inspection (or cancels
+what is being asked).
+
+Signing with a PIN starts with no name chosen and the focus on the name box: a PIN is
+checked only against a name the supervisor chose themselves (↑↓ or a letter, then Enter or
+Tab to the PIN), so a PIN typed at once is refused here and counts against nobody; a
+preselected name would have let one person's wrong PINs lock another out.
 """
 
 from __future__ import annotations
@@ -89,6 +95,8 @@ class DecisionScreen(KeyedScreen):
         self.held.setWordWrap(True)
         self.held.setTextFormat(Qt.TextFormat.PlainText)
         self.supervisors = QComboBox()
+        self.supervisors.setPlaceholderText("Choose your name (↑↓)")
+        self.supervisors.setMinimumWidth(280)
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText("Supervisor PIN, then Enter")
@@ -111,8 +119,8 @@ class DecisionScreen(KeyedScreen):
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
         keys = QLabel("Enter confirms · 1–9 chooses another allowed disposition (a reason is "
-                      "asked) · held refund: supervisor scans badge or S for name + PIN · "
-                      "Esc back")
+                      "asked) · held refund: the supervisor scans their badge (or S for name "
+                      "+ PIN) · Esc back")
         keys.setObjectName("hint")
         keys.setWordWrap(True)
 
@@ -129,7 +137,7 @@ class DecisionScreen(KeyedScreen):
 
         self.confirm_button.clicked.connect(self.confirm)
         self.back_button.clicked.connect(self.back)
-        self.bind_keys(ENTER, self.confirm)
+        self.bind_keys(ENTER, self._enter)
         self.bind_key(Qt.Key.Key_Escape, self.back)
         self.bind_key(Qt.Key.Key_S, self.ask_pin)
         for index in range(9):
@@ -189,9 +197,10 @@ class DecisionScreen(KeyedScreen):
         held = decision.refund_action is RefundAction.HELD and self.approval is None
         self.held.setVisible(held)
         if held:
-            self.held.setText("The refund is held for a supervisor. To approve it now, a "
-                              "supervisor scans their badge or presses S for name and PIN. "
-                              "Enter confirms and leaves it in the supervisor's queue.")
+            self.held.setText("The refund is held for a supervisor. To approve it now, the "
+                              "supervisor scans their badge (or presses S to sign with name "
+                              "and PIN). Enter confirms and leaves it in the supervisor's "
+                              "queue.")
 
     def set_busy(self, busy: bool) -> None:
         self.confirm_button.setEnabled(not busy)
@@ -237,6 +246,7 @@ class DecisionScreen(KeyedScreen):
                              self.approval_failed)
 
     def _offer_supervisors(self, people: list[signin.UserChoice]) -> None:
+        """The names that may approve, none of them chosen: the focus is on the name box."""
         if self._mode != "pin":
             return
         self.supervisors.clear()
@@ -244,16 +254,50 @@ class DecisionScreen(KeyedScreen):
             if allowed(user.role, Action.APPROVE_REFUND):
                 self.supervisors.addItem(f"{user.display_name} ({user.role.value})",
                                          user.username)
+        if self.supervisors.count() == 0:
+            self._end_mode()
+            self.message.error("No supervisor or administrator can sign in on this station; "
+                               "Enter confirms and leaves the refund in the supervisor's "
+                               "queue.")
+            return
+        self.supervisors.setCurrentIndex(-1)
         self.signer.setVisible(True)
         self.pin.clear()
+        self.supervisors.setFocus()
+        self.message.warning("Supervisor: scan your badge to approve. Or choose your name "
+                             "(↑↓), Enter, then your PIN and Enter.")
+
+    def _enter(self) -> None:
+        """Enter confirms, except while signing with a PIN: on the name box it moves on to
+        the PIN (the PIN field handles its own Enter)."""
+        if self._mode == "pin":
+            if self.supervisors.hasFocus():
+                self._name_entered()
+            return
+        self.confirm()
+
+    def _name_entered(self) -> None:
+        if self.supervisors.currentIndex() < 0:
+            self._choose_a_name_first()
+            return
         self.pin.setFocus()
-        self.message.warning("Supervisor: choose your name (↑↓), type your PIN, Enter.")
+
+    def _choose_a_name_first(self) -> None:
+        self.supervisors.setFocus()
+        self.message.error("Choose your name first (↑↓, then Enter), or scan your badge: a PIN "
+                           "is checked only against the name you chose.")
 
     def _check_pin(self) -> None:
-        username = self.supervisors.currentData()
+        """Sign the chosen supervisor in with the PIN typed; with no name chosen the PIN is
+        refused here, never tried against anyone (so it counts against nobody)."""
         pin = self.pin.text()
         self.pin.clear()
+        if self._mode != "pin":
+            return
+        username = (self.supervisors.currentData()
+                    if self.supervisors.currentIndex() >= 0 else None)
         if not username:
+            self._choose_a_name_first()
             return
         self._background.run(lambda: signin.sign_in(self._ctx, str(username), pin),
                              self.approver_signed, self.approval_failed)
