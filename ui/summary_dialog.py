@@ -296,7 +296,9 @@ class SummaryDialog(QDialog):
         grades = row(tree, "Grades", sum(summary["grades"].values()))
         for grade, n in summary["grades"].items():
             row(grades, grade, n, Figure("grade", grade) if n else None)
-        reasons = row(tree, "Return reasons", len(summary["reasons"]))
+        # A parent row counts units, as its rows do (never how many rows it has).
+        reasons = row(tree, "Return reasons",
+                      sum(entry["units"] for entry in summary["reasons"]))
         for entry in summary["reasons"]:
             row(reasons, entry["reason"].replace("_", " "), entry["units"],
                 Figure("reason", entry["reason"]))
@@ -306,7 +308,7 @@ class SummaryDialog(QDialog):
         for disposition, n in dispositions["by_disposition"].items():
             if n:
                 row(routed, disposition, n, Figure("disposition", disposition))
-        sent = row(tree, "Destinations", len(dispositions["by_destination"]))
+        sent = row(tree, "Destinations", sum(dispositions["by_destination"].values()))
         for destination, n in dispositions["by_destination"].items():
             row(sent, destination, n, Figure("destination", destination))
         refunds = summary["refunds"]

@@ -5,11 +5,13 @@ label is voided there with a reason; a grader has no summary to open."""
 from __future__ import annotations
 
 import subprocess
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from PySide6.QtCharts import QBarSet, QChartView, QStackedBarSeries
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 from station_bench import StationUnderTest, inspect_unit, make_station
 from ui_steps import sign_in
@@ -23,6 +25,7 @@ from station.sync import exchange as sync
 from ui.app import create_application
 from ui.main_window import MainWindow
 from ui.summary_dialog import SummaryDialog
+from ui.tasks import TaskRunner
 from ui.unit_window import UnitWindow
 
 
@@ -39,6 +42,59 @@ def _day_of_work(bench: StationUnderTest) -> dict[str, str]:
             print_queue.request_label(bench.ctx, grader, unit, "pdf:///tmp/labels")
             lpns[f"{number}/{line}"] = unit.lpn
     return lpns
+
+
+def _busy_day(bench: StationUnderTest) -> int:
+    """Every unit of the twelve demo RMAs finished, grades A to X in turn: seven return
+    reasons, six dispositions, refunds in four currencies; the number of units."""
+    grader = bench.actors[Role.GRADER]
+    grades = list(Grade)
+    finished = 0
+    for number in range(1, 13):
+        view = receiving.receive(bench.ctx, grader, f"RMA-{100000 + number}")
+        assert view.receipt_id is not None
+        for line in view.lines:
+            for _unit in range(line.quantity):
+                bench.clock.now += timedelta(minutes=9)
+                inspect_unit(bench, grader, view.receipt_id, line.id, grades[finished % 5])
+                finished += 1
+    return finished
+
+
+def _summary_of(qtbot: QtBot, bench: StationUnderTest) -> SummaryDialog:
+    """The supervisor's F7 dialog on the bench's day (UTC), its figures counted."""
+    create_application()
+    runner = TaskRunner()
+    dialog = SummaryDialog(bench.ctx, bench.actors[Role.SUPERVISOR], runner, central=None,
+                           tz=UTC)
+    runner.setParent(dialog)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.loaded is not None and dialog.trend is not None)
+    return dialog
+
+
+def _figures(dialog: SummaryDialog) -> Iterator[tuple[QTreeWidgetItem, int]]:
+    """Every row of the figures tree, depth first, with its depth (0: a top-level figure)."""
+    def walk(item: QTreeWidgetItem, depth: int) -> Iterator[tuple[QTreeWidgetItem, int]]:
+        yield item, depth
+        for index in range(item.childCount()):
+            yield from walk(item.child(index), depth + 1)
+
+    for index in range(dialog.figures.topLevelItemCount()):
+        yield from walk(dialog.figures.topLevelItem(index), 0)
+
+
+def test_parent_figures_count_units_as_their_rows_do(qtbot: QtBot, tmp_path: Path) -> None:
+    """"Return reasons" and "Destinations" say how many units they stand for, as "Grades"
+    does, not how many different reasons or destinations there were."""
+    bench = make_station(tmp_path / "station", high_value_threshold_major=500)
+    units = _busy_day(bench)
+    dialog = _summary_of(qtbot, bench)
+    for name in ("Grades", "Return reasons", "Units dispositioned", "Destinations"):
+        parent = dialog.figure_item(name)
+        assert parent is not None, name
+        rows = [int(parent.child(i).text(1)) for i in range(parent.childCount())]
+        assert int(parent.text(1)) == sum(rows) == units, name
 
 
 def _click_bar(qtbot: QtBot, view: QChartView, bar_set: QBarSet, index: int) -> None:
