@@ -2,14 +2,25 @@
 
 Called by the composition root (ui.launcher) with the devices it wired; this module knows
 no concrete driver.
+
+Start-up diagnostic: with `RETURNS_STATION_STARTUP_MARK=FILE` in the environment, the app
+appends one line to FILE once the window's first frame is painted and the event loop has
+nothing left to do, i.e. when the first screen takes keys: `first-frame <seconds>
+screen=<class> focus=<class>`, the seconds from `time.monotonic()` (one clock for every
+process on the machine, so a parent that started the app can subtract its own reading).
+benchmarks/startup.py measures the launch with it; nothing else reads it.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import time
+from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 import resources
 from station.runtime.bootstrap import OpenStation
@@ -49,9 +60,48 @@ def build_window(opened: OpenStation, demo: bool, devices: BenchDevices) -> Main
     return window
 
 
+STARTUP_MARK_VARIABLE = "RETURNS_STATION_STARTUP_MARK"
+
+
+class StartupMark(QObject):
+    """Writes the start-up diagnostic line (module docstring) once: on the window's first
+    paint it queues a zero-delay timer, which fires only after the events already waiting
+    (the rest of that paint, layouts, focus) are handled, so the mark means "idle and
+    taking keys", not merely "mapped"."""
+
+    def __init__(self, window: MainWindow, path: Path) -> None:
+        super().__init__(window)
+        self._window = window
+        self._path = path
+        self._painted = False
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self._painted and watched is self._window and event.type() == QEvent.Type.Paint:
+            self._painted = True
+            self._window.removeEventFilter(self)
+            QTimer.singleShot(0, self._write)
+        return False
+
+    def _write(self) -> None:
+        now = time.monotonic()
+        screen = self._window.stack.currentWidget()
+        focus = QApplication.focusWidget()
+        line = (f"first-frame {now:.6f} screen={_class_name(screen)} "
+                f"focus={_class_name(focus)}\n")
+        with self._path.open("a", encoding="utf-8") as mark:
+            mark.write(line)
+
+
+def _class_name(widget: QWidget | None) -> str:
+    return "none" if widget is None else type(widget).__name__
+
+
 def run(opened: OpenStation, demo: bool, devices: BenchDevices) -> int:
     app = create_application()
     window = build_window(opened, demo, devices)
+    if mark := os.environ.get(STARTUP_MARK_VARIABLE):
+        StartupMark(window, Path(mark))
     window.showMaximized()
     # Take the keyboard focus even where no window manager gives it (kiosk, Xvfb), so the
     # scanner's keystrokes and the bench's shortcuts reach the app from the first scan.
