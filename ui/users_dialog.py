@@ -174,14 +174,22 @@ class _PinCheckedForm(_Form):
 
 
 class UserForm(_PinCheckedForm):
-    """Add a user: user name, display name, role and the PIN twice."""
+    """Add a user: user name, display name, role and the PIN twice.
+
+    The names are checked here by the core's own rules (`users.check_username`,
+    `users.clean_display_name`) and against the names already in the list (`taken`) before
+    the form closes: a refusal is shown in the form, which stays open with everything typed,
+    the PINs included. The core checks again when the user is created.
+    """
 
     def __init__(self, parent: QWidget | None = None, *, username: str = "",
-                 display_name: str = "", role: Role = Role.CLERK) -> None:
+                 display_name: str = "", role: Role = Role.CLERK,
+                 taken: frozenset[str] = frozenset()) -> None:
         super().__init__("Add user", "Add user", parent)
+        self._taken = taken
         self.username = QLineEdit(username)
         self.username.setPlaceholderText("e.g. gus")
-        self.username.setMaxLength(32)
+        self.username.setMaxLength(users.USERNAME_MAX_LENGTH)
         self.display_name = QLineEdit(display_name)
         self.display_name.setPlaceholderText("e.g. Gus Grader")
         self.display_name.setMaxLength(100)
@@ -201,8 +209,27 @@ class UserForm(_PinCheckedForm):
 
     def _show_rule(self) -> None:
         rule = pin_rule(Role(self.role.currentData()))
-        self.hint.setText(f"User names are lower-case letters and digits, e.g. gus. "
+        self.hint.setText(f"A user name is {users.USERNAME_RULE}, e.g. gus. "
                           f"{rule[0].upper()}{rule[1:]}; tell it to the person in private.")
+
+    def accept(self) -> None:
+        """Refuse a user name or full name the core would refuse, keeping the form open
+        and filled in; then the PINs."""
+        username = self.username.text().strip()
+        field, problem = self.username, None
+        try:
+            users.check_username(username)
+            if username in self._taken:
+                raise users.name_taken(username)
+            field = self.display_name
+            users.clean_display_name(self.display_name.text())
+        except users.UserError as error:
+            problem = str(error)
+        if problem is not None:
+            self.message.error(problem)
+            field.setFocus()
+            return
+        super().accept()
 
     def new_user(self) -> NewUser:
         return NewUser(self.username.text().strip(), self.display_name.text(),
@@ -557,7 +584,8 @@ class UsersDialog(QDialog):
 
     def _ask_new_user(self) -> NewUser | None:
         username, display_name, role = self._add_draft or ("", "", Role.CLERK)
-        form = UserForm(self, username=username, display_name=display_name, role=role)
+        form = UserForm(self, username=username, display_name=display_name, role=role,
+                        taken=frozenset(info.username for info in self.users))
         try:
             return form.new_user() if form.exec() == QDialog.DialogCode.Accepted else None
         finally:

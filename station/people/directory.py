@@ -23,13 +23,13 @@ from station.common.errors import UserFacingError
 from station.common.ids import uuid7
 from station.common.vocabulary import Role
 from station.people.users import (
-    UserError,
     UserInfo,
     ask_for_a_longer_pin,
     check_username,
     clean_display_name,
     info_of,
     keep_an_admin,
+    name_taken,
     plain_pin_hash,
 )
 from station.settings.pin_pepper import PepperError, PinPepper
@@ -151,7 +151,7 @@ def add(session: Session, *, by: str, username: str, display_name: str, role: Ro
         now: datetime) -> UserInfo:
     check_username(username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserError(f"User {username!r} already exists.")
+        raise name_taken(username)
     user = User(id=uuid7(), username=username, display_name=clean_display_name(display_name),
                 role=role.value, pin_hash=plain_pin_hash(pin, role), badge_code=None, active=True,
                 failed_pin_count=0, created_at=now)

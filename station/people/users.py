@@ -25,7 +25,17 @@ from station.runtime.authorization import require
 from station.runtime.context import StationContext
 from station.store.models import User
 
-_USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,31}")
+# The user-name rule, written once: the check below and the words people read
+# (USERNAME_RULE, shown by the Users dialog before anything is sent) both come from these.
+USERNAME_MIN_LENGTH = 2
+USERNAME_MAX_LENGTH = 32
+_USERNAME_PUNCTUATION = "._-"
+_USERNAME = re.compile(rf"[a-z][a-z0-9{re.escape(_USERNAME_PUNCTUATION)}]"
+                       rf"{{{USERNAME_MIN_LENGTH - 1},{USERNAME_MAX_LENGTH - 1}}}")
+_punctuation = [f"'{mark}'" for mark in _USERNAME_PUNCTUATION]
+USERNAME_RULE = (f"{USERNAME_MIN_LENGTH}-{USERNAME_MAX_LENGTH} characters: lower-case "
+                 f"letters, digits, {', '.join(_punctuation[:-1])} or {_punctuation[-1]}, "
+                 "starting with a letter")
 
 
 class UserError(UserFacingError, ValueError):
@@ -77,9 +87,16 @@ def _pin_hash(ctx: StationContext, pin: str, role: Role) -> str:
 
 
 def check_username(username: str) -> None:
+    """UserError, saying the rule (USERNAME_RULE), when `username` breaks it; the one check
+    of a user name, which forms call before sending so nothing typed is lost."""
     if not _USERNAME.fullmatch(username):
-        raise UserError("A user name is 2-32 characters: lower-case letters, digits, '.', '_' "
-                        "or '-', starting with a letter.")
+        raise UserError(f"A user name is {USERNAME_RULE}.")
+
+
+def name_taken(username: str) -> UserError:
+    """The refusal of a user name someone already has (the core's, and a form's that knows
+    the names already)."""
+    return UserError(f"User {username!r} already exists.")
 
 
 def require_local_directory(ctx: StationContext) -> None:
@@ -119,7 +136,7 @@ def add_user(
     """Create a user in the caller's transaction (permission checked by the caller)."""
     check_username(username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserError(f"User {username!r} already exists.")
+        raise name_taken(username)
     user = User(
         username=username, display_name=clean_display_name(display_name), role=role.value,
         pin_hash=_pin_hash(ctx, pin, role),

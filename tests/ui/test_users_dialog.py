@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
 
 from station.common.vocabulary import Role
-from station.people import signin
+from station.people import signin, users
 from station.people.signin import SignInError
 from station.settings.config import CentralConfig
 from station.store.models import AuditEvent, User
@@ -197,6 +197,78 @@ def test_mismatched_pins_are_refused_in_the_form_and_nothing_is_created(
     assert user_count(bench) == users_before
     assert len(audit_events(bench, "user.added")) == added_before
     assert dialog.message.text() == ""
+
+
+def test_a_user_name_against_the_rule_is_refused_in_the_form_and_nothing_typed_is_lost(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    dialog = open_users(Role.ADMIN)
+    users_before = user_count(bench)
+    seen: dict[str, object] = {}
+
+    def with_a_space_then_corrected(form: QWidget) -> None:
+        assert isinstance(form, UserForm)
+        qtbot.keyClicks(form.username, "Bob Smith")
+        qtbot.keyClicks(form.display_name, "Bob Smith")
+        form.role.setCurrentIndex(form.role.findData(Role.GRADER.value))
+        qtbot.keyClicks(form.pin, "4826")
+        qtbot.keyClicks(form.pin_again, "4826")
+        qtbot.keyClick(form.pin_again, Qt.Key.Key_Return)
+        seen.update(open=form.isVisible(), tone=form.message.tone, text=form.message.text(),
+                    kept=(form.username.text(), form.display_name.text(),
+                          form.role.currentData(), form.pin.text(), form.pin_again.text()),
+                    focus=form.focusWidget() is form.username, busy=dialog.busy)
+        form.username.selectAll()
+        qtbot.keyClicks(form.username, "bob.smith")
+        qtbot.keyClick(form.username, Qt.Key.Key_Return)
+
+    answer = answer_next_modal(with_a_space_then_corrected)
+    dialog.add_button.click()
+    assert answer.answered
+    settle(qtbot, dialog)
+
+    with pytest.raises(users.UserError) as rule:
+        users.check_username("Bob Smith")
+    assert seen == {"open": True, "tone": "error", "text": str(rule.value),
+                    "kept": ("Bob Smith", "Bob Smith", "grader", "4826", "4826"),
+                    "focus": True, "busy": False}
+    assert user_count(bench) == users_before + 1
+    assert row_of(dialog, "bob.smith")["Name"] == "Bob Smith"
+    assert signin.sign_in(bench.ctx, "bob.smith", "4826").role is Role.GRADER
+
+
+def test_the_add_user_hint_states_the_rule_the_check_applies(qtbot: QtBot) -> None:
+    form = UserForm()
+    qtbot.addWidget(form)
+    assert users.USERNAME_RULE in form.hint.text()
+    assert "'.', '_' or '-'" in users.USERNAME_RULE
+    users.check_username("bob.smith_2-x")  # what the hint allows, the check allows
+    assert "lower-case letters and digits," not in form.hint.text()
+
+
+def test_a_name_already_taken_is_refused_in_the_form_with_the_pins_kept(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    dialog = open_users(Role.ADMIN)
+    seen: dict[str, object] = {}
+
+    def taken(form: QWidget) -> None:
+        assert isinstance(form, UserForm)
+        qtbot.keyClicks(form.username, "grader")
+        qtbot.keyClicks(form.display_name, "Another Grader")
+        qtbot.keyClicks(form.pin, "4826")
+        qtbot.keyClicks(form.pin_again, "4826")
+        qtbot.keyClick(form.pin_again, Qt.Key.Key_Return)
+        seen.update(open=form.isVisible(), text=form.message.text(),
+                    pins=form.pin.text() + form.pin_again.text())
+        qtbot.keyClick(form.username, Qt.Key.Key_Escape)
+
+    answer = answer_next_modal(taken)
+    dialog.add_button.click()
+    assert answer.answered
+    assert seen == {"open": True, "text": "User 'grader' already exists.",
+                    "pins": "48264826"}
+    assert not dialog.busy
 
 
 def test_an_admin_disables_and_re_enables_a_grader_with_the_keyboard(
@@ -386,7 +458,8 @@ def test_a_new_badge_is_shown_once_saved_as_a_scannable_png_and_signs_in(
         shown["code"] = window.code_label.text()
         shown["title"] = window.windowTitle()
         window.save_button.click()
-        shown["saved"] = window.message.text()
+        shown["saved"] = window.message.toolTip() or window.message.text()  # a long path
+        # is shortened on the line; the whole message is its tooltip
 
     assert dialog.select_user("grader")
     answer = answer_next_modal(keep_and_save)
@@ -406,6 +479,7 @@ def test_a_new_badge_is_shown_once_saved_as_a_scannable_png_and_signs_in(
     # Issuing again asks first; saying No keeps the badge that was printed.
     def decline(box: QWidget) -> None:
         assert isinstance(box, QMessageBox)
+        assert "The old badge stops working" in box.text()
         box.button(QMessageBox.StandardButton.No).click()
 
     answer = answer_next_modal(decline)
