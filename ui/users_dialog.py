@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,9 +29,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -59,6 +61,7 @@ from ui.tasks import TaskRunner
 T = TypeVar("T")
 
 COLUMNS = ("User name", "Name", "Role", "State", "Badge")
+BADGE_BARCODE_SIZE = QSize(640, 180)
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
@@ -277,7 +280,14 @@ class RoleForm(_Form):
 
 
 class BadgeDialog(QDialog):
-    """A new badge, shown once: its code and a barcode to print or save now."""
+    """A new badge, shown once: its code and a barcode to print or save now.
+
+    The barcode has a fixed size (`BADGE_BARCODE_SIZE`, big enough to scan off the screen
+    and in the saved PNG) and the dialog is sized by its layout, word-wrapped messages
+    included (`SetFixedSize` counts a wrapped label's height for the width it gets): a long
+    "Saved …" message adds lines below the code and grows the dialog, instead of squeezing
+    the barcode until the code drawn under its bars runs into the code printed below it.
+    """
 
     def __init__(self, info: UserInfo, code: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -293,7 +303,9 @@ class BadgeDialog(QDialog):
                                                 | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.barcode = BarcodeView()
-        self.barcode.setMinimumSize(640, 180)
+        self.barcode.setMinimumSize(BADGE_BARCODE_SIZE)
+        self.barcode.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.barcode.setFixedHeight(BADGE_BARCODE_SIZE.height())
         self.barcode.set_text(code)
         self.save_button = QPushButton("&Save as PNG…")
         self.save_button.setObjectName("primary")
@@ -304,9 +316,10 @@ class BadgeDialog(QDialog):
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         layout.addWidget(title)
         layout.addWidget(warning)
-        layout.addWidget(self.barcode, 1)
+        layout.addWidget(self.barcode)
         layout.addWidget(self.code_label)
         layout.addWidget(self.message)
         layout.addLayout(buttons)

@@ -7,6 +7,7 @@ types into it and presses Enter (or Esc), so the real forms are exercised.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from station_bench import PINS, StationUnderTest
 from station.common.vocabulary import Role
 from station.people import signin, users
 from station.people.signin import SignInError
+from station.people.users import UserInfo
 from station.settings.config import CentralConfig
 from station.store.models import AuditEvent, User
 from ui.app import create_application
@@ -487,6 +489,36 @@ def test_a_new_badge_is_shown_once_saved_as_a_scannable_png_and_signs_in(
     assert answer.answered and not dialog.busy
     assert signin.sign_in_with_badge(bench.ctx, code).username == "grader"
     assert len(audit_events(bench, "user.badge_issued", "grader")) == 1
+
+
+def test_the_saved_message_wraps_below_the_badge_and_never_squeezes_the_barcode(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A long saved-to message takes lines of its own under the code: the barcode keeps its
+    size and the code drawn under its bars never runs into the code printed below it."""
+    folder = tmp_path / "Badges for the new starters of the night shift in the east hall"
+    folder.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args, **kwargs: (str(folder / "badge of Grader"), ""))
+    info = UserInfo("grader", "Grader Person", Role.GRADER, True, True, None)
+    badge = BadgeDialog(info, "BDG-ABCDEFGHJKMNPQRS")
+    qtbot.addWidget(badge)
+    badge.show()
+    qtbot.waitExposed(badge)
+    before = badge.barcode.geometry()
+
+    badge.save_button.click()
+    qtbot.waitUntil(lambda: badge.message.tone == "ok")
+    qtbot.wait(50)  # the layout settles
+
+    assert (folder / "badge of Grader.png").exists()
+    assert badge.message.wordWrap() and badge.message.height() > badge.code_label.height()
+    assert badge.barcode.size() == before.size()
+    assert badge.barcode.height() >= badge.barcode.minimumHeight() >= 180
+    in_order = (badge.barcode, badge.code_label, badge.message, badge.save_button)
+    for upper, lower in itertools.pairwise(in_order):
+        assert upper.geometry().bottom() < lower.geometry().top(), (upper, lower)
+    assert badge.rect().contains(badge.save_button.geometry())
 
 
 def test_a_grader_is_refused_by_the_core_and_sees_why(
