@@ -6,6 +6,12 @@ through station.cli with this machine's `Hardware`; without one, it opens the st
 (ui.app.run) with the devices `Hardware` wires for it. The core never calls back into the
 UI; nothing else in ui/ imports a driver (an import-linter contract); Qt is imported only
 when the app starts, so `returns-station db upgrade` needs no display.
+
+Start-up time and memory (issue #17, benchmarks/startup.py): the drivers are imported where
+they are first used, not here, and the app's PDF renderers and barcode decoder are
+stand-ins that import theirs on first use. ReportLab, OpenCV, NumPy and the barcode
+libraries take about a second to import and tens of MB, and none of them is needed to show
+the sign-in screen; a bench that never prints a PDF or opens the camera never loads them.
 """
 
 from __future__ import annotations
@@ -16,29 +22,59 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from drivers.decoding.decode_pipeline import PipelineDecoder
-from drivers.decoding.image_files import UnreadableFile, decode_file
-from drivers.documents.evidence_pdf import ReportLabEvidenceRenderer
-from drivers.documents.report_pdf import ReportLabReportRenderer
-from drivers.photos.photo_store import FilePhotoStore
-from drivers.printers.label_printers import open_label_printer
-from drivers.scanners.camera_scanner import CameraScanner
-from drivers.scanners.serial_scanner import SerialScanner
 from station.cli import main as cli
 from station.cli.devices import FileDecode, FoundCode
 from station.cli.opening import wants_demo
-from station.labels.printers import LabelPrinter, PrinterUnavailable
-from station.ports.decoder import BarcodeDecoder
+from station.labels.printers import LabelPrinter
+from station.ports.decoder import BarcodeDecoder, DecodedCode, Image
 from station.ports.photos import PhotoStore
 from station.ports.scanner import PreviewSource, ScanSource
-from station.reports.document import ReportRenderer
+from station.reports.document import ReportDocument, ReportRenderer
 from station.runtime.bootstrap import OpenStation
 from station.settings.config import PhotosConfig, StationConfig
-from station.settings.printer_uri import PrinterUriError
-from station.supervision.evidence import EvidenceRenderer
+from station.supervision.evidence import EvidenceRenderer, EvidenceSheet
 from ui.bench_devices import BenchDevices
 
 log = logging.getLogger(__name__)
+
+
+class LazyDecoder:
+    """The barcode decoder pipeline, built (OpenCV, NumPy, ZXing, ZBar imported) on the first
+    image it is given, which is on the camera's thread once a camera gives frames."""
+
+    name = "pipeline"
+
+    def __init__(self) -> None:
+        self._decoder: BarcodeDecoder | None = None
+
+    @property
+    def loaded(self) -> BarcodeDecoder:
+        if self._decoder is None:
+            from drivers.decoding.decode_pipeline import PipelineDecoder
+
+            self._decoder = PipelineDecoder()
+        return self._decoder
+
+    def decode(self, image: Image) -> list[DecodedCode]:
+        return self.loaded.decode(image)
+
+
+class LazyEvidenceRenderer:
+    """ReportLab's evidence sheet renderer, imported on the first sheet."""
+
+    def render(self, sheet: EvidenceSheet) -> bytes:
+        from drivers.documents.evidence_pdf import ReportLabEvidenceRenderer
+
+        return ReportLabEvidenceRenderer().render(sheet)
+
+
+class LazyReportRenderer:
+    """ReportLab's daily summary renderer, imported on the first report."""
+
+    def render(self, document: ReportDocument) -> bytes:
+        from drivers.documents.report_pdf import ReportLabReportRenderer
+
+        return ReportLabReportRenderer().render(document)
 
 
 class Hardware:
@@ -47,9 +83,11 @@ class Hardware:
 
     @cached_property
     def decoder(self) -> BarcodeDecoder:
-        return PipelineDecoder()
+        return LazyDecoder()
 
     def decode_file(self, path: Path) -> FileDecode:
+        from drivers.decoding.image_files import UnreadableFile, decode_file
+
         try:
             result = decode_file(path, self.decoder)
         except UnreadableFile as error:
@@ -58,31 +96,42 @@ class Hardware:
                           result.ms)
 
     def label_printer(self, uri: str) -> LabelPrinter:
+        from drivers.printers.label_printers import open_label_printer
+
         return open_label_printer(uri)
 
     def evidence_renderer(self) -> EvidenceRenderer:
-        return ReportLabEvidenceRenderer()
+        return LazyEvidenceRenderer()
 
     def report_renderer(self) -> ReportRenderer:
-        return ReportLabReportRenderer()
+        return LazyReportRenderer()
 
     def scan_sources(self, config: StationConfig) -> list[ScanSource]:
         """Scanners besides keyboard-wedge ones (which need no set-up)."""
         if not config.scanner.serial_port:
             return []
+        from drivers.scanners.serial_scanner import SerialScanner
+
         return [SerialScanner(config.scanner.serial_port, config.scanner.serial_baud,
                               config.scanner.serial_terminator)]
 
     def camera(self, config: StationConfig) -> PreviewSource:
+        from drivers.scanners.camera_scanner import CameraScanner
+
         return CameraScanner(config.camera_source, self.decoder)
 
     def photo_store(self, folder: Path, config: PhotosConfig) -> PhotoStore:
+        from drivers.photos.photo_store import FilePhotoStore
+
         return FilePhotoStore(folder, quality=config.jpeg_quality, max_edge=config.max_edge,
                               shared=bool(config.folder))
 
     def bench_devices(self, opened: OpenStation) -> BenchDevices:
         """The devices the app's window uses. A printer that cannot be set up is logged and
         left out: the bench still works, and its labels wait in the print queue."""
+        from station.labels.printers import PrinterUnavailable
+        from station.settings.printer_uri import PrinterUriError
+
         config = opened.ctx.config
         printer = None
         if config.printer_uri:

@@ -17,6 +17,12 @@ form "(01)09501101530003(17)…", which marks it as GS1 for station.codes.scans 
 symbology identifier, when station.codes.gs1 knows all its AIs, and raw (GS as FNC1) otherwise.
 UPC-A is reported as "UPCA" with 12 digits (zxing-cpp 3 calls it an EAN-13 with a leading
 0), UPC-E with its 8 digits.
+
+Lifetime: a decoder keeps only Python values (names, flags) and makes zxing-cpp's option
+objects for each read. zxing-cpp is a nanobind extension, and nanobind prints "leaked N
+instances" for every object of its types still alive when the interpreter ends, which
+happens to whatever a Qt window keeps alive past exit (issue #17); making them per read
+costs microseconds against milliseconds for the read itself.
 """
 
 from __future__ import annotations
@@ -50,13 +56,18 @@ def _gs1_text(raw: str) -> str:
         return raw
 
 
-def _format_set(names: Sequence[str]) -> zxingcpp.BarcodeFormats:
+def _checked_formats(names: Sequence[str]) -> tuple[str, ...]:
     members = zxingcpp.BarcodeFormat.__members__
     unknown = [name for name in names if name not in members]
     if unknown:
         raise ValueError(f"unknown zxing-cpp barcode format(s): {', '.join(unknown)}")
     if not names:
         raise ValueError("at least one barcode format is needed")
+    return tuple(names)
+
+
+def _format_set(names: Sequence[str]) -> zxingcpp.BarcodeFormats:
+    members = zxingcpp.BarcodeFormat.__members__
     return zxingcpp.BarcodeFormats([members[name] for name in names])
 
 
@@ -74,21 +85,21 @@ class ZxingDecoder:
         try_invert: bool = False,
         binarizer: str = "LocalAverage",
     ) -> None:
-        self._formats = _format_set(formats)
+        self._formats = _checked_formats(formats)
         self._report_upca = "UPCA" in formats
         if binarizer not in zxingcpp.Binarizer.__members__:
             raise ValueError(f"unknown zxing-cpp binarizer: {binarizer}")
-        self._options: dict[str, Any] = {
-            "try_rotate": try_rotate,
-            "try_downscale": try_downscale,
-            "try_invert": try_invert,
-            "binarizer": zxingcpp.Binarizer.__members__[binarizer],
-            "text_mode": zxingcpp.TextMode.Plain,
-        }
+        self._binarizer = binarizer
+        self._try = (try_rotate, try_downscale, try_invert)
 
     def read(self, gray: Gray) -> list[Read]:
         """Every code in a grey image, with float corners; for the pipeline's own use."""
-        found = zxingcpp.read_barcodes(gray, formats=self._formats, **self._options)
+        rotate, downscale, invert = self._try
+        found = zxingcpp.read_barcodes(
+            gray, formats=_format_set(self._formats), try_rotate=rotate,
+            try_downscale=downscale, try_invert=invert,
+            binarizer=zxingcpp.Binarizer.__members__[self._binarizer],
+            text_mode=zxingcpp.TextMode.Plain)
         return [self._to_read(barcode) for barcode in found]
 
     def decode(self, image: Image) -> list[DecodedCode]:

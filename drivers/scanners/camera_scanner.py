@@ -3,16 +3,23 @@
 The source is a device index, a video file or a stream URL (anything OpenCV's
 VideoCapture opens), so recorded video exercises exactly the code a live camera does. A
 camera that cannot be opened, or stops giving frames, is reported and retried; a video
-file that ends is reopened, so a recorded bench loops.
+file that ends is reopened, so a recorded bench loops. A state is reported (and logged)
+when it changes, not at every retry: a bench without its camera shows it once.
+
+OpenCV is imported on the camera's first start (`opencv`), not with this module: it takes
+tens of MB and a noticeable part of a second, which a station that never opens its camera
+should not pay at start-up. OpenCV's own log (written straight to stderr, e.g. `[ WARN:0]
+can't open camera by index` at every attempt) is limited to errors; the status says what
+matters once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
+from types import ModuleType
 from typing import Any
-
-import cv2
 
 from drivers.scanners.threaded_source import ThreadedSource
 from station.codes.holdoff import HoldOff
@@ -26,6 +33,19 @@ from station.ports.scanner import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def opencv() -> ModuleType:
+    """OpenCV, with its own logging limited to errors. OPENCV_LOG_LEVEL is read when OpenCV
+    loads (a value the person set wins); setLogLevel covers an OpenCV loaded earlier by the
+    decoders."""
+    if not os.environ.get("OPENCV_LOG_LEVEL"):
+        os.environ["OPENCV_LOG_LEVEL"] = "ERROR"
+    import cv2
+
+    if os.environ["OPENCV_LOG_LEVEL"] == "ERROR":
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    return cv2
 
 
 class CameraScanner(ThreadedSource):
@@ -56,11 +76,23 @@ class CameraScanner(ThreadedSource):
         return isinstance(self.source, str)
 
     def _open(self) -> Any:
-        return cv2.VideoCapture(self.source)
+        return opencv().VideoCapture(self.source)
 
     def _run(self, on_scan: ScanCallback, on_status: StatusCallback) -> None:
+        last: list[SourceStatus] = []
+
         def status(state: SourceState, detail: str = "") -> None:
-            on_status(SourceStatus(self.name, state, detail))
+            """Report a change of state; the same state again (another failed retry) is
+            not news."""
+            news = SourceStatus(self.name, state, detail)
+            if last and last[0] == news:
+                return
+            last[:] = [news]
+            if state is SourceState.DISCONNECTED:
+                log.warning("%s: %s", self.name, detail)
+            else:
+                log.info("%s: %s", self.name, state.value)
+            on_status(news)
 
         while not self._stop.is_set():
             capture = self._open()
@@ -80,7 +112,7 @@ class CameraScanner(ThreadedSource):
         status(SourceState.STOPPED)
 
     def _stream(self, capture: Any, on_scan: ScanCallback) -> None:
-        fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
+        fps = capture.get(opencv().CAP_PROP_FPS) or 0.0
         frame_time = 1.0 / fps if self.realtime and self.is_file_or_stream and fps > 0 else 0.0
         last_preview = 0.0
         next_due = time.monotonic()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -44,9 +47,23 @@ def test_a_label_passing_through_the_frame_is_reported_once(tmp_path: Path) -> N
     assert max(frames) == 1  # the preview got the outline of the code
 
 
-def test_a_camera_that_cannot_be_opened_is_reported_and_retried(tmp_path: Path) -> None:
+class _Unpluggable(CameraScanner):
+    """A camera that never opens, counting how often it was tried."""
+
+    def __init__(self) -> None:
+        super().__init__(0, PipelineDecoder(), retry_s=0.05)
+        self.attempts = 0
+
+    def _open(self) -> object:
+        self.attempts += 1
+        return super()._open()
+
+
+def test_a_missing_camera_is_reported_once_while_it_is_retried(tmp_path: Path) -> None:
+    """The bench's status says so once, not every retry (issue #17: every 2 s)."""
     events: queue.Queue[object] = queue.Queue()
-    camera = CameraScanner(str(tmp_path / "unplugged.avi"), PipelineDecoder(), retry_s=0.1)
+    camera = _Unpluggable()
+    camera.source = str(tmp_path / "unplugged.avi")
     camera.start(events.put, events.put)
     try:
         seen = collect(events, 0.6)
@@ -54,4 +71,33 @@ def test_a_camera_that_cannot_be_opened_is_reported_and_retried(tmp_path: Path) 
         camera.stop()
     downs = [s for s in seen if isinstance(s, SourceStatus)
              and s.state == SourceState.DISCONNECTED]
-    assert len(downs) >= 2 and "cannot open" in downs[0].detail
+    assert camera.attempts >= 3
+    assert len(downs) == 1 and "cannot open" in downs[0].detail
+
+
+_NO_CAMERA = """
+import queue, sys
+from drivers.scanners.camera_scanner import CameraScanner
+from station.ports.decoder import DecodedCode
+
+class NoDecoder:
+    name = "none"
+    def decode(self, image: object) -> list[DecodedCode]:
+        return []
+
+events: queue.Queue[object] = queue.Queue()
+camera = CameraScanner(63, NoDecoder(), retry_s=0.05)
+camera.start(events.put, events.put)
+print(events.get(timeout=30))
+camera.stop()
+"""
+
+
+def test_opencv_keeps_its_warnings_about_a_missing_camera_off_the_terminal() -> None:
+    """OpenCV writes `[ WARN:0@...] can't open camera by index` to stderr itself (not through
+    Python) at every attempt; the status already says so."""
+    done = subprocess.run([sys.executable, "-c", _NO_CAMERA], capture_output=True, text=True,
+                          timeout=60, check=False, env={**os.environ, "OPENCV_LOG_LEVEL": ""})
+    assert done.returncode == 0, done.stderr
+    assert "cannot open" in done.stdout
+    assert "WARN" not in done.stderr
