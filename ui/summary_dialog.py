@@ -15,17 +15,20 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QMargins, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidgetItem,
     QTabWidget,
@@ -55,6 +58,14 @@ from ui.message_line import MessageLine
 from ui.summary_charts import Pick, SummaryCharts
 from ui.tasks import TaskRunner
 
+#: The dialog's size where the screen has room for it; else it takes the screen's free area.
+PREFERRED_SIZE: Final = QSize(1400, 900)
+#: The window frame assumed before the window system has drawn one (title bar on top).
+ASSUMED_FRAME: Final = QMargins(8, 36, 8, 8)
+#: Free text (an override's reason) is cut to this many characters in the figures; the
+#: row's tooltip has it whole.
+LABEL_CHARS: Final = 48
+NUMBER: Final = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 UNIT_COLUMNS: Final = ("LPN", "Station", "When", "SKU", "Category", "Reason", "Grade",
                        "Disposition", "Destination", "Refund")
 CentralSessions = Callable[[], sessionmaker[Session]]
@@ -123,7 +134,8 @@ class SummaryDialog(QDialog):
         self.trend: dict[str, Any] | None = None
         self.units: UnitList | None = None
         self.setWindowTitle("Daily disposition summary")
-        self.resize(1400, 900)
+        self.resize(PREFERRED_SIZE)
+        self._fitted = False
 
         today = QDate.fromString(ctx.clock().astimezone(tz).date().isoformat(),
                                  Qt.DateFormat.ISODate)
@@ -137,8 +149,11 @@ class SummaryDialog(QDialog):
         self.grader = QLineEdit()
         self.grader.setPlaceholderText("all graders")
         for line_edit in (self.station, self.grader):
-            line_edit.setMinimumWidth(150)
+            line_edit.setMinimumWidth(120)
         self.category = QComboBox()
+        self.category.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.category.setMinimumContentsLength(12)
         self.category.addItem("all categories", None)
         for category in Category:
             self.category.addItem(category.value.replace("_", " "), category.value)
@@ -169,13 +184,28 @@ class SummaryDialog(QDialog):
         self.figures.setObjectName("compact")
         self.figures.setColumnCount(2)
         self.figures.setHeaderLabels(["Figure", "Value"])
+        self.figures.headerItem().setTextAlignment(1, NUMBER)
+        # The names as wide as the widest, the values in the rest; the tree is never made
+        # narrower than both need (`_fit_figures`), so no value is off to the right.
         self.figures.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.figures.header().setStretchLastSection(True)
+        self.figures.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.figures.itemActivated.connect(self._figure_activated)
         self.charts = SummaryCharts()
         self.charts.picked.connect(self._picked)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # Below their smallest readable size the charts scroll (down; never sideways).
+        charts = QScrollArea()
+        charts.setWidget(self.charts)
+        charts.setWidgetResizable(True)
+        charts.setFrameShape(QFrame.Shape.NoFrame)
+        charts.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        charts.setMinimumWidth(self.charts.minimumSizeHint().width()
+                               + charts.verticalScrollBar().sizeHint().width())
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.figures)
-        splitter.addWidget(self.charts)
+        splitter.addWidget(charts)
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(1, 1)
         splitter.setSizes([460, 940])
 
         self.units_title = QLabel("Open a figure, a bar or a slice to list its units.")
@@ -201,6 +231,48 @@ class SummaryDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         self.refresh()
+
+    # ------------------------------------------------------------------ size
+
+    def fit_to(self, available: QRect) -> None:
+        """Size and place the dialog inside `available` (a screen's free area, without task
+        bars), frame included: its preferred size where there is room, else as much as
+        there is; centred. Done on the first show for the screen it opens on."""
+        self._fitted = True
+        frame = ASSUMED_FRAME
+        if self.isVisible():
+            shown = self.frameGeometry()
+            inner = self.geometry()
+            frame = QMargins(inner.left() - shown.left(), inner.top() - shown.top(),
+                             shown.right() - inner.right(), shown.bottom() - inner.bottom())
+        room = available.size().shrunkBy(frame)
+        size = PREFERRED_SIZE.boundedTo(room)
+        self.resize(size)
+        outer = size.grownBy(frame)
+        self.move(available.x() + max(0, (available.width() - outer.width()) // 2),
+                  available.y() + max(0, (available.height() - outer.height()) // 2))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._fitted:
+            screen = self.screen()
+            if screen is not None:
+                self.fit_to(screen.availableGeometry())
+        super().showEvent(event)
+
+    def _fit_figures(self) -> None:
+        """Keep the figures tree at least as wide as its widest name and widest value
+        together (the splitter cannot squeeze it below that), and give it that width when
+        it has less."""
+        tree = self.figures
+        header = tree.header()
+        room = 2 * tree.fontMetrics().averageCharWidth()  # so no value ends at the edge
+        needed = (max(tree.sizeHintForColumn(0), header.sectionSizeHint(0))
+                  + max(tree.sizeHintForColumn(1), header.sectionSizeHint(1)) + room
+                  + tree.verticalScrollBar().sizeHint().width() + 2 * tree.frameWidth())
+        tree.setMinimumWidth(needed)
+        sizes = self.splitter.sizes()
+        if sizes[0] < needed:
+            self.splitter.setSizes([needed, max(0, sum(sizes) - needed)])
 
     # ------------------------------------------------------------------ options
 
@@ -265,21 +337,38 @@ class SummaryDialog(QDialog):
             self.charts.show_trend(trend)
 
     def _fill_figures(self, summary: Mapping[str, Any]) -> None:
+        """Every figure as a row: a name, and a value short enough to read beside it (sums
+        of money one row per currency, a rate's parts one row each)."""
         self.figures.clear()
 
         def row(parent: QTreeWidget | QTreeWidgetItem, name: str, value: object,
                 figure: Figure | None = None) -> QTreeWidgetItem:
-            item = QTreeWidgetItem([name, str(value)])
+            shown = name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1] + "…"
+            item = QTreeWidgetItem([shown, str(value)])
+            item.setTextAlignment(1, NUMBER)
+            if shown != name:
+                item.setToolTip(0, name)
             if figure is not None and value not in (0, "0"):
                 item.setData(0, Qt.ItemDataRole.UserRole, figure)
                 item.setToolTip(0, "Double-click to list the units")
-                font = item.font(0)
+                font = self.figures.font()
                 font.setUnderline(True)
                 item.setFont(0, font)
             if isinstance(parent, QTreeWidget):
                 parent.addTopLevelItem(item)
             else:
                 parent.addChild(item)
+            return item
+
+        def money(parent: QTreeWidgetItem, name: str, amounts: Mapping[str, int],
+                  units: int | None = None, figure: Figure | None = None) -> QTreeWidgetItem:
+            """A row of units (or of money in one currency) with a row per currency."""
+            value = (units if units is not None else
+                     _amounts(amounts) if len(amounts) <= 1 else f"{len(amounts)} currencies")
+            item = row(parent, name, value, figure)
+            if units is not None or len(amounts) > 1:
+                for currency, minor in amounts.items():
+                    row(item, currency, format_minor(minor, currency))
             return item
 
         tree = self.figures
@@ -314,43 +403,47 @@ class SummaryDialog(QDialog):
         refunds = summary["refunds"]
         refunded = row(tree, "Refunds", refunds["units"], Figure("refund"))
         for action, bucket in refunds["by_action"].items():
-            row(refunded, action.replace("_", " ").lower(),
-                f"{bucket['units']} · {_amounts(bucket['amount_minor'])}",
-                Figure("refund", action) if bucket["units"] else None)
-        row(refunded, "money refunded", _amounts(refunds["money_refunded_minor"]))
+            money(refunded, action.replace("_", " ").lower(), bucket["amount_minor"],
+                  bucket["units"], Figure("refund", action) if bucket["units"] else None)
+        money(refunded, "money refunded", refunds["money_refunded_minor"])
         held = refunds["held_resolutions"]
-        row(refunded, "held refunds resolved", f"{held['approved']} approved, "
-                                               f"{held['denied']} denied")
+        resolved = row(refunded, "held refunds resolved", held["approved"] + held["denied"])
+        row(resolved, "approved", held["approved"])
+        row(resolved, "denied", held["denied"])
         recovery = row(tree, "Recovery", "")
         for currency, entry in summary["recovery"]["by_currency"].items():
-            row(recovery, currency, f"{_rate(entry['recovery_rate'])} · expected "
-                f"{format_minor(entry['expected_recovery_minor'], currency)} of "
-                f"{format_minor(entry['refunded_minor'], currency)} refunded "
-                f"({entry['units']} units)")
+            rate = row(recovery, f"recovery rate, {currency}", _rate(entry["recovery_rate"]))
+            row(rate, "expected recovery",
+                format_minor(entry["expected_recovery_minor"], currency))
+            row(rate, "refunded", format_minor(entry["refunded_minor"], currency))
+            row(rate, "units", entry["units"])
         handling = summary["handling_time"]
         times = row(tree, "Handling time (receipt → disposition)",
-                    f"median {_minutes(handling['median_seconds'])}, "
-                    f"p90 {_minutes(handling['p90_seconds'])}")
+                    f"median {_minutes(handling['median_seconds'])}")
+        row(times, "90th percentile", _minutes(handling["p90_seconds"]))
         row(times, "units", handling["units"])
         dwell = summary["dwell"]
-        row(tree, "Waiting (not yet dispositioned)",
-            f"{dwell['units_waiting']} units in {dwell['parcels_waiting']} parcels, median "
-            f"{_minutes(dwell['median_seconds'])}, p90 {_minutes(dwell['p90_seconds'])}")
+        waiting = row(tree, "Waiting (not yet dispositioned)", f"{dwell['units_waiting']} units")
+        row(waiting, "in parcels", dwell["parcels_waiting"])
+        row(waiting, "median wait", _minutes(dwell["median_seconds"]))
+        row(waiting, "90th percentile", _minutes(dwell["p90_seconds"]))
         productivity = summary["productivity"]
         people = row(tree, "Units per grader-hour",
                      _rate_text(productivity["units_per_grader_hour"]))
         for grader in productivity["by_grader"]:
-            row(people, grader["display_name"] or grader["username"] or grader["grader_id"],
-                f"{grader['units']} units in {grader['hours']:.2f} h = "
-                f"{_rate_text(grader['units_per_hour'])}/h")
+            person = row(people, grader["display_name"] or grader["username"]
+                         or grader["grader_id"], f"{_rate_text(grader['units_per_hour'])}/h")
+            row(person, "units", grader["units"])
+            row(person, "hours", f"{grader['hours']:.2f} h")
         exceptions = summary["exceptions"]
         closed = exceptions["closed"]
-        opened = row(tree, "Exceptions", f"{exceptions['opened']} opened, "
-                     f"{'—' if closed is None else closed} closed, {exceptions['open']} open")
+        opened = row(tree, "Exceptions opened", exceptions["opened"])
         for kind, n in exceptions["opened_by_kind"].items():
-            row(opened, f"opened: {kind.replace('_', ' ')}", n)
+            row(opened, kind.replace("_", " "), n)
+        row(opened, "closed in the period", "—" if closed is None else closed)
+        still = row(opened, "open at the end", exceptions["open"])
         for kind, n in exceptions["open_by_kind"].items():
-            row(opened, f"open: {kind.replace('_', ' ')}", n)
+            row(still, kind.replace("_", " "), n)
         overrides = summary["overrides"]
         changed = row(tree, "Overrides", overrides["grade"] + overrides["disposition"],
                       Figure("override"))
@@ -360,7 +453,8 @@ class SummaryDialog(QDialog):
             Figure("override", "disposition") if overrides["disposition"] else None)
         for entry in overrides["by_reason"]:
             row(changed, f"{entry['kind']}: {entry['reason']}", entry["count"])
-        tree.expandToDepth(0)
+        tree.expandAll()
+        self._fit_figures()
 
     # ------------------------------------------------------------------ the units
 

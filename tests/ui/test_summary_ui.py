@@ -9,9 +9,17 @@ from collections.abc import Iterator
 from datetime import UTC, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCharts import QBarSet, QChartView, QStackedBarSeries
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (
+    QGraphicsSimpleTextItem,
+    QGraphicsTextItem,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+)
 from pytestqt.qtbot import QtBot
 from station_bench import StationUnderTest, inspect_unit, make_station
 from ui_steps import sign_in
@@ -97,6 +105,88 @@ def test_parent_figures_count_units_as_their_rows_do(qtbot: QtBot, tmp_path: Pat
         assert int(parent.text(1)) == sum(rows) == units, name
 
 
+#: The screens of the trial (#17), less a task bar along the bottom.
+SCREENS = {"1366x768": QRect(0, 0, 1366, 768 - 40), "1920x1080": QRect(0, 0, 1920, 1080 - 40)}
+
+
+def _cell_font(tree: QTreeWidget, item: QTreeWidgetItem, column: int) -> QFont:
+    """The font the cell is drawn in: its own if it has one (underlined figures), else the
+    tree's."""
+    own = item.data(column, Qt.ItemDataRole.FontRole)
+    return own if isinstance(own, QFont) else tree.font()
+
+
+@pytest.mark.parametrize("screen", SCREENS.values(), ids=SCREENS.keys())
+def test_every_figure_can_be_read_whole_and_the_dialog_fits_the_screen(
+    qtbot: QtBot, tmp_path: Path, screen: QRect
+) -> None:
+    """On a 1366x768 laptop as on a full-HD screen the dialog stays inside the screen, and
+    each figure's name and value are shown whole, side by side, numbers to the right: no
+    value off to the right of the tree, none cut short, nothing to scroll sideways."""
+    bench = make_station(tmp_path / "station", high_value_threshold_major=500)
+    _busy_day(bench)
+    dialog = _summary_of(qtbot, bench)
+    dialog.fit_to(screen)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert screen.contains(dialog.frameGeometry())
+
+    tree = dialog.figures
+    assert tree.horizontalScrollBar().maximum() == 0  # nothing off to the side
+    value_left, value_width = tree.columnViewportPosition(1), tree.columnWidth(1)
+    assert value_left + value_width <= tree.viewport().width()
+    margin = 8  # the cell's own padding, left and right
+    for item, depth in _figures(dialog):
+        assert item.parent() is None or item.parent().isExpanded(), item.text(0)
+        label = QFontMetrics(_cell_font(tree, item, 0)).horizontalAdvance(item.text(0))
+        assert tree.indentation() * (depth + 1) + label + margin <= tree.columnWidth(0), (
+            item.text(0))
+        value = QFontMetrics(_cell_font(tree, item, 1)).horizontalAdvance(item.text(1))
+        assert value + margin <= value_width, item.text(1)
+        assert item.textAlignment(1) & Qt.AlignmentFlag.AlignRight, item.text(1)
+
+
+def _drawn_texts(dialog: SummaryDialog) -> list[str]:
+    """Every text the four charts draw themselves (titles, legends, axis labels), each
+    after the name of its chart."""
+    texts: list[str] = []
+    for name, view in (("hourly", dialog.charts.hourly), ("grades", dialog.charts.grades),
+                       ("reasons", dialog.charts.reasons), ("trend", dialog.charts.trend)):
+        for item in view.scene().items():
+            if isinstance(item, QGraphicsTextItem) and item.isVisible():
+                texts.append(f"{name}: {item.toPlainText()}")
+            elif isinstance(item, QGraphicsSimpleTextItem) and item.isVisible():
+                texts.append(f"{name}: {item.text()}")
+    return texts
+
+
+def test_no_chart_text_is_cut_short_when_the_splitter_moves(qtbot: QtBot,
+                                                            tmp_path: Path) -> None:
+    """Whichever way the supervisor drags the splitter between the figures and the charts,
+    the legends say every disposition in full ("RESTOCK", never "RESTO…")."""
+    bench = make_station(tmp_path / "station", high_value_threshold_major=500)
+    _busy_day(bench)
+    dialog = _summary_of(qtbot, bench)
+    dialog.fit_to(SCREENS["1366x768"])
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    splitter = dialog.figures.parentWidget()
+    assert isinstance(splitter, QSplitter)
+    shown = [bar_set.label() for series in dialog.charts.hourly.chart().series()
+             if isinstance(series, QStackedBarSeries) for bar_set in series.barSets()]
+    assert len(shown) >= 5
+    for position in (splitter.width(), 0, splitter.width() // 2):
+        splitter.moveSplitter(position, 1)
+        qtbot.wait(50)
+        drawn = _drawn_texts(dialog)
+        assert not [text for text in drawn if "…" in text or "..." in text], " | ".join(drawn)
+        legend = dialog.charts.legend_of(dialog.charts.hourly)
+        assert legend.isVisible()
+        assert legend.heightForWidth(legend.width()) <= legend.height()  # no line cut off
+        for name in shown:
+            assert name in legend.text(), name
+
+
 def _click_bar(qtbot: QtBot, view: QChartView, bar_set: QBarSet, index: int) -> None:
     """Click the middle of one bar of a (stacked) bar chart, as the supervisor would."""
     chart = view.chart()
@@ -138,7 +228,7 @@ def test_a_supervisor_goes_from_the_summary_to_a_unit_and_voids_its_label(
     assert grade_b is not None and grade_b.text(1) == "1"
     qtbot.waitUntil(lambda: dialog.trend is not None)  # counted after the day's figures
     assert len(dialog.charts.trend_days) == 14
-    assert dialog.charts.trend.chart().title().startswith("14 days to 20 Nov")
+    assert dialog.charts.title_of(dialog.charts.trend).startswith("14 days to 20 Nov")
 
     # A bar of the stacked hourly chart: the units routed so in that hour.
     hourly = dialog.charts.hourly.chart()
