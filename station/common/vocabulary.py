@@ -93,6 +93,13 @@ class Disposition(StrEnum):
     DESTROY = "DESTROY"
     HOLD = "HOLD"
 
+    @property
+    def label(self) -> str:
+        """In words, for people ("open box", "return to vendor"); the value stays the
+        identifier."""
+        return "return to vendor" if self is Disposition.RTV else self.value.lower().replace(
+            "_", " ")
+
 
 class RefundAction(StrEnum):
     FULL = "FULL"

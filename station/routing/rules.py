@@ -569,8 +569,11 @@ def decide(case: RoutingCase, rules: RuleSet, destinations: Mapping[str, str]) -
     if options:
         order = {d: i for i, d in enumerate(rule.allow)}
         disposition, value = max(options, key=lambda o: (o[1], -order[o[0]]))
-        disposition_why = (f"rule '{rule.id}': {rule.description}; {disposition.value} has "
-                           f"the highest expected recovery of the {len(options)} allowed")
+        disposition_why = (f"rule '{rule.id}': {rule.description}; " + (
+            f"{disposition.label} is the only disposition the rules allow for this case"
+            if len(options) == 1 else
+            f"{disposition.label} has the highest expected recovery of the {len(options)} "
+            "dispositions allowed"))
     else:
         disposition, value = Disposition.HOLD, 0
         disposition_why = (f"rule '{rule.id}' allows none of its dispositions for this unit; "

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from station_bench import PINS, StationUnderTest, make_station
 from ui_steps import finish_inspection, scan, sign_in, write_photo
 
-from station.common.vocabulary import Role
+from station.common.vocabulary import Disposition, Role
 from station.people import users
 from station.store.models import AuditEvent, DispositionDecision, RefundTrigger
 from ui.app import create_application
@@ -69,7 +69,7 @@ def test_the_decision_shows_why_and_the_alternatives_and_an_override_needs_a_rea
     assert "rule 'grade-a-restock'" in screen.why.text()
     assert screen.options.rowCount() == 3  # RESTOCK, OPEN_BOX, LIQUIDATE
     assert screen.options.item(0, 0).text() == "✓"
-    assert screen.options.item(0, 1).text() == "RESTOCK"
+    assert screen.options.item(0, 1).text() == "Restock"
     assert "USD" in screen.options.item(1, 3).text()
     assert "not allowed by rule 'grade-a-restock'" in screen.not_allowed.text()
 
@@ -77,7 +77,7 @@ def test_the_decision_shows_why_and_the_alternatives_and_an_override_needs_a_rea
     qtbot.waitUntil(lambda: screen.reason.hasFocus())
     qtbot.keyClicks(screen.reason, "cover creased in transit", delay=30)
     qtbot.keyClick(screen.reason, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: screen.disposition.text() == "LIQUIDATE")
+    qtbot.waitUntil(lambda: screen.disposition.text() == "Liquidate")
     assert "cover creased in transit" in screen.why.text()
     confirm_to_label(window, qtbot)
 
@@ -87,6 +87,34 @@ def test_the_decision_shows_why_and_the_alternatives_and_an_override_needs_a_rea
         assert (row.disposition, row.override_reason) == ("LIQUIDATE", "cover creased in transit")
         assert session.scalar(select(AuditEvent).where(
             AuditEvent.action == "disposition.overridden")) is not None
+
+
+def test_dispositions_are_named_in_words_not_identifiers(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    to_decision(window, qtbot, write_photo(tmp_path))
+    screen = window.decision
+    assert screen.disposition.text() == "Restock"
+    assert [screen.options.item(row, 1).text() for row in range(screen.options.rowCount())] \
+        == ["Restock", "Open box", "Liquidate"]
+    assert screen.not_allowed.text().startswith(
+        "Not allowed: refurbish, return to vendor, donate, recycle, destroy, hold — ")
+    assert "; restock has the highest expected recovery of the 3" in screen.why.text()
+
+    qtbot.keyClick(screen, Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: screen.reason.hasFocus())
+    assert screen.message.text().startswith("Why open box and not restock?")
+    qtbot.keyClicks(screen.reason, "box opened, all parts there", delay=10)
+    qtbot.keyClick(screen.reason, Qt.Key.Key_Return)
+    assert screen.disposition.text() == "Open box"
+    assert screen.why.text().startswith("Chosen by the grader instead of restock: ")
+    assert screen.message.text().startswith("Open box chosen")
+
+    shown = [screen.disposition.text(), screen.why.text(), screen.not_allowed.text(),
+             screen.message.text(), screen.reason.placeholderText(),
+             *(screen.options.item(row, 1).text() for row in range(screen.options.rowCount()))]
+    for disposition in Disposition:
+        assert not any(disposition.value in text for text in shown), disposition
 
 
 def test_a_supervisor_approves_a_held_refund_at_the_bench_with_a_badge(

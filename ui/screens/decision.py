@@ -46,6 +46,13 @@ from ui.tasks import TaskRunner
 COLUMNS = ("", "Disposition", "Destination", "Expected recovery")
 
 
+def named(disposition: Disposition | str, *, first: bool = False) -> str:
+    """A disposition in words ("open box", not OPEN_BOX): the screen never shows the
+    identifier; `first` capitalises it to start a sentence or a cell."""
+    label = Disposition(disposition).label
+    return label[:1].upper() + label[1:] if first else label
+
+
 class DecisionScreen(KeyedScreen):
     confirmed = Signal()
     regrade = Signal()
@@ -163,19 +170,19 @@ class DecisionScreen(KeyedScreen):
         chosen = self.override.disposition if self.override else decision.disposition
         destination = (self._ctx.config.destinations.get(chosen, chosen.value)
                        if self.override else decision.destination)
-        self.disposition.setText(chosen.value.replace("_", " "))
+        self.disposition.setText(named(chosen, first=True))
         self.destination.setText(f"→ {destination}")
         explanation = decision.explanation
         why = f"Why: {explanation.get('disposition', '')}."
         if self.override is not None:
-            why = (f"Chosen by the grader instead of {decision.disposition.value}: "
+            why = (f"Chosen by the grader instead of {named(decision.disposition)}: "
                    f"{self.override.reason}. (Rules: {explanation.get('disposition', '')}.)")
         self.why.setText(why)
         options = decision.options
         self.options.setRowCount(len(options))
         for row, option in enumerate(options):
             mark = "✓" if option["disposition"] == chosen.value else str(row + 1)
-            values = (mark, option["disposition"],
+            values = (mark, named(option["disposition"], first=True),
                       self._ctx.config.destinations.get(option["disposition"],
                                                         option["disposition"]),
                       option["estimate"])
@@ -183,7 +190,7 @@ class DecisionScreen(KeyedScreen):
                 self.options.setItem(row, column, QTableWidgetItem(value))
         reasons: dict[str, list[str]] = {}
         for item in explanation.get("not_allowed", []):
-            reasons.setdefault(item["why"], []).append(item["disposition"])
+            reasons.setdefault(item["why"], []).append(named(item["disposition"]))
         self.not_allowed.setText("Not allowed: " + "; ".join(
             f"{', '.join(names)} — {why_not}" for why_not, names in reasons.items()))
         refund = explanation.get("refund", {})
@@ -223,11 +230,11 @@ class DecisionScreen(KeyedScreen):
         if disposition is decision.disposition:
             self.override = None
             self._show()
-            self.message.ok(f"{disposition.value}, as the rules propose.")
+            self.message.ok(f"{named(disposition, first=True)}, as the rules propose.")
             return
         self._pending = disposition
-        self._ask(f"Why {disposition.value} and not {decision.disposition.value}? Type, then "
-                  "Enter (Esc cancels)", "override")
+        self._ask(f"Why {named(disposition)} and not {named(decision.disposition)}? Type, "
+                  "then Enter (Esc cancels)", "override")
 
     # -- approving a held refund
 
@@ -335,8 +342,8 @@ class DecisionScreen(KeyedScreen):
             return
         if self._mode == "override" and self._pending is not None:
             self.override = Override(self._pending, text)
-            self.message.ok(f"{self._pending.value} chosen; the reason is recorded. Enter "
-                            "confirms.")
+            self.message.ok(f"{named(self._pending, first=True)} chosen; the reason is "
+                            "recorded. Enter confirms.")
         elif self._mode == "approve" and self._approver is not None:
             self.approval = BenchApproval(self._approver, text)
             self.message.ok(f"Approved by {self._approver.display_name}. Enter confirms.")
