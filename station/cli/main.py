@@ -5,42 +5,24 @@ Without a command, `returns-station` starts the app: the composition root (ui.la
 parses with `parse_arguments`, sees `wants_app`, opens the station with `open_for_app` and
 starts the GUI itself. The core never calls into the UI, imports no Qt, and every
 headless command runs on a machine without a display. Each command group is a module of
-its own that adds its parsers and handlers (station.cli.command); `GROUPS` is the order
-`returns-station --help` lists them in.
+its own that adds its parsers and handlers (station.cli.command); `GROUPS` names them in
+the order `returns-station --help` lists them.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Final, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from station import __version__
-from station.cli import (
-    audit,
-    central,
-    classify,
-    db,
-    decode,
-    enrol,
-    evidence,
-    labels,
-    privacy,
-    refunds,
-    report,
-    rma_import,
-    route,
-    rules,
-    simulate,
-    sync,
-    users,
-)
 from station.cli.argv_text import undecodable_argument
 from station.cli.command import (
     EXIT_CONFIG,
@@ -48,7 +30,6 @@ from station.cli.command import (
     EXIT_OK,
     Bench,
     OnStation,
-    Subcommands,
     WithDevices,
     WithoutStation,
     handler_of,
@@ -66,24 +47,18 @@ from station.store import schema
 __all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "build_parser", "main", "open_for_app",
            "parse_arguments", "run", "wants_app"]
 
-#: Each command group's `register`, in the order the help lists the commands.
-GROUPS: Final[tuple[Callable[[Subcommands], None], ...]] = (
-    db.register, rma_import.register, users.register, decode.register, labels.register,
-    evidence.register, classify.register, rules.register, route.register, central.register,
-    sync.register, refunds.register, enrol.register, simulate.register, report.register,
-    privacy.register, audit.register)
+#: The command groups (modules of station.cli with a `register`), in the order the help
+#: lists the commands. Imported when the full parser is built, not with this module: the
+#: app's start (no command) needs none of them, and together they import much of the core.
+GROUPS: Final[tuple[str, ...]] = (
+    "db", "rma_import", "users", "decode", "labels", "evidence", "classify", "rules", "route",
+    "central", "sync", "refunds", "enrol", "simulate", "report", "privacy", "audit")
 #: Arguments that are file or folder names, which may hold bytes that are not UTF-8.
 PATH_ARGUMENTS: Final = frozenset({"config", "data_dir", "case_file", "out", "work_dir"})
 log = logging.getLogger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="returns-station",
-        description="Returns Station: receive, inspect, grade, route and label customer returns. "
-                    "With no command, starts the app.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"returns-station {__version__}")
     parser.add_argument("--config", metavar="FILE", help="configuration file (TOML)")
     parser.add_argument("--data-dir", metavar="DIR",
@@ -93,17 +68,58 @@ def build_parser() -> argparse.ArgumentParser:
                              "as it was left; a new one the first time")
     parser.add_argument("--fresh-demo", action="store_true",
                         help="start the demo over (the previous demo is wiped); implies --demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="returns-station",
+        description="Returns Station: receive, inspect, grade, route and label customer returns. "
+                    "With no command, starts the app.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for register in GROUPS:
-        register(commands)
+    for name in GROUPS:
+        importlib.import_module(f"station.cli.{name}").register(commands)
     return parser
+
+
+class _NotOnlyGlobalOptions(Exception):
+    """The light parser met something it does not know: the full parser decides."""
+
+
+class _GlobalOptionsParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotOnlyGlobalOptions(message)
+
+
+def _app_arguments(
+    argv: Sequence[str] | None,
+) -> tuple[argparse.Namespace, argparse.ArgumentParser] | None:
+    """The arguments, and the parser that read them, when they are global options alone
+    (the app starts), read without building the full parser; None when there is anything
+    else (a command, --help, a mistake), which the full parser reads, so usage and errors
+    stay the full parser's."""
+    parser = _GlobalOptionsParser(prog="returns-station", add_help=False)
+    _add_global_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except _NotOnlyGlobalOptions:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args, parser
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace | int:
     """The parsed command line, or the exit status of a refusal already printed (an
     argument that is not text). Usage errors exit through argparse as usual."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parsed = _app_arguments(argv)
+    if parsed is None:
+        parser = build_parser()
+        parsed = parser.parse_args(argv), parser
+    args, parser = parsed
     if problem := undecodable_argument(args, parser, PATH_ARGUMENTS):
         print(problem, file=sys.stderr)
         return EXIT_CONFIG
