@@ -44,6 +44,26 @@ The format, every key but `category`, `version` and each question's `id`, `text`
     per_defect = true                 # one per defect counted (else count = 1..10)
     when_grade_below = "B"            # only for grades worse than this
     when = { question = "box_present", equals = true }     # only if this holds
+    always = false                    # true: required even where photos are not evidence
+
+    [evidence]                        # when photos are evidence, and so required
+    grade_below = "B"                 # a grade below this (default B)
+    any_flag = true                   # any flag raised (default true)
+    held_or_partial_refund = true     # the decision holds or cuts the refund (default true)
+    value_at_least_minor = 25000      # the line's price, in minor units (default 25000;
+                                      #   0 makes every unit's photos evidence)
+
+    [fast_path]                       # one key (S) or the bench card's AS NEW barcode
+    label = "Sealed, as new"          # what the key says
+    answers = { right_item = "yes", sealed = true }   # valid answers, in any order
+    from_checks = { serial_matches = { check = "serial", ok = "matches",
+                                       none_on_file = "not recorded" } }
+
+The fast path answers the current question and the ones after it from `answers`, each
+recorded like a key press with the grader and the time; a question in `from_checks` is
+answered from the item check once its scan matches (`none_on_file` when the line has
+nothing to compare with); optional questions it does not name are skipped; it stops at a
+required question it cannot answer, which the grader answers by hand.
 
 A `when` may only name an earlier question, so a checklist can never depend on itself
 (no cycles); a question whose `when` names a question that was not asked is not asked
@@ -67,14 +87,20 @@ from station.grading.checklists import (
     DEFAULT_NAME,
     DEFAULT_TEXT_LENGTH,
     LIFTABLE_FLAGS,
+    AnswerError,
+    AnswerValue,
+    CheckAnswer,
     Checklist,
     Condition,
     Effect,
+    EvidencePolicy,
+    FastPath,
     Op,
     PhotoRequirement,
     Question,
     QuestionType,
     Test,
+    validate_answer,
 )
 from station.settings.resource_dirs import RESOURCES_DIR
 from station.settings.toml_data import TOML_POSITION, DataFileError, KeyLines, Source, Table, one_of
@@ -103,13 +129,19 @@ class ChecklistError(DataFileError):
 _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 
-_TOP_KEYS = ("category", "version", "defect_count", "questions", "photos")
+_TOP_KEYS = ("category", "version", "defect_count", "questions", "photos", "evidence",
+             "fast_path")
+_EVIDENCE_KEYS = ("grade_below", "any_flag", "held_or_partial_refund", "value_at_least_minor")
+_FAST_PATH_KEYS = ("label", "answers", "from_checks")
+_FROM_CHECK_KEYS = ("check", "ok", "none_on_file")
+_CHECKS = ("serial", "gtin")
+MAX_VALUE_MINOR: Final = 10**12
 _QUESTION_KEYS = ("id", "text", "type", "hint", "required", "choices", "min", "max", "whole",
                   "max_length", "when", "effects")
 _TEST_KEYS: tuple[Op, ...] = ("equals", "in", "lt", "gt")
 _WHEN_KEYS = ("question", *_TEST_KEYS)
 _EFFECT_KEYS = (*_TEST_KEYS, "flags", "cap", "suggest", "lifts", "end_checklist", "note")
-_PHOTO_KEYS = ("kind", "caption", "count", "per_defect", "when_grade_below", "when")
+_PHOTO_KEYS = ("kind", "caption", "count", "per_defect", "when_grade_below", "when", "always")
 _TYPE_KEYS = {"choices": QuestionType.CHOICE, "min": QuestionType.NUMBER,
               "max": QuestionType.NUMBER, "whole": QuestionType.NUMBER,
               "max_length": QuestionType.TEXT}
@@ -275,7 +307,68 @@ def _photo(
         count=table.integer("count", 1, 1, 10), per_defect=per_defect,
         when_grade_below=below,
         when=_condition(when_table, questions, None, {}) if when_table else None,
+        always=table.boolean("always", False),
     )
+
+
+def _evidence(top: Table) -> EvidencePolicy:
+    table = top.table("evidence", _EVIDENCE_KEYS)
+    if table is None:
+        return EvidencePolicy()
+    default = EvidencePolicy()
+    below = table.grade("grade_below") or default.grade_below
+    if below == Grade.A:
+        raise table.error("grade_below", "no grade is below A; use B to C for evidence")
+    value: int | None = default.value_at_least_minor
+    if table.has("value_at_least_minor"):
+        value = table.integer("value_at_least_minor", 0, 0, MAX_VALUE_MINOR)
+    return EvidencePolicy(
+        grade_below=below, any_flag=table.boolean("any_flag", default.any_flag),
+        held_or_partial_refund=table.boolean("held_or_partial_refund",
+                                             default.held_or_partial_refund),
+        value_at_least_minor=value,
+    )
+
+
+def _fast_path(top: Table, questions: Mapping[str, tuple[int, Question]]) -> FastPath | None:
+    table = top.table("fast_path", _FAST_PATH_KEYS)
+    if table is None:
+        return None
+    label = table.text("label", required=True, max_len=40)
+    answers_table = table.table("answers", tuple(questions))
+    if answers_table is None or not answers_table.raw:
+        raise table.error("answers", "is required: the answers of the fast path, e.g. "
+                                     "{ right_item = \"yes\", sealed = true }")
+    answers: dict[str, AnswerValue] = {}
+    for question_id, raw in answers_table.raw.items():
+        question = questions[question_id][1]
+        if isinstance(raw, list | dict):
+            raise answers_table.error(question_id, "must be one answer, not a list or table")
+        try:
+            answers[question_id] = validate_answer(question, raw)
+        except AnswerError as error:
+            raise answers_table.error(question_id, str(error)) from None
+    from_checks: dict[str, CheckAnswer] = {}
+    checks_table = table.table("from_checks", tuple(questions))
+    for question_id in checks_table.raw if checks_table else ():
+        assert checks_table is not None
+        entry = checks_table.table(question_id, _FROM_CHECK_KEYS)
+        assert entry is not None
+        question = questions[question_id][1]
+        if question_id in answers:
+            raise entry.error("check", f"'{question_id}' is already in fast_path.answers")
+        if question.type != QuestionType.CHOICE:
+            raise entry.error("check", f"'{question_id}' must be a choice question")
+        check = entry.text("check", required=True, max_len=10)
+        if check not in _CHECKS:
+            raise entry.error("check", f"must be {one_of(_CHECKS)} (got {check!r})")
+        ok, none = (entry.text(key, required=True, max_len=60) for key in ("ok", "none_on_file"))
+        for key, value in (("ok", ok), ("none_on_file", none)):
+            if value not in question.choices:
+                raise entry.error(key, f"{value!r} is not one of the choices of "
+                                       f"'{question_id}': {one_of(question.choices)}")
+        from_checks[question_id] = CheckAnswer(check, ok, none)
+    return FastPath(label, answers, from_checks)
 
 
 def parse_checklist(text: str, path: Path | None = None) -> Checklist:
@@ -327,7 +420,8 @@ def parse_checklist(text: str, path: Path | None = None) -> Checklist:
     return Checklist(
         category=None if name == DEFAULT_NAME else Category(name), version=version,
         questions=tuple(question for _, question in earlier.values()), photos=photos,
-        defect_count=defect_count, source=path,
+        defect_count=defect_count, source=path, fast_path=_fast_path(top, earlier),
+        evidence=_evidence(top),
     )
 
 

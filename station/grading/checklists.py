@@ -169,12 +169,75 @@ class Question:
 
 @dataclass(frozen=True)
 class PhotoRequirement:
+    """A photo the checklist asks for. Required only where photos are evidence
+    (`EvidencePolicy`) unless `always`, and then only if its own conditions hold."""
+
     kind: PhotoKind
     caption: str
     count: int = 1
     per_defect: bool = False
     when_grade_below: Grade | None = None
     when: Condition | None = None
+    always: bool = False
+
+
+@dataclass(frozen=True)
+class EvidencePolicy:
+    """When a unit's photos are evidence, and so required: a grade below `grade_below`, any
+    flag, a held or partial refund, or a line worth at least `value_at_least_minor` (in the
+    minor units of the line's currency; None: no value makes photos evidence)."""
+
+    grade_below: Grade = Grade.B
+    any_flag: bool = True
+    held_or_partial_refund: bool = True
+    value_at_least_minor: int | None = 25_000
+
+    def reasons(self, grade: Grade, flags: Iterable[Flag], price_minor: int,
+                refund: str | None = None) -> tuple[str, ...]:
+        """Why this unit's photos are evidence, one phrase each; () when they are not.
+        `refund` names a held or partial refund the decision proposes."""
+        out: list[str] = []
+        if is_below(grade, self.grade_below):
+            out.append(f"grade {grade.value} is below {self.grade_below.value}")
+        raised = sorted(flag.value for flag in flags)
+        if self.any_flag and raised:
+            out.append("flagged " + ", ".join(raised).replace("_", " "))
+        if self.held_or_partial_refund and refund:
+            out.append(refund)
+        if self.value_at_least_minor is not None and price_minor >= self.value_at_least_minor:
+            out.append("a high-value line")
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class CheckAnswer:
+    """A fast-path answer read from an item check: `ok` when the scan matched what the line
+    has on file, `none_on_file` when the line has nothing to compare with. Until the scan
+    matches, the fast path waits for it."""
+
+    check: str
+    ok: str
+    none_on_file: str
+
+
+@dataclass(frozen=True)
+class FastPath:
+    """The checklist's "new, sealed, complete" answers, given at once by one key or the bench
+    card's barcode. Optional questions it does not name are skipped; a required question it
+    cannot answer stops it there for the grader."""
+
+    label: str
+    answers: Mapping[str, AnswerValue]
+    from_checks: Mapping[str, CheckAnswer] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FastPathStop:
+    """Where the fast path stopped: `question` waits for the grader's answer, or for the scan
+    of `check` when that is set."""
+
+    question: Question
+    check: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +250,8 @@ class Checklist:
     photos: tuple[PhotoRequirement, ...] = ()
     defect_count: str | None = None
     source: Path | None = None
+    fast_path: FastPath | None = None
+    evidence: EvidencePolicy = EvidencePolicy()
 
     @property
     def name(self) -> str:
@@ -433,12 +498,16 @@ def evaluate(
 
 def required_photos(
     checklist: Checklist, answers: Mapping[str, AnswerValue], grade: Grade,
+    evidence: bool = True,
 ) -> list[tuple[PhotoRequirement, int]]:
-    """Each photo requirement that applies for this grade and these answers, with its count."""
+    """Each photo requirement that applies for this grade and these answers, with its count;
+    `evidence` says whether the unit's photos are evidence (`EvidencePolicy.reasons`)."""
     defects = answers.get(checklist.defect_count) if checklist.defect_count else None
     defect_total = defects if isinstance(defects, int) and not isinstance(defects, bool) else 0
     needed: list[tuple[PhotoRequirement, int]] = []
     for requirement in checklist.photos:
+        if not (requirement.always or evidence):
+            continue
         if requirement.when_grade_below and not is_below(grade, requirement.when_grade_below):
             continue
         if requirement.when and not requirement.when.holds(answers):
@@ -538,25 +607,55 @@ class ChecklistRun:
     def outcome(self) -> Outcome:
         return evaluate(self.checklist, self._answers, self.preset_flags)
 
-    def photos_needed(self, grade: Grade | None = None) -> list[tuple[PhotoRequirement, int]]:
+    def photos_needed(self, grade: Grade | None = None,
+                      evidence: bool = True) -> list[tuple[PhotoRequirement, int]]:
         """Required photos for `grade` (default: the proposed grade) and the answers."""
-        return required_photos(self.checklist, self.values(), grade or self.outcome().grade)
+        return required_photos(self.checklist, self.values(), grade or self.outcome().grade,
+                               evidence)
 
     def missing_photos(
         self, taken: Iterable[str] | Mapping[str, int], grade: Grade | None = None,
+        evidence: bool = True,
     ) -> tuple[PhotoNeed, ...]:
         """Photo kinds still short, given the kinds taken (a list of kinds or kind → count)."""
         have = _count_kinds(taken)
         return tuple(
             PhotoNeed(req.kind, req.caption, count, have[req.kind.value])
-            for req, count in self.photos_needed(grade) if have[req.kind.value] < count
+            for req, count in self.photos_needed(grade, evidence) if have[req.kind.value] < count
         )
 
     def missing(
         self, taken: Iterable[str] | Mapping[str, int] = (), grade: Grade | None = None,
+        evidence: bool = True,
     ) -> Missing:
         """Exactly what blocks finishing: required questions that apply now and are not
         answered (a question whose `when` waits on an unanswered one is not listed yet),
         and photos short for `grade` (default: the proposed grade)."""
         questions = tuple(q for q in self.still_to_ask() if q.required)
-        return Missing(questions, self.missing_photos(taken, grade))
+        return Missing(questions, self.missing_photos(taken, grade, evidence))
+
+    def fast_path_answer(
+        self, checks: Mapping[str, bool | None],
+    ) -> tuple[Question, AnswerValue] | FastPathStop | None:
+        """The fast path's answer to the current question, where it stops instead, or None
+        when nothing is left to ask. `checks` holds each item check's result by kind: True
+        matched, False did not, None nothing on file; a kind not yet scanned is absent."""
+        question = self.current
+        path = self.checklist.fast_path
+        if question is None:
+            return None
+        if path is None:
+            return FastPathStop(question)
+        if question.id in path.answers:
+            return question, path.answers[question.id]
+        from_check = path.from_checks.get(question.id)
+        if from_check is not None:
+            result = checks.get(from_check.check, False)
+            if result is None:
+                return question, from_check.none_on_file
+            if result:
+                return question, from_check.ok
+            return FastPathStop(question, from_check.check)
+        if not question.required:
+            return question, None
+        return FastPathStop(question)

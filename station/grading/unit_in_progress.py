@@ -23,6 +23,7 @@ from station.grading.checklists import (
     AnswerValue,
     Checklist,
     ChecklistRun,
+    FastPathStop,
     Missing,
     Outcome,
     Question,
@@ -31,6 +32,18 @@ from station.grading.verification import CheckKind, ExpectedItem, ItemCheck, che
 
 MAX_NOTES = 2000
 MAX_PHOTOS = 40
+#: A photo whose shorter side is smaller than this cannot show a defect or a label.
+MIN_PHOTO_SIDE = 480
+
+
+@dataclass(frozen=True)
+class AnswerMade:
+    """Who gave an answer, when, and how: `via` is "key" (a key, button or bench-card answer),
+    "fast_path" or "check" (the fast path read it from a matching scan)."""
+
+    at: datetime | None = None
+    by: uuid.UUID | None = None
+    via: str = "key"
 
 
 class InspectionError(UserFacingError):
@@ -107,6 +120,11 @@ class UnitInspection:
         self.manual_flags: set[Flag] = set()
         self.chosen_grade: Grade | None = None
         self.override_reason: str | None = None
+        self._made: list[AnswerMade] = []
+        #: The grader used the fast path: it carries on after each answer or scan it waited for.
+        self.fast_path_on = False
+        #: "a held refund" / "a partial refund": the decision made this unit's photos evidence.
+        self.refund_evidence: str | None = None
 
     # -- flags and checks
 
@@ -145,16 +163,60 @@ class UnitInspection:
     def current(self) -> Question | None:
         return self.run.current
 
-    def answer(self, raw: object, *, question_id: str | None = None) -> None:
+    def answer(self, raw: object, *, question_id: str | None = None,
+               at: datetime | None = None, by: uuid.UUID | None = None,
+               via: str = "key") -> None:
+        """Answer the current question; `at` and `by` are recorded with it."""
         self.run.answer(raw, question_id=question_id)
+        self._made.append(AnswerMade(at, by, via))
         self._drop_choice()
 
     def back(self) -> bool:
-        """Undo the last answer; False when there was none."""
+        """Undo the last answer (and stop the fast path: the grader takes over); False when
+        there was none."""
         undone = self.run.back() is not None
         if undone:
+            self._made.pop()
+            self.fast_path_on = False
             self._drop_choice()
         return undone
+
+    def check_results(self) -> dict[str, bool | None]:
+        """Each item check's result by kind (True matched, False did not, None: the line has
+        nothing on file); a kind still to scan is absent."""
+        results: dict[str, bool | None] = {kind.value: check.ok
+                                           for kind, check in self.checks.items()}
+        on_file = {CheckKind.GTIN: self.draft.expected.gtin,
+                   CheckKind.SERIAL: self.draft.expected.serial}
+        for kind, value in on_file.items():
+            if not value:
+                results.setdefault(kind.value, None)
+        return results
+
+    def fast_path(self, at: datetime | None = None,
+                  by: uuid.UUID | None = None) -> FastPathStop | None:
+        """Give the checklist's fast-path answers from the current question on, each recorded
+        like a key press; where it stops, the grader answers (or scans) and it carries on
+        with `resume_fast_path`. None when every question is answered."""
+        if self.checklist.fast_path is None:
+            raise InspectionError(f"The {self.checklist.name} checklist has no fast path; "
+                                  "answer the questions one by one.")
+        self.fast_path_on = True
+        return self.resume_fast_path(at, by)
+
+    def resume_fast_path(self, at: datetime | None = None,
+                         by: uuid.UUID | None = None) -> FastPathStop | None:
+        """Carry on with the fast path if the grader started it; the stop, or None."""
+        if not self.fast_path_on:
+            return None
+        while True:
+            step = self.run.fast_path_answer(self.check_results())
+            if step is None or isinstance(step, FastPathStop):
+                return step
+            question, value = step
+            via = "check" if self.checklist.fast_path and question.id in \
+                self.checklist.fast_path.from_checks else "fast_path"
+            self.answer(value, question_id=question.id, at=at, by=by, via=via)
 
     @property
     def progress(self) -> tuple[int, int]:
@@ -195,9 +257,19 @@ class UnitInspection:
     # -- photos and notes
 
     def add_photo(self, photo: PhotoTaken) -> None:
+        """Keep a photo, unless it is too small to be evidence or already on this unit."""
         if len(self.photos) >= MAX_PHOTOS:
             raise InspectionError(f"This unit already has {MAX_PHOTOS} photos; delete one "
                                   "before taking another.")
+        if min(photo.width, photo.height) < MIN_PHOTO_SIDE:
+            raise InspectionError(f"That photo is {photo.width}×{photo.height} pixels: too "
+                                  f"small to show anything (at least {MIN_PHOTO_SIDE} pixels "
+                                  "on the shorter side). Take it again closer up or import "
+                                  "the full-size file.")
+        for index, kept in enumerate(self.photos, start=1):
+            if kept.sha256 == photo.sha256:
+                raise InspectionError(f"That is the same photo as no. {index} "
+                                      f"({kept.kind.label}); take a new one.")
         self.photos.append(photo)
 
     def remove_photo(self, index: int) -> PhotoTaken:
@@ -216,8 +288,22 @@ class UnitInspection:
 
     # -- finishing
 
+    def evidence_reasons(self) -> tuple[str, ...]:
+        """Why this unit's photos are evidence and so required; () when they are not."""
+        return self.checklist.evidence.reasons(self.grade, self.outcome().flags,
+                                               self.draft.unit_price_minor,
+                                               self.refund_evidence)
+
+    def require_refund_evidence(self, refund: str) -> bool:
+        """The decision holds or cuts the refund (`refund`, e.g. "a held refund"): photos
+        become evidence where the checklist says so. True if that adds missing photos."""
+        before = self.missing().photos
+        self.refund_evidence = refund
+        return self.missing().photos != before
+
     def missing(self) -> Missing:
-        return self.run.missing([p.kind.value for p in self.photos], self.grade)
+        return self.run.missing([p.kind.value for p in self.photos], self.grade,
+                                evidence=bool(self.evidence_reasons()))
 
     @property
     def ready(self) -> bool:
@@ -229,7 +315,9 @@ class UnitInspection:
         """Everything the grader did, as JSON, in the order it happened."""
         return {
             "checklist": self.checklist.name, "checklist_version": self.checklist.version,
-            "answers": [[a.question_id, a.value] for a in self.run.answers],
+            "answers": [[a.question_id, a.value, *self._made_record(made)]
+                        for a, made in zip(self.run.answers, self._made, strict=True)],
+            "fast_path_on": self.fast_path_on, "refund_evidence": self.refund_evidence,
             "notes": self.notes, "photos": [p.as_record() for p in self.photos],
             "checks": {kind.value: check.as_record() for kind, check in self.checks.items()},
             "manual_flags": sorted(flag.value for flag in self.manual_flags),
@@ -246,11 +334,15 @@ class UnitInspection:
                        for kind, record in dict(state.get("checks", {})).items()}
         work.manual_flags = {Flag(value) for value in state.get("manual_flags", [])}
         work.run.preset_flags = work.preset_flags
-        for question_id, value in state.get("answers", []):
+        for question_id, value, *made in state.get("answers", []):
             current = work.run.current
             if current is None or current.id != question_id:
                 break
             work.run.answer(value, question_id=question_id)
+            work._made.append(cls._made_from(made))
+        work.fast_path_on = bool(state.get("fast_path_on", False))
+        refund = state.get("refund_evidence")
+        work.refund_evidence = str(refund)[:40] if refund else None
         work.photos = [PhotoTaken.from_record(r) for r in state.get("photos", [])]
         work.notes = str(state.get("notes", ""))[:MAX_NOTES]
         chosen = state.get("chosen_grade")
@@ -263,3 +355,29 @@ class UnitInspection:
 
     def answers_record(self) -> dict[str, AnswerValue]:
         return self.run.values()
+
+    def answer_log(self) -> list[dict[str, Any]]:
+        """Every answer in order with who gave it, when and how (stored with the
+        inspection, so a fast-path answer is as accountable as a key press)."""
+        return [{"question": a.question_id, "value": a.value, "at": made.at.isoformat()
+                 if made.at else None, "by": str(made.by) if made.by else None,
+                 "via": made.via}
+                for a, made in zip(self.run.answers, self._made, strict=True)]
+
+    @staticmethod
+    def _made_record(made: AnswerMade) -> list[Any]:
+        return [made.at.isoformat() if made.at else None, str(made.by) if made.by else None,
+                made.via]
+
+    @staticmethod
+    def _made_from(record: list[Any]) -> AnswerMade:
+        """The record `_made_record` wrote; an older draft without one gives an empty one."""
+        if len(record) != 3:
+            return AnswerMade()
+        at, by, via = record
+        try:
+            return AnswerMade(datetime.fromisoformat(at) if at else None,
+                              uuid.UUID(by) if by else None,
+                              via if via in ("key", "fast_path", "check") else "key")
+        except (TypeError, ValueError):
+            return AnswerMade()

@@ -241,6 +241,25 @@ def overridden(ctx: StationContext, decision: Decision, override: Override) -> D
                    explanation=explanation)
 
 
+def refund_evidence(decision: Decision) -> str | None:
+    """"a held refund" or "a partial refund" when the decision makes photos evidence."""
+    return {RefundAction.HELD: "a held refund",
+            RefundAction.PARTIAL: "a partial refund"}.get(decision.refund_action)
+
+
+def require_refund_evidence(work: UnitInspection, decision: Decision) -> None:
+    """A held or partial refund makes the unit's photos evidence: refused while the photos
+    the checklist then asks for are missing (the message lists them)."""
+    refund = refund_evidence(decision)
+    if refund is None:
+        return
+    work.require_refund_evidence(refund)
+    missing = work.missing()
+    if not missing.complete:
+        raise InspectionError(f"Photos are evidence for {refund}: "
+                              + "; ".join(missing.lines()) + ". Esc goes back to take them.")
+
+
 def finalize(ctx: StationContext, actor: Actor, work: UnitInspection, *,
              override: Override | None = None,
              approval: BenchApproval | None = None) -> FinalizedUnit:
@@ -276,6 +295,7 @@ def finalize_in(session: Session, ctx: StationContext, actor: Actor, work: UnitI
         require(ctx, approval.supervisor, Action.APPROVE_REFUND)
         if decision.refund_action is not RefundAction.HELD:
             raise InspectionError("The refund is not held; no approval is needed.")
+    require_refund_evidence(work, decision)
     now = ctx.clock()
     if session.scalar(select(Unit.id).where(Unit.lpn == draft.lpn)) is not None:
         raise InspectionError(f"Unit {draft.lpn} is already finished.")
@@ -298,6 +318,7 @@ def finalize_in(session: Session, ctx: StationContext, actor: Actor, work: UnitI
         checklist_version=work.checklist.version, proposed_grade=outcome.grade.value,
         override_reason=work.override_reason,
         verification={kind.value: check.as_record() for kind, check in work.checks.items()},
+        answer_log=work.answer_log(),
     )
     session.add(inspection)
     outbox.enqueue(session, inspection, now=now)

@@ -210,6 +210,8 @@ class Inspection(Base):
     proposed_grade: Mapped[str | None] = mapped_column(String(1))
     override_reason: Mapped[str | None] = mapped_column(Text)
     verification: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Each answer in order with who gave it, when and how ("key", "fast_path", "check").
+    answer_log: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
 
 
 class Photo(Base):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from station_bench import TINY_PNG, StationUnderTest, inspect_unit, ready_unit
+from station_bench import TINY_PNG, StationUnderTest, inspect_unit, make_station, ready_unit
 
 from station.codes.scans import classify
 from station.common.vocabulary import Flag, Grade, PhotoKind, Role
@@ -17,7 +18,7 @@ from station.grading.unit_in_progress import PhotoTaken
 from station.inspection import drafts
 from station.inspection import finalize as inspection
 from station.inspection.finalize import InspectionError, OverReturnError, UnitInspection
-from station.loadgen.simulated_grader import answer_all, best_answer
+from station.loadgen.simulated_grader import answer_all, best_answer, photo_variant
 from station.ports.photos import MemoryPhotoStore
 from station.receiving import parcels as receiving
 from station.store.models import (
@@ -48,12 +49,14 @@ def answer(work: UnitInspection, question_id: str, value: object) -> None:
 
 
 def take_missing_photos(bench: StationUnderTest, work: UnitInspection) -> None:
-    stored = MemoryPhotoStore().store(TINY_PNG)
+    store = MemoryPhotoStore()
     grader = bench.actors[Role.GRADER]
     for need in work.missing().photos:
         for _ in range(need.short):
-            work.add_photo(PhotoTaken(stored.sha256, need.kind, stored.size_bytes, 2, 2,
-                                      bench.clock(), grader.user_id, grader.display_name))
+            stored = store.store(photo_variant(TINY_PNG, len(work.photos)))
+            work.add_photo(PhotoTaken(stored.sha256, need.kind, stored.size_bytes,
+                                      stored.width, stored.height, bench.clock(),
+                                      grader.user_id, grader.display_name))
 
 
 def count(session: Session, model: type, *where: object) -> int:
@@ -80,7 +83,7 @@ def test_a_serial_mismatch_scanned_on_an_electronics_unit_makes_it_x_and_is_reco
         assert row.verification["serial"] == {
             "scanned": "SN-SWAPPED01", "expected": "SN-KFATP8KHV", "ok": False,
             "message": check.message}
-        assert (row.checklist, row.checklist_version) == ("electronics", "2026.11-1")
+        assert (row.checklist, row.checklist_version) == ("electronics", "2026.12-1")
         assert row.answers == work.run.values()
 
 
@@ -205,8 +208,8 @@ def test_photos_become_facts_with_lpn_grader_time_size_and_hash(bench: StationUn
         assert sorted(p.kind for p in photos) == ["back", "front"]
         for photo in photos:
             assert (photo.lpn, photo.taken_by, photo.width, photo.height) == (
-                unit.lpn, grader.user_id, 2, 2)
-            assert photo.sha256 == work.photos[0].sha256 and photo.size_bytes == len(TINY_PNG)
+                unit.lpn, grader.user_id, 480, 480)
+            assert photo.sha256 in {taken.sha256 for taken in work.photos}
             assert count(session, OutboxEntry, OutboxEntry.entity_id == photo.id) == 1
 
 
@@ -280,3 +283,35 @@ def test_putting_a_unit_back_discards_the_draft_and_is_audited(bench: StationUnd
             AuditEvent.action == "inspection.abandoned"))
         assert event is not None and event.data == {"answers": 3, "photos": 1}
     assert drafts.save(bench.ctx, work.draft.lpn, work.to_state()) is False
+
+
+def test_the_fast_path_answers_are_stored_with_the_grader_and_time(
+    bench: StationUnderTest,
+) -> None:
+    work = start(bench, BEAUTY)
+    grader = bench.actors[Role.GRADER]
+    assert work.fast_path(at=bench.clock(), by=grader.user_id) is None
+
+    unit = inspection.finalize(bench.ctx, grader, work)
+
+    with bench.ctx.sessions() as session:
+        row = session.scalar(select(Inspection).where(Inspection.unit_id == unit.unit_id))
+        assert row is not None and row.grade == "A"
+    assert row.answer_log == work.answer_log() and len(row.answer_log) == len(row.answers)
+    assert {entry["via"] for entry in row.answer_log} == {"fast_path"}
+    assert {entry["by"] for entry in row.answer_log} == {str(grader.user_id)}
+
+
+def test_a_held_refund_needs_its_evidence_photos_before_it_is_saved(tmp_path: Path) -> None:
+    held = make_station(tmp_path / "held", high_value_threshold_major=1)
+    work = start(held, "RMA-100012")
+    grader = held.actors[Role.GRADER]
+    work.fast_path(at=held.clock(), by=grader.user_id)
+    assert work.ready, "photos are not evidence before the decision"
+
+    with pytest.raises(InspectionError, match="Photos are evidence for a held refund"):
+        inspection.finalize(held.ctx, grader, work)
+    with held.ctx.sessions() as session:
+        assert count(session, Unit) == 0
+    take_missing_photos(held, work)
+    assert inspection.finalize(held.ctx, grader, work).decision.refund_action.value == "HELD"

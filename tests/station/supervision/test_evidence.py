@@ -137,11 +137,12 @@ def test_the_sheet_holds_the_rma_line_the_inspection_the_decision_and_the_photos
     assert sheet.refund is not None and line.currency in sheet.refund
 
     assert len(sheet.photos) == len(photo_rows) > 0
-    first = sheet.photos[0]
+    first = next(photo for photo in sheet.photos
+                 if photo.sha256 == hashlib.sha256(TINY_PNG).hexdigest())
     assert first.file is PhotoFile.KEPT
     assert first.path == photo_path(photos_folder(bench), first.sha256)
     assert first.caption == (f"{first.kind} · {first.taken_at} · {grader.display_name} · "
-                             f"{human_size(first.size_bytes)} · 2×2 · sha256 {first.sha256}")
+                             f"{human_size(first.size_bytes)} · 480×480 · sha256 {first.sha256}")
 
 
 def test_a_scanned_lpn_is_found_however_it_was_typed(bench: StationUnderTest) -> None:

@@ -30,6 +30,7 @@ from station.labels import print_queue
 from station.labels.print_queue import PrintQueue
 from station.labels.printers import JobState
 from station.labels.voids import void_label
+from station.loadgen.simulated_grader import photo_variant
 from station.ports.photo_files import photo_path
 from station.receiving import parcels as receiving
 from station.store.database import make_engine, session_factory, sqlite_url
@@ -53,10 +54,13 @@ def photos_folder(bench: StationUnderTest) -> Path:
 
 
 def keep_photo_file(bench: StationUnderTest) -> None:
-    """Put the simulated grader's photo where the station keeps its photo files."""
-    path = photo_path(photos_folder(bench), hashlib.sha256(TINY_PNG).hexdigest())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(TINY_PNG)
+    """Put the simulated grader's photos (one variant per photo of a unit) where the
+    station keeps its photo files."""
+    for index in range(4):
+        content = photo_variant(TINY_PNG, index)
+        path = photo_path(photos_folder(bench), hashlib.sha256(content).hexdigest())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
 
 
 def overridden_book(bench: StationUnderTest) -> FinalizedUnit:
