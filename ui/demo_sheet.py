@@ -64,15 +64,26 @@ class DemoSheetDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addWidget(buttons)
         self.table.currentCellChanged.connect(lambda row, *_: self._select(row))
+        # Closed before the read came back: the dialog may be deleted, nothing to fill in.
+        self._open = True
+        self.finished.connect(self._closed)
 
         def read() -> list[RmaSummary]:
             with ctx.sessions() as session:
                 return rma_store.list_summaries(session)
 
-        tasks.run(read, self._show, lambda error: hint.setText(
-            f"The demo RMAs could not be read ({error.__class__.__name__})."), shows_busy=False)
+        def failed(error: Exception) -> None:
+            if self._open:
+                hint.setText(f"The demo RMAs could not be read ({error.__class__.__name__}).")
+
+        tasks.run(read, self._show, failed, shows_busy=False)
+
+    def _closed(self) -> None:
+        self._open = False
 
     def _show(self, summaries: list[RmaSummary]) -> None:
+        if not self._open:
+            return
         self.summaries = summaries
         self.table.setRowCount(len(summaries))
         for row, summary in enumerate(summaries):

@@ -487,9 +487,41 @@ class MainWindow(QMainWindow):
         card = QAction("&Bench card: command barcodes", self)
         card.triggered.connect(self.show_bench_card)
         help_menu.addAction(card)
+        for menu in (station_menu, help_menu):
+            menu.aboutToShow.connect(self._menu_opened)
+            menu.aboutToHide.connect(self._menu_closed)
+
+    def _menu_opened(self) -> None:
+        """An open menu takes its mnemonics (Alt+S, then U): the wedge filter stands aside.
+
+        It holds every printable key to tell a scanner from a person and replays a person's
+        keys to the focused widget, which is the field under the menu, not the menu; so
+        the menu never saw its letter.
+        """
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.wedge)
+
+    def _menu_closed(self) -> None:
+        app = QApplication.instance()
+        if app is not None and self.isVisible():
+            app.installEventFilter(self.wedge)
 
     def _show(self, screen: QWidget) -> None:
         self.stack.setCurrentWidget(screen)
+
+    def _dialog_closed(self) -> None:
+        """A child dialog closed: this window takes the keyboard again, on its screen.
+
+        Window managers do not reliably activate the parent of a closed dialog (and a
+        non-modal one leaves activation wherever it falls), which left no window with the
+        keyboard until the bench was clicked.
+        """
+        if not self.isVisible():
+            return
+        self.raise_()
+        self.activateWindow()
+        self._focus_screen()
 
     def _focus_screen(self) -> None:
         """Give the keyboard back to the current screen after it was left without being
@@ -574,6 +606,7 @@ class MainWindow(QMainWindow):
         box.setWindowTitle("Parked facts")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setWindowModality(Qt.WindowModality.ApplicationModal)
+        box.finished.connect(lambda _result: self._dialog_closed())
         if not entries:
             box.setText("Nothing is parked: the central database took every fact.")
             box.show()
@@ -615,6 +648,7 @@ class MainWindow(QMainWindow):
     def _ask_volume(self) -> None:
         value, ok = QInputDialog.getInt(self, "Sound volume", "Volume (0–100 %):",
                                         self.feedback.volume, 0, 100, 10)
+        self._dialog_closed()
         if ok:
             self.feedback.set_volume(value)
             self.feedback.signal(Tone.SUCCESS)
@@ -623,13 +657,13 @@ class MainWindow(QMainWindow):
         dialog = BenchCardDialog(self)
         dialog.exec()
         dialog.deleteLater()
-        self.activateWindow()
+        self._dialog_closed()
 
     def show_demo_sheet(self) -> None:
         dialog = DemoSheetDialog(self.ctx, self.tasks, self)
         dialog.exec()
         dialog.deleteLater()
-        self.activateWindow()
+        self._dialog_closed()
 
     def sign_out(self) -> None:
         actor = self.actor
@@ -662,7 +696,7 @@ class MainWindow(QMainWindow):
         dialog = QueuesDialog(self.ctx, self.actor, self.tasks, self)
         dialog.exec()
         dialog.deleteLater()
-        self.activateWindow()
+        self._dialog_closed()
         if self.stack.currentWidget() is self.scan:
             self._offer_drafts(self.actor)
 
@@ -676,8 +710,10 @@ class MainWindow(QMainWindow):
                 tz=reports.local_zone(), renderer=self.reports_renderer,
                 export_folder=self.evidence_folder, parent=self)
             self.summary_dialog.unit_opened.connect(self.show_unit)
+            self.summary_dialog.finished.connect(lambda _result: self._dialog_closed())
         self.summary_dialog.show()
         self.summary_dialog.raise_()
+        self.summary_dialog.activateWindow()
 
     def show_unit(self, lpn: str) -> None:
         """A unit's whole history, from the database the open summary reads."""
@@ -704,7 +740,7 @@ class MainWindow(QMainWindow):
         dialog = UsersDialog(self.ctx, self.actor, self.tasks, self)
         dialog.exec()
         dialog.deleteLater()
-        self.activateWindow()
+        self._dialog_closed()
 
     def _first_admin_created(self, info: UserInfo) -> None:
         self._show(self.sign_in)
@@ -1002,6 +1038,7 @@ class MainWindow(QMainWindow):
 
     def _ask_reason(self, question: str) -> str | None:
         reason, ok = QInputDialog.getText(self, "Reprint", question)
+        self._dialog_closed()
         return reason if ok else None
 
     def test_print(self) -> None:
@@ -1009,6 +1046,7 @@ class MainWindow(QMainWindow):
         printer = self.printer
         if printer is None:
             QMessageBox.information(self, "Test print", "No printer is configured (printer.uri).")
+            self._dialog_closed()
             return
 
         def work() -> PrintOutcome:
@@ -1034,3 +1072,4 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, "Returns Station",
                                  f"Something went wrong: {error.__class__.__name__}. Nothing was "
                                  "saved for this step; try again or call a supervisor.")
+            self._dialog_closed()

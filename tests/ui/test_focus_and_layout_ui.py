@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -113,3 +113,79 @@ def test_after_the_idle_lock_the_inspection_takes_answer_keys_not_the_notes_fiel
     qtbot.keyClick(focus, Qt.Key.Key_1)
     qtbot.waitUntil(lambda: len(screen.work.run.answers) == 1)  # type: ignore[union-attr]
     assert screen.notes.text() == ""
+
+
+def close_the_dialog_when_it_opens(qtbot: QtBot) -> None:
+    """Esc on the dialog as soon as it is open (exec() blocks the test until it closes)."""
+    def close() -> None:
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
+        modal = QApplication.activeModalWidget()
+        assert modal is not None
+        qtbot.keyClick(modal, Qt.Key.Key_Escape)
+
+    QTimer.singleShot(0, close)
+
+
+def keys_reach_the_scan_screen(window: MainWindow, qtbot: QtBot) -> bool:
+    return (QApplication.activeWindow() is window
+            and QApplication.focusWidget() is window.scan.field)
+
+
+@pytest.mark.parametrize(("role", "opens"), [
+    (Role.GRADER, MainWindow.show_bench_card),
+    (Role.GRADER, MainWindow.show_demo_sheet),
+    (Role.SUPERVISOR, MainWindow.show_queues),
+    (Role.ADMIN, MainWindow.show_users),
+])
+def test_after_a_dialog_closes_the_keys_go_to_the_screen_again(
+    window: MainWindow, qtbot: QtBot, role: Role, opens: Callable[[MainWindow], None]
+) -> None:
+    sign_in(window, qtbot, role)
+    qtbot.waitUntil(lambda: not window.tasks.busy)
+    window.scan.field.clearFocus()
+
+    close_the_dialog_when_it_opens(qtbot)
+    opens(window)
+
+    qtbot.waitUntil(lambda: keys_reach_the_scan_screen(window, qtbot))
+
+
+def test_after_the_daily_summary_closes_the_keys_go_to_the_screen_again(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    sign_in(window, qtbot, Role.SUPERVISOR)
+    qtbot.waitUntil(lambda: not window.tasks.busy)
+    window.show_summary()
+    summary = window.summary_dialog
+    assert summary is not None
+    qtbot.waitUntil(summary.isVisible)
+    summary.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is summary)
+
+    qtbot.keyClick(summary, Qt.Key.Key_Escape)
+
+    qtbot.waitUntil(lambda: keys_reach_the_scan_screen(window, qtbot))
+
+
+def test_a_menu_mnemonic_works_in_the_open_menu(window: MainWindow, qtbot: QtBot) -> None:
+    sign_in(window, qtbot, Role.ADMIN)
+    qtbot.waitUntil(lambda: not window.tasks.busy)
+    opened: list[str] = []
+
+    def close_and_note() -> None:
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None)
+        modal = QApplication.activeModalWidget()
+        assert modal is not None
+        opened.append(modal.windowTitle())
+        qtbot.keyClick(modal, Qt.Key.Key_Escape)
+
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None)
+    menu = QApplication.activePopupWidget()
+    assert menu is not None
+    QTimer.singleShot(0, close_and_note)
+    qtbot.keyClick(menu, Qt.Key.Key_U)
+
+    qtbot.waitUntil(lambda: bool(opened))
+    assert opened == ["Users"]
+    assert window.scan.field.text() == ""
