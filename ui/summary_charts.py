@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from station.common.vocabulary import Disposition, Grade
 from station.reports.trend import main_currency
-from station.reports.units import Figure
+from station.reports.units import Figure, in_words
 
 #: One colour per disposition, the same on every chart and in the PDF legend's order.
 DISPOSITION_COLOURS: Final = {
@@ -229,14 +229,14 @@ class SummaryCharts(QWidget):
             counts = [entry["by_disposition"].get(disposition, 0) for entry in shown]
             if not any(counts):
                 continue
-            bar_set = QBarSet(disposition)
+            bar_set = QBarSet(in_words("disposition", disposition))
             bar_set.append([float(n) for n in counts])
             bar_set.setColor(QColor(colour))
             bar_set.clicked.connect(
                 lambda index, d=disposition: self.picked.emit(
                     Pick(Figure("disposition", d, hour=first + index))))
             series.append(bar_set)
-            drawn.legend.append((colour, disposition))
+            drawn.legend.append((colour, bar_set.label()))
         chart.addSeries(series)
         axis_x = QBarCategoryAxis()
         axis_x.append([f"{entry['hour']:02d}" for entry in shown])
@@ -292,7 +292,7 @@ class SummaryCharts(QWidget):
         series.append(bar_set)
         chart.addSeries(series)
         axis_y = QBarCategoryAxis()
-        axis_y.append([entry["reason"].replace("_", " ") for entry in ordered])
+        axis_y.append([in_words("reason", entry["reason"]) for entry in ordered])
         axis_x = _count_axis(max(entry["units"] for entry in top))
         _place(chart, series, (axis_y, Qt.AlignmentFlag.AlignLeft),
                (axis_x, Qt.AlignmentFlag.AlignBottom))

@@ -51,7 +51,7 @@ from station.reports.document import (
     SummaryWithExceptions,
     summary_with_exceptions,
 )
-from station.reports.units import Figure, UnitList, UnitRow, units_behind
+from station.reports.units import Figure, UnitList, UnitRow, in_words, units_behind
 from station.runtime.context import StationContext
 from ui.list_table import list_table
 from ui.message_line import MessageLine
@@ -381,29 +381,30 @@ class SummaryDialog(QDialog):
         inspected = row(tree, "Units inspected", summary["inspected"]["units"],
                         Figure("inspected"))
         for category, n in summary["inspected"]["by_category"].items():
-            row(inspected, category.replace("_", " "), n, Figure("category", category))
+            row(inspected, in_words("category", category), n, Figure("category", category))
         grades = row(tree, "Grades", sum(summary["grades"].values()))
         for grade, n in summary["grades"].items():
-            row(grades, grade, n, Figure("grade", grade) if n else None)
+            row(grades, in_words("grade", grade), n, Figure("grade", grade) if n else None)
         # A parent row counts units, as its rows do (never how many rows it has).
         reasons = row(tree, "Return reasons",
                       sum(entry["units"] for entry in summary["reasons"]))
         for entry in summary["reasons"]:
-            row(reasons, entry["reason"].replace("_", " "), entry["units"],
+            row(reasons, in_words("reason", entry["reason"]), entry["units"],
                 Figure("reason", entry["reason"]))
         dispositions = summary["dispositions"]
         routed = row(tree, "Units dispositioned", dispositions["units"],
                      Figure("dispositioned"))
         for disposition, n in dispositions["by_disposition"].items():
             if n:
-                row(routed, disposition, n, Figure("disposition", disposition))
+                row(routed, in_words("disposition", disposition), n,
+                    Figure("disposition", disposition))
         sent = row(tree, "Destinations", sum(dispositions["by_destination"].values()))
         for destination, n in dispositions["by_destination"].items():
             row(sent, destination, n, Figure("destination", destination))
         refunds = summary["refunds"]
         refunded = row(tree, "Refunds", refunds["units"], Figure("refund"))
         for action, bucket in refunds["by_action"].items():
-            money(refunded, action.replace("_", " ").lower(), bucket["amount_minor"],
+            money(refunded, in_words("refund", action), bucket["amount_minor"],
                   bucket["units"], Figure("refund", action) if bucket["units"] else None)
         money(refunded, "money refunded", refunds["money_refunded_minor"])
         held = refunds["held_resolutions"]
@@ -505,9 +506,13 @@ class SummaryDialog(QDialog):
             self.unit_table.setFocus()
 
     def _unit_cells(self, unit: UnitRow) -> tuple[str, ...]:
+        def words(section: str, key: str) -> str:
+            return in_words(section, key) if key else ""
+
         return (unit.lpn, unit.station, f"{unit.at.astimezone(self.tz):%d %b %H:%M}",
-                unit.sku, unit.category.replace("_", " "), unit.reason.replace("_", " "),
-                unit.grade, unit.disposition, unit.destination, unit.refund)
+                unit.sku, words("category", unit.category), words("reason", unit.reason),
+                unit.grade, words("disposition", unit.disposition), unit.destination,
+                unit.refund)
 
     def open_unit(self, row: int) -> None:
         if self.units is not None and 0 <= row < len(self.units.rows):

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.common.money import format_minor
-from station.common.vocabulary import Disposition, Grade, RefundAction
+from station.common.vocabulary import Category, Disposition, Grade, Reason, RefundAction
 from station.reports.daily_summary import ReportError, _open_scope, _Scope
 from station.store.models import RmaLine, Unit, UnitSummary
 
@@ -35,6 +35,12 @@ SECTIONS: Final = {
     "destination": "Units sent to",
     "refund": "Units refunded",
     "override": "Overrides",
+}
+#: Refund actions as people say them (the identifiers stay in the data).
+REFUND_WORDS: Final = {
+    RefundAction.FULL.value: "full", RefundAction.PARTIAL.value: "partial",
+    RefundAction.STORE_CREDIT.value: "store credit", RefundAction.EXCHANGE.value: "exchange",
+    RefundAction.DENY.value: "denied", RefundAction.HELD.value: "held",
 }
 #: The longest list shown; the total still says how many units the figure has.
 MAX_ROWS: Final = 5000
@@ -52,19 +58,46 @@ class Figure:
     hour: int | None = None
 
     def title(self) -> str:
+        """The list's title for people: its key in words ("open box", never OPEN_BOX)."""
         if self.section == "override":
             text = f"Overrides of the {self.key}" if self.key else "Overrides"
+        elif self.key is None:
+            text = SECTIONS[self.section]
+        elif self.section == "refund":
+            text = f"Units whose refund is {in_words('refund', self.key)}"
         else:
-            words = SECTIONS[self.section]
-            text = f"{words} {self.key}" if self.key is not None else words
+            text = f"{SECTIONS[self.section]} {in_words(self.section, self.key)}"
         if self.hour is not None:
             text += f", {self.hour:02d}:00-{self.hour:02d}:59"
         return text
 
 
+def in_words(section: str, key: str) -> str:
+    """How a figure's key (a disposition, reason, category, grade or refund action, as the
+    data has it) reads for people: "open box", "home & kitchen", "B (like new / opened)",
+    "store credit". A value the vocabulary does not know (an older station's, "unknown")
+    reads as itself with spaces; destinations are names already."""
+    try:
+        if section == "disposition":
+            return Disposition(key).label
+        if section == "reason":
+            return Reason(key).label
+        if section == "category":
+            return Category(key).label
+        if section == "grade":
+            return f"{key} ({Grade(key).meaning})"
+    except ValueError:
+        return key.replace("_", " ")
+    if section == "refund":
+        return REFUND_WORDS.get(key, key.replace("_", " ").lower())
+    return key
+
+
 @dataclass(frozen=True)
 class UnitRow:
-    """A unit as it stands now; `at` is the moment of the event the figure counted."""
+    """A unit as it stands now; `at` is the moment of the event the figure counted. Grade,
+    category, reason and disposition are the data's identifiers; `refund` is for people
+    ("partial 26.99 USD")."""
 
     unit_id: uuid.UUID
     lpn: str
@@ -163,7 +196,8 @@ def _describe(session: Session, units: dict[uuid.UUID, datetime]) -> list[UnitRo
             if unit_id not in described:
                 continue
             unit, sku = described[unit_id]
-            refund = ("" if unit.refund_action is None else f"{unit.refund_action} "
+            refund = ("" if unit.refund_action is None
+                      else f"{in_words('refund', unit.refund_action)} "
                       + format_minor(int(unit.refund_amount_minor or 0),
                                      unit.refund_currency or ""))
             rows.append(UnitRow(

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCharts import QBarSet, QChartView, QStackedBarSeries
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics, QTextDocument
 from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QGraphicsTextItem,
+    QLabel,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -146,6 +147,13 @@ def test_every_figure_can_be_read_whole_and_the_dialog_fits_the_screen(
         assert item.textAlignment(1) & Qt.AlignmentFlag.AlignRight, item.text(1)
 
 
+def _plain(label: QLabel) -> str:
+    """What a rich-text label reads (no-break spaces as spaces)."""
+    document = QTextDocument()
+    document.setHtml(label.text())
+    return document.toPlainText().replace("\xa0", " ")
+
+
 def _drawn_texts(dialog: SummaryDialog) -> list[str]:
     """Every text the four charts draw themselves (titles, legends, axis labels), each
     after the name of its chart."""
@@ -184,7 +192,36 @@ def test_no_chart_text_is_cut_short_when_the_splitter_moves(qtbot: QtBot,
         assert legend.isVisible()
         assert legend.heightForWidth(legend.width()) <= legend.height()  # no line cut off
         for name in shown:
-            assert name in legend.text(), name
+            assert name in _plain(legend), name
+
+
+def test_the_summary_says_dispositions_reasons_and_categories_in_words(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Figures, legends, list titles and list cells read "open box", "home & kitchen",
+    "changed mind", "store credit": never OPEN_BOX, home_kitchen or STORE_CREDIT."""
+    bench = make_station(tmp_path / "station", high_value_threshold_major=500)
+    _busy_day(bench)
+    dialog = _summary_of(qtbot, bench)
+    for words in ("open box", "return to vendor", "home & kitchen", "changed mind",
+                  "store credit", "B (like new / opened)"):
+        assert dialog.figure_item(words) is not None, words
+    for identifier in ("OPEN_BOX", "RTV", "home kitchen", "home_kitchen", "changed_mind"):
+        assert dialog.figure_item(identifier) is None, identifier
+    legend = _plain(dialog.charts.legend_of(dialog.charts.hourly))
+    assert "open box" in legend and "OPEN_BOX" not in legend
+
+    for name in ("open box", "store credit"):
+        item = dialog.figure_item(name)
+        assert item is not None
+        dialog.units = None
+        dialog.figures.itemActivated.emit(item, 0)
+        qtbot.waitUntil(lambda: dialog.units is not None)
+        cells = [dialog.unit_table.item(row, column).text()
+                 for row in range(dialog.unit_table.rowCount()) for column in range(10)]
+        shown = " | ".join([dialog.units_title.text(), *cells])
+        assert "_" not in shown and "OPEN_BOX" not in shown and "STORE_CREDIT" not in shown
+    assert dialog.units_title.text().startswith("Units whose refund is store credit: ")
 
 
 def _click_bar(qtbot: QtBot, view: QChartView, bar_set: QBarSet, index: int) -> None:
@@ -224,7 +261,7 @@ def test_a_supervisor_goes_from_the_summary_to_a_unit_and_voids_its_label(
     assert "THIS STATION ONLY" in dialog.source.text()  # no central database configured
     inspected = dialog.figure_item("Units inspected")
     assert inspected is not None and inspected.text(1) == "3"
-    grade_b = dialog.figure_item("B")
+    grade_b = dialog.figure_item("B (like new / opened)")
     assert grade_b is not None and grade_b.text(1) == "1"
     qtbot.waitUntil(lambda: dialog.trend is not None)  # counted after the day's figures
     assert len(dialog.charts.trend_days) == 14
@@ -233,20 +270,21 @@ def test_a_supervisor_goes_from_the_summary_to_a_unit_and_voids_its_label(
     # A bar of the stacked hourly chart: the units routed so in that hour.
     hourly = dialog.charts.hourly.chart()
     series = next(s for s in hourly.series() if isinstance(s, QStackedBarSeries))
-    restock = next(s for s in series.barSets() if s.label() == "RESTOCK")
+    restock = next(s for s in series.barSets() if s.label() == "restock")
     column = next(i for i in range(restock.count()) if restock.at(i))
     _click_bar(qtbot, dialog.charts.hourly, restock, column)
     qtbot.waitUntil(lambda: dialog.units is not None)
     assert dialog.tabs.currentIndex() == 1
     assert dialog.units is not None
-    assert dialog.units.title.startswith("Units routed to RESTOCK, ")
+    assert dialog.units.title.startswith("Units routed to restock, ")
     assert dialog.units.total == int(restock.at(column))
     assert {row.disposition for row in dialog.units.rows} == {"RESTOCK"}
 
     # A figure of the tree: the one unit graded B.
     dialog.tabs.setCurrentIndex(0)
     dialog.figures.itemActivated.emit(grade_b, 0)
-    qtbot.waitUntil(lambda: dialog.units is not None and dialog.units.title == "Units graded B")
+    qtbot.waitUntil(lambda: dialog.units is not None
+                    and dialog.units.title == "Units graded B (like new / opened)")
     assert [row.lpn for row in dialog.units.rows] == [lpns["RMA-100001/1"]]
     assert dialog.unit_table.item(0, 6).text() == "B"
 
@@ -303,7 +341,7 @@ def test_after_sync_the_summary_and_the_unit_come_from_the_central_database(
     qtbot.waitUntil(lambda: dialog.loaded is not None)
     assert "central database, every station" in dialog.source.text()
     assert not dialog.pdf_button.isEnabled()  # this window was given no PDF renderer
-    restock = dialog.figure_item("RESTOCK")
+    restock = dialog.figure_item("restock")
     assert restock is not None
     dialog.figures.itemActivated.emit(restock, 0)
     qtbot.waitUntil(lambda: dialog.units is not None)

@@ -403,10 +403,10 @@ def units(day: Day, figure: Figure, **options: Any) -> report_units.UnitList:
 
 def test_the_units_behind_a_grade_are_the_units_graded_so(day: Day) -> None:
     listed = units(day, Figure("grade", "B"))
-    assert listed.title == "Units graded B" and listed.total == 1
+    assert listed.title == "Units graded B (like new / opened)" and listed.total == 1
     (book,) = listed.rows
     assert (book.lpn, book.grade, book.disposition, book.destination, book.refund) == (
-        day.lpns["book"], "B", "LIQUIDATE", "LIQ-CAGE", "PARTIAL 26.99 USD")
+        day.lpns["book"], "B", "LIQUIDATE", "LIQ-CAGE", "partial 26.99 USD")
     assert (book.category, book.reason) == ("books_media", "changed_mind")
     assert book.at == at(20, 8, 10)
 
@@ -415,7 +415,7 @@ def test_a_held_refund_approved_later_lists_the_approval(day: Day) -> None:
     listed = units(day, Figure("refund", "FULL"))
     assert listed.total == 3
     laptop = next(row for row in listed.rows if row.lpn == day.lpns["laptop"])
-    assert laptop.refund == "FULL 1299.00 EUR" and laptop.at == at(20, 11)
+    assert laptop.refund == "full 1299.00 EUR" and laptop.at == at(20, 11)
 
 
 def test_the_units_of_one_hour_of_the_stacked_chart(day: Day) -> None:
@@ -459,6 +459,20 @@ def test_a_long_list_is_cut_but_says_how_many_there_are(day: Day) -> None:
     listed = units(day, Figure("inspected"), limit=2)
     assert (listed.total, len(listed.rows), listed.truncated) == (7, 2, True)
     assert [row.at for row in listed.rows] == [at(20, 8, 10), at(20, 8, 45)]  # oldest first
+
+
+def test_a_list_is_titled_in_words_not_identifiers() -> None:
+    """The supervisor reads "open box" and "home & kitchen", never OPEN_BOX or home_kitchen."""
+    assert Figure("disposition", "OPEN_BOX").title() == "Units routed to open box"
+    assert Figure("disposition", "RTV", hour=9).title() == (
+        "Units routed to return to vendor, 09:00-09:59")
+    assert Figure("reason", "changed_mind").title() == "Units returned as changed mind"
+    assert Figure("category", "home_kitchen").title() == "Units of category home & kitchen"
+    assert Figure("refund", "STORE_CREDIT").title() == "Units whose refund is store credit"
+    assert Figure("refund", "DENY").title() == "Units whose refund is denied"
+    assert Figure("grade", "B").title() == "Units graded B (like new / opened)"
+    assert Figure("destination", "STOCK-A").title() == "Units sent to STOCK-A"
+    assert Figure("reason", "unknown").title() == "Units returned as unknown"
 
 
 def test_a_figure_that_does_not_exist_is_refused(day: Day) -> None:
