@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 
 from station.common.money import format_minor
 from station.common.permissions import Actor
-from station.common.vocabulary import ExceptionOutcome
+from station.common.vocabulary import ExceptionOutcome, RefundAction
 from station.inspection import approvals
 from station.people import signin
+from station.reports.units import in_words
 from station.runtime.context import StationContext
 from station.supervision import queues
 from station.supervision.queues import HeldRefund, OpenException
@@ -35,12 +36,21 @@ from ui.list_table import list_table
 from ui.message_line import MessageLine
 from ui.tasks import Changed, TaskRunner
 
-REFUND_COLUMNS = ("LPN", "RMA", "SKU", "Amount", "Station", "Held since")
+#: "Why held" last: it is the longest, and the last column takes the room that is left.
+REFUND_COLUMNS = ("LPN", "RMA", "SKU", "Amount", "Grade", "Disposition", "Station",
+                  "Held since", "Why held")
 EXCEPTION_COLUMNS = ("Kind", "Station", "Opened", "Details")
 
 
 def _cell(text: str) -> QTableWidgetItem:
-    return QTableWidgetItem(text)
+    item = QTableWidgetItem(text)
+    item.setToolTip(text)  # the whole text where the column is too narrow for it
+    return item
+
+
+def _words(section: str, key: str | None) -> str:
+    """A grade or disposition in words ("A (new / sealed)", "open box"); "" for none."""
+    return in_words(section, key) if key else ""
 
 
 class QueuesDialog(QDialog):
@@ -119,9 +129,12 @@ class QueuesDialog(QDialog):
         self.refunds, self.exceptions = lists
         self.refund_table.setRowCount(len(self.refunds))
         for row, held in enumerate(self.refunds):
-            values: tuple[str, ...] = (held.lpn, held.rma_number, held.sku,
-                      format_minor(held.amount_minor, held.currency), held.station_code,
-                      f"{held.held_at.astimezone():%d %b %H:%M}")
+            values: tuple[str, ...] = (
+                held.lpn, held.rma_number, held.sku,
+                format_minor(held.amount_minor, held.currency),
+                _words("grade", held.grade), _words("disposition", held.disposition),
+                held.station_code, f"{held.held_at.astimezone():%d %b %H:%M}",
+                held.held_why or "—")
             for column, value in enumerate(values):
                 self.refund_table.setItem(row, column, _cell(value))
         self.exception_table.setRowCount(len(self.exceptions))
@@ -159,7 +172,9 @@ class QueuesDialog(QDialog):
 
         def done(result: approvals.Resolution) -> None:
             self.refund_reason.clear()
-            self.message.ok(f"{result.lpn}: {result.action.value} "
+            decided = ("denied" if result.action is RefundAction.DENY
+                       else f"approved: {in_words('refund', result.action.value)}")
+            self.message.ok(f"{result.lpn}: {decided} "
                             f"{format_minor(result.amount_minor, result.currency)} recorded.")
             self.reload()
 

@@ -10,8 +10,10 @@ and its outbox entry in one transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Final
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
@@ -25,13 +27,18 @@ from station.runtime.authorization import require
 from station.runtime.context import StationContext
 from station.store import outbox
 from station.store.models import (
+    DispositionDecision,
     ExceptionCase,
     ExceptionResolution,
     RefundTrigger,
     Rma,
     RmaLine,
     Unit,
+    UnitSummary,
 )
+
+#: How the routing rules begin the reason of a refund they hold; the queue says the rest.
+HELD_PREFIX: Final = "held for a supervisor: "
 
 
 class QueueError(UserFacingError):
@@ -40,6 +47,10 @@ class QueueError(UserFacingError):
 
 @dataclass(frozen=True)
 class HeldRefund:
+    """A refund waiting for a supervisor, with what they decide on: why the rules held it
+    (`held_why`, in words; "" when the decision did not record it) and the unit's grade
+    and effective disposition as they stand now (identifiers; None before any)."""
+
     trigger_id: uuid.UUID
     lpn: str
     rma_number: str
@@ -48,6 +59,9 @@ class HeldRefund:
     currency: str
     station_code: str
     held_at: datetime
+    held_why: str = ""
+    grade: str | None = None
+    disposition: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,21 +75,46 @@ class OpenException:
 
 def held_refunds(ctx: StationContext, actor: Actor, session: Session,
                  limit: int = 500) -> list[HeldRefund]:
-    """HELD triggers no supervisor has resolved yet, oldest first."""
+    """HELD triggers no supervisor has resolved yet, oldest first, each with why it was
+    held (the refund reason of the unit's decision that held it: the latest made by the
+    trigger's time) and the unit's grade and disposition now (its summary row)."""
     require(ctx, actor, Action.INSPECT)
     resolution = aliased(RefundTrigger)
     resolved = exists().where(resolution.supersedes_id == RefundTrigger.id)
     rows = session.execute(
-        select(RefundTrigger, Unit.lpn, RmaLine.sku, Rma.rma_number)
+        select(RefundTrigger, Unit.lpn, RmaLine.sku, Rma.rma_number, UnitSummary.grade,
+               UnitSummary.disposition)
         .join(Unit, Unit.id == RefundTrigger.unit_id, isouter=True)
         .join(RmaLine, RmaLine.id == RefundTrigger.rma_line_id, isouter=True)
         .join(Rma, Rma.id == RmaLine.rma_id, isouter=True)
+        .join(UnitSummary, UnitSummary.unit_id == RefundTrigger.unit_id, isouter=True)
         .where(RefundTrigger.action == RefundAction.HELD.value, ~resolved)
         .order_by(RefundTrigger.created_at).limit(limit)).all()
+    decisions: dict[uuid.UUID, list[tuple[datetime, Any]]] = {}
+    for unit_id, decided_at, explanation in session.execute(
+            select(DispositionDecision.unit_id, DispositionDecision.decided_at,
+                   DispositionDecision.explanation)
+            .where(DispositionDecision.unit_id.in_({row[0].unit_id for row in rows}))
+            .order_by(DispositionDecision.decided_at)):
+        decisions.setdefault(unit_id, []).append((decided_at, explanation))
     return [HeldRefund(trigger.id, lpn or "", rma_number or "", sku or "",
                        trigger.amount_minor, trigger.currency, trigger.station_code,
-                       trigger.created_at)
-            for trigger, lpn, sku, rma_number in rows]
+                       trigger.created_at,
+                       _held_why(decisions.get(trigger.unit_id, []), trigger.created_at),
+                       grade, disposition)
+            for trigger, lpn, sku, rma_number, grade, disposition in rows]
+
+
+def _held_why(decisions: list[tuple[datetime, Any]], held_at: datetime) -> str:
+    """The refund reason of the latest decision made by `held_at` (decided with the held
+    trigger, in the same transaction), without the rules' "held for a supervisor: "."""
+    made = [explanation for decided_at, explanation in decisions if decided_at <= held_at]
+    explanation = made[-1] if made else None
+    refund = explanation.get("refund") if isinstance(explanation, Mapping) else None
+    why = refund.get("why") if isinstance(refund, Mapping) else None
+    if not isinstance(why, str):
+        return ""
+    return clean_text(why.removeprefix(HELD_PREFIX), 300)
 
 
 def open_exceptions(ctx: StationContext, actor: Actor, session: Session,

@@ -61,6 +61,13 @@ def test_a_supervisor_works_the_queues_and_a_grader_does_not_see_them(
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: len(dialog.refunds) == 1 and len(dialog.exceptions) == 1)
     assert dialog.refund_table.item(0, 3).text() == "29.99 USD"
+    # What the decision rests on, in words: the unit's grade, where it goes, why it waits.
+    shown = {dialog.refund_table.horizontalHeaderItem(column).text():
+             dialog.refund_table.item(0, column).text()
+             for column in range(dialog.refund_table.columnCount())}
+    assert shown["Grade"] == "A (new / sealed)"
+    assert shown["Disposition"] == "restock"
+    assert shown["Why held"] == "the unit is worth more than the high-value threshold (10 USD)"
     dialog.refund_pin.setText(PINS[Role.SUPERVISOR])
     dialog.approve_button.click()  # no reason yet: refused by the core
     qtbot.waitUntil(lambda: "reason is required" in dialog.message.text())
@@ -72,7 +79,8 @@ def test_a_supervisor_works_the_queues_and_a_grader_does_not_see_them(
     assert len(dialog.refunds) == 1
     dialog.refund_pin.setText(PINS[Role.SUPERVISOR])
     dialog.approve_button.click()
-    qtbot.waitUntil(lambda: dialog.refunds == [] and "FULL 29.99 USD" in dialog.message.text())
+    qtbot.waitUntil(lambda: dialog.refunds == []
+                    and "approved: full 29.99 USD" in dialog.message.text())
     dialog.tabs.setCurrentIndex(1)
     dialog.exception_reason.setText("no RMA; sent back to the carrier")
     dialog.outcome.setCurrentIndex(dialog.outcome.findData("returned_to_carrier"))

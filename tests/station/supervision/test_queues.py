@@ -42,6 +42,19 @@ def test_held_refunds_wait_until_a_supervisor_decides(held: StationUnderTest) ->
         assert queues.held_refunds(held.ctx, supervisor, session) == []
 
 
+def test_a_held_refund_says_why_it_is_held_and_what_the_unit_is(
+    held: StationUnderTest,
+) -> None:
+    """The supervisor decides knowing why the rules held the refund, the unit's grade and
+    where it is going, without opening the unit."""
+    with held.ctx.sessions() as session:
+        [waiting] = queues.held_refunds(held.ctx, held.actors[Role.SUPERVISOR], session)
+    assert waiting.grade == "A"
+    assert waiting.disposition == "RESTOCK"
+    assert waiting.held_why == ("the unit is worth more than the high-value threshold "
+                                "(10 USD)")
+
+
 def test_a_supervisor_closes_an_exception_once_with_an_outcome_and_a_reason(
     bench: StationUnderTest,
 ) -> None:
