@@ -584,9 +584,23 @@ class UsersDialog(QDialog):
             return
         if info.has_badge and not self._confirm_replace_badge(info):
             return
+        self._issue_badge(info, replacing=info.has_badge)
+
+    def _issue_badge(self, info: UserInfo, *, replacing: bool) -> None:
+        """Issue a badge; replacing one only after the question. A badge the list did not
+        show (issued since it was read) is refused by the core (BadgeExists): then the list
+        is read again and the question asked before anything is replaced."""
         ctx, actor = self._ctx, self._actor
-        self._run(lambda: users.issue_badge(ctx, actor, info.username),
-                  lambda code: self._badge_issued(info, code))
+
+        def refused(error: Exception) -> None:
+            if not isinstance(error, users.BadgeExists):
+                return
+            self.refresh(select=info.username)
+            if self._confirm_replace_badge(info):
+                self._issue_badge(info, replacing=True)
+
+        self._run(lambda: users.issue_badge(ctx, actor, info.username, replacing=replacing),
+                  lambda code: self._badge_issued(info, code), refused)
 
     def _badge_issued(self, info: UserInfo, code: str) -> None:
         self._changed(info, f"{info.display_name} has a new badge; any earlier badge no "

@@ -245,14 +245,26 @@ def set_role(ctx: StationContext, actor: Actor, username: str, role: Role,
         return info_of(user)
 
 
-def issue_badge(ctx: StationContext, actor: Actor, username: str) -> str:
-    """A new badge code for the user (shown once); any earlier badge stops working."""
+class BadgeExists(UserError):
+    """The user has a badge and replacing it was not asked for: nothing changed."""
+
+
+def issue_badge(ctx: StationContext, actor: Actor, username: str, *,
+                replacing: bool = True) -> str:
+    """A new badge code for the user (shown once); any earlier badge stops working.
+
+    A screen that asks before replacing a badge passes `replacing=False` when it believes
+    there is none: if one was issued meanwhile (its list was read before), BadgeExists is
+    raised and nothing changes, so a badge is never revoked without the question."""
     require(ctx, actor, Action.MANAGE_USERS)
     require_local_directory(ctx)
     code = new_badge_code()
     with ctx.sessions.begin() as session:
         user = _get(session, username)
         replaced = user.badge_code is not None
+        if replaced and not replacing:
+            raise BadgeExists(f"{user.display_name} has a badge already (issued after this "
+                              "list was read); a new one replaces it only if you say so.")
         user.badge_code = badge_digest(code)
         _audit(session, ctx, actor, "user.badge_issued", username, {"replaced": replaced})
     return code

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import zxingcpp
@@ -34,6 +35,7 @@ from ui.tasks import TaskRunner
 from ui.users_dialog import COLUMNS, BadgeDialog, PinForm, RoleForm, UserForm, UsersDialog
 
 MODAL_WAIT_MS = 10_000
+W = TypeVar("W", bound=QWidget)
 
 
 @dataclass
@@ -356,15 +358,16 @@ def test_a_pin_against_the_policy_is_refused_in_the_form(
     assert not dialog.busy
 
 
-def answer_pin_form_when_it_opens(fill: Callable[[PinForm], None]) -> ModalAnswer:
-    """Like answer_next_modal, for a PinForm that opens after another modal has closed."""
+def answer_modal_of(kind: type[W], fill: Callable[[W], None]) -> ModalAnswer:
+    """Like answer_next_modal, for a modal of `kind` that opens after another modal has
+    closed."""
     answer = ModalAnswer()
     waited = 0
 
     def attempt() -> None:
         nonlocal waited
         modal = QApplication.activeModalWidget()
-        if not isinstance(modal, PinForm):
+        if not isinstance(modal, kind):
             waited += 10
             if waited < MODAL_WAIT_MS:
                 QTimer.singleShot(10, attempt)
@@ -378,6 +381,10 @@ def answer_pin_form_when_it_opens(fill: Callable[[PinForm], None]) -> ModalAnswe
 
     QTimer.singleShot(0, attempt)
     return answer
+
+
+def answer_pin_form_when_it_opens(fill: Callable[[PinForm], None]) -> ModalAnswer:
+    return answer_modal_of(PinForm, fill)
 
 
 def test_an_admin_makes_a_grader_a_supervisor_with_a_new_six_digit_pin(
@@ -489,6 +496,61 @@ def test_a_new_badge_is_shown_once_saved_as_a_scannable_png_and_signs_in(
     assert answer.answered and not dialog.busy
     assert signin.sign_in_with_badge(bench.ctx, code).username == "grader"
     assert len(audit_events(bench, "user.badge_issued", "grader")) == 1
+
+
+def test_a_badge_issued_behind_the_lists_back_is_still_not_replaced_without_asking(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    """The list said "no badge" (it was issued elsewhere after the list was read): the core
+    refuses to replace a badge unasked, and the dialog asks before it replaces it."""
+    dialog = open_users(Role.ADMIN)
+    assert row_of(dialog, "grader")["Badge"] == "no"
+    first = users.issue_badge(bench.ctx, bench.actors[Role.ADMIN], "grader")  # elsewhere
+    asked: dict[str, str] = {}
+
+    def decline(box: QWidget) -> None:
+        assert isinstance(box, QMessageBox)
+        asked["question"] = box.text()
+        box.button(QMessageBox.StandardButton.No).click()
+
+    assert dialog.select_user("grader")
+    answer = answer_next_modal(decline)
+    dialog.badge_button.click()
+    qtbot.waitUntil(lambda: answer.answered, timeout=10_000)
+    settle(qtbot, dialog)
+
+    assert "The old badge stops working" in asked["question"]
+    assert signin.sign_in_with_badge(bench.ctx, first).username == "grader"
+    assert len(audit_events(bench, "user.badge_issued", "grader")) == 1
+    assert row_of(dialog, "grader")["Badge"] == "yes", "the list now shows the badge"
+
+
+def test_a_badge_issued_behind_the_lists_back_is_replaced_once_the_admin_says_yes(
+    bench: StationUnderTest, open_users: Callable[[Role], UsersDialog], qtbot: QtBot,
+) -> None:
+    dialog = open_users(Role.ADMIN)
+    first = users.issue_badge(bench.ctx, bench.actors[Role.ADMIN], "grader")  # elsewhere
+    shown: dict[str, str] = {}
+
+    def agree(box: QMessageBox) -> None:
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    def keep_code(badge: BadgeDialog) -> None:
+        shown["code"] = badge.code_label.text()
+        badge.close_button.click()
+
+    assert dialog.select_user("grader")
+    asked = answer_modal_of(QMessageBox, agree)
+    issued = answer_modal_of(BadgeDialog, keep_code)
+    dialog.badge_button.click()
+    qtbot.waitUntil(lambda: asked.answered and issued.answered, timeout=10_000)
+    settle(qtbot, dialog)
+
+    with pytest.raises(SignInError):
+        signin.sign_in_with_badge(bench.ctx, first)
+    assert signin.sign_in_with_badge(bench.ctx, shown["code"]).username == "grader"
+    replaced = audit_events(bench, "user.badge_issued", "grader")
+    assert [event.data["replaced"] for event in replaced] == [False, True]
 
 
 def test_the_saved_message_wraps_below_the_badge_and_never_squeezes_the_barcode(
