@@ -66,7 +66,9 @@ def import_required_photos(window: MainWindow, qtbot: QtBot, photo: Path) -> Non
     for need in screen.work.missing().photos:
         for _ in range(need.short):
             before = len(screen.work.photos)
-            screen.import_file(photo, need.kind)
+            shade = 40 + 20 * before  # a unit never has the same photo twice
+            screen.import_file(write_photo(photo.parent, f"{photo.stem}-{before}.jpg",
+                                           (shade, 90, 40)), need.kind)
             qtbot.waitUntil(lambda b=before: len(screen.work.photos) == b + 1,  # type: ignore[union-attr]
                             timeout=10_000)
 

@@ -32,8 +32,9 @@ from station.grading.verification import CheckKind, ExpectedItem, ItemCheck, che
 
 MAX_NOTES = 2000
 MAX_PHOTOS = 40
-#: A photo whose shorter side is smaller than this cannot show a defect or a label.
-MIN_PHOTO_SIDE = 480
+#: A photo whose shorter side is smaller than this cannot show a defect or a label (a 360p
+#: webcam frame is the smallest a bench camera gives).
+MIN_PHOTO_SIDE = 320
 
 
 @dataclass(frozen=True)

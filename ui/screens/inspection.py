@@ -1,11 +1,13 @@
 """The grader's main screen: the category checklist one question at a time, item checks,
 flags, photos and the grade, all from the keyboard and the scanner.
 
-Keys: 1–9 answer (Y/N for yes/no), Backspace undoes the last answer, Space takes a photo,
-K changes the kind of the next photo, O imports one from a file, Delete/R delete/retake the
-selected photo, F raises or clears a flag, N writes a note, A–D/X give another grade than
-proposed (a reason is asked), Enter finishes, Esc puts the unit back. Every change emits
-`changed` so the window saves the draft at once.
+Keys: S gives the checklist's fast path ("sealed, as new": every answer it names, then the
+decision as soon as nothing else is needed), 1–9 answer (Y/N for yes/no), Backspace undoes
+the last answer, Space takes a photo (with no camera: imports one, from the folder used
+last), K changes the kind of the next photo, O imports one from a file, Delete/R
+delete/retake the selected photo, F raises or clears a flag, N writes a note, A–D/X give
+another grade than proposed (a reason is asked), Enter finishes, Esc puts the unit back.
+Every change emits `changed` so the window saves the draft at once.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ from ui.tasks import TaskRunner
 
 CAPTURE_QUALITY = 95  # the photo store re-encodes at the configured quality
 THUMB_SIZE = QSize(150, 112)
+#: Room under a thumbnail for its two-line caption (kind, time, grader / size, pixels, hash).
+THUMB_CAPTION_HEIGHT = 64
 NOTES_SAVE_MS = 400  # a note being typed is saved this long after the last key
 #: Read no more of an imported photo file than this; the photo store refuses over 40 MB itself.
 MAX_IMPORTED_PHOTO_BYTES = 64 * 1024 * 1024
@@ -113,6 +117,8 @@ class InspectionScreen(KeyedScreen):
         self._actor: Actor | None = None
         self._kind: PhotoKind | None = None
         self.camera_available = False
+        #: Where the last photo was imported from: the next import dialog opens there.
+        self.import_folder = Path.home()
 
         self.title = QLabel()
         self.title.setObjectName("subtitle")
@@ -133,6 +139,10 @@ class InspectionScreen(KeyedScreen):
         self.question_hint.setObjectName("hint")
         self.question_hint.setWordWrap(True)
         self.question_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.fast_button = QPushButton()
+        self.fast_button.setObjectName("primary")
+        self.fast_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.fast_button.clicked.connect(self.fast_path)
         self.answers = QWidget()
         self.answer_grid = QGridLayout(self.answers)
         self.answer_grid.setContentsMargins(0, 0, 0, 0)
@@ -169,9 +179,9 @@ class InspectionScreen(KeyedScreen):
         self.notes.textEdited.connect(lambda _text: self._notes_timer.start())
         self.notes.returnPressed.connect(self.setFocus)
         self.message = MessageLine()
-        keys = QLabel("1–9 answer · Backspace back · Space photo · K kind · O import · "
-                      "Del/R delete/retake photo · F flag · N note · A–X grade · "
-                      "Enter finish · Esc put back")
+        keys = QLabel("S as new (fast path) · 1–9 answer · Backspace back · Space photo · "
+                      "K kind · O import · Del/R delete/retake photo · F flag · N note · "
+                      "A–X grade · Enter finish · Esc put back")
         keys.setObjectName("hint")
         keys.setWordWrap(True)
 
@@ -187,9 +197,9 @@ class InspectionScreen(KeyedScreen):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         left = QVBoxLayout()
-        for widget in (self.title, self.item, self.checks, self.progress, self.question,
-                       self.question_hint, self.answers, self.field, self.mode_panel,
-                       self.reason_field):
+        for widget in (self.title, self.item, self.checks, self.progress, self.fast_button,
+                       self.question, self.question_hint, self.answers, self.field,
+                       self.mode_panel, self.reason_field):
             left.addWidget(widget)
         left.addWidget(scroll, 1)
         left.addWidget(self.notes)
@@ -206,16 +216,20 @@ class InspectionScreen(KeyedScreen):
         self.thumbs = QListWidget()
         self.thumbs.setViewMode(QListView.ViewMode.IconMode)
         self.thumbs.setIconSize(THUMB_SIZE)
-        self.thumbs.setGridSize(QSize(THUMB_SIZE.width() + 60, THUMB_SIZE.height() + 90))
+        self.thumbs.setGridSize(QSize(THUMB_SIZE.width() + 80,
+                                      THUMB_SIZE.height() + THUMB_CAPTION_HEIGHT))
         self.thumbs.setResizeMode(QListView.ResizeMode.Adjust)
+        self.thumbs.setMovement(QListView.Movement.Static)
+        self.thumbs.setUniformItemSizes(True)
         self.thumbs.setWordWrap(True)
+        self.thumbs.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.thumbs.setObjectName("compact")
         self.thumbs.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         right = QVBoxLayout()
-        right.addWidget(self.camera, 3)
+        right.addWidget(self.camera, 2)
         right.addWidget(self.photo_kind)
         right.addWidget(self.photo_needs)
-        right.addWidget(self.thumbs, 2)
+        right.addWidget(self.thumbs, 3)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
@@ -225,8 +239,9 @@ class InspectionScreen(KeyedScreen):
         for index in range(9):
             self.bind_key(Qt.Key(Qt.Key.Key_1 + index), partial(self.choose_answer, index))
         self.bind_key(Qt.Key.Key_Y, lambda: self._yes_no(True))
+        self.bind_key(Qt.Key.Key_S, self.fast_path)
         self.bind_key(Qt.Key.Key_Backspace, self.undo)
-        self.bind_key(Qt.Key.Key_Space, self.take_photo)
+        self.bind_key(Qt.Key.Key_Space, self.photo_key)
         self.bind_key(Qt.Key.Key_K, self.next_kind)
         self.bind_key(Qt.Key.Key_O, self.import_photo)
         self.bind_key(Qt.Key.Key_Delete, self.delete_photo)
@@ -271,6 +286,10 @@ class InspectionScreen(KeyedScreen):
         self.progress.setValue(answered)
         self.progress.setFormat(f"{answered} of {total} questions")
         self._show_checks(work)
+        path = work.checklist.fast_path
+        self.fast_button.setText(f"S   {path.label}" if path else "")
+        self.fast_button.setVisible(path is not None and work.current is not None
+                                    and not work.fast_path_on)
         question = work.current
         self._clear_answers()
         if question is not None:
@@ -366,17 +385,23 @@ class InspectionScreen(KeyedScreen):
 
     def _show_photo_needs(self, work: UnitInspection) -> None:
         kind = self._kind or work.next_photo_kind()
-        source = "Space: camera · " if self.camera_available else "No camera: "
+        source = ("Space: camera · O: import a file" if self.camera_available
+                  else "No camera: Space or O imports a file")
         self.photo_kind.setText(f"Next photo: <b>{escape(kind.label)}</b> (K to change)<br>"
-                                f"{source}O: import a file")
+                                f"{source}")
         needs = []
         taken = [photo.kind for photo in work.photos]
-        for requirement, count in work.run.photos_needed(work.grade):
+        evidence = bool(work.evidence_reasons())
+        for requirement, count in work.run.photos_needed(work.grade, evidence):
             have = taken.count(requirement.kind)
             mark = "✓" if have >= count else "✗"
             needs.append(f"{mark} {requirement.kind.label}: {min(have, count)}/{count} — "
                          f"{requirement.caption}")
-        self.photo_needs.setText("\n".join(needs) or "No photos required for this unit.")
+        if needs:
+            needs.insert(0, self._evidence_text(work) + ":")
+        self.photo_needs.setText("\n".join(needs) or "No photos required: they are not "
+                                 "evidence for this unit (grade B or better, no flag, "
+                                 "ordinary value).")
 
     def _reload_thumbs(self) -> None:
         self.thumbs.clear()
@@ -384,6 +409,7 @@ class InspectionScreen(KeyedScreen):
             return
         for photo in self.work.photos:
             self._add_thumb(photo, None)
+        self.thumbs.scrollToTop()
 
     def _add_thumb(self, photo: PhotoTaken, data: bytes | None) -> None:
         item = QListWidgetItem(photo_caption(photo))
@@ -396,8 +422,10 @@ class InspectionScreen(KeyedScreen):
                 data = b""
         if data and pixmap.loadFromData(data):
             item.setIcon(QIcon(pixmap.scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio)))
+        item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.thumbs.addItem(item)
         self.thumbs.setCurrentItem(item)
+        self.thumbs.scrollToItem(item)
 
     # -- answering
 
@@ -406,16 +434,66 @@ class InspectionScreen(KeyedScreen):
         self.changed.emit()
 
     def _answer(self, value: object) -> None:
-        work = self.work
+        work, actor = self.work, self._actor
         if work is None or work.current is None:
             return
         try:
-            work.answer(value, question_id=work.current.id)
+            work.answer(value, question_id=work.current.id, at=self._clock(),
+                        by=actor.user_id if actor else None)
         except UserFacingError as error:
             self.message.error(str(error))
             return
         self.message.clear_message()
+        if work.fast_path_on:
+            self._carry_on(work)
+            return
         self._changed()
+
+    def fast_path(self) -> None:
+        """S (or the bench card's AS NEW): the checklist's fast-path answers, then the
+        decision as soon as nothing else is needed."""
+        work = self.work
+        if work is None or self._mode:
+            return
+        if work.checklist.fast_path is None:
+            self.message.warning("This checklist has no fast path: answer the questions.")
+            return
+        if work.current is None:
+            self.message.warning("Every question is answered. Enter finishes.")
+            return
+        work.fast_path_on = True
+        self._carry_on(work)
+
+    def _carry_on(self, work: UnitInspection) -> None:
+        """Let the fast path answer what it can, then say what it waits for, or finish."""
+        actor = self._actor
+        stop = work.resume_fast_path(self._clock(), actor.user_id if actor else None)
+        self._changed()
+        if stop is None:
+            missing = work.missing()
+            if missing.complete:
+                self.finish()
+                return
+            self.message.warning(self._evidence_text(work) + ": take "
+                                 + "; ".join(missing.lines()) + " (Space), then Enter.")
+        elif stop.check is not None:
+            check = work.checks.get(CheckKind(stop.check))
+            if check is not None and check.ok is False:
+                self.message.error(f"{check.message} Answer “{stop.question.text}” yourself.")
+            else:
+                on_file = (work.draft.expected.serial if stop.check == CheckKind.SERIAL
+                           else work.draft.expected.gtin)
+                self.message.warning(f"Scan the {stop.check} ({on_file}): the fast path "
+                                     "carries on when it matches.")
+        else:
+            self.message.warning(f"The fast path does not answer “{stop.question.text}”: "
+                                 "answer it, the rest follows.")
+
+    @staticmethod
+    def _evidence_text(work: UnitInspection) -> str:
+        reasons = work.evidence_reasons()
+        return ("Photos are evidence here (" + "; ".join(reasons) + ")") if reasons else \
+            "Photos are required for this checklist"
 
     def _answer_field(self) -> None:
         work = self.work
@@ -498,7 +576,10 @@ class InspectionScreen(KeyedScreen):
             self.message.error(" ".join(c.message for c in checks))
         else:
             self.message.ok(" ".join(c.message for c in checks))
-        self._changed()
+        if self.work.fast_path_on and self.work.current is not None:
+            self._carry_on(self.work)
+        else:
+            self._changed()
         return True
 
     def toggle_flag(self) -> None:
@@ -605,6 +686,13 @@ class InspectionScreen(KeyedScreen):
         self._kind = None
         return kind
 
+    def photo_key(self) -> None:
+        """Space: a photo from the camera, or with no camera, from a file."""
+        if self.camera_available:
+            self.take_photo()
+        else:
+            self.import_photo()
+
     def take_photo(self) -> None:
         if self.work is None:
             return
@@ -619,9 +707,13 @@ class InspectionScreen(KeyedScreen):
     def import_photo(self) -> None:
         if self.work is None:
             return
+        kind = self._kind or self.work.next_photo_kind()
+        folder = self.import_folder if self.import_folder.is_dir() else Path.home()
         name, _filter = QFileDialog.getOpenFileName(
-            self, "Import a photo", str(Path.home()), "Photos (*.jpg *.jpeg *.png)")
+            self, f"Import the {kind.label} photo", str(folder), "Photos (*.jpg *.jpeg *.png)")
+        self.setFocus()
         if name:
+            self.import_folder = Path(name).parent
             self.import_file(Path(name))
 
     def import_file(self, path: Path, kind: PhotoKind | None = None) -> None:
