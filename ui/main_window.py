@@ -386,7 +386,7 @@ class MainWindow(QMainWindow):
             BenchAction.UNDO_ANSWER: self.inspection.undo,
             BenchAction.CONFIRM: self.decision.confirm,
             BenchAction.BACK_TO_INSPECTION: self.decision.back,
-            BenchAction.NEXT_UNIT: self.label.next_unit.emit,
+            BenchAction.NEXT_UNIT: self.label.next,
             BenchAction.NEW_PARCEL: self.label.new_parcel.emit,
         }
 
@@ -912,25 +912,36 @@ class MainWindow(QMainWindow):
         printer = self.printer
         uri = self.ctx.config.printer_uri if printer is not None else None
 
-        def work() -> tuple[Confirmed, bytes]:
+        def work() -> tuple[Confirmed, bytes, bool]:
             confirmed = bench.confirm(self.ctx, actor, unit_work, printer_uri=uri,
                                       override=override, approval=approval)
+            rma_done = self._rma_done(actor, confirmed.unit.rma_number)
             if printer is None:
-                return confirmed, labels.render_png(confirmed.unit)
+                return confirmed, labels.render_png(confirmed.unit), rma_done
             image = render_label(labels.disposition_label(confirmed.unit), printer.size)
-            return confirmed, to_png_bytes(image)
+            return confirmed, to_png_bytes(image), rma_done
 
         self.tasks.run(work, self._confirmed, self._confirm_failed,
                        changes=Changed.OUTBOX | Changed.QUEUES)
 
-    def _confirmed(self, result: tuple[Confirmed, bytes]) -> None:
-        confirmed, png = result
+    def _rma_done(self, actor: Actor, rma_number: str) -> bool:
+        """Whether every unit of the RMA is done, read after a unit was saved (off the UI
+        thread); the unit is saved whatever this read says, so a failed read only means the
+        label screen offers the next unit, whose RMA screen then says it is done."""
+        try:
+            rma = receiving.look_up(self.ctx, actor, rma_number)
+        except UserFacingError:
+            return False
+        return all(line.units_left == 0 for line in rma.lines)
+
+    def _confirmed(self, result: tuple[Confirmed, bytes, bool]) -> None:
+        confirmed, png, rma_done = result
         unit, job = confirmed.unit, confirmed.label_job
         self.feedback.signal(Tone.SUCCESS)
         self._work = None
         self._current_job = job
         self._show(self.label)
-        self.label.show_label(unit, png)
+        self.label.show_label(unit, png, rma_done=rma_done)
         if self.print_worker is None:
             self.label.message.warning(
                 f"Saved: {unit.decision.disposition.value} → {unit.decision.destination}, refund "

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
-from ui_steps import scan, sign_in
+from ui_steps import finish_inspection, scan, sign_in, write_photo
 
 from station.common.vocabulary import Role
-from station.store.models import Rma
+from station.store.models import ExceptionCase, Rma
 from ui.app import create_application
 from ui.main_window import MainWindow
 
@@ -189,3 +190,71 @@ def test_a_menu_mnemonic_works_in_the_open_menu(window: MainWindow, qtbot: QtBot
     qtbot.waitUntil(lambda: bool(opened))
     assert opened == ["Users"]
     assert window.scan.field.text() == ""
+
+
+ONE_UNIT_RMA = "RMA-100004"
+
+
+def open_exceptions(bench: StationUnderTest) -> int:
+    with bench.ctx.sessions() as session:
+        return session.scalar(select(func.count()).select_from(ExceptionCase)) or 0
+
+
+def press(qtbot: QtBot, key: Qt.Key) -> None:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    qtbot.keyClick(widget, key)
+
+
+def inspect_the_only_unit(window: MainWindow, qtbot: QtBot, photo: Path) -> None:
+    """Scan a one-unit RMA, receive it, inspect and confirm its unit: ends on the label."""
+    scan(qtbot, ONE_UNIT_RMA)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
+    finish_inspection(window, qtbot, photo)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.label, timeout=10_000)
+
+
+def test_when_every_unit_is_done_the_label_screen_offers_the_next_parcel(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    sign_in(window, qtbot, Role.GRADER)
+    inspect_the_only_unit(window, qtbot, write_photo(tmp_path))
+    qtbot.waitUntil(lambda: not window.tasks.busy)
+    assert window.label.next_button.text().startswith("Next parcel")
+
+    for _ in range(3):
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not window.tasks.busy)
+
+    assert window.stack.currentWidget() is window.scan
+    assert open_exceptions(bench) == 0
+
+
+def test_enter_on_an_rma_whose_units_are_all_done_starts_no_over_return_only_o_does(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    sign_in(window, qtbot, Role.GRADER)
+    inspect_the_only_unit(window, qtbot, write_photo(tmp_path))
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+    scan(qtbot, ONE_UNIT_RMA)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    assert window.rma.primary.text().startswith("Next parcel")
+    assert "press O" in window.rma.message.text()
+
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+    assert open_exceptions(bench) == 0
+
+    scan(qtbot, ONE_UNIT_RMA)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    press(qtbot, Qt.Key.Key_O)
+    qtbot.waitUntil(lambda: "Enter sets it aside" in window.rma.message.text())
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "set aside for a supervisor" in window.rma.message.text())
+    assert open_exceptions(bench) == 1

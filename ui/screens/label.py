@@ -44,9 +44,9 @@ class LabelScreen(KeyedScreen):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
 
-        self.next_button.clicked.connect(self.next_unit.emit)
+        self.next_button.clicked.connect(self.next)
         self.parcel_button.clicked.connect(self.new_parcel.emit)
-        self.bind_keys(ENTER, self.next_unit.emit)
+        self.bind_keys(ENTER, self.next)
         self.bind_key(Qt.Key.Key_Escape, self.new_parcel.emit)
         self.bind_key(Qt.Key.Key_R, self.reprint_requested.emit)
         self.bind_key(Qt.Key.Key_Y, self.printed_confirmed.emit)
@@ -56,9 +56,24 @@ class LabelScreen(KeyedScreen):
         hint.setObjectName("hint")
         layout.addWidget(hint)
         self.unit: FinalizedUnit | None = None
+        self.rma_done = False
 
-    def show_label(self, unit: FinalizedUnit, png: bytes) -> None:
+    def next(self) -> None:
+        """Enter (or the bench card's Next): the RMA's next unit while it has one, else the
+        next parcel, so that Enter never leads to a unit the RMA does not have (an
+        over-return is a choice made on the RMA screen, not a key pressed once too often)."""
+        if self.rma_done:
+            self.new_parcel.emit()
+        else:
+            self.next_unit.emit()
+
+    def show_label(self, unit: FinalizedUnit, png: bytes, *, rma_done: bool = False) -> None:
+        """`rma_done`: every unit of the unit's RMA is now done."""
         self.unit = unit
+        self.rma_done = rma_done
+        self.next_button.setText("Next parcel  (Enter)" if rma_done else
+                                 "Next unit of this RMA  (Enter)")
+        self.parcel_button.setVisible(not rma_done)
         self.title.setText(f"Label for {unit.lpn}")
         self.preview.set_pixmap(QPixmap.fromImage(QImage.fromData(png)))
         self.message.ok(f"Saved: {unit.decision.disposition.value} → {unit.decision.destination}, "

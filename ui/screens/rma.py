@@ -21,13 +21,20 @@ from station.common.vocabulary import Category, Reason
 from station.inspection import finalize as inspection
 from station.inspection.finalize import OverReturnError, UnitInspection
 from station.receiving import parcels as receiving
-from station.receiving.parcels import RmaView
+from station.receiving.parcels import LineView, RmaView
 from station.runtime.context import StationContext
 from ui.keyed_screen import ENTER, KeyedScreen
 from ui.message_line import MessageLine
 from ui.tasks import Changed, TaskRunner
 
 COLUMNS = ("Line", "SKU", "Item", "Category", "Reason", "Price", "Done")
+SURPLUS = ("A surplus item in the parcel: press O to set it aside as an over-return for a "
+           "supervisor.")
+ALL_DONE = f"Every unit of this RMA is inspected. Enter or Esc: next parcel. {SURPLUS}"
+
+
+def _all_done(view: RmaView) -> bool:
+    return all(line.units_left == 0 for line in view.lines)
 
 
 class RmaScreen(KeyedScreen):
@@ -82,6 +89,8 @@ class RmaScreen(KeyedScreen):
         self.back_button.clicked.connect(self.back.emit)
         self.bind_key(Qt.Key.Key_Escape, self.escape)
         self.bind_keys(ENTER, self.act)
+        self.bind_key(Qt.Key.Key_O, self.surplus)
+        self.take_keys_from(self.table)
 
     @property
     def view(self) -> RmaView | None:
@@ -110,13 +119,13 @@ class RmaScreen(KeyedScreen):
         if view.receipt_id is None:
             self.primary.setText("Receive parcel  (Enter)")
             self.message.warning("Not received yet. Press Enter to receive this parcel.")
+        elif _all_done(view):
+            self.primary.setText("Next parcel  (Enter)")
+            self.message.ok(f"{message + ' ' if message else ''}{ALL_DONE}")
         else:
             self.primary.setText("Inspect selected line  (Enter)")
             if message:
                 self.message.ok(message)
-            elif all(line.units_left == 0 for line in view.lines):
-                self.message.ok("Every unit of this RMA is inspected. Press Esc for the next "
-                                "parcel.")
             else:
                 self.message.clear_message()
         self.table.setFocus()
@@ -140,12 +149,47 @@ class RmaScreen(KeyedScreen):
             self._background.run(lambda: receiving.receive(self._ctx, actor, view.rma_number),
                                  self._received, self._failed, changes=Changed.OUTBOX)
             return
-        row = self.table.currentRow()
-        if not 0 <= row < len(view.lines):
-            self.message.error("Choose a line with the arrow keys first.")
+        if _all_done(view):
+            self.back.emit()
             return
-        line = view.lines[row]
+        line = self._selected_line()
+        if line is None:
+            return
+        if line.units_left == 0:
+            self.message.warning(f"Line {line.line_no} is done ({line.units_done} of "
+                                 f"{line.quantity}): choose a line with units left with the "
+                                 f"arrow keys. {SURPLUS}")
+            return
+        self._start_unit(actor, view, line)
+
+    def surplus(self) -> None:
+        """O: an item in the parcel beyond its line's quantity. Asked for by this key only,
+        never by Enter, so a stray Enter cannot open an over-return; the core refuses the
+        unit and the over-return is then offered for a second, explicit Enter."""
+        view, actor = self._view, self._actor
+        if view is None or actor is None or view.receipt_id is None or self._background.busy:
+            return
+        line = self._selected_line()
+        if line is None:
+            return
+        if line.units_left > 0:
+            self.message.warning(f"Line {line.line_no} still has {line.units_left} unit(s) to "
+                                 "inspect: Enter inspects one.")
+            return
+        self._start_unit(actor, view, line)
+
+    def _selected_line(self) -> LineView | None:
+        view = self._view
+        row = self.table.currentRow()
+        if view is None or not 0 <= row < len(view.lines):
+            self.message.error("Choose a line with the arrow keys first.")
+            return None
+        return view.lines[row]
+
+    def _start_unit(self, actor: Actor, view: RmaView, line: LineView) -> None:
         receipt_id = view.receipt_id
+        if receipt_id is None:
+            return
         self._background.run(
             lambda: inspection.start_unit(self._ctx, actor, receipt_id, line.id),
             self._started, self._failed,
