@@ -50,8 +50,8 @@ The format, every key but `category`, `version` and each question's `id`, `text`
     grade_below = "B"                 # a grade below this (default B)
     any_flag = true                   # any flag raised (default true)
     held_or_partial_refund = true     # the decision holds or cuts the refund (default true)
-    value_at_least_minor = 25000      # the line's price, in minor units (default 25000;
-                                      #   0 makes every unit's photos evidence)
+    value_at_least = 250              # the line's price, in major units of its currency
+                                      #   (default 250; 0: every unit's photos are evidence)
 
     [fast_path]                       # one key (S) or the bench card's AS NEW barcode
     label = "Sealed, as new"          # what the key says
@@ -131,11 +131,11 @@ _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 
 _TOP_KEYS = ("category", "version", "defect_count", "questions", "photos", "evidence",
              "fast_path")
-_EVIDENCE_KEYS = ("grade_below", "any_flag", "held_or_partial_refund", "value_at_least_minor")
+_EVIDENCE_KEYS = ("grade_below", "any_flag", "held_or_partial_refund", "value_at_least")
 _FAST_PATH_KEYS = ("label", "answers", "from_checks")
 _FROM_CHECK_KEYS = ("check", "ok", "none_on_file")
 _CHECKS = ("serial", "gtin")
-MAX_VALUE_MINOR: Final = 10**12
+MAX_VALUE: Final = 10**9
 _QUESTION_KEYS = ("id", "text", "type", "hint", "required", "choices", "min", "max", "whole",
                   "max_length", "when", "effects")
 _TEST_KEYS: tuple[Op, ...] = ("equals", "in", "lt", "gt")
@@ -319,14 +319,14 @@ def _evidence(top: Table) -> EvidencePolicy:
     below = table.grade("grade_below") or default.grade_below
     if below == Grade.A:
         raise table.error("grade_below", "no grade is below A; use B to C for evidence")
-    value: int | None = default.value_at_least_minor
-    if table.has("value_at_least_minor"):
-        value = table.integer("value_at_least_minor", 0, 0, MAX_VALUE_MINOR)
+    value: int | None = default.value_at_least
+    if table.has("value_at_least"):
+        value = table.integer("value_at_least", 0, 0, MAX_VALUE)
     return EvidencePolicy(
         grade_below=below, any_flag=table.boolean("any_flag", default.any_flag),
         held_or_partial_refund=table.boolean("held_or_partial_refund",
                                              default.held_or_partial_refund),
-        value_at_least_minor=value,
+        value_at_least=value,
     )
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from station.common.errors import UserFacingError
+from station.common.money import CURRENCY_EXPONENTS
 from station.common.text_hygiene import clean_text
 from station.common.vocabulary import Category, Flag, Grade, PhotoKind
 
@@ -184,15 +185,16 @@ class PhotoRequirement:
 @dataclass(frozen=True)
 class EvidencePolicy:
     """When a unit's photos are evidence, and so required: a grade below `grade_below`, any
-    flag, a held or partial refund, or a line worth at least `value_at_least_minor` (in the
-    minor units of the line's currency; None: no value makes photos evidence)."""
+    flag, a held or partial refund, or a line worth at least `value_at_least` (in major
+    units of the line's currency, like the routing rules' high-value threshold; None: no
+    value makes photos evidence)."""
 
     grade_below: Grade = Grade.B
     any_flag: bool = True
     held_or_partial_refund: bool = True
-    value_at_least_minor: int | None = 25_000
+    value_at_least: int | None = 250
 
-    def reasons(self, grade: Grade, flags: Iterable[Flag], price_minor: int,
+    def reasons(self, grade: Grade, flags: Iterable[Flag], price_minor: int, currency: str,
                 refund: str | None = None) -> tuple[str, ...]:
         """Why this unit's photos are evidence, one phrase each; () when they are not.
         `refund` names a held or partial refund the decision proposes."""
@@ -204,8 +206,9 @@ class EvidencePolicy:
             out.append("flagged " + ", ".join(raised).replace("_", " "))
         if self.held_or_partial_refund and refund:
             out.append(refund)
-        if self.value_at_least_minor is not None and price_minor >= self.value_at_least_minor:
-            out.append("a high-value line")
+        if self.value_at_least is not None and price_minor >= self.value_at_least * 10 ** \
+                CURRENCY_EXPONENTS.get(currency, 2):
+            out.append(f"a line worth {self.value_at_least} {currency} or more")
         return tuple(out)
 
 

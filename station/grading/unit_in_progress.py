@@ -293,7 +293,7 @@ class UnitInspection:
         """Why this unit's photos are evidence and so required; () when they are not."""
         return self.checklist.evidence.reasons(self.grade, self.outcome().flags,
                                                self.draft.unit_price_minor,
-                                               self.refund_evidence)
+                                               self.draft.currency, self.refund_evidence)
 
     def require_refund_evidence(self, refund: str) -> bool:
         """The decision holds or cuts the refund (`refund`, e.g. "a held refund"): photos

@@ -159,7 +159,8 @@ def test_photos_are_required_where_they_are_evidence() -> None:
 
     costly = unit(Category.APPAREL, price_minor=30_000)
     costly.fast_path(at=NOW, by=GRADER)
-    assert costly.evidence_reasons() == ("a high-value line",) and not costly.ready
+    assert costly.evidence_reasons() == ("a line worth 250 EUR or more",)
+    assert not costly.ready
 
     held = unit(Category.APPAREL)
     held.fast_path(at=NOW, by=GRADER)
@@ -170,13 +171,13 @@ def test_photos_are_required_where_they_are_evidence() -> None:
 def test_a_site_can_require_a_photo_always_and_set_its_own_evidence_policy() -> None:
     text = (Path(shipped_checklists()[Category.TOYS].source or "").read_text(encoding="utf-8")
             .replace('kind = "front"\n', 'kind = "front"\nalways = true\n')
-            + '\n[evidence]\nvalue_at_least_minor = 1000\nany_flag = false\n')
+            + '\n[evidence]\nvalue_at_least = 10\nany_flag = false\n')
     checklist = parse_checklist(text)
     work = unit(Category.TOYS, price_minor=999, checklist=checklist)
     work.fast_path(at=NOW, by=GRADER)
     assert [need.kind for need in work.missing().photos] == [PhotoKind.FRONT]
     assert unit(Category.TOYS, price_minor=1000, checklist=checklist).evidence_reasons() == (
-        "a high-value line",)
+        "a line worth 10 EUR or more",)
 
 
 def test_a_photo_too_small_to_show_anything_is_refused() -> None:
