@@ -73,9 +73,9 @@ CentralSessions = Callable[[], sessionmaker[Session]]
 
 @dataclass(frozen=True)
 class Loaded:
-    """One refresh: the summary with the exceptions behind it (read together, so an export
-    shows them as the figures on screen counted them), the database it came from and what
-    it was asked."""
+    """One refresh: the summary with the exceptions and the 14-day trend behind it (read in
+    one transaction, so an export shows them as the figures on screen counted them), the
+    database it came from and what it was asked."""
 
     read: SummaryWithExceptions
     sessions: sessionmaker[Session]
@@ -89,15 +89,6 @@ class Loaded:
     def users(self, local: sessionmaker[Session]) -> sessionmaker[Session] | None:
         """The station's own database, to name users, when the figures are not from it."""
         return local if self.sessions is not local else None
-
-    def trend(self, local: sessionmaker[Session]) -> dict[str, Any]:
-        """The 14 days up to the period's end, from the same database and scope."""
-        options = self.options
-        return report_trend.trend(
-            self.sessions, end=options["end"], tz=options["tz"], now=self.now,
-            station=options["station"], grader=options["grader"],
-            category=options["category"], users=self.users(local),
-            source=self.summary["scope"]["source"])
 
 
 def _minutes(seconds: float | None) -> str:
@@ -295,7 +286,8 @@ class SummaryDialog(QDialog):
 
         def work() -> Loaded:
             now = ctx.clock()
-            read = summary_with_exceptions(central, ctx.sessions, now=now, **options)
+            read = summary_with_exceptions(central, ctx.sessions, now=now,
+                                           trend_days=report_trend.TREND_DAYS, **options)
             sessions = (central() if central is not None
                         and read.summary["scope"]["source"] == reports.SOURCE_CENTRAL
                         else ctx.sessions)
@@ -326,15 +318,9 @@ class SummaryDialog(QDialog):
             self.source.setStyleSheet("background: #fde2e1; color: #8a1c16;")
         self._fill_figures(loaded.summary)
         self.charts.show_summary(loaded.summary)
-        # The trend reads 14 days: it follows on its own, so the day's figures never wait.
-        local = self._ctx.sessions
-        self._background.run(lambda: loaded.trend(local),
-                             lambda trend: self._show_trend(loaded, trend), self._failed)
-
-    def _show_trend(self, loaded: Loaded, trend: dict[str, Any]) -> None:
-        if loaded is self.loaded:  # not a refresh's that has been overtaken
-            self.trend = trend
-            self.charts.show_trend(trend)
+        self.trend = loaded.read.trend
+        if self.trend is not None:
+            self.charts.show_trend(self.trend)
 
     def _fill_figures(self, summary: Mapping[str, Any]) -> None:
         """Every figure as a row: a name, and a value short enough to read beside it (sums
@@ -553,18 +539,18 @@ class SummaryDialog(QDialog):
                              self._failed)
 
     def export_pdf(self, path: Path) -> None:
-        """Write the print-ready report (figures, charts, exception list) to `path`: the
-        figures on screen and the exceptions read with them, not read again now."""
+        """Write the print-ready report (figures, charts, trend, exception list) to `path`:
+        the figures on screen and the exceptions and trend read with them, not read again
+        now."""
         loaded, renderer = self.loaded, self._renderer
         if loaded is None or renderer is None:
             self.message.warning("Wait for the summary, then export it." if renderer else
                                  "This installation has no PDF renderer.")
             return
-        local = self._ctx.sessions
-        name, trend = self._actor.display_name, self.trend
+        name = self._actor.display_name
 
         def work() -> None:
-            document = loaded.read.document(trend or loaded.trend(local), name)
+            document = loaded.read.document(loaded.read.trend, name)
             write_atomically(path, renderer.render(document))
 
         self.message.warning("Writing the PDF…")

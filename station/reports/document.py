@@ -1,10 +1,10 @@
 """What the print-ready PDF report holds: the daily summary, an optional 14-day trend and the
 list of exceptions behind the summary's exception figures.
 
-The core gathers the content (`summary_with_exceptions`: the summary and its exception
-list in one database transaction, so every figure of one export is of one moment) and a
-`ReportRenderer` (drivers.documents.report_pdf) draws it; the document carries the summary
-and trend dicts exactly as `station.reports.daily_summary` and `station.reports.trend`
+The core gathers the content (`summary_with_exceptions`: the summary, its exception list
+and its trend in one database transaction, so every figure of one export is of one moment)
+and a `ReportRenderer` (drivers.documents.report_pdf) draws it; the document carries the
+summary and trend dicts exactly as `station.reports.daily_summary` and `station.reports.trend`
 return them, so the paper shows the same figures as the JSON.
 """
 
@@ -27,6 +27,7 @@ from station.reports.daily_summary import (
     summarize,
     zone,
 )
+from station.reports.trend import trend_in
 from station.store.models import ExceptionCase, ExceptionResolution
 from station.supervision.evidence import exception_details, exception_kind
 
@@ -149,36 +150,47 @@ def report_exception_count(sessions: sessionmaker[Session], summary: Mapping[str
 
 @dataclass(frozen=True)
 class SummaryWithExceptions:
-    """A daily summary and the exceptions behind it, read in one database transaction."""
+    """A daily summary, the exceptions behind it and (when asked for) its 14-day trend,
+    read in one database transaction."""
 
     summary: dict[str, Any]
     exceptions: tuple[ReportException, ...]
     #: As `ReportDocument.exceptions_total`: None when every exception is listed.
     exceptions_total: int | None
+    #: `station.reports.trend` output for the days up to the summary's last; None when
+    #: `summary_with_exceptions` was not asked for one.
+    trend: dict[str, Any] | None = None
 
     def document(self, trend: Mapping[str, Any] | None, generated_by: str) -> ReportDocument:
+        """The document to render, with `trend` (normally `self.trend`, read with the
+        figures; None: no trend page)."""
         return ReportDocument(self.summary, trend, self.exceptions, generated_by,
                               self.exceptions_total)
 
 
 def summary_with_exceptions(central: Callable[[], sessionmaker[Session]] | None,
-                            local: sessionmaker[Session], **options: Any,
-                            ) -> SummaryWithExceptions:
+                            local: sessionmaker[Session], *, trend_days: int | None = None,
+                            **options: Any) -> SummaryWithExceptions:
     """`summarize` (central, else local; options as it takes them) together with its
-    exception list (the oldest `MAX_LISTED`, and how many there are when that is not all),
-    read on the summary's own transaction: one snapshot for every figure of one export,
-    even while exceptions are closed or stations sync."""
-    listing: list[tuple[tuple[ReportException, ...], int | None]] = []
+    exception list (the oldest `MAX_LISTED`, and how many there are when that is not all)
+    and, with `trend_days`, the trend of that many days up to the period's last, all read
+    on the summary's own transaction: one snapshot for every figure of one export, even
+    while exceptions are closed, units finished or stations sync."""
+    listing: list[tuple[tuple[ReportException, ...], int | None, dict[str, Any] | None]] = []
 
-    def list_exceptions(session: Session, filters: _Scope) -> None:
-        listing.clear()  # a failed try at the central database may have listed already
+    def read_more(session: Session, filters: _Scope) -> None:
+        listing.clear()  # a failed try at the central database may have read already
         listed = _listed(session, filters, MAX_LISTED)
-        listing.append((listed, _counted(session, filters) if len(listed) >= MAX_LISTED
-                        else None))
+        total = _counted(session, filters) if len(listed) >= MAX_LISTED else None
+        days = (None if trend_days is None
+                else trend_in(session, filters, days=trend_days))
+        listing.append((listed, total, days))
 
-    summary = summarize(central, local, in_snapshot=list_exceptions, **options)
-    (listed, total), = listing
-    return SummaryWithExceptions(summary, listed, total)
+    summary = summarize(central, local, in_snapshot=read_more, **options)
+    (listed, total, days), = listing
+    if days is not None:
+        days["source"] = summary["scope"]["source"]
+    return SummaryWithExceptions(summary, listed, total, days)
 
 
 def document_for(sessions: sessionmaker[Session], summary: Mapping[str, Any],

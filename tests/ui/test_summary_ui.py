@@ -263,7 +263,9 @@ def test_a_supervisor_goes_from_the_summary_to_a_unit_and_voids_its_label(
     assert inspected is not None and inspected.text(1) == "3"
     grade_b = dialog.figure_item("B (like new / opened)")
     assert grade_b is not None and grade_b.text(1) == "1"
-    qtbot.waitUntil(lambda: dialog.trend is not None)  # counted after the day's figures
+    assert dialog.trend is not None  # counted in the figures' own read, for the PDF too
+    assert dialog.trend is dialog.loaded.read.trend
+    assert dialog.trend["days"][-1]["dispositioned"] == 3
     assert len(dialog.charts.trend_days) == 14
     assert dialog.charts.title_of(dialog.charts.trend).startswith("14 days to 20 Nov")
 

@@ -31,6 +31,7 @@ from station.common.vocabulary import ExceptionKind, ExceptionOutcome, Role
 from station.receiving import parcels as receiving
 from station.reports import daily_summary as reports
 from station.reports import document as report_document
+from station.reports import trend as report_trend
 from station.reports.document import (
     ReportException,
     document_for,
@@ -200,6 +201,33 @@ def test_an_export_reads_its_figures_and_its_exception_list_at_one_moment(
     assert (codes(cut.exceptions), cut.exceptions_total) == (
         ["OLD-OPEN", "OLD-CLOSED-TODAY"], 5)
     assert cut.summary["scope"]["source"] == reports.SOURCE_LOCAL
+
+
+def test_an_export_reads_its_trend_at_the_same_moment_as_its_figures(
+        day: StationUnderTest) -> None:
+    """The 14-day trend of an export is counted in the figures' own read: its last day is
+    the summary's day as the figures saw it, even when a parcel stamped in that day
+    arrives (late sync, a clock behind) after the read, which a trend read of its own
+    would count."""
+    read = summary_with_exceptions(None, day.ctx.sessions, start=DAY, tz=BERLIN, now=AFTER,
+                                   trend_days=14)
+    assert read.trend is not None
+    alone = report_trend.trend(day.ctx.sessions, end=DAY, tz=BERLIN, now=AFTER,
+                               source=reports.SOURCE_LOCAL)
+    assert read.trend == alone  # counted as the trend is counted on its own
+    assert read.trend["days"][-1]["parcels"] == read.summary["received"]["parcels"] == 2
+
+    parcel(day, "SYNCED-LATE", at(20, 22))
+    document = read.document(read.trend, "test")
+    assert document.trend is not None
+    assert document.trend["days"][-1]["parcels"] == document.summary["received"]["parcels"]
+    later = report_trend.trend(day.ctx.sessions, end=DAY, tz=BERLIN, now=AFTER)
+    assert later["days"][-1]["parcels"] == 3
+
+
+def test_an_export_without_a_trend_reads_none(day: StationUnderTest) -> None:
+    read = summary_with_exceptions(None, day.ctx.sessions, start=DAY, tz=BERLIN, now=AFTER)
+    assert read.trend is None
 
 
 def _cases(bench: StationUnderTest) -> list[ExceptionCase]:
