@@ -66,6 +66,8 @@ ASSUMED_FRAME: Final = QMargins(8, 36, 8, 8)
 #: row's tooltip has it whole.
 LABEL_CHARS: Final = 48
 NUMBER: Final = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+#: The narrowest the splitter makes the charts' area (it scrolls below their own minimum).
+CHARTS_MINIMUM_WIDTH: Final = 320
 UNIT_COLUMNS: Final = ("LPN", "Station", "When", "SKU", "Category", "Reason", "Grade",
                        "Disposition", "Destination", "Refund")
 CentralSessions = Callable[[], sessionmaker[Session]]
@@ -184,14 +186,14 @@ class SummaryDialog(QDialog):
         self.figures.itemActivated.connect(self._figure_activated)
         self.charts = SummaryCharts()
         self.charts.picked.connect(self._picked)
-        # Below their smallest readable size the charts scroll (down; never sideways).
+        # Below their smallest readable size the charts scroll rather than shrink (and cut
+        # their labels): down when the screen is low, sideways only when the splitter is
+        # dragged far over them, so the figures can always have the room they need.
         charts = QScrollArea()
         charts.setWidget(self.charts)
         charts.setWidgetResizable(True)
         charts.setFrameShape(QFrame.Shape.NoFrame)
-        charts.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        charts.setMinimumWidth(self.charts.minimumSizeHint().width()
-                               + charts.verticalScrollBar().sizeHint().width())
+        charts.setMinimumWidth(CHARTS_MINIMUM_WIDTH)
         self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.figures)
         splitter.addWidget(charts)
