@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from station_bench import PINS, StationUnderTest, make_station
-from ui_steps import finish_inspection, scan, sign_in, write_photo
+from ui_steps import complete_checklist, finish_inspection, scan, sign_in, write_photo
 
 from station.common.vocabulary import Disposition, Role
 from station.people import users
@@ -45,6 +45,11 @@ def window(bench: StationUnderTest, qtbot: QtBot) -> Iterator[MainWindow]:
 
 
 def to_decision(window: MainWindow, qtbot: QtBot, photo: Path) -> None:
+    to_inspection(window, qtbot)
+    finish_inspection(window, qtbot, photo)
+
+
+def to_inspection(window: MainWindow, qtbot: QtBot) -> None:
     sign_in(window, qtbot, Role.GRADER)
     window.scan.submit(BOOK)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
@@ -52,6 +57,16 @@ def to_decision(window: MainWindow, qtbot: QtBot, photo: Path) -> None:
     qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
     window.rma.act()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
+
+
+def to_held_decision(window: MainWindow, qtbot: QtBot, photo: Path) -> None:
+    """To the decision of a unit whose refund will be held: the grader takes the photos a
+    held refund needs as evidence (the station refuses to confirm it without them), then
+    finishes."""
+    to_inspection(window, qtbot)
+    complete_checklist(window, qtbot)
+    assert window.inspection.work is not None
+    window.inspection.work.require_refund_evidence("a held refund")
     finish_inspection(window, qtbot, photo)
 
 
@@ -122,7 +137,7 @@ def test_a_supervisor_approves_a_held_refund_at_the_bench_with_a_badge(
 ) -> None:
     badge = users.issue_badge(held_bench.ctx, held_bench.actors[Role.ADMIN], "supervisor")
     window = open_window(held_bench, qtbot)
-    to_decision(window, qtbot, write_photo(tmp_path))
+    to_held_decision(window, qtbot, write_photo(tmp_path))
     screen = window.decision
     assert screen.held.isVisible() and "HELD" in screen.refund.text()
 
@@ -148,7 +163,7 @@ def test_a_held_refund_approved_with_a_supervisors_pin_offers_only_supervisors(
     held_bench: StationUnderTest, qtbot: QtBot, tmp_path: Path
 ) -> None:
     window = open_window(held_bench, qtbot)
-    to_decision(window, qtbot, write_photo(tmp_path))
+    to_held_decision(window, qtbot, write_photo(tmp_path))
     screen = window.decision
     qtbot.keyClick(screen, Qt.Key.Key_S)
     qtbot.waitUntil(lambda: screen.supervisors.hasFocus())
@@ -186,7 +201,7 @@ def test_a_pin_typed_before_choosing_a_name_counts_against_nobody(
     count moves, so no one can be locked out by a PIN typed against a name they did not
     choose."""
     window = open_window(held_bench, qtbot)
-    to_decision(window, qtbot, write_photo(tmp_path))
+    to_held_decision(window, qtbot, write_photo(tmp_path))
     screen = window.decision
     qtbot.keyClick(screen, Qt.Key.Key_S)
     qtbot.waitUntil(lambda: screen.signer.isVisible())
@@ -215,7 +230,7 @@ def test_a_wrong_pin_counts_only_against_the_name_the_supervisor_chose(
     held_bench: StationUnderTest, qtbot: QtBot, tmp_path: Path
 ) -> None:
     window = open_window(held_bench, qtbot)
-    to_decision(window, qtbot, write_photo(tmp_path))
+    to_held_decision(window, qtbot, write_photo(tmp_path))
     screen = window.decision
     qtbot.keyClick(screen, Qt.Key.Key_S)
     qtbot.waitUntil(lambda: screen.supervisors.hasFocus())
@@ -238,7 +253,7 @@ def test_the_held_refund_offers_the_badge_first_and_a_badge_still_works_after_s(
 ) -> None:
     badge = users.issue_badge(held_bench.ctx, held_bench.actors[Role.ADMIN], "supervisor")
     window = open_window(held_bench, qtbot)
-    to_decision(window, qtbot, write_photo(tmp_path))
+    to_held_decision(window, qtbot, write_photo(tmp_path))
     screen = window.decision
     assert screen.held.text().startswith("The refund is held for a supervisor. To approve it "
                                          "now, the supervisor scans their badge")
