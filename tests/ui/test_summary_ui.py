@@ -154,6 +154,27 @@ def _plain(label: QLabel) -> str:
     return document.toPlainText().replace("\xa0", " ")
 
 
+def test_every_cell_of_a_unit_list_is_shown_whole(qtbot: QtBot, tmp_path: Path) -> None:
+    """The list behind a figure keeps each column as wide as its widest cell, the last one
+    too ("store credit 53.99 USD", not "store credit 53.9…"): where the columns are wider
+    than the dialog, the list scrolls sideways."""
+    bench = make_station(tmp_path / "station", high_value_threshold_major=500)
+    _busy_day(bench)
+    dialog = _summary_of(qtbot, bench)
+    dialog.fit_to(SCREENS["1366x768"])
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    inspected = dialog.figure_item("Units inspected")
+    assert inspected is not None
+    dialog.figures.itemActivated.emit(inspected, 0)
+    qtbot.waitUntil(lambda: dialog.units is not None)
+    qtbot.wait(50)
+    table = dialog.unit_table
+    for column in range(table.columnCount()):
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column), (
+            table.horizontalHeaderItem(column).text())
+
+
 def _drawn_texts(dialog: SummaryDialog) -> list[str]:
     """Every text the four charts draw themselves (titles, legends, axis labels), each
     after the name of its chart."""
