@@ -38,7 +38,11 @@ class ListTable(QTableWidget):
             return
         whole = sum(max(self.sizeHintForColumn(column), header.sectionSizeHint(column))
                     for column in range(last + 1))
-        header.setStretchLastSection(whole <= self.viewport().width())
+        stretch = whole <= self.viewport().width()
+        if header.stretchLastSection() != stretch:
+            header.setStretchLastSection(stretch)
+            if not stretch:  # Qt gives it back the width it had before it stretched
+                self.resizeColumnToContents(last)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

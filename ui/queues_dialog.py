@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -79,9 +80,16 @@ class QueuesDialog(QDialog):
         refund_row.addWidget(self.refund_pin)
         refund_row.addWidget(self.approve_button)
         refund_row.addWidget(self.deny_button)
+        # The chosen refund's case in one sentence that wraps: what the decision rests on
+        # stays readable however narrow the list's columns are.
+        self.refund_case = QLabel()
+        self.refund_case.setWordWrap(True)
+        self.refund_case.setTextFormat(Qt.TextFormat.PlainText)
+        self.refund_table.currentCellChanged.connect(lambda row, *_: self._show_case(row))
         refund_page = QWidget()
         refund_layout = QVBoxLayout(refund_page)
         refund_layout.addWidget(self.refund_table, 1)
+        refund_layout.addWidget(self.refund_case)
         refund_layout.addLayout(refund_row)
 
         self.exception_table = list_table(EXCEPTION_COLUMNS)
@@ -148,8 +156,22 @@ class QueuesDialog(QDialog):
         self.tabs.setTabText(1, f"Exceptions ({len(self.exceptions)})")
         if self.refunds:
             self.refund_table.selectRow(0)
+        self._show_case(self.refund_table.currentRow())
         if self.exceptions:
             self.exception_table.selectRow(0)
+
+    def _show_case(self, row: int) -> None:
+        if not 0 <= row < len(self.refunds):
+            self.refund_case.clear()
+            return
+        held = self.refunds[row]
+        parts = [held.lpn]
+        if held.grade:
+            parts.append(f"grade {_words('grade', held.grade)}")
+        if held.disposition:
+            parts.append(f"going to {_words('disposition', held.disposition)}")
+        why = held.held_why.rstrip(".") or "the rules did not record why"
+        self.refund_case.setText(f"{', '.join(parts)}: held because {why}.")
 
     # -- actions
 

@@ -59,7 +59,9 @@ def test_a_supervisor_works_the_queues_and_a_grader_does_not_see_them(
     assert window.actor is not None
     dialog = QueuesDialog(bench.ctx, window.actor, window.tasks)
     qtbot.addWidget(dialog)
+    dialog.show()
     qtbot.waitUntil(lambda: len(dialog.refunds) == 1 and len(dialog.exceptions) == 1)
+    qtbot.wait(20)
     assert dialog.refund_table.item(0, 3).text() == "29.99 USD"
     # What the decision rests on, in words: the unit's grade, where it goes, why it waits.
     shown = {dialog.refund_table.horizontalHeaderItem(column).text():
@@ -68,6 +70,14 @@ def test_a_supervisor_works_the_queues_and_a_grader_does_not_see_them(
     assert shown["Grade"] == "A (new / sealed)"
     assert shown["Disposition"] == "restock"
     assert shown["Why held"] == "the unit is worth more than the high-value threshold (10 USD)"
+    table = dialog.refund_table
+    for column in range(table.columnCount()):  # every cell whole, if need be by scrolling
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column), column
+    # and the chosen refund's case in a sentence that wraps, whatever the dialog's width
+    assert dialog.refund_case.wordWrap()
+    assert dialog.refund_case.text() == (
+        f"{dialog.refunds[0].lpn}, grade A (new / sealed), going to restock: held because "
+        "the unit is worth more than the high-value threshold (10 USD).")
     dialog.refund_pin.setText(PINS[Role.SUPERVISOR])
     dialog.approve_button.click()  # no reason yet: refused by the core
     qtbot.waitUntil(lambda: "reason is required" in dialog.message.text())
