@@ -170,8 +170,8 @@ class QueuesDialog(QDialog):
             parts.append(f"grade {_words('grade', held.grade)}")
         if held.disposition:
             parts.append(f"going to {_words('disposition', held.disposition)}")
-        why = held.held_why.rstrip(".") or "the rules did not record why"
-        self.refund_case.setText(f"{', '.join(parts)}: held because {why}.")
+        why = held.held_why.rstrip(".") or "not recorded"
+        self.refund_case.setText(f"{', '.join(parts)}. Why held: {why}.")
 
     # -- actions
 

@@ -37,8 +37,10 @@ from station.store.models import (
     UnitSummary,
 )
 
-#: How the routing rules begin the reason of a refund they hold; the queue says the rest.
-HELD_PREFIX: Final = "held for a supervisor: "
+#: How the routing rules begin the reason of a refund they hold ("held for a supervisor:
+#: fraud flag(s) ...", "held: changed mind with grade X leaves ..."); the queue, whose
+#: column says "Why held", shows the rest.
+HELD_PREFIXES: Final = ("held for a supervisor: ", "held: ")
 
 
 class QueueError(UserFacingError):
@@ -77,7 +79,8 @@ def held_refunds(ctx: StationContext, actor: Actor, session: Session,
                  limit: int = 500) -> list[HeldRefund]:
     """HELD triggers no supervisor has resolved yet, oldest first, each with why it was
     held (the refund reason of the unit's decision that held it: the latest made by the
-    trigger's time) and the unit's grade and disposition now (its summary row)."""
+    trigger's time, without the rules' "held ...:") and the unit's grade and disposition
+    now (its summary row)."""
     require(ctx, actor, Action.INSPECT)
     resolution = aliased(RefundTrigger)
     resolved = exists().where(resolution.supersedes_id == RefundTrigger.id)
@@ -107,14 +110,16 @@ def held_refunds(ctx: StationContext, actor: Actor, session: Session,
 
 def _held_why(decisions: list[tuple[datetime, Any]], held_at: datetime) -> str:
     """The refund reason of the latest decision made by `held_at` (decided with the held
-    trigger, in the same transaction), without the rules' "held for a supervisor: "."""
+    trigger, in the same transaction), without the rules' HELD_PREFIXES."""
     made = [explanation for decided_at, explanation in decisions if decided_at <= held_at]
     explanation = made[-1] if made else None
     refund = explanation.get("refund") if isinstance(explanation, Mapping) else None
     why = refund.get("why") if isinstance(refund, Mapping) else None
     if not isinstance(why, str):
         return ""
-    return clean_text(why.removeprefix(HELD_PREFIX), 300)
+    for prefix in HELD_PREFIXES:
+        why = why.removeprefix(prefix)
+    return clean_text(why, 300)
 
 
 def open_exceptions(ctx: StationContext, actor: Actor, session: Session,

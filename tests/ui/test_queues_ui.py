@@ -76,7 +76,7 @@ def test_a_supervisor_works_the_queues_and_a_grader_does_not_see_them(
     # and the chosen refund's case in a sentence that wraps, whatever the dialog's width
     assert dialog.refund_case.wordWrap()
     assert dialog.refund_case.text() == (
-        f"{dialog.refunds[0].lpn}, grade A (new / sealed), going to restock: held because "
+        f"{dialog.refunds[0].lpn}, grade A (new / sealed), going to restock. Why held: "
         "the unit is worth more than the high-value threshold (10 USD).")
     dialog.refund_pin.setText(PINS[Role.SUPERVISOR])
     dialog.approve_button.click()  # no reason yet: refused by the core

@@ -55,6 +55,20 @@ def test_a_held_refund_says_why_it_is_held_and_what_the_unit_is(
                                 "(10 USD)")
 
 
+def test_a_refund_held_by_its_reason_and_grade_says_so_in_words(tmp_path: Path) -> None:
+    """A refund the rules hold because the grade leaves nothing to refund automatically
+    says that, without the rules' "held:"."""
+    bench = make_station(tmp_path / "station")
+    grader = bench.actors[Role.GRADER]
+    view = receiving.receive(bench.ctx, grader, "RMA-100006")
+    assert view.receipt_id is not None
+    inspect_unit(bench, grader, view.receipt_id, view.lines[0].id, Grade.X)
+    with bench.ctx.sessions() as session:
+        waiting = queues.held_refunds(bench.ctx, bench.actors[Role.SUPERVISOR], session)
+    assert [(held.grade, held.held_why) for held in waiting] == [
+        ("X", "changed mind with grade X leaves nothing to refund automatically")]
+
+
 def test_a_supervisor_closes_an_exception_once_with_an_outcome_and_a_reason(
     bench: StationUnderTest,
 ) -> None:
