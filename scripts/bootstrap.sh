@@ -20,8 +20,10 @@ APP_PACKAGES=(
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
     libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-dejavu-core libpulse0
 )
-# The integration tests start their own PostgreSQL cluster from the server binaries.
-TEST_PACKAGES=(postgresql xvfb poppler-utils)
+# The integration tests start their own PostgreSQL cluster from the server binaries; the
+# bench journeys run the real app on Xvfb, typed at by xdotool, and look at it with
+# ImageMagick's import.
+TEST_PACKAGES=(postgresql xvfb xdotool imagemagick poppler-utils)
 
 usage() {
     sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"

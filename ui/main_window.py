@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from station.bench import confirm as bench
 from station.bench.confirm import Confirmed
+from station.bench.grader_arrival import Arrival, arrive, grades_at_this_bench
 from station.bench.scan_router import (
     Alert,
     ApproveWithBadge,
@@ -96,6 +98,7 @@ from ui.unit_window import UnitWindow
 from ui.users_dialog import UsersDialog
 from ui.wedge_filter import WedgeFilter
 
+log = logging.getLogger(__name__)
 _USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel}
 IDLE_CHECK_MS = 1000
 _TONES = {Alert.ERROR: Tone.ERROR, Alert.UNKNOWN: Tone.UNKNOWN}
@@ -171,7 +174,7 @@ class MainWindow(QMainWindow):
 
         self.first_admin.created.connect(self._first_admin_created)
         self.sign_in.signed_in.connect(self._signed_in)
-        self.scan.rma_found.connect(self._show_rma)
+        self.scan.rma_found.connect(self._open_parcel)
         self.scan.badge_scanned.connect(self._switch_user)
         self.rma.inspect.connect(self._inspect)
         self.rma.back.connect(self._to_scan)
@@ -183,7 +186,7 @@ class MainWindow(QMainWindow):
         self.draft_saver.failed.connect(self.inspection.message.error)
         self.decision.confirmed.connect(self._confirm)
         self.decision.regrade.connect(self._regrade)
-        self.label.next_unit.connect(self._back_to_rma)
+        self.label.next_unit.connect(self._next_unit)
         self.label.new_parcel.connect(self._to_scan)
         self.idle = IdleTimer(timedelta(minutes=ctx.config.security.idle_lock_minutes), ctx.clock)
         self._locked_screen: tuple[str, QWidget] | None = None
@@ -383,6 +386,7 @@ class MainWindow(QMainWindow):
             BenchAction.PUT_BACK: self.inspection.ask_put_back,
             BenchAction.FINISH_INSPECTION: self.inspection.finish,
             BenchAction.TAKE_PHOTO: self.inspection.take_photo,
+            BenchAction.FAST_PATH: self.inspection.fast_path,
             BenchAction.UNDO_ANSWER: self.inspection.undo,
             BenchAction.CONFIRM: self.decision.confirm,
             BenchAction.BACK_TO_INSPECTION: self.decision.back,
@@ -509,6 +513,9 @@ class MainWindow(QMainWindow):
 
     def _show(self, screen: QWidget) -> None:
         self.stack.setCurrentWidget(screen)
+        name = next((key for key, widget in self._screens.items() if widget is screen), None)
+        if name is not None:
+            log.info("screen: %s", name.value)
 
     def _dialog_closed(self) -> None:
         """A child dialog closed: this window takes the keyboard again, on its screen.
@@ -793,6 +800,45 @@ class MainWindow(QMainWindow):
         self.rma.show_rma(self.actor, view, message)
         self._refresh_status()
 
+    def _open_parcel(self, view: RmaView, message: str | None = None) -> None:
+        """A parcel scanned: at a grader's bench it is received and its one open line
+        started (`station.bench.grader_arrival`); a clerk sees the RMA and receives it."""
+        actor = self.actor
+        if actor is None:
+            return
+        if not grades_at_this_bench(actor) or (view.receipt_id is not None and not any(
+                line.units_left for line in view.lines)):
+            self._show_rma(view, message)
+            return
+        self.tasks.run(lambda: arrive(self.ctx, actor, view),
+                       lambda arrival: self._arrived(actor, arrival),
+                       lambda error: self._show_rma(view, str(error)),
+                       changes=Changed.OUTBOX)
+
+    def _arrived(self, actor: Actor, arrival: Arrival) -> None:
+        if self.actor is not actor:
+            return
+        view, work = arrival.view, arrival.work
+        received = (f"Received {view.rma_number}. " if arrival.received_now else "")
+        if work is None:
+            self._show_rma(view, arrival.refused or (
+                received + "Choose the line to inspect (↑↓), then Enter."))
+            return
+        self.rma.show_rma(actor, view)
+        path = work.checklist.fast_path
+        self._inspect(work, f"{received}Line {work.draft.line_no}, unit {work.draft.lpn}"
+                            + (f": S if it is {path.label.lower()}." if path else "."))
+
+    def _next_unit(self) -> None:
+        """Enter on the label screen: the RMA again, for its next unit (started at once at
+        a grader's bench when one line is open)."""
+        view, actor = self.rma.view, self.actor
+        if view is None or actor is None:
+            self._to_scan()
+            return
+        self.tasks.run(lambda: receiving.look_up(self.ctx, actor, view.rma_number),
+                       self._open_parcel, self._error)
+
     def _back_to_rma(self) -> None:
         view, actor = self.rma.view, self.actor
         if view is None or actor is None:
@@ -821,6 +867,15 @@ class MainWindow(QMainWindow):
 
     def _show_decision(self, work: UnitInspection, proposal: RoutingDecision) -> None:
         if work is not self._work:
+            return
+        refund = inspection.refund_evidence(proposal)
+        if refund is not None and work.require_refund_evidence(refund):
+            self._save_draft()
+            self.inspection.refresh()
+            self.inspection.message.warning(
+                f"Photos are evidence for {refund}: " + "; ".join(work.missing().lines())
+                + ". Take them (Space), then Enter.")
+            self.feedback.signal(Tone.UNKNOWN)
             return
         self._show(self.decision)
         self.decision.show_decision(work.draft, work.grade, proposal)

@@ -63,6 +63,7 @@ class BenchAction(StrEnum):
     PUT_BACK = "put_back"
     FINISH_INSPECTION = "finish_inspection"
     TAKE_PHOTO = "take_photo"
+    FAST_PATH = "fast_path"
     UNDO_ANSWER = "undo_answer"
     CONFIRM = "confirm"
     BACK_TO_INSPECTION = "back_to_inspection"
@@ -169,6 +170,7 @@ _SCREEN_COMMANDS: dict[tuple[Screen, str], BenchAction] = {
     (Screen.INSPECTION, "CANCEL"): BenchAction.PUT_BACK,
     (Screen.INSPECTION, "NEXT"): BenchAction.FINISH_INSPECTION,
     (Screen.INSPECTION, "PHOTO"): BenchAction.TAKE_PHOTO,
+    (Screen.INSPECTION, "ASNEW"): BenchAction.FAST_PATH,
     (Screen.INSPECTION, "BACK"): BenchAction.UNDO_ANSWER,
     (Screen.DECISION, "NEXT"): BenchAction.CONFIRM,
     (Screen.DECISION, "PRINT"): BenchAction.CONFIRM,

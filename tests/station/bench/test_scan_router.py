@@ -125,6 +125,7 @@ def test_the_bench_card_does_on_each_screen_what_that_screens_key_does() -> None
         (Screen.INSPECTION, "CMD:NEXT"): Do(BenchAction.FINISH_INSPECTION),
         (Screen.INSPECTION, "CMD:CANCEL"): Do(BenchAction.PUT_BACK),
         (Screen.INSPECTION, "CMD:PHOTO"): Do(BenchAction.TAKE_PHOTO),
+        (Screen.INSPECTION, "CMD:ASNEW"): Do(BenchAction.FAST_PATH),
         (Screen.INSPECTION, "CMD:BACK"): Do(BenchAction.UNDO_ANSWER),
         (Screen.INSPECTION, "CMD:GRADE:C"): ChooseGrade(Grade.C),
         (Screen.INSPECTION, "CMD:ANSWER:3"): ChooseAnswer(2),
