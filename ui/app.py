@@ -13,6 +13,7 @@ benchmarks/startup.py measures the launch with it; nothing else reads it.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -23,9 +24,11 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
 import resources
+from station import __version__
 from station.runtime.bootstrap import OpenStation
 from station.sync import exchange as sync
 from ui.bench_devices import BenchDevices
+from ui.event_log import EventLog
 from ui.main_window import MainWindow
 from ui.retention_timer import RetentionTimer
 from ui.sync_worker import SyncWorker
@@ -57,10 +60,12 @@ def build_window(opened: OpenStation, demo: bool, devices: BenchDevices) -> Main
                         sync_worker=worker, central=opened.central_sessions,
                         reports_renderer=devices.reports)
     RetentionTimer(opened, window.tasks, window)
+    EventLog(window)
     return window
 
 
 STARTUP_MARK_VARIABLE = "RETURNS_STATION_STARTUP_MARK"
+log = logging.getLogger("returns_station.app")
 
 
 class StartupMark(QObject):
@@ -98,6 +103,8 @@ def _class_name(widget: QWidget | None) -> str:
 
 
 def run(opened: OpenStation, demo: bool, devices: BenchDevices) -> int:
+    log.info("app %s starting: station %s%s, data folder %s", __version__,
+             opened.ctx.station_code, " (demo)" if demo else "", opened.locations.data_dir)
     app = create_application()
     window = build_window(opened, demo, devices)
     if mark := os.environ.get(STARTUP_MARK_VARIABLE):
@@ -107,4 +114,6 @@ def run(opened: OpenStation, demo: bool, devices: BenchDevices) -> int:
     # scanner's keystrokes and the bench's shortcuts reach the app from the first scan.
     window.raise_()
     window.activateWindow()
-    return app.exec()
+    status = app.exec()
+    log.info("app closed (exit status %d)", status)
+    return status
