@@ -18,7 +18,7 @@ from station.receiving.rma_store import find_by_code
 from station.runtime.authorization import require
 from station.runtime.context import StationContext
 from station.store import outbox
-from station.store.models import ExceptionCase, Receipt, Rma, Unit
+from station.store.models import ExceptionCase, Receipt, Rma, Unit, User
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class RmaView:
     lines: tuple[LineView, ...]
     receipt_id: uuid.UUID | None
     received_at: datetime | None
+    #: The display name of who received the parcel here (None: not received, or the
+    #: person is not in this station's directory).
+    received_by: str | None = None
 
 
 class NotFound(UserFacingError, LookupError):
@@ -98,6 +101,8 @@ def _view(session: Session, ctx: StationContext, rma: Rma) -> RmaView:
         order_date=rma.order_date, customer_name=rma.customer_name, requested=rma.requested,
         lines=lines, receipt_id=receipt.id if receipt else None,
         received_at=receipt.received_at if receipt else None,
+        received_by=session.scalar(select(User.display_name)
+                                   .where(User.id == receipt.received_by)) if receipt else None,
     )
 
 

@@ -14,6 +14,7 @@ from station_bench import PINS, StationUnderTest
 from ui_steps import finish_inspection, scan, sign_in, write_photo
 
 from station.common.vocabulary import Role
+from station.receiving import parcels as receiving
 from station.store.models import ExceptionCase, Rma
 from ui.app import create_application
 from ui.main_window import MainWindow
@@ -258,3 +259,36 @@ def test_enter_on_an_rma_whose_units_are_all_done_starts_no_over_return_only_o_d
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "set aside for a supervisor" in window.rma.message.text())
     assert open_exceptions(bench) == 1
+
+
+def test_a_clerk_is_told_what_to_do_with_a_received_parcel_not_offered_an_inspection(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    sign_in(window, qtbot, Role.CLERK)
+    scan(qtbot, ONE_UNIT_RMA)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.rma.view is not None
+                    and window.rma.view.receipt_id is not None)
+
+    said = window.rma.message.text()
+    assert "inspect" not in said.lower()
+    assert "grader" in said and "Esc" in said
+    assert "Inspect" not in window.rma.primary.text()
+
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
+    assert window.rma.message.tone != "error"
+
+
+def test_a_rescanned_parcel_says_when_and_by_whom_it_was_received(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    receiving.receive(bench.ctx, bench.actors[Role.CLERK], ONE_UNIT_RMA)
+    sign_in(window, qtbot, Role.GRADER)
+
+    scan(qtbot, ONE_UNIT_RMA)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+
+    received_at = bench.clock().astimezone()
+    assert f"Received at {received_at:%H:%M} by Clerk Person" in window.rma.message.text()

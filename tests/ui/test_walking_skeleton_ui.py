@@ -144,7 +144,7 @@ def test_a_wrong_pin_keeps_the_user_on_the_sign_in_screen(
     assert window.sign_in.pin.text() == ""
 
 
-def test_a_clerk_sees_the_refusal_when_trying_to_inspect(
+def test_a_clerk_is_sent_on_to_the_next_parcel_not_into_a_refused_inspection(
     bench: StationUnderTest, window: MainWindow, qtbot: QtBot
 ) -> None:
     with bench.ctx.sessions() as session:
@@ -155,8 +155,8 @@ def test_a_clerk_sees_the_refusal_when_trying_to_inspect(
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    qtbot.waitUntil(lambda: "hand it to a grader" in window.rma.message.text())
+    assert window.rma.primary.text().startswith("Next parcel")
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.rma.message.tone == "error")
-    assert "grader or above" in window.rma.message.text()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.scan)
     assert counts(bench)["units"] == 0

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from station.common.errors import UserFacingError
 from station.common.money import format_minor
-from station.common.permissions import Actor
+from station.common.permissions import Action, Actor, allowed
 from station.common.vocabulary import Category, Reason
 from station.inspection import finalize as inspection
 from station.inspection.finalize import OverReturnError, UnitInspection
@@ -119,16 +119,36 @@ class RmaScreen(KeyedScreen):
         if view.receipt_id is None:
             self.primary.setText("Receive parcel  (Enter)")
             self.message.warning("Not received yet. Press Enter to receive this parcel.")
-        elif _all_done(view):
-            self.primary.setText("Next parcel  (Enter)")
-            self.message.ok(f"{message + ' ' if message else ''}{ALL_DONE}")
         else:
-            self.primary.setText("Inspect selected line  (Enter)")
-            if message:
-                self.message.ok(message)
+            primary, advice = self._next_step(actor, view)
+            self.primary.setText(primary)
+            if message is None:
+                self.message.ok(f"{self._received_text(view)} {advice}")
+            elif advice == ALL_DONE:
+                self.message.ok(f"{message} {advice}")
             else:
-                self.message.clear_message()
+                self.message.ok(message)
         self.table.setFocus()
+
+    @staticmethod
+    def _next_step(actor: Actor, view: RmaView) -> tuple[str, str]:
+        """What Enter does on a received parcel, for this person: a clerk cannot inspect, so
+        is told to pass the parcel on rather than offered an inspection the core refuses."""
+        if not allowed(actor.role, Action.INSPECT):
+            return "Next parcel  (Enter)", "Now hand it to a grader. Enter or Esc: next parcel."
+        if _all_done(view):
+            return "Next parcel  (Enter)", ALL_DONE
+        return "Inspect selected line  (Enter)", "Choose a line and press Enter to inspect a unit."
+
+    def _received_text(self, view: RmaView, *, just_now: bool = False) -> str:
+        """When and by whom the parcel was received here: a rescan shows it was already."""
+        if view.received_at is None:
+            return "Received."
+        at = view.received_at.astimezone()
+        today = self._ctx.clock().astimezone().date()
+        when = f"{at:%H:%M}" if at.date() == today else f"{at:%d %b %Y %H:%M}"
+        who = f" by {view.received_by}" if view.received_by else ""
+        return f"{'Parcel received' if just_now else 'Received'} at {when}{who}."
 
     def escape(self) -> None:
         if self._over_return is not None:
@@ -149,7 +169,7 @@ class RmaScreen(KeyedScreen):
             self._background.run(lambda: receiving.receive(self._ctx, actor, view.rma_number),
                                  self._received, self._failed, changes=Changed.OUTBOX)
             return
-        if _all_done(view):
+        if _all_done(view) or not allowed(actor.role, Action.INSPECT):
             self.back.emit()
             return
         line = self._selected_line()
@@ -197,9 +217,8 @@ class RmaScreen(KeyedScreen):
 
     def _received(self, view: RmaView) -> None:
         assert self._actor is not None
-        when = f"{view.received_at.astimezone():%H:%M}" if view.received_at else ""
-        self.show_rma(self._actor, view, f"Parcel received at {when}. Choose a line and press "
-                                         "Enter to inspect a unit.")
+        _primary, advice = self._next_step(self._actor, view)
+        self.show_rma(self._actor, view, f"{self._received_text(view, just_now=True)} {advice}")
         self.received.emit(view)
 
     def _started(self, work: UnitInspection) -> None:
