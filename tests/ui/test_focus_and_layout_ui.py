@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
 from ui_steps import finish_inspection, scan, sign_in, write_photo
 
-from station.common.vocabulary import Role
+from station.common.vocabulary import Flag, Role
 from station.receiving import parcels as receiving
 from station.store.models import ExceptionCase, Rma
 from ui.app import create_application
@@ -292,3 +292,30 @@ def test_a_rescanned_parcel_says_when_and_by_whom_it_was_received(
 
     received_at = bench.clock().astimezone()
     assert f"Received at {received_at:%H:%M} by Clerk Person" in window.rma.message.text()
+
+
+def shown_text(screen: QWidget) -> str:
+    return " ".join(label.text() for label in screen.findChildren(QLabel) if label.isVisible())
+
+
+def test_the_label_of_a_wrong_item_says_an_exception_was_opened_for_a_supervisor(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    sign_in(window, qtbot, Role.GRADER)
+    scan(qtbot, ONE_UNIT_RMA)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
+    work = window.inspection.work
+    assert work is not None
+    work.toggle_flag(Flag.WRONG_ITEM)
+    finish_inspection(window, qtbot, write_photo(tmp_path))
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.label, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.tasks.busy)
+
+    assert open_exceptions(bench) == 1
+    said = shown_text(window.label)
+    assert "exception" in said and "supervisor" in said

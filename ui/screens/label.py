@@ -30,6 +30,8 @@ class LabelScreen(KeyedScreen):
         self.title.setObjectName("title")
         self.preview = ImageView()
         self.message = MessageLine()
+        # Apart from `message`, which the printer's news replaces: this must stay in view.
+        self.exception_note = MessageLine()
         self.next_button = QPushButton("Next unit of this RMA  (Enter)")
         self.next_button.setObjectName("primary")
         self.parcel_button = QPushButton("New parcel  (Esc)")
@@ -42,6 +44,7 @@ class LabelScreen(KeyedScreen):
         layout.addWidget(self.title)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.message)
+        layout.addWidget(self.exception_note)
         layout.addLayout(buttons)
 
         self.next_button.clicked.connect(self.next)
@@ -78,4 +81,10 @@ class LabelScreen(KeyedScreen):
         self.preview.set_pixmap(QPixmap.fromImage(QImage.fromData(png)))
         self.message.ok(f"Saved: {unit.decision.disposition.value} → {unit.decision.destination}, "
                         f"refund {unit.decision.refund_text}. Stick the label on the unit.")
+        if unit.exception_id is not None:
+            self.exception_note.warning(
+                "An exception was opened for a supervisor (the unit is flagged, e.g. a wrong "
+                "item): it waits in the exception queue; take the unit where its label says.")
+        else:
+            self.exception_note.clear_message()
         self.next_button.setFocus()
