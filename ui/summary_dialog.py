@@ -232,18 +232,27 @@ class SummaryDialog(QDialog):
         bars), frame included: its preferred size where there is room, else as much as
         there is; centred. Done on the first show for the screen it opens on."""
         self._fitted = True
-        frame = ASSUMED_FRAME
-        if self.isVisible():
-            shown = self.frameGeometry()
-            inner = self.geometry()
-            frame = QMargins(inner.left() - shown.left(), inner.top() - shown.top(),
-                             shown.right() - inner.right(), shown.bottom() - inner.bottom())
+        frame = self._frame()
         room = available.size().shrunkBy(frame)
         size = PREFERRED_SIZE.boundedTo(room)
         self.resize(size)
         outer = size.grownBy(frame)
         self.move(available.x() + max(0, (available.width() - outer.width()) // 2),
                   available.y() + max(0, (available.height() - outer.height()) // 2))
+
+    def _frame(self) -> QMargins:
+        """The window frame around the dialog: its own once the window system has drawn
+        it, else its parent window's (the same window manager draws both), else
+        ASSUMED_FRAME. At its first show a frame is not known yet (it reads as none)."""
+        parent = self.parentWidget()
+        for window in (self, parent.window() if parent is not None else None):
+            if window is not None and window.isVisible():
+                outer, inner = window.frameGeometry(), window.geometry()
+                frame = QMargins(inner.left() - outer.left(), inner.top() - outer.top(),
+                                 outer.right() - inner.right(), outer.bottom() - inner.bottom())
+                if not frame.isNull():
+                    return frame
+        return ASSUMED_FRAME
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._fitted:

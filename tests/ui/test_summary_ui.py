@@ -175,6 +175,22 @@ def test_every_cell_of_a_unit_list_is_shown_whole(qtbot: QtBot, tmp_path: Path) 
             table.horizontalHeaderItem(column).text())
 
 
+def test_a_dialog_already_shown_fits_the_screen_with_its_own_frame(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Fitted again once its frame is drawn, the dialog counts that frame and takes the
+    room the screen has, no more."""
+    bench = make_station(tmp_path / "station")
+    dialog = _summary_of(qtbot, bench)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    screen = SCREENS["1366x768"]
+    dialog.fit_to(screen)
+    qtbot.wait(20)
+    assert screen.contains(dialog.frameGeometry())
+    assert dialog.frameGeometry().width() >= screen.width() - 8
+
+
 def _drawn_texts(dialog: SummaryDialog) -> list[str]:
     """Every text the four charts draw themselves (titles, legends, axis labels), each
     after the name of its chart."""
