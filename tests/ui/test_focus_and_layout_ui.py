@@ -97,10 +97,8 @@ def test_after_the_idle_lock_the_inspection_takes_answer_keys_not_the_notes_fiel
 ) -> None:
     sign_in(window, qtbot, Role.GRADER)
     scan(qtbot, first_rma(bench))
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
     screen = window.inspection
     assert screen.work is not None and screen.work.current is not None
@@ -207,14 +205,15 @@ def press(qtbot: QtBot, key: Qt.Key) -> None:
     qtbot.keyClick(widget, key)
 
 
-def inspect_the_only_unit(window: MainWindow, qtbot: QtBot, photo: Path) -> None:
-    """Scan a one-unit RMA, receive it, inspect and confirm its unit: ends on the label."""
+def start_the_only_unit(window: MainWindow, qtbot: QtBot) -> None:
+    """A grader scans a one-unit RMA: it is received and its unit started at once."""
     scan(qtbot, ONE_UNIT_RMA)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
-    press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
-    press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
+
+
+def inspect_the_only_unit(window: MainWindow, qtbot: QtBot, photo: Path) -> None:
+    """Scan a one-unit RMA, inspect and confirm its unit: ends on the label."""
+    start_the_only_unit(window, qtbot)
     finish_inspection(window, qtbot, photo)
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.label, timeout=10_000)
@@ -284,14 +283,14 @@ def test_a_clerk_is_told_what_to_do_with_a_received_parcel_not_offered_an_inspec
 def test_a_rescanned_parcel_says_when_and_by_whom_it_was_received(
     bench: StationUnderTest, window: MainWindow, qtbot: QtBot
 ) -> None:
-    receiving.receive(bench.ctx, bench.actors[Role.CLERK], ONE_UNIT_RMA)
-    sign_in(window, qtbot, Role.GRADER)
+    receiving.receive(bench.ctx, bench.actors[Role.GRADER], ONE_UNIT_RMA)
+    sign_in(window, qtbot, Role.CLERK)
 
     scan(qtbot, ONE_UNIT_RMA)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
 
     received_at = bench.clock().astimezone()
-    assert f"Received at {received_at:%H:%M} by Clerk Person" in window.rma.message.text()
+    assert f"Received at {received_at:%H:%M} by Grader Person" in window.rma.message.text()
 
 
 def shown_text(screen: QWidget) -> str:
@@ -302,12 +301,7 @@ def test_the_label_of_a_wrong_item_says_an_exception_was_opened_for_a_supervisor
     bench: StationUnderTest, window: MainWindow, qtbot: QtBot, tmp_path: Path
 ) -> None:
     sign_in(window, qtbot, Role.GRADER)
-    scan(qtbot, ONE_UNIT_RMA)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
-    press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
-    press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
+    start_the_only_unit(window, qtbot)
     work = window.inspection.work
     assert work is not None
     work.toggle_flag(Flag.WRONG_ITEM)
