@@ -819,7 +819,8 @@ class MainWindow(QMainWindow):
         if self.actor is not actor:
             return
         view, work = arrival.view, arrival.work
-        received = (f"Received {view.rma_number}. " if arrival.received_now else "")
+        received = (f"Received {view.rma_number}. " if arrival.received_now else
+                    f"{self.rma.received_text(view)} ")
         if work is None:
             self._show_rma(view, arrival.refused or (
                 received + "Choose the line to inspect (↑↓), then Enter."))

@@ -313,3 +313,16 @@ def test_the_label_of_a_wrong_item_says_an_exception_was_opened_for_a_supervisor
     assert open_exceptions(bench) == 1
     said = shown_text(window.label)
     assert "exception" in said and "supervisor" in said
+
+
+def test_a_grader_rescanning_a_received_parcel_is_told_when_and_by_whom_it_was_received(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    receiving.receive(bench.ctx, bench.actors[Role.CLERK], ONE_UNIT_RMA)
+    sign_in(window, qtbot, Role.GRADER)
+
+    start_the_only_unit(window, qtbot)
+
+    received_at = bench.clock().astimezone()
+    assert f"Received at {received_at:%H:%M} by Clerk Person" in \
+        window.inspection.message.text()

@@ -123,7 +123,7 @@ class RmaScreen(KeyedScreen):
             primary, advice = self._next_step(actor, view)
             self.primary.setText(primary)
             if message is None:
-                self.message.ok(f"{self._received_text(view)} {advice}")
+                self.message.ok(f"{self.received_text(view)} {advice}")
             elif advice == ALL_DONE:
                 self.message.ok(f"{message} {advice}")
             else:
@@ -140,7 +140,7 @@ class RmaScreen(KeyedScreen):
             return "Next parcel  (Enter)", ALL_DONE
         return "Inspect selected line  (Enter)", "Choose a line and press Enter to inspect a unit."
 
-    def _received_text(self, view: RmaView, *, just_now: bool = False) -> str:
+    def received_text(self, view: RmaView, *, just_now: bool = False) -> str:
         """When and by whom the parcel was received here: a rescan shows it was already."""
         if view.received_at is None:
             return "Received."
@@ -218,7 +218,7 @@ class RmaScreen(KeyedScreen):
     def _received(self, view: RmaView) -> None:
         assert self._actor is not None
         _primary, advice = self._next_step(self._actor, view)
-        self.show_rma(self._actor, view, f"{self._received_text(view, just_now=True)} {advice}")
+        self.show_rma(self._actor, view, f"{self.received_text(view, just_now=True)} {advice}")
         self.received.emit(view)
 
     def _started(self, work: UnitInspection) -> None:
