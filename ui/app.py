@@ -30,6 +30,7 @@ from station.sync import exchange as sync
 from ui.bench_devices import BenchDevices
 from ui.event_log import EventLog
 from ui.main_window import MainWindow
+from ui.native_memory import release_freed_memory
 from ui.retention_timer import RetentionTimer
 from ui.sync_worker import SyncWorker
 
@@ -61,7 +62,31 @@ def build_window(opened: OpenStation, demo: bool, devices: BenchDevices) -> Main
                         reports_renderer=devices.reports)
     RetentionTimer(opened, window.tasks, window)
     EventLog(window)
+    ReleaseAfterWork(window)
     return window
+
+
+class ReleaseAfterWork(QObject):
+    """Gives the C heap's free pages back to the system (ui.native_memory) shortly after the
+    bench's screen changes, at most once every RELEASE_EVERY_S: between units, when the
+    grader waits on nothing, so resident memory stays level over a day of photos."""
+
+    RELEASE_EVERY_S = 5.0
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._last = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self._release)
+        window.stack.currentChanged.connect(lambda _index: self._timer.start())
+
+    def _release(self) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.RELEASE_EVERY_S:
+            self._last = now
+            release_freed_memory()
 
 
 STARTUP_MARK_VARIABLE = "RETURNS_STATION_STARTUP_MARK"
@@ -71,27 +96,33 @@ log = logging.getLogger("returns_station.app")
 class StartupMark(QObject):
     """Writes the start-up diagnostic line (module docstring) once: on the window's first
     paint it queues a zero-delay timer, which fires only after the events already waiting
-    (the rest of that paint, layouts, focus) are handled, so the mark means "idle and
-    taking keys", not merely "mapped"."""
+    (the rest of that paint, layouts) are handled; if no widget has the keyboard focus yet
+    (the window system has not activated the window), it looks again every few ms until
+    one has. So the mark means "idle and taking keys", not merely "mapped"."""
+
+    GIVE_UP_S = 10.0
 
     def __init__(self, window: MainWindow, path: Path) -> None:
         super().__init__(window)
         self._window = window
         self._path = path
-        self._painted = False
+        self._painted = 0.0
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self._painted and watched is self._window and event.type() == QEvent.Type.Paint:
-            self._painted = True
+            self._painted = time.monotonic()
             self._window.removeEventFilter(self)
             QTimer.singleShot(0, self._write)
         return False
 
     def _write(self) -> None:
         now = time.monotonic()
-        screen = self._window.stack.currentWidget()
         focus = QApplication.focusWidget()
+        if focus is None and now - self._painted < self.GIVE_UP_S:
+            QTimer.singleShot(5, self._write)
+            return
+        screen = self._window.stack.currentWidget()
         line = (f"first-frame {now:.6f} screen={_class_name(screen)} "
                 f"focus={_class_name(focus)}\n")
         with self._path.open("a", encoding="utf-8") as mark:

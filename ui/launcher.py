@@ -34,6 +34,7 @@ from station.runtime.bootstrap import OpenStation
 from station.settings.config import PhotosConfig, StationConfig
 from station.supervision.evidence import EvidenceRenderer, EvidenceSheet
 from ui.bench_devices import BenchDevices
+from ui.native_memory import limit_heap_growth
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ class Hardware:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    limit_heap_growth()  # before any thread starts (ui.native_memory)
     args = cli.parse_arguments(argv)
     if isinstance(args, int):
         return args

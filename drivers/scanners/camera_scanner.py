@@ -8,16 +8,19 @@ when it changes, not at every retry: a bench without its camera shows it once.
 
 OpenCV is imported on the camera's first start (`opencv`), not with this module: it takes
 tens of MB and a noticeable part of a second, which a station that never opens its camera
-should not pay at start-up. OpenCV's own log (written straight to stderr, e.g. `[ WARN:0]
-can't open camera by index` at every attempt) is limited to errors; the status says what
-matters once.
+should not pay at start-up; on Linux, a camera by number whose /dev/videoN does not exist
+is reported as not opened without loading OpenCV at all. OpenCV's own log (written
+straight to stderr, e.g. `[ WARN:0] can't open camera by index` at every attempt) is
+limited to errors; the status says what matters once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -33,6 +36,16 @@ from station.ports.scanner import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class _NoCapture:
+    """What `_open` gives for a camera device that does not exist: never opened."""
+
+    def isOpened(self) -> bool:
+        return False
+
+    def release(self) -> None:
+        """Nothing to release."""
 
 
 def opencv() -> ModuleType:
@@ -76,7 +89,15 @@ class CameraScanner(ThreadedSource):
         return isinstance(self.source, str)
 
     def _open(self) -> Any:
+        if self._device_missing():
+            return _NoCapture()
         return opencv().VideoCapture(self.source)
+
+    def _device_missing(self) -> bool:
+        """A camera by number on Linux is /dev/videoN: when there is no such device there
+        is nothing for OpenCV to open, and no reason to load it (tens of MB)."""
+        return (isinstance(self.source, int) and sys.platform.startswith("linux")
+                and not Path(f"/dev/video{self.source}").exists())
 
     def _run(self, on_scan: ScanCallback, on_status: StatusCallback) -> None:
         last: list[SourceStatus] = []

@@ -85,8 +85,12 @@ class NoDecoder:
     def decode(self, image: object) -> list[DecodedCode]:
         return []
 
+class AskOpenCV(CameraScanner):
+    def _device_missing(self) -> bool:  # OpenCV tries /dev/video63 even on Linux
+        return False
+
 events: queue.Queue[object] = queue.Queue()
-camera = CameraScanner(63, NoDecoder(), retry_s=0.05)
+camera = AskOpenCV(63, NoDecoder(), retry_s=0.05)
 camera.start(events.put, events.put)
 print(events.get(timeout=30))
 camera.stop()
@@ -101,3 +105,14 @@ def test_opencv_keeps_its_warnings_about_a_missing_camera_off_the_terminal() -> 
     assert done.returncode == 0, done.stderr
     assert "cannot open" in done.stdout
     assert "WARN" not in done.stderr
+
+
+def test_a_camera_number_with_no_device_is_not_opened_without_loading_opencv() -> None:
+    """On Linux a camera number is /dev/videoN; with none there, OpenCV stays unloaded."""
+    code = (_NO_CAMERA.replace("camera = AskOpenCV(", "camera = CameraScanner(")
+            .replace("camera.stop()", "camera.stop()\nprint('cv2' in sys.modules)"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    if sys.platform.startswith("linux") and not Path("/dev/video63").exists():
+        assert done.stdout.split()[-1] == "False"
