@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
 
         self.first_admin.created.connect(self._first_admin_created)
         self.sign_in.signed_in.connect(self._signed_in)
-        self.scan.rma_found.connect(self._open_parcel)
+        self.scan.rma_found.connect(lambda view: self._open_parcel(view, self.scan.read_as))
         self.scan.badge_scanned.connect(self._switch_user)
         self.rma.inspect.connect(self._inspect)
         self.rma.back.connect(self._to_scan)
@@ -811,16 +811,18 @@ class MainWindow(QMainWindow):
             self._show_rma(view, message)
             return
         self.tasks.run(lambda: arrive(self.ctx, actor, view),
-                       lambda arrival: self._arrived(actor, arrival),
+                       lambda arrival: self._arrived(actor, arrival, message),
                        lambda error: self._show_rma(view, str(error)),
                        changes=Changed.OUTBOX)
 
-    def _arrived(self, actor: Actor, arrival: Arrival) -> None:
+    def _arrived(self, actor: Actor, arrival: Arrival, read_as: str | None = None) -> None:
+        """`read_as`: what a look-alike scan was read as, said first."""
         if self.actor is not actor:
             return
         view, work = arrival.view, arrival.work
-        received = (f"Received {view.rma_number}. " if arrival.received_now else
-                    f"{self.rma.received_text(view)} ")
+        received = (f"{read_as} " if read_as else "") + (
+            f"Received {view.rma_number}. " if arrival.received_now else
+            f"{self.rma.received_text(view)} ")
         if work is None:
             self._show_rma(view, arrival.refused or (
                 received + "Choose the line to inspect (↑↓), then Enter."))

@@ -15,7 +15,7 @@ from ui_steps import finish_inspection, scan, sign_in, write_photo
 
 from station.common.vocabulary import Flag, Role
 from station.receiving import parcels as receiving
-from station.store.models import ExceptionCase, Rma
+from station.store.models import ExceptionCase, Receipt, Rma
 from ui.app import create_application
 from ui.main_window import MainWindow
 
@@ -326,3 +326,79 @@ def test_a_grader_rescanning_a_received_parcel_is_told_when_and_by_whom_it_was_r
     received_at = bench.clock().astimezone()
     assert f"Received at {received_at:%H:%M} by Clerk Person" in \
         window.inspection.message.text()
+
+
+def receipts(bench: StationUnderTest) -> int:
+    with bench.ctx.sessions() as session:
+        return session.scalar(select(func.count()).select_from(Receipt)) or 0
+
+
+def test_the_scan_screen_shows_what_a_look_alike_scan_was_read_as(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    sign_in(window, qtbot, Role.CLERK)
+
+    window.on_scan("rma\u2010999999")  # a serial or camera scanner: no key events
+    qtbot.waitUntil(lambda: window.scan.unexpected_button.isVisible())
+
+    assert "Read as RMA-999999 (from 'rma\u2010999999': case, dash)" in \
+        window.scan.message.text()
+
+
+def test_a_look_alike_scan_of_a_known_rma_says_what_it_was_read_as(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    sign_in(window, qtbot, Role.CLERK)
+
+    window.on_scan("rma\u2010100002")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
+
+    assert window.rma.title.text() == "RMA-100002"
+    assert "Read as RMA-100002 (from 'rma\u2010100002': case, dash)" in \
+        window.rma.message.text()
+
+
+GARBAGE = "!!@@##$$%%^^&&**"
+
+
+def test_f2_on_garbage_asks_again_before_receiving_it_as_an_unexpected_parcel(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    sign_in(window, qtbot, Role.CLERK)
+    scan(qtbot, GARBAGE)
+    qtbot.waitUntil(lambda: window.scan.unexpected_button.isVisible())
+
+    press(qtbot, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: not window.tasks.busy)
+    assert receipts(bench) == 0
+    assert "F2 again" in window.scan.message.text()
+
+    press(qtbot, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: window.scan.message.tone == "ok")
+    assert receipts(bench) == 1
+
+
+def test_the_same_garbage_scanned_twice_is_received_with_one_f2(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    sign_in(window, qtbot, Role.CLERK)
+    for _ in range(2):
+        scan(qtbot, GARBAGE)
+        qtbot.waitUntil(lambda: window.scan.unexpected_button.isVisible())
+        qtbot.waitUntil(lambda: not window.tasks.busy)
+
+    press(qtbot, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: window.scan.message.tone == "ok")
+    assert receipts(bench) == 1
+
+
+def test_f2_on_a_code_that_looks_like_a_parcel_code_receives_it_at_once(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    sign_in(window, qtbot, Role.CLERK)
+    scan(qtbot, "1Z999AA10123456784")
+    qtbot.waitUntil(lambda: window.scan.unexpected_button.isVisible())
+
+    press(qtbot, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: window.scan.message.tone == "ok")
+    assert receipts(bench) == 1

@@ -118,7 +118,8 @@ class RmaScreen(KeyedScreen):
         self.table.selectRow(first_open)
         if view.receipt_id is None:
             self.primary.setText("Receive parcel  (Enter)")
-            self.message.warning("Not received yet. Press Enter to receive this parcel.")
+            self.message.warning(f"{message + ' ' if message else ''}Not received yet. Press "
+                                 "Enter to receive this parcel.")
         else:
             primary, advice = self._next_step(actor, view)
             self.primary.setText(primary)

@@ -3,6 +3,9 @@ as unexpected parcels for a supervisor to sort out."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
@@ -19,6 +22,40 @@ from ui.keyed_screen import KeyedScreen
 from ui.message_line import MessageLine
 from ui.tasks import Changed, TaskRunner
 
+_DASHES = str.maketrans({dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2212\uff0d"})
+# Kinds whose shape alone says a parcel label was read (an RMA number, a carrier's tracking
+# number, a GS1 shipping or product code).
+_PARCEL_KINDS = {PayloadKind.RMA, PayloadKind.TRACKING, PayloadKind.GS1, PayloadKind.GTIN}
+# Free text that could still be a shop's or carrier's own code: letters and digits, with
+# at most the separators labels use, and at least one digit.
+_CODE_LIKE = re.compile(r"(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9 ./_-]{3,}")
+
+
+def read_as(payload: Payload) -> str | None:
+    """What a scan that had to be normalised to fit the RMA pattern was read as, and what
+    was changed ("Read as RMA-100002 (from 'rma‐100002': case, dash)."), so a person sees
+    why a look-alike was accepted; None for a scan taken as it was."""
+    raw = payload.fields.get("normalised_from")
+    if raw is None:
+        return None
+    dashes = raw.translate(_DASHES)
+    compatible = unicodedata.normalize("NFKC", dashes)
+    changes = []
+    if compatible != payload.value and compatible.upper() == payload.value:
+        changes.append("case")
+    if dashes != raw:
+        changes.append("dash")
+    if compatible != dashes:
+        changes.append("look-alike characters")
+    return f"Read as {payload.value} (from {raw!r}: {', '.join(changes) or 'spelling'})."
+
+
+def looks_like_a_parcel_code(payload: Payload) -> bool:
+    """Whether an unmatched scan could be a parcel's code; anything else (a smudge read as
+    '!!@@##', a mis-scanned word) is received as an unexpected parcel only when confirmed."""
+    return payload.kind in _PARCEL_KINDS or (
+        payload.kind is PayloadKind.FREE_TEXT and _CODE_LIKE.fullmatch(payload.text) is not None)
+
 
 class ScanScreen(KeyedScreen):
     rma_found = Signal(object)
@@ -34,6 +71,12 @@ class ScanScreen(KeyedScreen):
         self._background = background
         self._actor: Actor | None = None
         self._unknown_code: str | None = None
+        # An unknown code unlike any parcel code: F2 asks once more before receiving it,
+        # unless the same code was scanned twice in a row.
+        self._needs_confirming = False
+        self._last_not_found: str | None = None
+        self._payload: Payload | None = None
+        self.read_as: str | None = None
 
         title = QLabel("Scan a parcel")
         title.setObjectName("title")
@@ -127,8 +170,9 @@ class ScanScreen(KeyedScreen):
             self.message.clear_message()
         self.field.setFocus()
 
-    def _set_unknown(self, code: str | None) -> None:
+    def _set_unknown(self, code: str | None, *, needs_confirming: bool = False) -> None:
         self._unknown_code = code
+        self._needs_confirming = needs_confirming
         self.unexpected_button.setVisible(code is not None)
 
     def _submit(self) -> None:
@@ -153,6 +197,10 @@ class ScanScreen(KeyedScreen):
         self.field.setText(shown)
         self.field.setEnabled(False)
         self._set_unknown(None)
+        self._payload = payload
+        self.read_as = read_as(payload)
+        if self.read_as:
+            self.message.ok(self.read_as)
         self._background.run(lambda: receiving.look_up(self._ctx, actor, payload),
                              self._found, self._failed)
 
@@ -168,19 +216,43 @@ class ScanScreen(KeyedScreen):
         self.field.setFocus()
         self.tone.emit(Tone.UNKNOWN if isinstance(error, NotFound) else Tone.ERROR)
         if isinstance(error, NotFound):
-            self._set_unknown(error.code)
-            self.message.warning(f"{error}  Press F2 to receive it as an unexpected parcel.")
+            self._not_found(error)
         elif isinstance(error, UserFacingError):
             self.message.error(str(error))
         else:
             self.message.error(f"Could not look the code up ({error.__class__.__name__}). "
                                "Try again; if it repeats, call a supervisor.")
 
+    def _not_found(self, error: NotFound) -> None:
+        payload = self._payload
+        scanned_twice = error.code == self._last_not_found
+        self._last_not_found = error.code
+        doubtful = payload is not None and not looks_like_a_parcel_code(payload)
+        self._set_unknown(error.code, needs_confirming=doubtful and not scanned_twice)
+        said = f"{self.read_as} " if self.read_as else ""
+        if not doubtful:
+            self.message.warning(f"{said}{error}  Press F2 to receive it as an unexpected "
+                                 "parcel.")
+        elif scanned_twice:
+            self.message.warning(f"{said}{error}  Scanned twice: press F2 to receive it as an "
+                                 "unexpected parcel.")
+        else:
+            self.message.warning(f"{said}{error}  It does not look like a parcel or tracking "
+                                 "code: scan it again, or press F2 twice, to receive it as "
+                                 "an unexpected parcel.")
+
     def _receive_unexpected(self) -> None:
         code, actor = self._unknown_code, self._actor
         if code is None or actor is None:
             return
+        if self._needs_confirming:
+            self._needs_confirming = False
+            self.tone.emit(Tone.UNKNOWN)
+            self.message.warning(f"{code!r} does not look like a parcel or tracking code. Press "
+                                 "F2 again to receive it as an unexpected parcel anyway.")
+            return
         self._set_unknown(None)
+        self._last_not_found = None
         self._background.run(lambda: receiving.receive_unexpected(self._ctx, actor, code),
                              self._unexpected_done, self._failed,
                              changes=Changed.OUTBOX | Changed.QUEUES)
