@@ -820,6 +820,8 @@ class MainWindow(QMainWindow):
         if self.actor is not actor:
             return
         view, work = arrival.view, arrival.work
+        if arrival.received_now:
+            self._print_receiving_label(view)
         received = (f"{read_as} " if read_as else "") + (
             f"Received {view.rma_number}. " if arrival.received_now else
             f"{self.rma.received_text(view)} ")

@@ -102,9 +102,9 @@ def test_receiving_a_parcel_and_setting_one_aside_print_their_labels(
     window.scan.submit("RMA-100001")
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
     window.rma.act()
-    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    qtbot.waitUntil(lambda: window.rma.view is not None and window.rma.view.receipt_id is not None)
     window.rma.back.emit()
-    window.scan.submit("PARCEL-WITHOUT-RMA")
+    window.scan.submit("PARCEL-4711")  # code-like: one F2 receives it
     qtbot.waitUntil(lambda: window.scan.unexpected_button.isVisible())
     window.scan.unexpected_button.click()
 
