@@ -820,13 +820,15 @@ class MainWindow(QMainWindow):
         if self.actor is not actor:
             return
         view, work = arrival.view, arrival.work
-        if arrival.received_now:
-            self._print_receiving_label(view)
         received = (f"{read_as} " if read_as else "") + (
             f"Received {view.rma_number}. " if arrival.received_now else
             f"{self.rma.received_text(view)} ")
+        if isinstance(arrival.refused, OverReturnError):
+            self._show_rma(view)
+            self.rma.act()  # the RMA screen offers to set the item aside
+            return
         if work is None:
-            self._show_rma(view, arrival.refused or (
+            self._show_rma(view, str(arrival.refused) if arrival.refused else (
                 received + "Choose the line to inspect (↑↓), then Enter."))
             return
         self.rma.show_rma(actor, view)
