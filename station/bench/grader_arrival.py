@@ -27,7 +27,7 @@ class Arrival:
     view: RmaView
     received_now: bool
     work: UnitInspection | None = None
-    refused: str | None = None
+    refused: InspectionError | None = None
 
 
 def grades_at_this_bench(actor: Actor) -> bool:
@@ -47,5 +47,5 @@ def arrive(ctx: StationContext, actor: Actor, view: RmaView) -> Arrival:
     try:
         work = inspection.start_unit(ctx, actor, view.receipt_id, open_lines[0].id)
     except InspectionError as refused:
-        return Arrival(view, received_now, refused=str(refused))
+        return Arrival(view, received_now, refused=refused)
     return Arrival(view, received_now, work)

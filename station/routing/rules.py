@@ -504,7 +504,7 @@ def _options(rule: Rule, facts: _Facts, rules: RuleSet
         elif pct is None:
             not_allowed.append({"disposition": disposition.value,
                                 "why": f"no recovery estimate for grade {case.grade.value} "
-                                       f"({case.category.value})"})
+                                       f"({case.category.label})"})
         else:
             options.append((disposition, _percent_of(case.price_minor, pct)))
     for disposition in Disposition:
