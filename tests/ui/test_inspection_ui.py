@@ -290,3 +290,100 @@ def test_a_number_out_of_range_is_refused_with_the_allowed_range_and_can_be_type
     screen.field.selectAll()
     answer_with_keys(window, qtbot, 2)
     assert screen.work.run.values()["defect_count"] == 2
+
+
+def test_s_answers_the_sealed_path_and_goes_on_to_the_decision(
+    bench: StationUnderTest, window: MainWindow, qtbot: QtBot
+) -> None:
+    to_inspection(window, qtbot, BEAUTY)
+    work = window.inspection.work
+    assert work is not None and window.inspection.fast_button.isVisible()
+    assert "Sealed, as new" in window.inspection.fast_button.text()
+
+    qtbot.keyClick(window.inspection, Qt.Key.Key_S)
+
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision, timeout=10_000)
+    assert work.grade.value == "A" and not work.photos
+    grader = bench.actors[Role.GRADER]
+    assert {(entry["via"], entry["by"]) for entry in work.answer_log()} == {
+        ("fast_path", str(grader.user_id))}
+
+
+def test_the_fast_path_waits_for_the_serial_scan_then_goes_on(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    to_inspection(window, qtbot, ELECTRONICS)
+    screen = window.inspection
+    scan(qtbot, "CMD:ASNEW")  # the bench card's barcode does what S does
+    qtbot.waitUntil(lambda: "Scan the serial (SN-KFATP8KHV)" in screen.message.text())
+    assert window.stack.currentWidget() is screen
+
+    scan(qtbot, "SN-KFATP8KHV")
+
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision, timeout=10_000)
+    assert screen.work is not None
+    assert screen.work.answers_record()["serial_matches"] == "matches"
+
+
+def test_a_tiny_photo_and_the_same_photo_twice_are_refused_with_the_reason(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    to_inspection(window, qtbot, BEAUTY)
+    screen = window.inspection
+    assert screen.work is not None
+    tiny = write_photo(tmp_path, "tiny.jpg", size=(20, 20))
+    screen.import_file(tiny)
+    qtbot.waitUntil(lambda: "20×20 pixels: too small" in screen.message.text(), timeout=10_000)
+    photo = write_photo(tmp_path, "close-up.jpg")
+    screen.import_file(photo)
+    qtbot.waitUntil(lambda: len(screen.work.photos) == 1, timeout=10_000)  # type: ignore[union-attr]
+    screen.import_file(photo)
+    qtbot.waitUntil(lambda: "same photo as no. 1" in screen.message.text(), timeout=10_000)
+    assert len(screen.work.photos) == 1 and screen.thumbs.count() == 1
+
+
+def test_space_without_a_camera_imports_from_the_folder_used_last(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    to_inspection(window, qtbot, BEAUTY)
+    screen = window.inspection
+    assert not screen.camera_available
+    card = tmp_path / "camera-card"
+    card.mkdir()
+    photos = [write_photo(card, f"{n}.jpg", (60 * n, 90, 40)) for n in (1, 2)]
+    asked: list[str] = []
+
+    def pick(_parent: object, _title: str, folder: str, _filter: str) -> tuple[str, str]:
+        asked.append(folder)
+        return str(photos[len(asked) - 1]), ""
+
+    monkeypatch.setattr("ui.screens.inspection.QFileDialog.getOpenFileName", pick)
+    for count in (1, 2):
+        qtbot.keyClick(screen, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda c=count: len(screen.work.photos) == c,  # type: ignore[union-attr]
+                        timeout=10_000)
+    assert asked[1] == str(card)
+
+
+def test_the_photo_strip_shows_whole_captions_from_the_first_photo_after_a_resume(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    to_inspection(window, qtbot, BEAUTY)
+    screen = window.inspection
+    for n in range(6):
+        screen.import_file(write_photo(tmp_path, f"{n}.jpg", (30 * n, 90, 40)))
+        qtbot.waitUntil(lambda c=n: len(screen.work.photos) == c + 1,  # type: ignore[union-attr]
+                        timeout=10_000)
+    work = screen.work
+    assert work is not None
+    window.draft_saver.wait()
+    screen.show_work(work, window.actor)  # as a resume shows it  # type: ignore[arg-type]
+    qtbot.waitUntil(lambda: screen.thumbs.count() == 6)
+
+    first = screen.thumbs.visualItemRect(screen.thumbs.item(0))
+    assert screen.thumbs.viewport().rect().contains(first.topLeft()), "scrolled to the top"
+    lines = screen.thumbs.item(0).text().splitlines()
+    metrics = screen.thumbs.fontMetrics()
+    grid = screen.thumbs.gridSize()
+    assert grid.height() >= screen.thumbs.iconSize().height() + len(lines) * metrics.height()
+    assert all(metrics.horizontalAdvance(line) <= grid.width() for line in lines)

@@ -54,8 +54,8 @@ from ui.tasks import TaskRunner
 
 CAPTURE_QUALITY = 95  # the photo store re-encodes at the configured quality
 THUMB_SIZE = QSize(150, 112)
-#: Room under a thumbnail for its two-line caption (kind, time, grader / size, pixels, hash).
-THUMB_CAPTION_HEIGHT = 64
+#: Lines of a thumbnail's caption (`photo_caption`), each short enough for the strip's grid.
+CAPTION_LINES = 4
 NOTES_SAVE_MS = 400  # a note being typed is saved this long after the last key
 #: Read no more of an imported photo file than this; the photo store refuses over 40 MB itself.
 MAX_IMPORTED_PHOTO_BYTES = 64 * 1024 * 1024
@@ -83,12 +83,13 @@ def jpeg_bytes(image: QImage) -> bytes:
 
 
 def photo_caption(photo: PhotoTaken) -> str:
-    """Kind, time, grader, size and hash: what a dispute needs to know about a photo."""
+    """Kind, time, grader, size and hash: what a dispute needs to know about a photo, in
+    `CAPTION_LINES` short lines."""
     when = photo.taken_at.astimezone().strftime("%H:%M:%S")
     size = (f"{photo.size_bytes / 1_048_576:.1f} MB" if photo.size_bytes >= 1_048_576
             else f"{photo.size_bytes / 1024:.0f} kB")
-    return (f"{photo.kind.label} · {when} · {photo.taken_by_name}\n{size} · "
-            f"{photo.width}×{photo.height} · {photo.sha256[:12]}")
+    return (f"{photo.kind.label} · {when}\n{photo.taken_by_name}\n{size} · "
+            f"{photo.width}×{photo.height}\n{photo.sha256[:12]}")
 
 
 class FieldEdit(QLineEdit):
@@ -216,8 +217,9 @@ class InspectionScreen(KeyedScreen):
         self.thumbs = QListWidget()
         self.thumbs.setViewMode(QListView.ViewMode.IconMode)
         self.thumbs.setIconSize(THUMB_SIZE)
-        self.thumbs.setGridSize(QSize(THUMB_SIZE.width() + 80,
-                                      THUMB_SIZE.height() + THUMB_CAPTION_HEIGHT))
+        line = self.thumbs.fontMetrics().height()
+        self.thumbs.setGridSize(QSize(THUMB_SIZE.width() + 50,
+                                      THUMB_SIZE.height() + CAPTION_LINES * line + 16))
         self.thumbs.setResizeMode(QListView.ResizeMode.Adjust)
         self.thumbs.setMovement(QListView.Movement.Static)
         self.thumbs.setUniformItemSizes(True)
