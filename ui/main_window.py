@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QWidget,
 )
+from shiboken6 import isValid
 
 from station.bench import confirm as bench
 from station.bench.confirm import Confirmed
@@ -239,6 +241,10 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _USER_INPUT:
             self.idle.touch()
+        if event.type() == QEvent.Type.Hide and isinstance(watched, QDialog) \
+                and watched.isWindow() and (parent := watched.parentWidget()) is not None:
+            owner = parent.window()
+            QTimer.singleShot(0, lambda: self._reactivate(owner))
         if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
             return self._menu_key(event)
         return False
@@ -516,6 +522,20 @@ class MainWindow(QMainWindow):
         name = next((key for key, widget in self._screens.items() if widget is screen), None)
         if name is not None:
             log.info("screen: %s", name.value)
+
+    def _reactivate(self, owner: QWidget) -> None:
+        """A dialog closed and left no window active (window managers, and Qt itself for a
+        dialog of a dialog, do not always hand activation back): its owner takes the
+        keyboard again, wherever the dialog was opened (a save dialog of the summary, the
+        badge of the users dialog)."""
+        if QApplication.activeWindow() is not None or not isValid(owner) \
+                or not owner.isVisible():
+            return
+        if owner is self:
+            self._dialog_closed()
+            return
+        owner.raise_()
+        owner.activateWindow()
 
     def _dialog_closed(self) -> None:
         """A child dialog closed: this window takes the keyboard again, on its screen.

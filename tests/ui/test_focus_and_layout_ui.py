@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from station_bench import PINS, StationUnderTest
@@ -402,3 +402,21 @@ def test_f2_on_a_code_that_looks_like_a_parcel_code_receives_it_at_once(
     press(qtbot, Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: window.scan.message.tone == "ok")
     assert receipts(bench) == 1
+
+
+def test_when_a_dialog_of_the_summary_closes_the_summary_has_the_keyboard_again(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    sign_in(window, qtbot, Role.SUPERVISOR)
+    qtbot.waitUntil(lambda: not window.tasks.busy)
+    window.show_summary()
+    summary = window.summary_dialog
+    assert summary is not None
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is summary)
+
+    close_the_dialog_when_it_opens(qtbot)
+    QMessageBox.information(summary, "Export", "As the save dialog of Export CSV… would be.")
+
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is summary)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None
+                    and summary.isAncestorOf(QApplication.focusWidget()))
