@@ -387,8 +387,8 @@ class InspectionScreen(KeyedScreen):
 
     def _show_photo_needs(self, work: UnitInspection) -> None:
         kind = self._kind or work.next_photo_kind()
-        source = ("Space: camera · O: import a file" if self.camera_available
-                  else "No camera: Space or O imports a file")
+        source = ("Space: camera (a file while it shows nothing) · O: import a file"
+                  if self.camera_available else "No camera: Space or O imports a file")
         self.photo_kind.setText(f"Next photo: <b>{escape(kind.label)}</b> (K to change)<br>"
                                 f"{source}")
         needs = []
@@ -476,8 +476,10 @@ class InspectionScreen(KeyedScreen):
             if missing.complete:
                 self.finish()
                 return
-            self.message.warning(self._evidence_text(work) + ": take "
-                                 + "; ".join(missing.lines()) + " (Space), then Enter.")
+            wanted = ", ".join(need.kind.label + (f" ×{need.short}" if need.short > 1 else "")
+                               for need in missing.photos)
+            self.message.warning(f"{self._evidence_text(work)}: take {wanted} (Space), then "
+                                 "Enter.")
         elif stop.check is not None:
             check = work.checks.get(CheckKind(stop.check))
             if check is not None and check.ok is False:
@@ -490,6 +492,18 @@ class InspectionScreen(KeyedScreen):
         else:
             self.message.warning(f"The fast path does not answer “{stop.question.text}”: "
                                  "answer it, the rest follows.")
+
+    def ask_for_evidence(self, why: str) -> None:
+        """The decision needs photos the unit lacks (`why`, e.g. "a held refund"): say which,
+        on this screen, where they are taken."""
+        work = self.work
+        if work is None:
+            return
+        self.refresh()
+        wanted = ", ".join(need.kind.label + (f" ×{need.short}" if need.short > 1 else "")
+                           for need in work.missing().photos)
+        self.message.warning(f"Photos are evidence for {why}: take {wanted} (Space), then "
+                             "Enter.")
 
     @staticmethod
     def _evidence_text(work: UnitInspection) -> str:
@@ -689,8 +703,9 @@ class InspectionScreen(KeyedScreen):
         return kind
 
     def photo_key(self) -> None:
-        """Space: a photo from the camera, or with no camera, from a file."""
-        if self.camera_available:
+        """Space: a photo from the camera, or while no camera picture is coming (none
+        configured, unplugged), from a file."""
+        if self.camera_available and not self.camera.view.image.isNull():
             self.take_photo()
         else:
             self.import_photo()
