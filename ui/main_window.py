@@ -898,10 +898,7 @@ class MainWindow(QMainWindow):
         refund = inspection.refund_evidence(proposal)
         if refund is not None and work.require_refund_evidence(refund):
             self._save_draft()
-            self.inspection.refresh()
-            self.inspection.message.warning(
-                f"Photos are evidence for {refund}: " + "; ".join(work.missing().lines())
-                + ". Take them (Space), then Enter.")
+            self.inspection.ask_for_evidence(refund)
             self.feedback.signal(Tone.UNKNOWN)
             return
         self._show(self.decision)

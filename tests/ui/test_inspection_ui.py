@@ -11,7 +11,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
-from station_bench import StationUnderTest
+from station_bench import StationUnderTest, make_station
 from ui_steps import (
     answer_with_keys,
     complete_checklist,
@@ -387,3 +387,31 @@ def test_the_photo_strip_shows_whole_captions_from_the_first_photo_after_a_resum
     grid = screen.thumbs.gridSize()
     assert grid.height() >= screen.thumbs.iconSize().height() + len(lines) * metrics.height()
     assert all(metrics.horizontalAdvance(line) <= grid.width() for line in lines)
+
+
+def test_a_held_refund_asks_for_its_evidence_photos_before_the_decision(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    held = make_station(tmp_path / "held", high_value_threshold_major=1)
+    create_application()
+    window = MainWindow(held.ctx, photos=FilePhotoStore(tmp_path / "photos"))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        sign_in(window, qtbot, Role.GRADER)
+        to_inspection(window, qtbot, "RMA-100012")
+        screen = window.inspection
+        qtbot.keyClick(screen, Qt.Key.Key_S)  # a sealed unit: no photo is evidence yet
+        qtbot.waitUntil(lambda: "Photos are evidence for a held refund" in
+                        screen.message.text(), timeout=10_000)
+        assert window.stack.currentWidget() is screen
+        assert "front" in screen.message.text()
+        import_required_photos(window, qtbot, write_photo(tmp_path))
+        qtbot.keyClick(screen, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.decision,
+                        timeout=10_000)
+        assert window.decision.held.isVisible()
+    finally:
+        window.close()
+        window.tasks.wait_idle()
+        window.draft_saver.wait()

@@ -31,15 +31,23 @@ def printer() -> Iterator[FakePrinter]:
 
 
 def walk_to_label(bench: StationUnderTest, window: MainWindow, qtbot: QtBot) -> str:
+    """A clerk receives the first RMA (its tote label), then a grader takes its first line
+    to the label."""
     photo_dir = Path(tempfile.mkdtemp(prefix="photos-"))
-    sign_in(window, qtbot, Role.GRADER)
     with bench.ctx.sessions() as session:
         number = session.scalars(select(Rma.rma_number).order_by(Rma.rma_number)).first()
     assert number is not None
+    sign_in(window, qtbot, Role.CLERK)
     window.scan.submit(number)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma)
     window.rma.act()
-    qtbot.waitUntil(lambda: "Inspect" in window.rma.primary.text())
+    qtbot.waitUntil(lambda: window.rma.view is not None and window.rma.view.receipt_id is not None)
+    window.tasks.wait_idle()
+    window.sign_out()
+    sign_in(window, qtbot, Role.GRADER)
+    window.scan.submit(number)  # two lines open: the grader chooses the first
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.rma
+                    and "Choose the line" in window.rma.message.text(), timeout=10_000)
     window.rma.act()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.inspection)
     finish_inspection(window, qtbot, write_photo(photo_dir))
