@@ -18,11 +18,9 @@ import argparse
 import json
 import re
 import sys
-from datetime import date, datetime, tzinfo
+from datetime import date
 from pathlib import Path
 from typing import Any, Final
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from station.cli.command import Bench, OnStation, Subcommands, runs
 from station.cli.devices import Devices
@@ -30,7 +28,7 @@ from station.common.vocabulary import Category
 from station.reports import daily_summary as reports
 from station.reports import summary_csv as report_csv
 from station.reports.document import SummaryWithExceptions, summary_with_exceptions
-from station.reports.trend import trend
+from station.reports.trend import TREND_DAYS
 from station.runtime.bootstrap import OpenStation
 from station.supervision.evidence import pdf_page_count, write_atomically
 
@@ -92,18 +90,10 @@ def _day(option: str, text: str) -> date | None:
         return None
 
 
-def _pdf(args: argparse.Namespace, opened: OpenStation, devices: Devices,
-         read: SummaryWithExceptions, end: date, tz: tzinfo, now: datetime) -> bytes:
-    """The PDF report: the summary and its exception list (read in one transaction), and
-    the 14 days to `end`, read from the database the summary came from."""
-    summary = read.summary
-    central = summary["scope"]["source"] == reports.SOURCE_CENTRAL
-    sessions: sessionmaker[Session] = (opened.central_sessions() if central
-                                       else opened.ctx.sessions)
-    users = opened.ctx.sessions if central else None
-    days = trend(sessions, end=end, tz=tz, now=now, station=args.station, grader=args.grader,
-                 category=args.category, users=users, source=summary["scope"]["source"])
-    document = read.document(days,
+def _pdf(opened: OpenStation, devices: Devices, read: SummaryWithExceptions) -> bytes:
+    """The PDF report: the summary, its exception list and its 14-day trend, all read in
+    one transaction (`summary_with_exceptions`)."""
+    document = read.document(read.trend,
                              f"returns-station report on station {opened.ctx.station_code}")
     return devices.report_renderer().render(document)
 
@@ -137,8 +127,10 @@ def _daily(args: argparse.Namespace, bench: Bench) -> int:
                                "grader": args.grader, "category": args.category, "tz": tz,
                                "now": now}
     central = None if args.local else opened.central_sessions
-    # A PDF lists the exceptions behind its figures: both are read in one transaction.
-    read = (summary_with_exceptions(central, opened.ctx.sessions, **options)
+    # A PDF lists the exceptions behind its figures and the trend up to its last day: all
+    # are read in one transaction.
+    read = (summary_with_exceptions(central, opened.ctx.sessions, trend_days=TREND_DAYS,
+                                    **options)
             if args.format == "pdf" else None)
     summary = (read.summary if read is not None
                else reports.summarize(central, opened.ctx.sessions, **options))
@@ -150,7 +142,7 @@ def _daily(args: argparse.Namespace, bench: Bench) -> int:
         f"{scope['from']} to {scope['to']}")
     written = f"Daily summary {period} ({scope['tz']}, {scope['source']}) written to {args.out}"
     if read is not None and devices is not None:
-        pdf = _pdf(args, opened, devices, read, end, tz, now)
+        pdf = _pdf(opened, devices, read)
         write_atomically(Path(args.out), pdf)
         pages = pdf_page_count(pdf)
         print(f"{written} ({pages} page{'' if pages == 1 else 's'})")
