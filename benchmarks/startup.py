@@ -18,15 +18,15 @@ Then one `--fresh-demo` launch (the demo made anew), for information.
 
 Memory: a second process (this script with --drive) builds the app exactly as
 `returns-station --demo` does (ui.native_memory's heap limits, station.cli.open_for_app,
-ui.launcher.Hardware's devices, ui.app.build_window) on a fresh demo station and drives its
-window as a person does: the supervisor signs in, and for each of `--units` units scans
-the next unreceived RMA, receives it (unless the scan did), inspects its first unit
-(checklist answered with keys, every required photo imported from a 1600x1200 JPEG drawn
-at run time, each one different, evidence photos too when the decision asks for them),
-confirms the decision and leaves the label screen for the next parcel; then opens the daily summary
-(F7), waits for its figures, and closes it. It prints its VmRSS after sign-in, after every
-10 units, with F7 open and after closing it (each read after the event loop has been idle
-for a moment).
+ui.launcher.Hardware's devices, ui.app.build_window and ui.app.show) on a fresh demo
+station and drives its window as a person does: the supervisor signs in, and for each of
+`--units` units scans the next unreceived RMA, receives it (unless the scan did), inspects
+its first unit (checklist answered with keys, every required photo imported from a
+1600x1200 JPEG drawn at run time, each one different, evidence photos too when the
+decision asks for them), confirms the decision and leaves the label screen for the next
+parcel; then opens the daily summary (F7), waits for its figures, and closes it. It
+prints its VmRSS after sign-in, after every 10 units, with F7 open and after closing it
+(each read after the event loop has been idle for a moment).
 
 Targets (issue #17): sign-in usable in at most 1.0 s (median launch); at most 250 MB
 resident after the units and after F7 was opened and closed, not growing with the units.
@@ -243,8 +243,7 @@ def drive(data_dir: Path, units: int, photo_folder: Path) -> None:
     started = time.monotonic()
     application = station_app.create_application()
     window = station_app.build_window(opened, True, Hardware().bench_devices(opened))
-    window.showMaximized()
-    window.activateWindow()
+    station_app.show(window)
     wait_until(lambda: window.stack.currentWidget() is window.sign_in, "the sign-in screen")
     report("at sign-in")
 
