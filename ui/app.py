@@ -144,7 +144,9 @@ def show(window: MainWindow) -> None:
     out of the cycle collector's way (ReleaseAfterWork)."""
     if mark := os.environ.get(STARTUP_MARK_VARIABLE):
         StartupMark(window, Path(mark))
-    gc.freeze()  # what start-up made lives as long as the app: no collector passes over it
+    # What start-up made lives as long as the app: no collector pass goes over it again
+    # (the few of those objects that later become cyclic garbage stay: a one-off).
+    gc.freeze()
     window.showMaximized()
     # Take the keyboard focus even where no window manager gives it (kiosk, Xvfb), so the
     # scanner's keystrokes and the bench's shortcuts reach the app from the first scan.
