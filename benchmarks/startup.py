@@ -7,14 +7,16 @@ Runs under an Xvfb display of its own when Xvfb is installed (as the bench's X s
 would), else on Qt's offscreen platform.
 
 Launch: starts the real entry point, `.venv/bin/returns-station --demo --data-dir TMP`, in
-a new process `--launches` times (after one untimed launch that makes the demo station
-and warms the disk cache) and takes the median of the seconds from just before the
-process is spawned to the app's start-up mark: with RETURNS_STATION_STARTUP_MARK set,
-ui/app.py writes a `time.monotonic()` reading once the window's first frame is painted
-and the event loop is idle, and names the screen shown and the widget with the keyboard
-focus, which must be the sign-in screen and its badge field (otherwise the launch counts
-as failed). The app's resident memory (VmRSS) at that moment is read from /proc too.
-Then one `--fresh-demo` launch (the demo made anew), for information.
+a new process `--launches` times (after one untimed launch that makes the demo station,
+writes the bytecode caches as an installed app has them, even where
+PYTHONDONTWRITEBYTECODE is set, and warms the disk cache) and takes the median of the
+seconds from just before the process is spawned to the app's start-up mark: with
+RETURNS_STATION_STARTUP_MARK set, ui/app.py writes a `time.monotonic()` reading once the
+window's first frame is painted and the event loop is idle, and names the screen shown
+and the widget with the keyboard focus, which must be the sign-in screen and its badge
+field (otherwise the launch counts as failed). The app's resident memory (VmRSS) and the
+CPU seconds it used by then are read from /proc too. Then one `--fresh-demo` launch (the
+demo made anew), for information.
 
 Memory: a second process (this script with --drive) builds the app exactly as
 `returns-station --demo` does (ui.native_memory's heap limits, station.cli.open_for_app,
@@ -69,6 +71,9 @@ def display() -> Iterator[dict[str, str]]:
     """The environment the app runs in: an Xvfb server of our own, or Qt offscreen."""
     env = dict(os.environ)
     env.pop(MARK_VARIABLE, None)
+    # An installed app has its bytecode compiled (pip does it); a development shell may say
+    # not to write it, which would make every launch compile ~200 modules again (0.4 s).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         env["QT_QPA_PLATFORM"] = "offscreen"
