@@ -481,7 +481,7 @@ def evaluate(
         rule = FLAG_RULES[flag]
         if rule.cap is None or (flag in lifted and rule.liftable):
             continue
-        causes.append(GradeCause(rule.cap, True, f"flag {flag.value} caps at "
+        causes.append(GradeCause(rule.cap, True, f"flag {flag.value.replace('_', ' ')} caps at "
                                  f"{rule.cap.value}, {rule.why} "
                                  f"({_flag_source(flag, raised_by)})", flag=flag))
     for flag, said in sorted(lifted.items()):

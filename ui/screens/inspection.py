@@ -54,8 +54,6 @@ from ui.tasks import TaskRunner
 
 CAPTURE_QUALITY = 95  # the photo store re-encodes at the configured quality
 THUMB_SIZE = QSize(150, 112)
-#: Lines of a thumbnail's caption (`photo_caption`), each short enough for the strip's grid.
-CAPTION_LINES = 4
 NOTES_SAVE_MS = 400  # a note being typed is saved this long after the last key
 #: Read no more of an imported photo file than this; the photo store refuses over 40 MB itself.
 MAX_IMPORTED_PHOTO_BYTES = 64 * 1024 * 1024
@@ -84,7 +82,7 @@ def jpeg_bytes(image: QImage) -> bytes:
 
 def photo_caption(photo: PhotoTaken) -> str:
     """Kind, time, grader, size and hash: what a dispute needs to know about a photo, in
-    `CAPTION_LINES` short lines."""
+    four short lines."""
     when = photo.taken_at.astimezone().strftime("%H:%M:%S")
     size = (f"{photo.size_bytes / 1_048_576:.1f} MB" if photo.size_bytes >= 1_048_576
             else f"{photo.size_bytes / 1024:.0f} kB")
@@ -217,9 +215,7 @@ class InspectionScreen(KeyedScreen):
         self.thumbs = QListWidget()
         self.thumbs.setViewMode(QListView.ViewMode.IconMode)
         self.thumbs.setIconSize(THUMB_SIZE)
-        line = self.thumbs.fontMetrics().height()
-        self.thumbs.setGridSize(QSize(THUMB_SIZE.width() + 50,
-                                      THUMB_SIZE.height() + CAPTION_LINES * line + 16))
+        self.thumbs.setGridSize(QSize(THUMB_SIZE.width() + 50, THUMB_SIZE.height() + 90))
         self.thumbs.setResizeMode(QListView.ResizeMode.Adjust)
         self.thumbs.setMovement(QListView.Movement.Static)
         self.thumbs.setUniformItemSizes(True)
@@ -425,9 +421,23 @@ class InspectionScreen(KeyedScreen):
         if data and pixmap.loadFromData(data):
             item.setIcon(QIcon(pixmap.scaled(THUMB_SIZE, Qt.AspectRatioMode.KeepAspectRatio)))
         item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self._fit_grid(item.text())
         self.thumbs.addItem(item)
         self.thumbs.setCurrentItem(item)
         self.thumbs.scrollToItem(item)
+
+    def _fit_grid(self, caption: str) -> None:
+        """Grow the strip's cells to hold this caption whole in the strip's own font (known
+        only once the theme has styled it), so no caption is cut or elided."""
+        self.thumbs.ensurePolished()
+        metrics = self.thumbs.fontMetrics()
+        lines = caption.splitlines()
+        width = max(THUMB_SIZE.width(), *(metrics.horizontalAdvance(line) for line in lines))
+        height = THUMB_SIZE.height() + len(lines) * metrics.lineSpacing()
+        grid = self.thumbs.gridSize()
+        wanted = QSize(max(grid.width(), width + 24), max(grid.height(), height + 24))
+        if wanted != grid:
+            self.thumbs.setGridSize(wanted)
 
     # -- answering
 

@@ -135,7 +135,7 @@ def test_worn_apparel_is_used_worn_and_c() -> None:
     outcome = run.outcome()
     assert outcome.flags == {Flag.USED_WORN}
     assert outcome.grade == Grade.C
-    assert outcome.reason.startswith("C (used, good): flag used_worn caps at C")
+    assert outcome.reason.startswith("C (used, good): flag used worn caps at C")
     assert "from “Has it been worn or washed" in outcome.reason
     assert "Also: “Are the original tags attached?” no: caps at B" in outcome.reason
 
@@ -162,7 +162,7 @@ def test_flags_from_receiving_count_like_flags_from_answers() -> None:
     run = run_for(Category.TOYS, "yes", True, None, flags=(Flag.DAMAGED_IN_TRANSIT,))
     outcome = run.outcome()
     assert outcome.grade == Grade.C
-    assert "flag damaged_in_transit caps at C" in outcome.reason
+    assert "flag damaged in transit caps at C" in outcome.reason
     assert "set before the checklist" in outcome.reason
 
 

@@ -72,7 +72,7 @@ def test_a_serial_mismatch_scanned_on_an_electronics_unit_makes_it_x_and_is_reco
     answer_all(work)
     outcome = work.outcome()
     assert Flag.SERIAL_MISMATCH in outcome.flags and outcome.grade is Grade.X
-    assert "serial_mismatch" in outcome.reason
+    assert "serial mismatch" in outcome.reason
     take_missing_photos(bench, work)
 
     unit = inspection.finalize(bench.ctx, bench.actors[Role.GRADER], work)
