@@ -109,6 +109,12 @@ class RefundAction(StrEnum):
     DENY = "DENY"
     HELD = "HELD"
 
+    @property
+    def label(self) -> str:
+        """In words, for people ("store credit", "denied"); the value stays the identifier."""
+        return {RefundAction.DENY: "denied", RefundAction.HELD: "held"}.get(
+            self, self.value.lower().replace("_", " "))
+
 
 class RequestedOutcome(StrEnum):
     REFUND = "refund"

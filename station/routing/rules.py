@@ -116,12 +116,14 @@ class Decision:
 
     @property
     def refund_summary(self) -> str:
-        """For the screen: a held refund also says what approval would give."""
+        """For the screen, in words: a held refund also says what approval would give."""
         if self.refund_action is RefundAction.HELD and self.if_approved is not None:
             action, amount = self.if_approved
-            return (f"HELD (if approved: {action.value} "
+            return (f"held (if approved: {action.label} "
                     f"{format_minor(amount, self.currency)})")
-        return self.refund_text
+        if self.refund_action is RefundAction.EXCHANGE:
+            return "exchange (replacement sent, no money)"
+        return f"{self.refund_action.label} {format_minor(self.refund_minor, self.currency)}"
 
     @property
     def refund_text(self) -> str:

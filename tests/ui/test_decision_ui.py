@@ -13,7 +13,7 @@ from sqlalchemy import select
 from station_bench import PINS, StationUnderTest, make_station
 from ui_steps import complete_checklist, finish_inspection, scan, sign_in, write_photo
 
-from station.common.vocabulary import Disposition, Role
+from station.common.vocabulary import Disposition, RefundAction, Role
 from station.people import users
 from station.store.models import AuditEvent, DispositionDecision, RefundTrigger
 from ui.app import create_application
@@ -127,9 +127,12 @@ def test_dispositions_are_named_in_words_not_identifiers(
 
     shown = [screen.disposition.text(), screen.why.text(), screen.not_allowed.text(),
              screen.message.text(), screen.reason.placeholderText(),
-             *(screen.options.item(row, 1).text() for row in range(screen.options.rowCount()))]
+             *(screen.options.item(row, 1).text() for row in range(screen.options.rowCount())),
+             screen.refund.text()]
     for disposition in Disposition:
         assert not any(disposition.value in text for text in shown), disposition
+    for action in RefundAction:
+        assert not any(action.value in text for text in shown), action
 
 
 def test_a_supervisor_approves_a_held_refund_at_the_bench_with_a_badge(
@@ -139,7 +142,7 @@ def test_a_supervisor_approves_a_held_refund_at_the_bench_with_a_badge(
     window = open_window(held_bench, qtbot)
     to_held_decision(window, qtbot, write_photo(tmp_path))
     screen = window.decision
-    assert screen.held.isVisible() and "HELD" in screen.refund.text()
+    assert screen.held.isVisible() and "Refund: held (if approved: " in screen.refund.text()
 
     scan(qtbot, badge)  # the supervisor's badge approves here; it does not switch user
     qtbot.waitUntil(lambda: screen.reason.hasFocus())

@@ -197,7 +197,7 @@ class DecisionScreen(KeyedScreen):
         text = f"Refund: {decision.refund_summary} — {refund.get('why', '')}"
         if self.approval is not None and decision.if_approved is not None:
             action, amount = decision.if_approved
-            text = (f"Refund: {action.value} {format_minor(amount, decision.currency)}, "
+            text = (f"Refund: {action.label} {format_minor(amount, decision.currency)}, "
                     f"approved by {self.approval.supervisor.display_name}: "
                     f"{self.approval.reason}")
         self.refund.setText(text)
