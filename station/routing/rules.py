@@ -132,7 +132,8 @@ class Decision:
             return f"{self.refund_action.value} ({format_minor(self.refund_minor, self.currency)})"
         if self.refund_action is RefundAction.EXCHANGE:
             return "EXCHANGE (replacement sent, no money)"
-        return f"{self.refund_action.value} {format_minor(self.refund_minor, self.currency)}"
+        action = self.refund_action.value.replace("_", " ")
+        return f"{action} {format_minor(self.refund_minor, self.currency)}"
 
     @property
     def options(self) -> list[dict[str, Any]]:
