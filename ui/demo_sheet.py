@@ -88,7 +88,8 @@ class DemoSheetDialog(QDialog):
         self.table.setRowCount(len(summaries))
         for row, summary in enumerate(summaries):
             for column, value in enumerate((
-                summary.rma_number, summary.carrier_tracking or "", summary.requested.replace("_", " "),
+                summary.rma_number, summary.carrier_tracking or "",
+                summary.requested.replace("_", " "),
                 str(summary.units), ", ".join(Category(c).label for c in summary.categories),
             )):
                 self.table.setItem(row, column, QTableWidgetItem(value))
