@@ -185,9 +185,9 @@ def running_app(display: str, data_dir: Path, *args: str) -> Iterator[Bench]:
     """The app started as a user would on the demo station in `data_dir` (`demo_station`)
     on `display`."""
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-    process = subprocess.Popen([*app_command(), "--demo", "--data-dir", str(data_dir),
-                                *args], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    with open(data_dir.parent / f"{data_dir.name}-stderr.txt", "wb") as stderr:
+        process = subprocess.Popen([*app_command(), "--demo", "--data-dir", str(data_dir),
+                                    *args], env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     bench = Bench(display, data_dir, process)
     try:
         bench.wait_for_window()
@@ -200,5 +200,3 @@ def running_app(display: str, data_dir: Path, *args: str) -> Iterator[Bench]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
