@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,11 +29,14 @@ def root_handlers() -> Iterator[None]:
 
 @pytest.mark.usefixtures("root_handlers")
 def test_opening_a_new_station_logs_the_keys_it_made_and_that_it_opened(tmp_path: Path) -> None:
-    args = argparse.Namespace(config=None, data_dir=str(tmp_path / "station"), demo=False,
-                              fresh_demo=False)
+    code = f"LOG-{uuid.uuid4().hex[:8].upper()}"  # its own keys in the shared secrets folder
+    config = tmp_path / "config.toml"
+    config.write_text(f'[station]\ncode = "{code}"\n', encoding="utf-8")
+    args = argparse.Namespace(config=str(config), data_dir=str(tmp_path / "station"),
+                              demo=False, fresh_demo=False)
     opened = open_for_command(args)
     opened.close()
     text = (tmp_path / "station" / "logs" / "returns-station.log").read_text(encoding="utf-8")
     assert "made a new PIN key" in text
-    assert "made a new audit signing key" in text
-    assert f"opened station {opened.ctx.station_code}" in text
+    assert f"made a new audit signing key for {code}" in text
+    assert f"opened station {code}" in text
