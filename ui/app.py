@@ -1,15 +1,17 @@
 """The app start: the Qt application around an opened station, its window and timers.
 
 Called by the composition root (ui.launcher) with the devices it wired; this module knows
-no concrete driver.
+no concrete driver. Besides the window it attaches the bench's event log (ui.event_log:
+sign-in, units, prints, sync in the station's log file) and gives memory back between
+units (ReleaseAfterWork, issue #17).
 
 Start-up diagnostic: with `RETURNS_STATION_STARTUP_MARK=FILE` in the environment, the app
-appends one line to FILE once the window's first frame is painted and the event loop has
-nothing left to do, i.e. when the first screen takes keys: `first-frame <seconds>
-screen=<class> focus=<class>`, the seconds from `time.monotonic()` (one clock for every
-process on the machine, so a parent that started the app can subtract its own reading).
-benchmarks/startup.py measures the launch with it; nothing else reads it.
-"""
+appends one line to FILE once the window's first frame is painted, the events queued
+behind it are handled and a widget has the keyboard focus, i.e. when the first screen
+takes keys: `first-frame <seconds> screen=<class> focus=<class>`, the seconds from
+`time.monotonic()` (one clock for every process on the machine, so a parent that started
+the app can subtract its own reading). benchmarks/startup.py measures the launch with it;
+nothing else reads it."""
 
 from __future__ import annotations
 
