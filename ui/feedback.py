@@ -19,6 +19,7 @@ from station.settings.config import FeedbackConfig
 
 log = logging.getLogger(__name__)
 FLASH_MS = 350
+SOUNDS_AFTER_MS = 300
 
 
 class Tone(StrEnum):
@@ -59,7 +60,10 @@ class Feedback(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._flash.hide)
-        self._effects: dict[Tone, Any] = self._load_sounds()
+        # Loaded after the first frame: QtMultimedia and its FFmpeg back-end take a noticeable
+        # part of start-up, and no sound plays before anyone has signed in.
+        self._effects: dict[Tone, Any] = {}
+        QTimer.singleShot(SOUNDS_AFTER_MS, lambda: self._effects.update(self._load_sounds()))
 
     def _load_sounds(self) -> dict[Tone, Any]:
         try:

@@ -711,9 +711,10 @@ class MainWindow(QMainWindow):
         windows, self.unit_windows = self.unit_windows, []
         for window in windows:
             window.close()
-        if self.summary_dialog is not None:
-            self.summary_dialog.close()
-            self.summary_dialog.deleteLater()
+        dialog, self.summary_dialog = self.summary_dialog, None
+        if dialog is not None:
+            dialog.close()
+            dialog.deleteLater()
             self.summary_dialog = None
 
     def show_queues(self) -> None:
@@ -737,10 +738,19 @@ class MainWindow(QMainWindow):
                 tz=reports.local_zone(), renderer=self.reports_renderer,
                 export_folder=self.evidence_folder, parent=self)
             self.summary_dialog.unit_opened.connect(self.show_unit)
-            self.summary_dialog.finished.connect(lambda _result: self._dialog_closed())
+            self.summary_dialog.finished.connect(lambda _result: self._summary_closed())
         self.summary_dialog.show()
         self.summary_dialog.raise_()
         self.summary_dialog.activateWindow()
+
+    def _summary_closed(self) -> None:
+        """F7 closed: the dialog, its charts and the figures it read are let go (about 5 MB;
+        the next F7 makes it anew and reads afresh), with the unit windows opened from it."""
+        self._dialog_closed()
+        dialog, self.summary_dialog = self.summary_dialog, None
+        if dialog is not None:
+            self.unit_windows = [w for w in self.unit_windows if w.parent() is not dialog]
+            dialog.deleteLater()
 
     def show_unit(self, lpn: str) -> None:
         """A unit's whole history, from the database the open summary reads."""

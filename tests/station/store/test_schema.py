@@ -38,3 +38,10 @@ def test_a_database_written_by_a_newer_version_is_refused_untouched(tmp_path: Pa
     with pytest.raises(schema.SchemaError, match="newer than this version"):
         schema.upgrade(engine, label="local")
     assert schema.current_revision(engine) == "f00dfeed9999"
+
+
+def test_the_head_written_in_schema_is_the_newest_migration() -> None:
+    """A new migration must update schema.HEAD, or current databases would look old."""
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(schema._config()).get_current_head() == schema.HEAD
