@@ -16,29 +16,32 @@ check (character set, length, GTIN/SSCC/GLN check digits) are biip's, which foll
 GS1 Barcode Syntax Dictionary. This module keeps what biip does not do the bench's way:
 splitting the raw form (biip would silently cut an over-long value and read the rest as
 the next element), the messages that name what is wrong, dates by the caller's `today`
-(biip's century window follows the wall clock), and the station's choice of AIs.
+(biip's century window follows the wall clock), and the station's choice of AIs. biip is
+imported when GS1 data is first read, not with this module (start-up time, issue #17).
 
-Only the AIs in `AIS` are read: the ones a returns bench meets on goods, cases and
-carrier labels. An element string with any other AI, even one GS1 defines, is refused as
-a whole. Reading all of GS1's 500-odd AIs would take typed text such as "(710) 555-1234"
-for GS1 data, and would accept keys (GDTI, GRAI, GSRN…) whose check digits biip does not
-verify. Dates (YYMMDD) allow DD = 00, meaning the last day of the month; the century
-follows General Specifications §7.12 (within 49 years ahead or 50 behind `today`).
+Only the AIs in `STATION_AIS` (`AIS` with biip's definitions) are read: the ones a returns
+bench meets on goods, cases and carrier labels. An element string with any other AI, even
+one GS1 defines, is refused as a whole. Reading all of GS1's 500-odd AIs would take typed
+text such as "(710) 555-1234" for GS1 data, and would accept keys (GDTI, GRAI, GSRN…)
+whose check digits biip does not verify. Dates (YYMMDD) allow DD = 00, meaning the last
+day of the month; the century follows General Specifications §7.12 (within 49 years
+ahead or 50 behind `today`).
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-
-from biip import ParseConfig, ParseError
-from biip.gs1_application_identifiers import GS1ApplicationIdentifier
-from biip.gs1_element_strings import GS1ElementString
+from typing import TYPE_CHECKING
 
 from station.codes.check_digits import has_gs1_check_digit
+
+if TYPE_CHECKING:
+    from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 
 GS = "\x1d"
 
@@ -56,8 +59,6 @@ _BRACKETED = re.compile(r"(?:\([0-9]{2,4}\)[^()]*)+")
 _BRACKETED_ELEMENT = re.compile(r"\(([0-9]{2,4})\)([^()]*)")
 _FORMAT_PART = re.compile(r"([NX])(\.\.)?([0-9]+)")
 
-# biip checks the dates itself against the wall clock; `gs1_date` checks them by `today`.
-_BIIP = ParseConfig(gs1_element_strings_verify_date=False)
 # A key with a GS1 check digit that biip reads as plain digits.
 _UNCHECKED_KEYS = frozenset({"402"})
 
@@ -81,10 +82,29 @@ def _station_ais() -> list[str]:
     return ais
 
 
-#: The AIs the station reads, with biip's definition of each.
-AIS: dict[str, GS1ApplicationIdentifier] = {
-    ai: GS1ApplicationIdentifier.extract(ai) for ai in _station_ais()
-}
+#: The AIs the station reads, as plain text: enough to tell GS1 data from other text
+#: (`looks_bracketed`, on every scan) without importing biip.
+STATION_AIS = frozenset(_station_ais())
+
+
+# biip is imported on first use, not with this module: it takes about 0.2 s and 10 MB to
+# import (its GS1 prefix table), and most scans (RMAs, badges, tracking numbers) never need it.
+@functools.cache
+def _definitions() -> dict[str, GS1ApplicationIdentifier]:
+    """The AIs the station reads, with biip's definition of each."""
+    from biip.gs1_application_identifiers import GS1ApplicationIdentifier
+
+    return {ai: GS1ApplicationIdentifier.extract(ai) for ai in _station_ais()}
+
+
+def __getattr__(name: str) -> dict[str, GS1ApplicationIdentifier]:
+    """`AIS` (the AIs the station reads, with biip's definition of each), built when first
+    asked for so that importing this module does not import biip."""
+    if name == "AIS":
+        return _definitions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 DATE_NAMES = {"11": "production_date", "12": "due_date", "13": "packaging_date",
               "15": "best_before", "16": "sell_by", "17": "expiry"}
 
@@ -114,7 +134,10 @@ def _shape(definition: GS1ApplicationIdentifier) -> _Shape:
                   numeric=numeric, numeric_prefix=0 if numeric else numeric_prefix)
 
 
-_SHAPES = {ai: _shape(definition) for ai, definition in AIS.items()}
+@functools.cache
+def _shapes() -> dict[str, _Shape]:
+    """Each station AI's shape, from biip's definitions (so built on first use, as they are)."""
+    return {ai: _shape(definition) for ai, definition in _definitions().items()}
 
 
 def split_symbology_identifier(text: str) -> tuple[str | None, str]:
@@ -126,15 +149,15 @@ def split_symbology_identifier(text: str) -> tuple[str | None, str]:
 
 def looks_bracketed(text: str) -> bool:
     """True if `text` (spaces removed) is written as (AI)value(AI)value… with AIs from
-    `AIS` only, so "(555)123-4567" is not taken for GS1 data."""
+    `STATION_AIS` only, so "(555)123-4567" is not taken for GS1 data. Needs no biip."""
     compact = text.replace(" ", "")
     if _BRACKETED.fullmatch(compact) is None:
         return False
-    return all(m.group(1) in AIS for m in _BRACKETED_ELEMENT.finditer(compact))
+    return all(m.group(1) in STATION_AIS for m in _BRACKETED_ELEMENT.finditer(compact))
 
 
 def _describe(ai: str) -> str:
-    definition = AIS.get(ai)
+    definition = _definitions().get(ai)
     return f"({ai}) {definition.data_title}" if definition else f"({ai})"
 
 
@@ -168,15 +191,20 @@ def validate_element(ai: str, value: str, today: date | None = None) -> None:
     which is wrong and digits mean ASCII digits (biip's patterns take any script's); then
     biip reads the element, check digits included; then the date, by `today`.
     """
-    definition = AIS.get(ai)
+    from biip import ParseConfig, ParseError
+    from biip.gs1_element_strings import GS1ElementString
+
+    definition = _definitions().get(ai)
     if definition is None:
         raise Gs1Error(f"({ai}) is not an application identifier this station reads")
     name = _describe(ai)
     if not value:
         raise Gs1Error(f"{name} is empty")
-    _check_shape(name, _SHAPES[ai], value)
+    _check_shape(name, _shapes()[ai], value)
+    # biip checks the dates itself against the wall clock; `gs1_date` checks them by `today`.
+    config = ParseConfig(gs1_element_strings_verify_date=False)
     try:
-        element = GS1ElementString.parse(ai + value, config=_BIIP)
+        element = GS1ElementString.parse(ai + value, config=config)
     except ParseError:
         # Past the shape check, biip refuses a station AI's value only for its month or
         # day; the format is the fallback should a later biip check more.
@@ -221,7 +249,7 @@ def _check_duplicates(elements: Sequence[Element]) -> None:
 
 def _ai_at(data: str, position: int) -> GS1ApplicationIdentifier:
     for length in (2, 3, 4):
-        definition = AIS.get(data[position:position + length])
+        definition = _definitions().get(data[position:position + length])
         if definition is not None:
             return definition
     found = data[position:position + 4]
@@ -251,7 +279,7 @@ def parse_raw(data: str, today: date | None = None) -> list[Element]:
             value = data[position:end]
             position = end
         else:
-            length = _SHAPES[ai].max_length
+            length = _shapes()[ai].max_length
             value = data[position:position + length]
             if len(value) < length or GS in value:
                 raise Gs1Error(f"{_describe(ai)} is cut short")
@@ -283,7 +311,7 @@ def format_raw(elements: Sequence[Element]) -> str:
     parts: list[str] = []
     for index, (ai, value) in enumerate(elements):
         parts.append(ai + value)
-        definition = AIS.get(ai)
+        definition = _definitions().get(ai)
         if index < len(elements) - 1 and (definition is None or definition.separator_required):
             parts.append(GS)
     return "".join(parts)

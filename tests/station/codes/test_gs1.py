@@ -4,6 +4,8 @@ carrier numbers behave as their published definitions say."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -30,6 +32,24 @@ def test_the_ai_table_is_prefix_free_so_raw_data_splits_one_way() -> None:
     ais = sorted(gs1.AIS)
     assert not [(a, b) for a in ais for b in ais if a != b and b.startswith(a)]
     assert {"00", "01", "10", "17", "21"} <= set(ais)
+
+
+def test_the_plain_ai_set_is_the_table_biip_defines() -> None:
+    assert set(gs1.AIS) == gs1.STATION_AIS
+
+
+def test_common_scans_are_classified_without_importing_biip() -> None:
+    # A fresh interpreter: this session has imported biip already. biip costs the app's
+    # start about 0.2 s (issue #17), and RMAs, badges and tracking numbers never need it.
+    code = (
+        "import re, sys\n"
+        "from station.codes.scans import classify\n"
+        "rma = re.compile('RMA-[0-9]{6}')\n"
+        "for text in ('RMA-123456', '(555)123-4567', '1Z999AA10123456784', 'hello'):\n"
+        "    classify(text, rma)\n"
+        "assert 'biip' not in sys.modules, 'biip imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
 def test_raw_and_bracketed_forms() -> None:
