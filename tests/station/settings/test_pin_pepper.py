@@ -7,8 +7,11 @@ throw-away folder, tests/conftest.py).
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import keyring
@@ -310,3 +313,20 @@ def test_without_a_keyring_the_pepper_is_a_private_file_in_the_user_config_folde
     assert stat.S_IMODE(no_secrets_dir_set.stat().st_mode) == 0o700
     assert load_or_create_pepper("00000000000000ef", data_dir=tmp_path / "data",
                                  env={SECRETS_DIR_ENV: str(no_secrets_dir_set)}) == first
+
+
+def test_with_a_secrets_folder_set_keyring_is_never_imported(tmp_path: Path) -> None:
+    # A fresh interpreter: this one has keyring imported. Finding a keyring backend takes
+    # 0.1-0.3 s of the app's start (issue #17), wasted where the secrets folder is the store.
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from station.audit import signing\n"
+        "from station.settings.pin_pepper import load_or_create_pepper\n"
+        "data = Path(sys.argv[1])\n"
+        "load_or_create_pepper('00000000000000ef', data_dir=data)\n"
+        "assert signing.load('KEYRING-TEST') is None\n"
+        "assert 'keyring' not in sys.modules, 'keyring imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "data")], check=True,
+                   timeout=60, env={**os.environ, SECRETS_DIR_ENV: str(tmp_path / "keys")})
