@@ -19,8 +19,6 @@ from station.settings.config import FeedbackConfig
 
 log = logging.getLogger(__name__)
 FLASH_MS = 350
-SOUNDS_AFTER_MS = 300
-
 
 class Tone(StrEnum):
     SUCCESS = "success"
@@ -60,10 +58,11 @@ class Feedback(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._flash.hide)
-        # Loaded after the first frame: QtMultimedia and its FFmpeg back-end take a noticeable
-        # part of start-up, and no sound plays before anyone has signed in.
-        self._effects: dict[Tone, Any] = {}
-        QTimer.singleShot(SOUNDS_AFTER_MS, lambda: self._effects.update(self._load_sounds()))
+        # Loaded when the first sound is due, right after the scan or key that calls for it:
+        # QtMultimedia and its FFmpeg back-end take a noticeable part of start-up, and
+        # loading them at a set time could pause the event loop in the middle of a scan,
+        # which the wedge filter would then read as two.
+        self._effects: dict[Tone, Any] | None = None
 
     def _load_sounds(self) -> dict[Tone, Any]:
         try:
@@ -82,6 +81,8 @@ class Feedback(QObject):
         self.last = tone
         self._flash.show_tone(tone)
         self._timer.start(FLASH_MS)
+        if self._effects is None:
+            self._effects = self._load_sounds()
         effect = self._effects.get(tone)
         if effect is not None and not self.muted and self.volume > 0:
             effect.setVolume(self.volume / 100)
