@@ -75,9 +75,9 @@ GS = gs1.GS
 
 COMMAND_PREFIX = "CMD:"
 COMMAND_CAPTIONS: dict[str, str] = {
+    "CMD:ASNEW": "As new: the checklist's fast path",
     **{f"CMD:GRADE:{grade.value}": f"Grade {grade.value}: {grade.meaning}" for grade in Grade},
     **{f"CMD:ANSWER:{n}": f"Answer {n}" for n in range(1, 10)},
-    "CMD:ASNEW": "As new: the checklist's fast path",
     "CMD:BACK": "Back: undo the last answer",
     "CMD:PHOTO": "Take a photo",
     "CMD:PRINT": "Print the label",

@@ -200,9 +200,9 @@ def test_badges_are_badges() -> None:
 
 
 def test_the_bench_card_vocabulary() -> None:
-    assert ("CMD:GRADE:A", "CMD:GRADE:B", "CMD:GRADE:C", "CMD:GRADE:D",
+    assert ("CMD:ASNEW", "CMD:GRADE:A", "CMD:GRADE:B", "CMD:GRADE:C", "CMD:GRADE:D",
                         "CMD:GRADE:X", *(f"CMD:ANSWER:{n}" for n in range(1, 10)),
-                        "CMD:ASNEW", "CMD:BACK", "CMD:PHOTO", "CMD:PRINT", "CMD:NEXT", "CMD:CANCEL",
+                        "CMD:BACK", "CMD:PHOTO", "CMD:PRINT", "CMD:NEXT", "CMD:CANCEL",
                         "CMD:SIGNOUT") == COMMANDS
     assert all(COMMAND_CAPTIONS[code] for code in COMMANDS)
     for code in COMMANDS:
