@@ -3,13 +3,12 @@
 The standard schemes come from python-stdnum: the GS1 mod-10 of GTINs, SSCCs and GLNs
 (`stdnum.ean`) and ISO/IEC 7064 MOD 37,36 (`stdnum.iso7064.mod_37_36`). The functions here
 only add the station's contract: ASCII digits or nothing (stdnum's EAN parser would drop
-spaces and dashes, and Python's int() reads other scripts' digits).
+spaces and dashes, and Python's int() reads other scripts' digits). stdnum is imported by
+the functions that use it, on first use: with its utilities (pydoc among them) it adds to the
+app's start, which checks no digit before the sign-in screen (issue #17).
 """
 
 from __future__ import annotations
-
-from stdnum import ean
-from stdnum.iso7064 import mod_37_36
 
 
 def _ascii_digits(text: str) -> bool:
@@ -20,11 +19,15 @@ def gs1_check_digit(digits: str) -> int:
     """GS1 mod-10 check digit for the payload digits (GTIN-8/12/13/14, SSCC) without it."""
     if not _ascii_digits(digits):
         raise ValueError("GS1 check digits are computed over digits only")
+    from stdnum import ean
+
     return int(ean.calc_check_digit(digits))
 
 
 def is_valid_gtin(code: str) -> bool:
     """True for a GTIN-8, -12, -13 or -14 whose last digit is its correct check digit."""
+    from stdnum import ean
+
     return _ascii_digits(code) and ean.is_valid(code)
 
 
@@ -34,6 +37,8 @@ def iso7064_mod37_36(payload: str) -> str:
     Detects every single substitution and adjacent transposition, which is what a clerk
     keying an LPN by hand gets wrong. Raises ValueError for any other character.
     """
+    from stdnum.iso7064 import mod_37_36
+
     return mod_37_36.calc_check_digit(payload)
 
 

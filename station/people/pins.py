@@ -9,14 +9,13 @@ working until it is reset; a promotion to a role with a longer minimum needs a n
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+import functools
+from typing import TYPE_CHECKING
 
 from station.common.vocabulary import Role
 
-# Cheap enough for a bench PC to answer a sign-in in well under a second, costly enough to
-# make guessing PINs offline slow; the online limit is the lockout.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_PIN_LENGTH = 4
 MAX_PIN_LENGTH = 12
@@ -59,13 +58,27 @@ def check_pin_policy(pin: str, role: Role) -> None:
         raise PinPolicyError("a PIN cannot be one digit repeated")
 
 
+# argon2 is imported on the first PIN hashed or checked, not at start: the sign-in screen
+# shows before anyone types a PIN (start-up time, issue #17).
+@functools.cache
+def _hasher() -> PasswordHasher:
+    """The station's argon2id hasher. Cheap enough for a bench PC to answer a sign-in in well
+    under a second, costly enough to make guessing PINs offline slow; the online limit is
+    the lockout."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+
+
 def hash_pin(pin: str, role: Role) -> str:
     check_pin_policy(pin, role)
-    return _hasher.hash(pin)
+    return _hasher().hash(pin)
 
 
 def verify_pin(pin_hash: str, pin: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(pin_hash, pin)
+        return _hasher().verify(pin_hash, pin)
     except (VerificationError, InvalidHashError):
         return False
