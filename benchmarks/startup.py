@@ -371,7 +371,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--launches", type=int, default=5)
-    parser.add_argument("--units", type=int, default=50)
+    parser.add_argument("--units", type=int, default=50,
+                        help="units graded in the memory run; 0 measures the launch only")
     parser.add_argument("--quick", action="store_true", help="2 launches and 3 units")
     parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
@@ -386,7 +387,8 @@ def main() -> int:
         folder = Path(name)
         print(f"platform: {platform_of(env)}; load average {os.getloadavg()[0]:.2f}")
         launch_ok = measure_launches(env, folder, args.launches, fresh=not args.quick)
-        memory_ok, all_confirmed = measure_memory(env, folder, args.units)
+        memory_ok, all_confirmed = (measure_memory(env, folder, args.units) if args.units > 0
+                                    else (True, True))
     if not all_confirmed:
         print("FAIL: not every unit was confirmed")
         return 1
@@ -394,8 +396,9 @@ def main() -> int:
         print("quick run: targets not judged")
         return 0
     print(f"launch to sign-in <= {TARGET_LAUNCH_S} s: {'PASS' if launch_ok else 'FAIL'}")
-    print(f"RSS after the units and after F7 <= {TARGET_RSS_MB:.0f} MB: "
-          f"{'PASS' if memory_ok else 'FAIL'}")
+    if args.units > 0:
+        print(f"RSS after the units and after F7 <= {TARGET_RSS_MB:.0f} MB: "
+              f"{'PASS' if memory_ok else 'FAIL'}")
     return 0 if launch_ok and memory_ok else 1
 
 
