@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from station.labels.printers import LabelPrinter
 from station.ports.photos import PhotoStore
 from station.ports.scanner import PreviewSource, ScanSource
-from station.reports.document import ReportRenderer
-from station.supervision.evidence import EvidenceRenderer
+
+if TYPE_CHECKING:  # loaded with the first PDF, not at start
+    from station.reports.document import ReportRenderer
+    from station.supervision.evidence import EvidenceRenderer
 
 
 @dataclass(frozen=True)

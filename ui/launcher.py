@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station.cli import main as cli
 from station.cli.devices import FileDecode, FoundCode
@@ -29,12 +30,14 @@ from station.labels.printers import LabelPrinter
 from station.ports.decoder import BarcodeDecoder, DecodedCode, Image
 from station.ports.photos import PhotoStore
 from station.ports.scanner import PreviewSource, ScanSource
-from station.reports.document import ReportDocument, ReportRenderer
 from station.runtime.bootstrap import OpenStation
 from station.settings.config import PhotosConfig, StationConfig
-from station.supervision.evidence import EvidenceRenderer, EvidenceSheet
 from ui.bench_devices import BenchDevices
 from ui.native_memory import limit_heap_growth
+
+if TYPE_CHECKING:  # the report and evidence modules load with the first PDF, not at start
+    from station.reports.document import ReportDocument, ReportRenderer
+    from station.supervision.evidence import EvidenceRenderer, EvidenceSheet
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
@@ -68,23 +69,17 @@ from station.ports.photos import MemoryPhotoStore, PhotoStore
 from station.ports.scanner import PreviewSource, ScanSource
 from station.receiving import parcels as receiving
 from station.receiving.parcels import RmaView, UnexpectedReceipt
-from station.reports import daily_summary as reports
-from station.reports.document import ReportRenderer
 from station.routing.rules import Decision as RoutingDecision
 from station.runtime.context import StationContext
 from station.store import outbox
-from station.supervision import evidence, queues
-from station.supervision.evidence import EvidenceRenderer, WrittenSheet
+from station.supervision import queues
 from station.sync import exchange as sync
 from station.sync.exchange import ParkedEntry
-from ui.bench_card import BenchCardDialog
 from ui.camera_panel import CameraPanel
-from ui.demo_sheet import DemoSheetDialog
 from ui.draft_saver import DraftSaver
 from ui.feedback import Feedback, Tone
 from ui.message_line import MessageLine
 from ui.print_worker import PrintWorker
-from ui.queues_dialog import QueuesDialog
 from ui.screens.decision import DecisionScreen
 from ui.screens.first_admin import FirstAdminScreen
 from ui.screens.inspection import InspectionScreen
@@ -93,12 +88,15 @@ from ui.screens.rma import RmaScreen
 from ui.screens.scan import ScanScreen
 from ui.screens.sign_in import SignInScreen
 from ui.source_bridge import SourceBridge
-from ui.summary_dialog import CentralSessions, SummaryDialog
 from ui.sync_worker import SyncStatus, SyncWorker
 from ui.tasks import Changed, Lane, TaskRunner
-from ui.unit_window import UnitWindow
-from ui.users_dialog import UsersDialog
 from ui.wedge_filter import WedgeFilter
+
+if TYPE_CHECKING:  # the supervisor's and admin's windows load when first opened, not at start
+    from station.reports.document import ReportRenderer
+    from station.supervision.evidence import EvidenceRenderer, WrittenSheet
+    from ui.summary_dialog import CentralSessions, SummaryDialog
+    from ui.unit_window import UnitWindow
 
 log = logging.getLogger(__name__)
 _USER_INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel}
@@ -681,12 +679,16 @@ class MainWindow(QMainWindow):
             self.feedback.signal(Tone.SUCCESS)
 
     def show_bench_card(self) -> None:
+        from ui.bench_card import BenchCardDialog
+
         dialog = BenchCardDialog(self)
         dialog.exec()
         dialog.deleteLater()
         self._dialog_closed()
 
     def show_demo_sheet(self) -> None:
+        from ui.demo_sheet import DemoSheetDialog
+
         dialog = DemoSheetDialog(self.ctx, self.tasks, self)
         dialog.exec()
         dialog.deleteLater()
@@ -721,6 +723,8 @@ class MainWindow(QMainWindow):
         """F6: held refunds and exceptions (supervisors; the core checks again)."""
         if self.actor is None:
             return
+        from ui.queues_dialog import QueuesDialog
+
         dialog = QueuesDialog(self.ctx, self.actor, self.tasks, self)
         dialog.exec()
         dialog.deleteLater()
@@ -733,6 +737,9 @@ class MainWindow(QMainWindow):
         if self.actor is None or not allowed(self.actor.role, Action.APPROVE_REFUND):
             return
         if self.summary_dialog is None:
+            from station.reports import daily_summary as reports
+            from ui.summary_dialog import SummaryDialog
+
             self.summary_dialog = SummaryDialog(
                 self.ctx, self.actor, self.tasks, central=self.central,
                 tz=reports.local_zone(), renderer=self.reports_renderer,
@@ -758,6 +765,8 @@ class MainWindow(QMainWindow):
         if summary is None or summary.loaded is None or actor is None:
             return
         worker = self.print_worker
+        from ui.unit_window import UnitWindow
+
         window = UnitWindow(self.ctx, actor, self.tasks, summary.loaded.sessions, lpn,
                             self.photos.folder, summary.tz,
                             on_reprint=worker.kick if worker is not None else None,
@@ -774,6 +783,8 @@ class MainWindow(QMainWindow):
     def show_users(self) -> None:
         if self.actor is None:
             return
+        from ui.users_dialog import UsersDialog
+
         dialog = UsersDialog(self.ctx, self.actor, self.tasks, self)
         dialog.exec()
         dialog.deleteLater()
@@ -1117,6 +1128,8 @@ class MainWindow(QMainWindow):
 
         def work() -> WrittenSheet:
             target.parent.mkdir(parents=True, exist_ok=True)
+            from station.supervision import evidence
+
             return evidence.export_pdf(self.ctx, actor, unit.lpn, folder, renderer, target)
 
         def done(written: WrittenSheet) -> None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from station.labels.printers import LabelPrinter
 from station.ports.decoder import DecodedCode
-from station.reports.document import ReportRenderer
-from station.supervision.evidence import EvidenceRenderer
+
+if TYPE_CHECKING:  # the app's start does not load the report and evidence modules
+    from station.reports.document import ReportRenderer
+    from station.supervision.evidence import EvidenceRenderer
 
 
 @dataclass(frozen=True)
