@@ -78,15 +78,28 @@ class ReleaseAfterWork(QObject):
     (ui.native_memory)."""
 
     RELEASE_EVERY_S = 5.0
+    #: Keyboard quiet needed first: the collection pauses the event loop for milliseconds
+    #: (more on a loaded PC), and a pause in the middle of a wedge scan would split it.
+    QUIET_MS = 1000
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self._last = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(200)
+        self._timer.setInterval(self.QUIET_MS)
         self._timer.timeout.connect(self._release)
         window.stack.currentChanged.connect(lambda _index: self._timer.start())
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A key while a release is pending puts it off until the keyboard is quiet."""
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) \
+                and self._timer.isActive():
+            self._timer.start()
+        return False
 
     def _release(self) -> None:
         now = time.monotonic()
