@@ -482,14 +482,11 @@ class InspectionScreen(KeyedScreen):
         stop = work.resume_fast_path(self._clock(), actor.user_id if actor else None)
         self._changed()
         if stop is None:
-            missing = work.missing()
-            if missing.complete:
+            if work.ready:
                 self.finish()
                 return
-            wanted = ", ".join(need.kind.label + (f" ×{need.short}" if need.short > 1 else "")
-                               for need in missing.photos)
-            self.message.warning(f"{self._evidence_text(work)}: take {wanted} (Space), then "
-                                 "Enter.")
+            self.message.warning(f"{self._evidence_text(work)}: take "
+                                 f"{self._photos_wanted(work)} (Space), then Enter.")
         elif stop.check is not None:
             check = work.checks.get(CheckKind(stop.check))
             if check is not None and check.ok is False:
@@ -510,10 +507,14 @@ class InspectionScreen(KeyedScreen):
         if work is None:
             return
         self.refresh()
-        wanted = ", ".join(need.kind.label + (f" ×{need.short}" if need.short > 1 else "")
-                           for need in work.missing().photos)
-        self.message.warning(f"Photos are evidence for {why}: take {wanted} (Space), then "
-                             "Enter.")
+        self.message.warning(f"Photos are evidence for {why}: take "
+                             f"{self._photos_wanted(work)} (Space), then Enter.")
+
+    @staticmethod
+    def _photos_wanted(work: UnitInspection) -> str:
+        """The photos still missing, briefly: "front, back, defect close-up ×2"."""
+        return ", ".join(need.kind.label + (f" ×{need.short}" if need.short > 1 else "")
+                         for need in work.missing().photos)
 
     @staticmethod
     def _evidence_text(work: UnitInspection) -> str:
